@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The local stand-ins: `local.sh up|down|status`.
+#   AWS:    moto in server mode on 127.0.0.1:$MOTO_PORT (default 5000), state in memory,
+#           pid and log under .cloudalbum/local/.
+#   MySQL:  MariaDB on 127.0.0.1:3306 (started by ensure-deps.sh where it was not running).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT=${MOTO_PORT:-5000}
+DIR=.cloudalbum/local
+PIDF=$DIR/moto-$PORT.pid
+LOG=$DIR/moto-$PORT.log
+URL=http://127.0.0.1:$PORT
+
+running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
+answers() { curl -fsS -m 2 "$URL/moto-api/" >/dev/null 2>&1; }
+
+report() {
+  if running; then
+    echo "AWS stand-in (moto):  $URL  pid $(cat "$PIDF")  log $LOG"
+  elif answers; then
+    echo "AWS stand-in (moto):  $URL  (answering, started elsewhere)"
+  else
+    echo "AWS stand-in (moto):  not running (make local-up)"
+  fi
+  if mariadb -h 127.0.0.1 -u root -e 'SELECT 1' >/dev/null 2>&1; then
+    echo "Legacy MySQL:         mysql://root@127.0.0.1:3306/cloudalbum_legacy"
+  else
+    echo "Legacy MySQL:         not reachable on 127.0.0.1:3306"
+  fi
+  echo "Use it:               export AWS_ENDPOINT_URL=$URL"
+}
+
+case "${1:-status}" in
+up)
+  mkdir -p "$DIR"
+  if ! running && ! answers; then
+    MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH \
+      setsid .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 < /dev/null &
+    echo $! > "$PIDF"
+    for _ in $(seq 1 100); do answers && break; sleep 0.2; done
+    answers || { echo "local-up: moto did not start on port $PORT; see $LOG" >&2; exit 1; }
+  fi
+  report ;;
+down)
+  if running; then
+    kill "$(cat "$PIDF")" && rm -f "$PIDF"
+    echo "AWS stand-in (moto) on port $PORT stopped"
+  else
+    rm -f "$PIDF"; echo "AWS stand-in (moto) on port $PORT was not running (from here)"
+  fi ;;
+status) report ;;
+*) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

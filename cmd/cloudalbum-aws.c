@@ -16,6 +16,7 @@ static const struct {
 	{ "whoami", cmd_whoami, "call STS GetCallerIdentity: account, ARN, user id" },
 	{ "sign-case", cmd_sign_case, "sign a case of AWS's SigV4 test suite (context.json + request.txt)" },
 	{ "presign", cmd_presign, "print a presigned S3 URL" },
+	{ "call", cmd_call, "send one signed request to a service and print the answer" },
 };
 
 static void usage(FILE *out)

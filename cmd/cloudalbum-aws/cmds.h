@@ -6,5 +6,6 @@ int cmd_configure_list(int argc, char **argv);
 int cmd_whoami(int argc, char **argv);
 int cmd_sign_case(int argc, char **argv);
 int cmd_presign(int argc, char **argv);
+int cmd_call(int argc, char **argv);
 
 #endif

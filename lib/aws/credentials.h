@@ -39,4 +39,31 @@ void aws_credentials_release(struct aws_credentials *c);
 /* Deep copy into *dst (release it later). CA_OK or CA_ENOMEM. */
 int aws_credentials_copy(struct aws_credentials *dst, const struct aws_credentials *src);
 
+/*
+ * Resolves the chain once into *out (release it later). On failure returns
+ * CA_AWS_NO_CREDENTIALS, CA_AWS_BAD_CREDENTIALS_FILE or CA_AWS_IMDS with one sentence
+ * in err saying what was tried and what to do.
+ */
+int aws_credentials_resolve(struct aws_credentials *out, struct ca_err *err);
+
+/*
+ * A provider for long-running programs: resolves lazily, caches, and re-resolves
+ * when the cached credentials expire within 5 minutes. Thread-safe.
+ * aws_credentials_provider_new() returns NULL on OOM; free with _release (NULL ok).
+ * _get() copies the current credentials into *out (release it later).
+ */
+struct aws_credentials_provider;
+struct aws_credentials_provider *aws_credentials_provider_new(void);
+int aws_credentials_provider_get(struct aws_credentials_provider *p, struct aws_credentials *out,
+				 struct ca_err *err);
+void aws_credentials_provider_release(struct aws_credentials_provider *p);
+
+/*
+ * The region: AWS_REGION, AWS_DEFAULT_REGION, the config file's `region` for the
+ * active profile, then `fallback` (may be NULL). *out is malloc'd (caller frees);
+ * *source (may be NULL) receives "env", "config-file" or "config" (the fallback).
+ * CA_AWS_NO_REGION with a sentence when none is set anywhere.
+ */
+int aws_region_resolve(const char *fallback, char **out, const char **source, struct ca_err *err);
+
 #endif

@@ -38,6 +38,8 @@ CMD_MAINS := $(wildcard cmd/*.c)
 BINS      := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_MAINS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIBA      := $(BUILD)/libcloudalbum.a
 
@@ -71,6 +73,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+# Benchmark drivers: every tests/bench/*.c is one program linked with the library.
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/ensure-deps.sh
 
@@ -91,8 +99,8 @@ test: deps
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory integration-san
 
-bench: deps all
-	@CA_BIN=$(abspath $(BINDIR)) scripts/run-bench.sh
+bench: deps all $(BENCHES)
+	@CA_BIN=$(abspath $(BINDIR)) CA_BENCH=$(abspath $(BUILD)/bench) scripts/run-bench.sh
 
 fuzz: deps
 	@scripts/run-fuzz.sh

@@ -15,7 +15,7 @@
 BUILD    ?= build
 SAN      ?=
 ifeq ($(SAN),1)
-  BUILD  := $(BUILD)/san
+  override BUILD := $(BUILD)/san
   SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 endif
 ifeq ($(BUILD),build)
@@ -62,8 +62,9 @@ $(LIBA): $(LIB_OBJS)
 	@$(AR) rcs $@ $^
 
 # A binary is cmd/<name>.c plus any sources in cmd/<name>/ (its subcommands).
+.SECONDARY:
 .SECONDEXPANSION:
-$(BINDIR)/%: $(BUILD)/obj/cmd/%.o $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard cmd/$$*/*.c)) $(LIBA)
+$(BINDIR)/%: $(BUILD)/obj/cmd/%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c)))) $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -66,4 +66,50 @@ void aws_credentials_provider_release(struct aws_credentials_provider *p);
  */
 int aws_region_resolve(const char *fallback, char **out, const char **source, struct ca_err *err);
 
+/* ---- additions: named profiles, sources for diagnostics, a testable provider ---- */
+
+/* Refresh this many seconds before the cached credentials expire. */
+#define AWS_CREDENTIALS_REFRESH_EARLY 300
+
+/*
+ * The profile in use: `override` when non-NULL and non-empty, else AWS_PROFILE, else
+ * "default". Borrowed. *source (may be NULL) gets "manual" (override), "env" or NULL
+ * (the default).
+ */
+const char *aws_profile_name(const char *override, const char **source);
+
+/*
+ * The shared files' paths: AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE (a leading "~/"
+ * expanded), else ~/.aws/credentials and ~/.aws/config. Each malloc'd (caller frees);
+ * NULL when HOME is unset and no variable names the file. CA_OK or CA_ENOMEM.
+ */
+int aws_shared_file_paths(char **credentials_path, char **config_path, struct ca_err *err);
+
+/* aws_credentials_resolve() for a named profile (NULL: as aws_profile_name(NULL)). */
+int aws_credentials_resolve_profile(const char *profile, struct aws_credentials *out,
+				    struct ca_err *err);
+
+/*
+ * aws_region_resolve() for a named profile (NULL: as aws_profile_name(NULL)), also giving
+ * *location (may be NULL; malloc'd, caller frees): the variable name, the config file's
+ * path, or NULL for the fallback. A malformed config file gives
+ * CA_AWS_BAD_CREDENTIALS_FILE; a value that is not a region name, CA_AWS_NO_REGION.
+ */
+int aws_region_resolve_profile(const char *profile, const char *fallback, char **out,
+			       const char **source, char **location, struct ca_err *err);
+
+/*
+ * A provider with an injected fetch function and clock (tests; other sources). fetch
+ * fills *out like aws_credentials_resolve; clock returns the current time (NULL: time()).
+ * ctx is passed to both. NULL on OOM or when fetch is NULL.
+ * When a refresh fails while the cached credentials have not yet expired, _get() keeps
+ * serving them; when they have, it returns the fetch error. Credentials that arrive
+ * already inside the refresh window are used and re-fetched at most every 30 s.
+ */
+typedef int (*aws_credentials_fetch_fn)(void *ctx, struct aws_credentials *out,
+					struct ca_err *err);
+typedef time_t (*aws_clock_fn)(void *ctx);
+struct aws_credentials_provider *aws_credentials_provider_new_with(aws_credentials_fetch_fn fetch,
+								   aws_clock_fn clock, void *ctx);
+
 #endif

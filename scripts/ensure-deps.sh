@@ -15,7 +15,7 @@ PACKAGES=(
   libjpeg62-turbo-dev zlib1g-dev libmicrohttpd-dev libexpat1-dev check
   python3 python3-venv mariadb-server mariadb-client
   libimage-exiftool-perl libvips-tools wrk curl ca-certificates
-  nodejs npm chromium
+  nodejs npm chromium iso-codes
 )
 # The clang runtime (sanitizers and libFuzzer for clang) is versioned by Debian release.
 case "$(cut -d. -f1 /etc/debian_version 2>/dev/null)" in

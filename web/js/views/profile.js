@@ -1,0 +1,70 @@
+// #/profile — change the name and/or the password (PUT /api/me); the current
+// password is always required.
+import { api } from '../api.js';
+import { h, field, errorBox, showError, busy } from '../dom.js';
+
+export async function render(main, ctx) {
+  const user = ctx.user;
+  const email = h('input', { type: 'email', name: 'email', value: user.email || '', readOnly: true, autocomplete: 'username' });
+  const username = h('input', { type: 'text', name: 'username', value: user.username || '', maxlength: 50, autocomplete: 'nickname' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', minlength: 8 });
+  const current = h('input', { type: 'password', name: 'current_password', autocomplete: 'current-password', required: true });
+  const error = errorBox();
+  const form = h('form', { class: 'stack', novalidate: true },
+    field('Email', email, 'Your email is how you sign in; it cannot be changed here.'),
+    field('Name shown in the album', username),
+    field('New password', password, 'Leave empty to keep your password. At least 8 characters.'),
+    field('Current password', current, 'Needed to save any change.'),
+    error,
+    h('button', { type: 'submit', class: 'button' }, 'Save profile'));
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    showError(error, '');
+    const changes = { current_password: current.value };
+    const newName = username.value.trim();
+    if (!newName) {
+      showError(error, 'Your name cannot be empty.');
+      username.focus();
+      return;
+    }
+    if (newName !== (ctx.user.username || '')) changes.username = newName;
+    if (password.value) {
+      if (password.value.length < 8) {
+        showError(error, 'Choose a new password of at least 8 characters.');
+        password.focus();
+        return;
+      }
+      changes.password = password.value;
+    }
+    if (!changes.username && !changes.password) {
+      showError(error, 'Nothing to save: change your name or enter a new password.');
+      return;
+    }
+    if (!current.value) {
+      showError(error, 'Enter your current password to save changes.');
+      current.focus();
+      return;
+    }
+    await busy(form, async () => {
+      try {
+        const updated = await api.updateMe(changes);
+        const fresh = updated && typeof updated === 'object' && (updated.username || updated.email)
+          ? updated : await api.me();
+        ctx.user = fresh;
+        ctx.setUser(fresh);
+        password.value = '';
+        current.value = '';
+        username.value = fresh.username || newName;
+        ctx.flash('Profile saved.', 'success');
+      } catch (e) {
+        showError(error, e.message);
+        current.select();
+      }
+    });
+  });
+
+  main.append(h('section', { class: 'panel narrow' },
+    h('h1', null, 'Your profile'),
+    form));
+}

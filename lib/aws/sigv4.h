@@ -49,6 +49,9 @@ struct sigv4_params {
 	bool s3;
 	bool omit_session_token;            /* presign: add the token after signing (suite 'post-sts-header-after') */
 	long expires;                       /* query mode: X-Amz-Expires seconds (1..604800) */
+	/* Added by sigv4 (zero keeps the rules above): */
+	bool no_normalize;                  /* non-S3: keep dot segments and '//' (suite 'normalize: false'); still encoded */
+	bool content_sha256_header;         /* header mode: add x-amz-content-sha256 for non-S3 too (suite 'sign_body') */
 };
 
 /* The result of signing; every member is owned by the struct. */
@@ -63,12 +66,34 @@ struct sigv4_signed {
 	/* query mode: the full query string to send (original parameters plus the
 	 * X-Amz-* ones, X-Amz-Signature last), without '?' */
 	char *query;
+	/* header mode: the session token to send as X-Amz-Security-Token (a copy), or NULL
+	 * when the credentials have none. Send it even with omit_session_token. */
+	char *security_token;
+	/* both modes: the SignedHeaders list ("host;x-amz-date"), for logs and tests */
+	char *signed_headers;
 };
 
 /*
+ * Input rules (both modes). Every header given is signed, except Authorization,
+ * User-Agent, Expect, Transfer-Encoding and X-Amzn-Trace-Id, which proxies and
+ * tracers change in flight. In header mode the signer owns X-Amz-Date,
+ * X-Amz-Security-Token (when there is a token) and x-amz-content-sha256 (when it adds
+ * it): passing them is an error (use payload_hash for the content hash). In query mode
+ * the query must not already carry X-Amz-Algorithm/-Credential/-Date/-Expires/
+ * -SignedHeaders/-Security-Token/-Signature. Method: 1..20 upper-case letters. Header
+ * values may contain obs-folds (CRLF or LF followed by space or tab), no other control
+ * characters. Non-S3 paths may hold raw UTF-8 (it must be valid) and are encoded;
+ * S3 paths must already be percent-encoded (printable ASCII, no space). Caps: 200
+ * headers, 256-byte names, 16 KiB values, 16 KiB path, 16 KiB query, 1000 query
+ * parameters; over a cap is CA_ERANGE.
+ * Thread-safe; each thread caches the last signing key it derived (keyed by access key
+ * id, a SHA-256 of the secret, day, region and service).
+ */
+
+/*
  * Header mode. Fills *out (release with sigv4_signed_release even on error).
- * Returns CA_OK, CA_EINVAL (missing credentials/region/service/Host, bad input)
- * or CA_ENOMEM, with a message in err.
+ * Returns CA_OK, CA_EINVAL (missing credentials/region/service/Host, bad input),
+ * CA_ERANGE (input over a cap above) or CA_ENOMEM, with a message in err.
  */
 int sigv4_sign_headers(const struct sigv4_request *req, const struct sigv4_params *p,
 		       struct sigv4_signed *out, struct ca_err *err);

@@ -55,8 +55,13 @@ const char *ca_strerror(int code)
 	case CA_GEO_NO_DATA: return "no geocoding data loaded";
 	case CA_HTTP_BAD_REQUEST: return "bad request";
 	case CA_HTTP_TOO_LARGE: return "request too large";
+	case CA_HTTP_CSRF: return "missing or wrong CSRF token";
+	case CA_HTTP_BAD_MEDIA_TYPE: return "unsupported media type";
+	case CA_HTTP_SERVER: return "HTTP server failure";
 	case CA_STAGE_CONFLICT: return "existing resource conflicts with the specification";
 	case CA_STAGE_STATE: return "stage state file is unusable";
+	case CA_STAGE_NOT_EMPTY: return "resource holds data";
+	case CA_STAGE_USAGE: return "bad command line";
 	case CA_MIGRATE_VERIFY: return "migration verification failed";
 	}
 	return "unknown error";

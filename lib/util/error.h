@@ -71,9 +71,14 @@ typedef enum ca_code {
 	/* http / serve */
 	CA_HTTP_BAD_REQUEST = 800,
 	CA_HTTP_TOO_LARGE = 801,
+	CA_HTTP_CSRF = 802,          /* missing or wrong CSRF token */
+	CA_HTTP_BAD_MEDIA_TYPE = 803, /* body of a content type the endpoint does not take */
+	CA_HTTP_SERVER = 804,        /* the HTTP server could not start or run */
 	/* stages */
 	CA_STAGE_CONFLICT = 900,     /* existing resource differs in a way we will not change */
 	CA_STAGE_STATE = 901,
+	CA_STAGE_NOT_EMPTY = 902,   /* destroy refused: the resource holds data (use --force) */
+	CA_STAGE_USAGE = 903,       /* bad command line */
 	/* migrate */
 	CA_MIGRATE_VERIFY = 1000,
 } ca_code;

@@ -1,0 +1,170 @@
+/*
+ * client.h — one AWS client for every service: endpoint, SigV4 signing, transport,
+ * retries and error parsing in one call, plus the wire protocols the toolkit uses.
+ *
+ *   aws_client_send     any request, already shaped (the layer under the others)
+ *   aws_json_call       awsJson 1.0 / 1.1: POST /, X-Amz-Target (DynamoDB, Cognito IdP)
+ *   aws_rest_json_call  rest-json: method + path, JSON in and out (X-Ray)
+ *   aws_query_call      query: Action=..&Version=.. form body, XML answer (STS, IAM, EC2)
+ *   aws_s3_send         rest-xml for S3: bucket + key addressing, headers and body
+ *
+ * Each attempt is signed afresh (new X-Amz-Date, current credentials), sent, and
+ * retried per retry.h. A failure leaves one sentence in err:
+ *   "<signing name>: <Code>: <message> (HTTP <status>, request id <id>)"
+ * with CA_AWS_SERVICE (CA_AWS_THROTTLED when throttling outlasted every retry), or the
+ * transport's CA_AWS_NETWORK / CA_AWS_TIMEOUT sentence.
+ * A client is safe to share between threads once created.
+ *
+ * Setting CA_AWS_DEBUG=1 prints one line per retry to stderr ("aws: <svc> attempt N:
+ * <why>; retrying in X ms (bound Y ms)") — never headers, bodies or keys.
+ */
+#ifndef CA_AWS_CLIENT_H
+#define CA_AWS_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "aws/aws_error.h"
+#include "aws/credentials.h"
+#include "aws/endpoint.h"
+#include "aws/http.h"
+#include "aws/retry.h"
+#include "util/error.h"
+#include "util/xml.h"
+
+struct aws_client_options {
+	const char *region;             /* NULL: aws_region_resolve(fallback_region) */
+	const char *fallback_region;    /* the YAML's aws.region; may be NULL */
+	const char *endpoint;           /* the YAML's aws.endpoint; NULL: env or real AWS */
+	/* zeros: CA_AWS_CONNECT_TIMEOUT_MS / CA_AWS_TIMEOUT_MS from the environment,
+	 * else the transport's defaults (3 s to connect, 30 s in all) */
+	struct aws_http_options http;
+	/* NULL: aws_retry_policy_from_env() per service. Copied. */
+	const struct aws_retry_policy *retry;
+	/* Borrowed, must outlive the client; NULL: the client owns a default provider. */
+	struct aws_credentials_provider *credentials;
+};
+
+struct aws_client;
+
+/*
+ * Creates a client into *out (free with aws_client_free). opt may be NULL.
+ * Fails with CA_AWS_NO_REGION when no region is set anywhere, CA_EINVAL for a bad
+ * AWS_MAX_ATTEMPTS/backoff variable, CA_ENOMEM. Credentials are resolved lazily, on
+ * the first request.
+ */
+int aws_client_new(const struct aws_client_options *opt, struct aws_client **out,
+		   struct ca_err *err);
+void aws_client_free(struct aws_client *c);
+
+/* The region requests are made in. Borrowed, lives as long as the client. */
+const char *aws_client_region(const struct aws_client *c);
+
+/* A request before signing. Borrowed for the duration of the call. */
+struct aws_request {
+	enum aws_service service;
+	const char *method;                     /* "GET", "POST", ... */
+	const char *path;                       /* percent-encoded, starts with '/'; NULL: "/" */
+	const char *query;                      /* percent-encoded, without '?'; may be NULL */
+	const struct aws_http_header *headers;  /* extra headers (Content-Type, X-Amz-Target ...);
+						 * not Host, Authorization or X-Amz-Date */
+	size_t n_headers;
+	const void *body;
+	size_t body_len;
+	size_t max_body;                        /* answer cap; 0: the transport's */
+};
+
+/* The answer to the last attempt. */
+struct aws_response {
+	struct aws_http_response http;  /* status, headers and body */
+	struct aws_error error;         /* parsed when the status is not 2xx */
+	int attempts;                   /* attempts made, 1.. */
+};
+
+void aws_response_init(struct aws_response *r);
+/* Frees what the response holds and re-initialises it. NULL accepted. */
+void aws_response_release(struct aws_response *r);
+
+/*
+ * Resolves the endpoint, signs, sends and retries. *resp (initialised by the caller,
+ * released by the caller) holds the last answer, also on CA_AWS_SERVICE so callers can
+ * look at resp->http.status (e.g. S3 HEAD 404) or resp->error.code.
+ * Returns CA_OK for a 2xx answer; see the top of this file for the failures;
+ * also CA_AWS_NO_CREDENTIALS & co. from the credentials chain, CA_AWS_BAD_ENDPOINT,
+ * CA_EINVAL/CA_ERANGE from the signer.
+ */
+int aws_client_send(struct aws_client *c, const struct aws_request *req,
+		    struct aws_response *resp, struct ca_err *err);
+
+/*
+ * awsJson: POST / with X-Amz-Target: target ("DynamoDB_20120810.ListTables") and
+ * Content-Type application/x-amz-json-1.0 (DynamoDB) or -1.1 (the others).
+ * in may be NULL ({}). On CA_OK, *out (if out is not NULL) receives the answer object
+ * (json_decref it; {} for an empty answer). CA_AWS_BAD_RESPONSE when a 2xx answer
+ * is not a JSON object. On error *out is NULL.
+ */
+int aws_json_call(struct aws_client *c, enum aws_service svc, const char *target,
+		  const json_t *in, json_t **out, struct ca_err *err);
+
+/*
+ * rest-json: method path?query with in (may be NULL: no body) as application/json.
+ * *out as for aws_json_call.
+ */
+int aws_rest_json_call(struct aws_client *c, enum aws_service svc, const char *method,
+		       const char *path, const char *query, const json_t *in, json_t **out,
+		       struct ca_err *err);
+
+/* A name and value, both NOT encoded (the client encodes). value NULL: name alone. */
+struct aws_param {
+	const char *name;
+	const char *value;
+};
+
+/* The API version the query protocol sends for svc: STS 2011-06-15, IAM 2010-05-08,
+ * EC2 2016-11-15; NULL for services that do not speak it. */
+const char *aws_query_version(enum aws_service svc);
+
+/*
+ * query protocol: POST / with the form body Action=action&Version=..&params...
+ * ("Tags.member.1.Key" style flattening is the caller's). On CA_OK *out (if not NULL)
+ * receives the parsed answer (root <ActionResponse>; ca_xml_free it).
+ * CA_AWS_BAD_RESPONSE when the answer is not XML.
+ */
+int aws_query_call(struct aws_client *c, enum aws_service svc, const char *action,
+		   const struct aws_param *params, size_t n_params, struct ca_xml_node **out,
+		   struct ca_err *err);
+
+/* An S3 request. Borrowed for the duration of the call. */
+struct aws_s3_request {
+	const char *method;
+	const char *bucket;                     /* NULL: the service (ListBuckets) */
+	const char *key;                        /* raw UTF-8 key, encoded here; NULL or "": none */
+	const struct aws_param *query;          /* raw, encoded here ("list-type"="2", "uploads"=NULL) */
+	size_t n_query;
+	const struct aws_http_header *headers;  /* Content-Type, x-amz-*, Range ... */
+	size_t n_headers;
+	const void *body;
+	size_t body_len;
+	size_t max_body;                        /* answer cap; 0: the transport's */
+};
+
+/*
+ * rest-xml for S3: the bucket goes in the path (path-style endpoints: IP addresses,
+ * localhost, custom endpoints that ask for it, bucket names that are not DNS labels)
+ * or the host (bucket.s3.<region>.amazonaws.com). Signed with S3's rules
+ * (x-amz-content-sha256). *resp as for aws_client_send.
+ */
+int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws_response *resp,
+		struct ca_err *err);
+
+/* Parses resp's body as XML into *out (ca_xml_free it). CA_AWS_BAD_RESPONSE if it is not. */
+int aws_response_xml(const struct aws_response *resp, struct ca_xml_node **out,
+		     struct ca_err *err);
+
+/*
+ * Appends name=value pairs to out, each part encoded the AWS way ('&' between, a NULL
+ * value writes the name alone). For query strings and form bodies. CA_OK or CA_ENOMEM.
+ */
+int aws_params_encode(struct ca_buf *out, const struct aws_param *params, size_t n);
+
+#endif

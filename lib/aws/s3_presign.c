@@ -1,0 +1,177 @@
+/*
+ * s3_presign.c — presigned S3 URLs (see s3_presign.h).
+ */
+#include "aws/s3_presign.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws/sigv4.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+/* The pieces of a URL, pointing into it; host_header is built (lower case, port when
+ * not the default). */
+struct url_parts {
+	const char *prefix;      /* "scheme://authority" */
+	size_t prefix_len;
+	const char *path;        /* up to '?' or the end; may be empty */
+	size_t path_len;
+	const char *query;       /* after '?', NULL when none */
+	struct ca_buf host_header;
+};
+
+static bool is_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_';
+}
+
+static int bad_url(struct ca_err *err, const char *why)
+{
+	return ca_err_set(err, CA_AWS_BAD_ENDPOINT, "Bad URL: %s.", why);
+}
+
+static int parse_url(const char *url, struct url_parts *u, struct ca_err *err)
+{
+	const char *authority, *auth_end, *host, *host_end, *port = NULL, *p;
+	bool https;
+	size_t i, len;
+	long port_num = 0;
+
+	if (!url || !*url)
+		return bad_url(err, "none given");
+	len = strlen(url);
+	if (len > S3_PRESIGN_MAX_URL)
+		return ca_err_set(err, CA_ERANGE, "The URL is longer than %d bytes.", S3_PRESIGN_MAX_URL);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= 0x20 || c >= 0x7f)
+			return bad_url(err, "it holds a space, a control character or a non-ASCII byte "
+					    "(percent-encode the key, e.g. ' ' as %20)");
+	}
+	if (strchr(url, '#'))
+		return bad_url(err, "it has a #fragment");
+	if (!strncasecmp(url, "https://", 8))
+		https = true;
+	else if (!strncasecmp(url, "http://", 7))
+		https = false;
+	else
+		return bad_url(err, "it must start with http:// or https://");
+	authority = url + (https ? 8 : 7);
+	auth_end = authority + strcspn(authority, "/?");
+	if (memchr(authority, '@', (size_t)(auth_end - authority)))
+		return bad_url(err, "user names and passwords (user@host) are not allowed");
+	host = authority;
+	if (*host == '[') {
+		host_end = memchr(host, ']', (size_t)(auth_end - host));
+		if (!host_end || host_end == host + 1)
+			return bad_url(err, "an IPv6 address is missing its ']'");
+		for (p = host + 1; p < host_end; p++)
+			if (!strchr("0123456789abcdefABCDEF:.", *p))
+				return bad_url(err, "the IPv6 address holds a character it cannot have");
+		host_end++;
+	} else {
+		for (host_end = host; host_end < auth_end && *host_end != ':'; host_end++)
+			if (!is_host_char(*host_end))
+				return bad_url(err, "the host name holds a character it cannot have");
+	}
+	if (host_end == host)
+		return bad_url(err, "it has no host");
+	if (host_end < auth_end) {
+		char digits[8];
+		size_t n;
+
+		if (*host_end != ':')
+			return bad_url(err, "unexpected characters after the host");
+		port = host_end + 1;
+		n = (size_t)(auth_end - port);
+		if (n == 0 || n >= sizeof(digits))
+			return bad_url(err, "the port must be a number from 1 to 65535");
+		memcpy(digits, port, n);
+		digits[n] = '\0';
+		if (strspn(digits, "0123456789") != n || !ca_parse_long(digits, 1, 65535, &port_num))
+			return bad_url(err, "the port must be a number from 1 to 65535");
+	}
+	u->prefix = url;
+	u->prefix_len = (size_t)(auth_end - url);
+	u->path = auth_end;
+	u->path_len = strcspn(auth_end, "?");
+	u->query = auth_end[u->path_len] == '?' ? auth_end + u->path_len + 1 : NULL;
+	if (u->path_len && u->path[0] != '/')
+		return bad_url(err, "the path must start with '/'");
+	for (p = host; p < host_end; p++)
+		ca_buf_addch(&u->host_header, (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p));
+	if (port && port_num != (https ? 443 : 80))
+		ca_buf_addf(&u->host_header, ":%ld", port_num);
+	return ca_buf_ok(&u->host_header) ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+}
+
+int s3_presign_url(const struct s3_presign_request *r, char **out, struct ca_err *err)
+{
+	struct url_parts u;
+	struct sigv4_request req;
+	struct sigv4_params p;
+	struct sigv4_signed s;
+	struct sigv4_header host;
+	struct ca_buf path = CA_BUF_INIT, result = CA_BUF_INIT;
+	int rc;
+
+	memset(&u, 0, sizeof(u));
+	ca_buf_init(&u.host_header);
+	memset(&s, 0, sizeof(s));
+	if (!out)
+		return ca_err_set(err, CA_EINVAL, "Nowhere to put the presigned URL (out is NULL).");
+	*out = NULL;
+	if (!r) {
+		rc = ca_err_set(err, CA_EINVAL, "Nothing to presign.");
+		goto out;
+	}
+	rc = parse_url(r->url, &u, err);
+	if (rc)
+		goto out;
+	if (u.path_len)
+		ca_buf_add(&path, u.path, u.path_len);
+	else
+		ca_buf_addch(&path, '/');
+	if (!ca_buf_ok(&path)) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	host.name = "host";
+	host.value = u.host_header.data;
+	memset(&req, 0, sizeof(req));
+	memset(&p, 0, sizeof(p));
+	req.method = r->method ? r->method : "GET";
+	req.path = path.data;
+	req.query = u.query;
+	req.headers = &host;
+	req.n_headers = 1;
+	req.payload_hash = SIGV4_UNSIGNED_PAYLOAD;
+	p.creds = r->creds;
+	p.region = r->region;
+	p.service = "s3";
+	p.when = r->when;
+	p.s3 = true;
+	p.expires = r->expires;
+	rc = sigv4_sign_query(&req, &p, &s, err);
+	if (rc)
+		goto out;
+	ca_buf_add(&result, u.prefix, u.prefix_len);
+	ca_buf_adds(&result, path.data);
+	ca_buf_addch(&result, '?');
+	ca_buf_adds(&result, s.query);
+	*out = ca_buf_detach(&result, NULL);
+	if (!*out)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+out:
+	sigv4_signed_release(&s);
+	ca_buf_release(&u.host_header);
+	ca_buf_release(&path);
+	ca_buf_release(&result);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/*
+ * uri_encode.c — AWS's URI encoding, percent-decoding and a UTF-8 check.
+ */
+#include "aws/sigv4_canon.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/banned.h"
+
+static const char upper_hex[] = "0123456789ABCDEF";
+
+/* Ends a direct write into the room ca_buf_grow made: w is one past the last byte. */
+static void commit_written(struct ca_buf *out, char *w)
+{
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0';
+}
+
+static bool is_unreserved(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len, bool encode_slash)
+{
+	const unsigned char *p = s;
+	char *w;
+	size_t i;
+
+	if (len > (SIZE_MAX - 1) / 3 || ca_buf_grow(out, len * 3) != CA_OK)
+		return CA_ENOMEM;
+	w = out->data + out->len;
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (is_unreserved(c) || (c == '/' && !encode_slash)) {
+			*w++ = (char)c;
+		} else {
+			*w++ = '%';
+			*w++ = upper_hex[c >> 4];
+			*w++ = upper_hex[c & 0x0f];
+		}
+	}
+	commit_written(out, w);
+	return CA_OK;
+}
+
+char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
+{
+	struct ca_buf b = CA_BUF_INIT;
+
+	if (!s && len)
+		return NULL;
+	if (aws_uri_encode_buf(&b, s ? s : "", len, encode_slash) != CA_OK) {
+		ca_buf_release(&b);
+		return NULL;
+	}
+	return ca_buf_detach(&b, NULL);
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
+{
+	char *w;
+	size_t i;
+
+	if (ca_buf_grow(out, len) != CA_OK)
+		return CA_ENOMEM;
+	w = out->data + out->len;
+	for (i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && len - i >= 3 && (hi = hex_value(s[i + 1])) >= 0 &&
+		    (lo = hex_value(s[i + 2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			*w++ = s[i];
+		}
+	}
+	commit_written(out, w);
+	return CA_OK;
+}
+
+bool aws_utf8_valid(const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		uint32_t cp;
+		size_t n, k;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}

@@ -1,0 +1,130 @@
+#include "http/accesslog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "util/crypto.h"
+#include "util/banned.h"
+
+/* Copies s with bytes outside printable ASCII as %XX (so the text is valid UTF-8). */
+static void add_printable(struct ca_buf *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c > 0x7e)
+			ca_buf_addf(out, "%%%02X", c);
+		else
+			ca_buf_addch(out, (char)c);
+	}
+}
+
+int ca_http_access_format(struct ca_buf *out, const struct ca_http_access_entry *e)
+{
+	struct ca_buf method = CA_BUF_INIT, path = CA_BUF_INIT;
+	char when[40] = "";
+	struct tm tm;
+	json_t *line = NULL;
+	char *text = NULL;
+	int rc = CA_ENOMEM;
+
+	if (gmtime_r(&e->time.tv_sec, &tm))
+		snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec, e->time.tv_nsec / 1000000);
+	add_printable(&method, e->method);
+	add_printable(&path, e->path);
+	if (!ca_buf_ok(&method) || !ca_buf_ok(&path))
+		goto out;
+	line = json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:s, s:s}",
+			 "time", when, "method", method.data, "path", path.data,
+			 "status", e->status, "bytes", (json_int_t)e->bytes,
+			 "duration_ms", (double)(long long)(e->duration_ms * 1000.0) / 1000.0,
+			 "request_id", e->request_id ? e->request_id : "",
+			 "remote", e->remote ? e->remote : "");
+	if (!line)
+		goto out;
+	text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+	if (!text)
+		goto out;
+	ca_buf_adds(out, text);
+	ca_buf_addch(out, '\n');
+	rc = ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
+out:
+	free(text);
+	json_decref(line);
+	ca_buf_release(&method);
+	ca_buf_release(&path);
+	return rc;
+}
+
+void ca_http_access_write(FILE *f, const struct ca_http_access_entry *e)
+{
+	struct ca_buf line = CA_BUF_INIT;
+
+	if (!f)
+		return;
+	if (ca_http_access_format(&line, e) == CA_OK) {
+		flockfile(f);
+		fwrite(line.data, 1, line.len, f);
+		fflush(f);
+		funlockfile(f);
+	}
+	ca_buf_release(&line);
+}
+
+static bool id_char_ok(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c && strchr("._:;=+/@-", c));
+}
+
+static bool id_ok_n(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > CA_HTTP_REQUEST_ID_MAX)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!id_char_ok(s[i]))
+			return false;
+	return true;
+}
+
+bool ca_http_request_id_ok(const char *s)
+{
+	return s && id_ok_n(s, strnlen(s, CA_HTTP_REQUEST_ID_MAX + 1));
+}
+
+void ca_http_request_id_choose(const char *x_request_id, const char *x_amzn_trace_id,
+			       char out[CA_HTTP_REQUEST_ID_MAX + 1])
+{
+	uint8_t raw[16];
+
+	if (ca_http_request_id_ok(x_request_id)) {
+		snprintf(out, CA_HTTP_REQUEST_ID_MAX + 1, "%s", x_request_id);
+		return;
+	}
+	if (x_amzn_trace_id) {
+		const char *root = strstr(x_amzn_trace_id, "Root=");
+
+		if (root) {
+			size_t n;
+
+			root += 5;
+			n = strcspn(root, ";");
+			if (id_ok_n(root, n)) {
+				snprintf(out, CA_HTTP_REQUEST_ID_MAX + 1, "%.*s", (int)n, root);
+				return;
+			}
+		} else if (ca_http_request_id_ok(x_amzn_trace_id)) {
+			snprintf(out, CA_HTTP_REQUEST_ID_MAX + 1, "%s", x_amzn_trace_id);
+			return;
+		}
+	}
+	if (ca_random_bytes(raw, sizeof(raw)) != CA_OK)
+		memset(raw, 0, sizeof(raw)); /* still a well-formed id; logging must go on */
+	ca_hex_encode(raw, sizeof(raw), out);
+}

@@ -1,0 +1,42 @@
+/*
+ * static.h — serving a directory of files (the web front end) safely.
+ *
+ * Only GET and HEAD. A path reaches a file only through segments that are not
+ * empty, ".", "..", hidden (".name") or holding control characters, '\' or an
+ * encoded '/'; anything else is 404. Files are opened relative to the root
+ * with the kernel refusing to leave it (openat2 RESOLVE_BENEATH: a symlink
+ * inside the tree that stays inside works, one that points out fails; where
+ * openat2 is missing, no symlink is followed at all). Only regular files are
+ * served; a directory serves its index.html. Responses carry Content-Type by
+ * extension, ETag and Last-Modified (If-None-Match gives 304), and
+ * Cache-Control: "no-cache" for HTML (always revalidated), "public,
+ * max-age=N" for the rest.
+ */
+#ifndef CA_HTTP_STATIC_H
+#define CA_HTTP_STATIC_H
+
+#include "http/request.h"
+#include "http/response.h"
+#include "util/error.h"
+
+struct ca_http_static;
+
+/*
+ * Opens root for serving; max_age_s for non-HTML files (0: 3600). *out is
+ * freed with ca_http_static_free. CA_ENOTFOUND when root is not a readable
+ * directory, CA_ENOMEM.
+ */
+int ca_http_static_new(struct ca_http_static **out, const char *root, long max_age_s,
+		       struct ca_err *err);
+/* NULL is accepted. */
+void ca_http_static_free(struct ca_http_static *st);
+/*
+ * A handler (ca_http_handler_fn, ctx = the ca_http_static) answering req from
+ * the directory: 200, 304, 404, or 405 for other methods. Use it as the
+ * router's fallback.
+ */
+int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *resp, void *ctx);
+/* The Content-Type for a file name by its extension ("application/octet-stream" if unknown). */
+const char *ca_http_content_type_for(const char *name);
+
+#endif

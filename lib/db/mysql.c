@@ -1,0 +1,726 @@
+#include "db/mysql.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/mysql_internal.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+static struct mysql_db *mysql_of(struct ca_db *db)
+{
+	return (struct mysql_db *)db;
+}
+
+/* One database operation on a live connection; sets *executed once a statement ran. */
+typedef int (*mysql_step)(MYSQL *conn, void *ctx, bool *executed, struct ca_err *err);
+
+/*
+ * Runs step with the connection lock held, connecting first when needed. When
+ * the connection turns out to be gone, reconnects and runs step once more if
+ * that is safe: the statement is idempotent or never reached the server.
+ */
+static int run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
+	       struct ca_err *err)
+{
+	struct ca_err step_err;
+	int rc = CA_OK, attempt;
+
+	pthread_mutex_lock(&m->lock);
+	for (attempt = 0; attempt < 2; attempt++) {
+		bool executed = false;
+
+		ca_err_clear(&step_err);
+		rc = ca_mysql_connect(m, &step_err);
+		if (rc)
+			break;
+		rc = step(m->conn, ctx, &executed, &step_err);
+		if (rc != CA_DB_CONNECT)
+			break;
+		ca_mysql_disconnect(m);
+		if (executed && !idempotent) {
+			ca_err_prefix(&step_err,
+				      "The change may or may not have been saved; check before repeating it");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	if (rc)
+		ca_err_set(err, rc, "%s", ca_err_msg(&step_err));
+	return rc;
+}
+
+/* ---- users ---- */
+
+enum { U_ID, U_USERNAME, U_EMAIL, U_PASSWORD, U_NCOLS };
+static const enum mysql_col_type user_types[U_NCOLS] = { COL_INT, COL_TEXT, COL_TEXT, COL_TEXT };
+
+struct user_create_ctx {
+	const struct ca_user *in;
+	char **id_out;
+};
+
+static int step_user_create(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct user_create_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	MYSQL_STMT *st = NULL;
+	char num[24];
+	int rc;
+
+	ca_mysql_param_str(&p, ctx->in->username);
+	ca_mysql_param_str(&p, ctx->in->email);
+	ca_mysql_param_str(&p, ctx->in->password);
+	rc = ca_mysql_exec(conn, "INSERT INTO `User` (username, email, password) VALUES (?, ?, ?)",
+			   &p, &st, executed, "creating a user", err);
+	if (rc == CA_DB_CONFLICT) {
+		ca_err_clear(err); /* say which value: the only unique one is the email */
+		return ca_err_set(err, CA_DB_CONFLICT, "A user with that email address already exists.");
+	}
+	if (rc)
+		return rc;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
+	mysql_stmt_close(st);
+	*ctx->id_out = ca_strdup(num);
+	if (!*ctx->id_out)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
+	return CA_OK;
+}
+
+static int mysql_user_create(struct ca_db *db, const struct ca_user *in, char **id_out,
+			     struct ca_err *err)
+{
+	struct user_create_ctx ctx = { in, id_out };
+
+	return run(mysql_of(db), step_user_create, &ctx, false, err);
+}
+
+struct user_find_ctx {
+	const char *email;   /* one of email or id */
+	long long id;
+	struct ca_user *out;
+};
+
+static int step_user_find(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct user_find_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	struct mysql_row row;
+	MYSQL_STMT *st = NULL;
+	bool have = false, oom = false;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	ca_user_release(ctx->out);
+	if (ctx->email)
+		ca_mysql_param_str(&p, ctx->email);
+	else
+		ca_mysql_param_i64(&p, ctx->id);
+	rc = ca_mysql_exec(conn,
+			   ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
+				      : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
+			   &p, &st, executed, "looking up a user", err);
+	if (rc)
+		goto out;
+	rc = ca_mysql_row_init(&row, st, user_types, U_NCOLS, err);
+	if (!rc)
+		rc = ca_mysql_row_fetch(&row, &have, err);
+	if (rc)
+		goto out;
+	if (!have) {
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that %s.",
+				ctx->email ? "email address" : "id");
+		goto out;
+	}
+	ctx->out->id = ca_mysql_row_int_text(&row, U_ID, &oom);
+	ctx->out->username = ca_mysql_row_text(&row, U_USERNAME, &oom);
+	ctx->out->email = ca_mysql_row_text(&row, U_EMAIL, &oom);
+	ctx->out->password = ca_mysql_row_text(&row, U_PASSWORD, &oom);
+	if (oom)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a user.");
+out:
+	if (rc)
+		ca_user_release(ctx->out);
+	ca_mysql_row_release(&row);
+	if (st)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+static int mysql_user_find_by_email(struct ca_db *db, const char *email, struct ca_user *out,
+				    struct ca_err *err)
+{
+	struct user_find_ctx ctx = { email, 0, out };
+
+	return run(mysql_of(db), step_user_find, &ctx, true, err);
+}
+
+static int mysql_user_find_by_id(struct ca_db *db, const char *id, struct ca_user *out,
+				 struct ca_err *err)
+{
+	struct user_find_ctx ctx = { NULL, 0, out };
+
+	if (!ca_mysql_parse_id(id, &ctx.id))
+		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	return run(mysql_of(db), step_user_find, &ctx, true, err);
+}
+
+struct user_update_ctx {
+	long long id;
+	const char *username;
+	const char *password;
+};
+
+static int step_user_update(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct user_update_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	MYSQL_STMT *st = NULL;
+	const char *sql;
+	int rc;
+
+	if (ctx->username && ctx->password)
+		sql = "UPDATE `User` SET username = ?, password = ? WHERE id = ?";
+	else if (ctx->username)
+		sql = "UPDATE `User` SET username = ? WHERE id = ?";
+	else
+		sql = "UPDATE `User` SET password = ? WHERE id = ?";
+	if (ctx->username)
+		ca_mysql_param_str(&p, ctx->username);
+	if (ctx->password)
+		ca_mysql_param_str(&p, ctx->password);
+	ca_mysql_param_i64(&p, ctx->id);
+	rc = ca_mysql_exec(conn, sql, &p, &st, executed, "updating a user", err);
+	if (rc)
+		return rc;
+	if (mysql_stmt_affected_rows(st) == 0)
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	mysql_stmt_close(st);
+	return rc;
+}
+
+static int mysql_user_update(struct ca_db *db, const char *id, const char *username,
+			     const char *password, struct ca_err *err)
+{
+	struct user_update_ctx ctx = { 0, username, password };
+
+	if (!ca_mysql_parse_id(id, &ctx.id))
+		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	return run(mysql_of(db), step_user_update, &ctx, true, err);
+}
+
+/* ---- photos ---- */
+
+enum {
+	P_ID, P_USER_ID, P_TAGS, P_DESC, P_FILENAME_ORIG, P_FILENAME, P_FILESIZE, P_LAT, P_LNG,
+	P_UPLOAD_DATE, P_TAKEN_DATE, P_MAKE, P_MODEL, P_WIDTH, P_HEIGHT, P_CITY, P_NATION,
+	P_ADDRESS, P_NCOLS
+};
+static const enum mysql_col_type photo_types[P_NCOLS] = {
+	COL_INT, COL_INT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_INT, COL_REAL, COL_REAL,
+	COL_DATE, COL_DATE, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT,
+};
+
+static int read_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_err *err)
+{
+	bool oom = false;
+
+	memset(p, 0, sizeof(*p));
+	p->id = ca_mysql_row_int_text(r, P_ID, &oom);
+	p->user_id = ca_mysql_row_int_text(r, P_USER_ID, &oom);
+	p->tags = ca_mysql_row_text(r, P_TAGS, &oom);
+	p->desc = ca_mysql_row_text(r, P_DESC, &oom);
+	p->filename_orig = ca_mysql_row_text(r, P_FILENAME_ORIG, &oom);
+	p->filename = ca_mysql_row_text(r, P_FILENAME, &oom);
+	p->filesize = r->col[P_FILESIZE].is_null ? -1 : r->col[P_FILESIZE].i64;
+	p->has_geotag = !r->col[P_LAT].is_null && !r->col[P_LNG].is_null;
+	if (p->has_geotag) {
+		p->geotag_lat = ca_mysql_row_real(r, P_LAT);
+		p->geotag_lng = ca_mysql_row_real(r, P_LNG);
+	}
+	p->upload_date = ca_mysql_row_date(r, P_UPLOAD_DATE, &oom);
+	p->taken_date = ca_mysql_row_date(r, P_TAKEN_DATE, &oom);
+	p->make = ca_mysql_row_text(r, P_MAKE, &oom);
+	p->model = ca_mysql_row_text(r, P_MODEL, &oom);
+	p->width = ca_mysql_row_text(r, P_WIDTH, &oom);
+	p->height = ca_mysql_row_text(r, P_HEIGHT, &oom);
+	p->city = ca_mysql_row_text(r, P_CITY, &oom);
+	p->nation = ca_mysql_row_text(r, P_NATION, &oom);
+	p->address = ca_mysql_row_text(r, P_ADDRESS, &oom);
+	if (oom) {
+		ca_photo_release(p);
+		return ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
+	}
+	return CA_OK;
+}
+
+struct photo_create_ctx {
+	long long owner;
+	const struct ca_photo *in;
+	char **id_out;
+};
+
+static int step_photo_create(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct photo_create_ctx *ctx = vctx;
+	const struct ca_photo *in = ctx->in;
+	struct mysql_params p = { .n = 0 };
+	MYSQL_STMT *st = NULL;
+	char num[24];
+	int rc;
+
+	ca_mysql_param_i64(&p, ctx->owner);
+	ca_mysql_param_str(&p, in->tags);
+	ca_mysql_param_str(&p, in->desc);
+	ca_mysql_param_str(&p, in->filename_orig);
+	ca_mysql_param_str(&p, in->filename);
+	if (in->filesize >= 0)
+		ca_mysql_param_i64(&p, in->filesize);
+	else
+		ca_mysql_param_null(&p);
+	if (in->has_geotag) {
+		ca_mysql_param_double(&p, in->geotag_lat);
+		ca_mysql_param_double(&p, in->geotag_lng);
+	} else {
+		ca_mysql_param_null(&p);
+		ca_mysql_param_null(&p);
+	}
+	rc = ca_mysql_param_date(&p, in->upload_date, err);
+	if (!rc)
+		rc = ca_mysql_param_date(&p, in->taken_date, err);
+	if (rc)
+		return rc;
+	ca_mysql_param_str(&p, in->make);
+	ca_mysql_param_str(&p, in->model);
+	ca_mysql_param_str(&p, in->width);
+	ca_mysql_param_str(&p, in->height);
+	ca_mysql_param_str(&p, in->city);
+	ca_mysql_param_str(&p, in->nation);
+	ca_mysql_param_str(&p, in->address);
+	rc = ca_mysql_exec(conn,
+			   "INSERT INTO `Photo` (user_id, tags, `desc`, filename_orig, filename, "
+			   "filesize, geotag_lat, geotag_lng, upload_date, taken_date, make, model, "
+			   "width, height, city, nation, address) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			   &p, &st, executed, "saving a photo", err);
+	if (rc == CA_DB_NOTFOUND) {
+		ca_err_clear(err);
+		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	}
+	if (rc)
+		return rc;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
+	mysql_stmt_close(st);
+	*ctx->id_out = ca_strdup(num);
+	if (!*ctx->id_out)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
+	return CA_OK;
+}
+
+static int mysql_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
+			      char **id_out, struct ca_err *err)
+{
+	struct photo_create_ctx ctx = { 0, in, id_out };
+
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
+		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	return run(mysql_of(db), step_photo_create, &ctx, false, err);
+}
+
+struct photo_get_ctx {
+	long long owner;
+	long long id;
+	struct ca_photo *out;
+};
+
+static int step_photo_get(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct photo_get_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	struct mysql_row row;
+	MYSQL_STMT *st = NULL;
+	bool have = false;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	ca_photo_release(ctx->out);
+	ca_mysql_param_i64(&p, ctx->id);
+	ca_mysql_param_i64(&p, ctx->owner);
+	rc = ca_mysql_exec(conn,
+			   "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
+			   &p, &st, executed, "reading a photo", err);
+	if (!rc)
+		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
+	if (!rc)
+		rc = ca_mysql_row_fetch(&row, &have, err);
+	if (!rc && !have)
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	if (!rc)
+		rc = read_photo(&row, ctx->out, err);
+	ca_mysql_row_release(&row);
+	if (st)
+		mysql_stmt_close(st);
+	return rc;
+}
+
+static int mysql_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
+			   struct ca_photo *out, struct ca_err *err)
+{
+	struct photo_get_ctx ctx = { 0, 0, out };
+
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner) || !ca_mysql_parse_id(photo_id, &ctx.id))
+		return ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	return run(mysql_of(db), step_photo_get, &ctx, true, err);
+}
+
+/*
+ * The page cursor: where the last row of a page sits in the order
+ * (upload_date IS NULL, upload_date DESC, id DESC).
+ *   "d<YYYYMMDDHHMMSSffffff>-<id>" after a row with an upload date,
+ *   "n-<id>"                       after a row without one.
+ */
+struct page_cursor {
+	bool null_date;
+	char date[CA_DB_DATE_LEN + 1]; /* date.h form */
+	long long id;
+};
+
+static bool cursor_parse(const char *s, struct page_cursor *c)
+{
+	struct ca_db_date d;
+	const char *dash;
+	char text[32];
+
+	memset(c, 0, sizeof(*c));
+	dash = strchr(s, '-');
+	if (!dash || !ca_mysql_parse_id(dash + 1, &c->id))
+		return false;
+	if (s[0] == 'n' && dash == s + 1) {
+		c->null_date = true;
+		return true;
+	}
+	if (s[0] != 'd' || dash != s + 21)
+		return false;
+	/* re-form as date text and let the date parser judge it */
+	snprintf(text, sizeof(text), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.%.6s", s + 1, s + 5, s + 7,
+		 s + 9, s + 11, s + 13, s + 15);
+	if (ca_db_date_parse(text, &d, NULL) != CA_OK)
+		return false;
+	ca_db_date_format(&d, c->date);
+	return true;
+}
+
+static char *cursor_format(const struct ca_photo *last)
+{
+	struct ca_db_date d;
+	struct ca_buf b = CA_BUF_INIT;
+
+	if (!last->upload_date || ca_db_date_parse(last->upload_date, &d, NULL) != CA_OK)
+		ca_buf_addf(&b, "n-%s", last->id);
+	else
+		ca_buf_addf(&b, "d%04d%02d%02d%02d%02d%02d%06d-%s", d.year, d.month, d.day, d.hour,
+			    d.minute, d.second, d.microsecond, last->id);
+	return ca_buf_detach(&b, NULL);
+}
+
+/* Escapes LIKE's wildcards with '!' and wraps the keyword in '%'. */
+static char *like_pattern(const char *keyword)
+{
+	struct ca_buf b = CA_BUF_INIT;
+	const char *k;
+
+	ca_buf_addch(&b, '%');
+	for (k = keyword; *k; k++) {
+		if (*k == '%' || *k == '_' || *k == '!')
+			ca_buf_addch(&b, '!');
+		ca_buf_addch(&b, *k);
+	}
+	ca_buf_addch(&b, '%');
+	return ca_buf_detach(&b, NULL);
+}
+
+struct photo_list_ctx {
+	long long owner;
+	const struct ca_photo_query *q;
+	struct page_cursor cursor;
+	bool has_cursor;
+	char *pattern;
+	struct ca_photo_page *out;
+};
+
+static int step_photo_list(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct photo_list_ctx *ctx = vctx;
+	struct ca_photo_page *page = ctx->out;
+	struct mysql_params p = { .n = 0 };
+	struct ca_buf sql = CA_BUF_INIT;
+	struct mysql_row row;
+	MYSQL_STMT *st = NULL;
+	size_t limit = ctx->q->limit;
+	int rc = CA_OK;
+
+	memset(&row, 0, sizeof(row));
+	ca_photo_page_release(page);
+	page->photos = calloc(limit + 1, sizeof(*page->photos));
+	if (!page->photos) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+		goto out;
+	}
+	ca_buf_adds(&sql, "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE user_id = ?");
+	ca_mysql_param_i64(&p, ctx->owner);
+	if (ctx->pattern) {
+		ca_buf_adds(&sql, " AND (LOWER(tags) LIKE LOWER(?) ESCAPE '!'"
+				  " OR LOWER(`desc`) LIKE LOWER(?) ESCAPE '!')");
+		ca_mysql_param_str(&p, ctx->pattern);
+		ca_mysql_param_str(&p, ctx->pattern);
+	}
+	if (ctx->has_cursor && ctx->cursor.null_date) {
+		ca_buf_adds(&sql, " AND upload_date IS NULL AND id < ?");
+		ca_mysql_param_i64(&p, ctx->cursor.id);
+	} else if (ctx->has_cursor) {
+		ca_buf_adds(&sql, " AND (upload_date IS NULL OR upload_date < ?"
+				  " OR (upload_date = ? AND id < ?))");
+		ca_mysql_param_date(&p, ctx->cursor.date, NULL);
+		ca_mysql_param_date(&p, ctx->cursor.date, NULL);
+		ca_mysql_param_i64(&p, ctx->cursor.id);
+	}
+	ca_buf_adds(&sql, " ORDER BY upload_date IS NULL, upload_date DESC, id DESC LIMIT ?");
+	ca_mysql_param_i64(&p, (long long)limit + 1);
+	if (!ca_buf_ok(&sql)) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+		goto out;
+	}
+	rc = ca_mysql_exec(conn, sql.data, &p, &st, executed, "listing photos", err);
+	if (!rc)
+		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
+	while (!rc) {
+		bool have = false;
+
+		rc = ca_mysql_row_fetch(&row, &have, err);
+		if (rc || !have)
+			break;
+		if (page->count == limit + 1)
+			continue; /* cannot happen with LIMIT; drain defensively */
+		rc = read_photo(&row, &page->photos[page->count], err);
+		if (!rc)
+			page->count++;
+	}
+	if (!rc && page->count > limit) {
+		ca_photo_release(&page->photos[limit]);
+		page->count = limit;
+		page->next_cursor = cursor_format(&page->photos[limit - 1]);
+		if (!page->next_cursor)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+	}
+out:
+	if (rc)
+		ca_photo_page_release(page);
+	ca_mysql_row_release(&row);
+	if (st)
+		mysql_stmt_close(st);
+	ca_buf_release(&sql);
+	return rc;
+}
+
+static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
+			    struct ca_photo_page *out, struct ca_err *err)
+{
+	struct photo_list_ctx ctx;
+	int rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.q = q;
+	ctx.out = out;
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
+		return CA_OK; /* an id that cannot be ours owns nothing: an empty page */
+	if (q->cursor) {
+		if (!cursor_parse(q->cursor, &ctx.cursor))
+			return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
+		ctx.has_cursor = true;
+	}
+	if (q->keyword) {
+		ctx.pattern = like_pattern(q->keyword);
+		if (!ctx.pattern)
+			return ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+	}
+	rc = run(mysql_of(db), step_photo_list, &ctx, true, err);
+	free(ctx.pattern);
+	return rc;
+}
+
+struct photo_update_ctx {
+	long long owner;
+	long long id;
+	const struct ca_photo *values;
+	unsigned fields;
+};
+
+static int step_photo_update(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct photo_update_ctx *ctx = vctx;
+	const struct ca_photo *v = ctx->values;
+	struct mysql_params p = { .n = 0 };
+	struct ca_buf sql = CA_BUF_INIT;
+	MYSQL_STMT *st = NULL;
+	const char *sep = " ";
+	int rc;
+
+	if (!ctx->fields) {
+		ca_buf_adds(&sql, "SELECT id FROM `Photo` WHERE id = ? AND user_id = ?");
+	} else {
+		ca_buf_adds(&sql, "UPDATE `Photo` SET");
+		if (ctx->fields & CA_PHOTO_TAGS) {
+			ca_buf_addf(&sql, "%stags = ?", sep), sep = ", ";
+			ca_mysql_param_str(&p, v->tags);
+		}
+		if (ctx->fields & CA_PHOTO_DESC) {
+			ca_buf_addf(&sql, "%s`desc` = ?", sep), sep = ", ";
+			ca_mysql_param_str(&p, v->desc);
+		}
+		if (ctx->fields & CA_PHOTO_GEOTAG) {
+			ca_buf_addf(&sql, "%sgeotag_lat = ?, geotag_lng = ?", sep), sep = ", ";
+			if (v->has_geotag) {
+				ca_mysql_param_double(&p, v->geotag_lat);
+				ca_mysql_param_double(&p, v->geotag_lng);
+			} else {
+				ca_mysql_param_null(&p);
+				ca_mysql_param_null(&p);
+			}
+		}
+		if (ctx->fields & CA_PHOTO_CITY) {
+			ca_buf_addf(&sql, "%scity = ?", sep), sep = ", ";
+			ca_mysql_param_str(&p, v->city);
+		}
+		if (ctx->fields & CA_PHOTO_NATION) {
+			ca_buf_addf(&sql, "%snation = ?", sep), sep = ", ";
+			ca_mysql_param_str(&p, v->nation);
+		}
+		if (ctx->fields & CA_PHOTO_ADDRESS) {
+			ca_buf_addf(&sql, "%saddress = ?", sep);
+			ca_mysql_param_str(&p, v->address);
+		}
+		ca_buf_adds(&sql, " WHERE id = ? AND user_id = ?");
+	}
+	ca_mysql_param_i64(&p, ctx->id);
+	ca_mysql_param_i64(&p, ctx->owner);
+	if (!ca_buf_ok(&sql)) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory updating a photo.");
+		goto out;
+	}
+	rc = ca_mysql_exec(conn, sql.data, &p, &st, executed, "updating a photo", err);
+	if (rc)
+		goto out;
+	if (!ctx->fields) {
+		if (mysql_stmt_store_result(st) != 0)
+			rc = ca_mysql_stmt_error(st, "reading a photo", err);
+		else if (mysql_stmt_num_rows(st) == 0)
+			rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	} else if (mysql_stmt_affected_rows(st) == 0) {
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	}
+out:
+	if (st)
+		mysql_stmt_close(st);
+	ca_buf_release(&sql);
+	return rc;
+}
+
+static int mysql_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,
+			      const struct ca_photo *values, unsigned fields, struct ca_err *err)
+{
+	struct photo_update_ctx ctx = { 0, 0, values, fields };
+
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner) || !ca_mysql_parse_id(photo_id, &ctx.id))
+		return ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	return run(mysql_of(db), step_photo_update, &ctx, true, err);
+}
+
+static int step_photo_delete(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+{
+	struct photo_get_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	MYSQL_STMT *st = NULL;
+	int rc;
+
+	ca_mysql_param_i64(&p, ctx->id);
+	ca_mysql_param_i64(&p, ctx->owner);
+	rc = ca_mysql_exec(conn, "DELETE FROM `Photo` WHERE id = ? AND user_id = ?", &p, &st,
+			   executed, "deleting a photo", err);
+	if (rc)
+		return rc;
+	if (mysql_stmt_affected_rows(st) == 0)
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	mysql_stmt_close(st);
+	return rc;
+}
+
+static int mysql_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_id,
+			      struct ca_err *err)
+{
+	struct photo_get_ctx ctx = { 0, 0, NULL };
+
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner) || !ca_mysql_parse_id(photo_id, &ctx.id))
+		return ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+	return run(mysql_of(db), step_photo_delete, &ctx, false, err);
+}
+
+static void mysql_close_db(struct ca_db *db)
+{
+	struct mysql_db *m = mysql_of(db);
+
+	if (!m)
+		return;
+	ca_mysql_disconnect(m);
+	pthread_mutex_destroy(&m->lock);
+	ca_mysql_url_release(&m->url);
+	free(m);
+}
+
+static const struct ca_db_ops mysql_ops = {
+	.name = "mysql",
+	.user_create = mysql_user_create,
+	.user_find_by_email = mysql_user_find_by_email,
+	.user_find_by_id = mysql_user_find_by_id,
+	.user_update = mysql_user_update,
+	.photo_create = mysql_photo_create,
+	.photo_get = mysql_photo_get,
+	.photo_list = mysql_photo_list,
+	.photo_update = mysql_photo_update,
+	.photo_delete = mysql_photo_delete,
+	.close = mysql_close_db,
+};
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+/* The connector's global set-up is not thread-safe on first use: do it once, up front. */
+static void library_init(void)
+{
+	mysql_library_init(0, NULL, NULL);
+}
+
+int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err)
+{
+	struct mysql_db *m;
+	int rc;
+
+	*out = NULL;
+	pthread_once(&library_once, library_init);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory opening the database.");
+	m->base.ops = &mysql_ops;
+	pthread_mutex_init(&m->lock, NULL);
+	rc = ca_mysql_url_parse(url, &m->url, err);
+	if (!rc)
+		rc = ca_mysql_connect(m, err);
+	if (!rc)
+		rc = ca_mysql_schema_ensure(m, err);
+	if (rc) {
+		mysql_close_db(&m->base);
+		return rc;
+	}
+	*out = &m->base;
+	return CA_OK;
+}

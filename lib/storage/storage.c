@@ -1,0 +1,107 @@
+#include "storage/storage.h"
+
+#include "util/banned.h"
+
+static int check_names(const char *email, const char *filename, bool for_write,
+		       struct ca_err *err)
+{
+	struct ca_buf norm = CA_BUF_INIT;
+	int rc;
+
+	rc = for_write ? ca_storage_check_new_name(filename, err)
+		       : ca_storage_check_name(filename, err);
+	if (rc == CA_OK)
+		rc = ca_storage_norm_email(email, &norm, err);
+	ca_buf_release(&norm);
+	return rc;
+}
+
+static int check_kind(enum ca_image_kind kind, struct ca_err *err)
+{
+	if (kind != CA_IMAGE_ORIGINAL && kind != CA_IMAGE_THUMB)
+		return ca_err_set(err, CA_EINVAL, "Unknown image kind %d.", (int)kind);
+	return CA_OK;
+}
+
+int ca_storage_put(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, const void *data, size_t len, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	if (rc == CA_OK)
+		rc = check_names(email, filename, true, err);
+	if (rc == CA_OK)
+		rc = st->ops->put(st, email, filename, kind, data, len, err);
+	return rc;
+}
+
+int ca_storage_get(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	if (rc == CA_OK)
+		rc = check_names(email, filename, false, err);
+	if (rc == CA_OK)
+		rc = st->ops->get(st, email, filename, kind, max_len, out, err);
+	return rc;
+}
+
+int ca_storage_delete(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	if (rc == CA_OK)
+		rc = check_names(email, filename, false, err);
+	if (rc == CA_OK)
+		rc = st->ops->remove(st, email, filename, kind, err);
+	return rc;
+}
+
+int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char *filename,
+			    struct ca_err *err)
+{
+	struct ca_err step;
+	int rc_orig, rc_thumb;
+
+	ca_err_clear(&step);
+	rc_orig = ca_storage_delete(st, email, filename, CA_IMAGE_ORIGINAL,
+				    &step);
+	if (rc_orig != CA_OK && rc_orig != CA_STORAGE_NOTFOUND) {
+		return ca_err_set(err, rc_orig, "%s", ca_err_msg(&step));
+	}
+	ca_err_clear(&step);
+	rc_thumb = ca_storage_delete(st, email, filename, CA_IMAGE_THUMB, &step);
+	if (rc_thumb != CA_OK && rc_thumb != CA_STORAGE_NOTFOUND) {
+		return ca_err_set(err, rc_thumb, "%s", ca_err_msg(&step));
+	}
+	if (rc_orig == CA_STORAGE_NOTFOUND && rc_thumb == CA_STORAGE_NOTFOUND)
+		return ca_err_set(err, CA_STORAGE_NOTFOUND,
+				  "Neither the image %s nor its thumbnail is in storage.", filename);
+	return CA_OK;
+}
+
+int ca_storage_exists(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, bool *exists, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	*exists = false;
+	if (rc == CA_OK)
+		rc = check_names(email, filename, false, err);
+	if (rc == CA_OK)
+		rc = st->ops->exists(st, email, filename, kind, exists, err);
+	return rc;
+}
+
+const char *ca_storage_kind(const struct ca_storage *st)
+{
+	return st ? st->ops->name : "";
+}
+
+void ca_storage_release(struct ca_storage *st)
+{
+	if (st)
+		st->ops->release(st);
+}

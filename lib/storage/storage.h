@@ -1,0 +1,87 @@
+/*
+ * storage.h — where a photo's image bytes live: the backend interface.
+ *
+ * A backend stores two images per photo, the original and its thumbnail, named
+ * by the owner's email and the photo's filename (see layout.h for the legacy
+ * names and the checks applied). Backends: disk (disk.h, the legacy
+ * UPLOAD_FOLDER) and, later, S3.
+ *
+ * Lifecycle: a backend's open function returns a struct ca_storage *; use it
+ * through the ca_storage_* functions below, then ca_storage_release(). The
+ * wrappers check email and filename before the backend sees them. A backend is
+ * safe to use from several threads at once when its open function says so.
+ */
+#ifndef CA_STORAGE_STORAGE_H
+#define CA_STORAGE_STORAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "storage/layout.h"
+#include "util/buf.h"
+#include "util/error.h"
+
+struct ca_storage;
+
+/* What a backend implements; names are already checked when these are called. */
+struct ca_storage_ops {
+	const char *name; /* "disk", "s3" */
+	int (*put)(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, const void *data, size_t len, struct ca_err *err);
+	int (*get)(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err);
+	int (*remove)(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, struct ca_err *err);
+	int (*exists)(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, bool *exists, struct ca_err *err);
+	void (*release)(struct ca_storage *st);
+};
+
+/* Backends embed this as their first member. */
+struct ca_storage {
+	const struct ca_storage_ops *ops;
+};
+
+/*
+ * Stores len bytes as the image, replacing any earlier one atomically (a reader
+ * sees the old bytes or the new, never a part). filename must pass
+ * ca_storage_check_new_name(). CA_OK, CA_STORAGE_BAD_NAME, CA_STORAGE_IO.
+ */
+int ca_storage_put(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, const void *data, size_t len, struct ca_err *err);
+
+/*
+ * Appends the image's bytes to out (caller-owned, initialised). A thumbnail is
+ * looked for under thumbnails/ and then thumbnail/. CA_OK,
+ * CA_STORAGE_NOTFOUND, CA_STORAGE_BAD_NAME, CA_ERANGE when the image is larger
+ * than max_len bytes (nothing appended), CA_STORAGE_IO, CA_ENOMEM.
+ */
+int ca_storage_get(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err);
+
+/*
+ * Deletes the image (a thumbnail under both thumbnails/ and thumbnail/).
+ * CA_OK when something was deleted, CA_STORAGE_NOTFOUND when there was nothing,
+ * CA_STORAGE_BAD_NAME, CA_STORAGE_IO.
+ */
+int ca_storage_delete(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, struct ca_err *err);
+
+/*
+ * Deletes the original and the thumbnail. CA_OK when at least one existed,
+ * CA_STORAGE_NOTFOUND when neither did; other errors as ca_storage_delete().
+ */
+int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char *filename,
+			    struct ca_err *err);
+
+/* Sets *exists. CA_OK, CA_STORAGE_BAD_NAME or CA_STORAGE_IO. */
+int ca_storage_exists(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, bool *exists, struct ca_err *err);
+
+/* The backend's name ("disk"). */
+const char *ca_storage_kind(const struct ca_storage *st);
+
+/* Closes the backend and frees it. NULL is accepted. */
+void ca_storage_release(struct ca_storage *st);
+
+#endif

@@ -1,0 +1,1065 @@
+/*
+ * The database interface on the real MariaDB/MySQL server named by
+ * CA_TEST_MYSQL (default mysql://root@127.0.0.1:3306). Each test works in a
+ * database of its own with a unique name and drops it afterwards.
+ * Also: the date text form, UTF-8 counting, URL parsing, and that the embedded
+ * DDL is migrations/legacy_schema.sql.
+ */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "check_ca.h"
+#include "db/date.h"
+#include "db/db.h"
+#include "db/mysql.h"
+#include "db/mysql_internal.h"
+#include "util/buf.h"
+#include "util/crypto.h"
+
+/* ---------- helpers ---------- */
+
+static char run_prefix[32]; /* set in the parent: ca_unit_<pid>_ */
+static char db_name[48];
+static char base_url[512];
+
+static const char *server_url(void)
+{
+	const char *u = getenv("CA_TEST_MYSQL");
+	size_t n;
+
+	snprintf(base_url, sizeof(base_url), "%s", u && *u ? u : "mysql://root@127.0.0.1:3306");
+	n = strlen(base_url);
+	while (n && base_url[n - 1] == '/')
+		base_url[--n] = '\0';
+	return base_url;
+}
+
+/* The URL of database name on the test server, with optional "?..." options. */
+static char *url_for(const char *name, const char *options)
+{
+	struct ca_buf b = CA_BUF_INIT;
+
+	ca_buf_addf(&b, "%s/%s%s", server_url(), name, options ? options : "");
+	return ca_buf_detach(&b, NULL);
+}
+
+static MYSQL *admin_connect(void)
+{
+	struct mysql_url u;
+	struct ca_err err;
+	char *url = url_for("mysql", NULL);
+	MYSQL *conn = mysql_init(NULL);
+
+	ca_err_clear(&err);
+	ck_assert_msg(ca_mysql_url_parse(url, &u, &err) == CA_OK, "%s", ca_err_msg(&err));
+	mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	ck_assert_msg(mysql_real_connect(conn, u.host, u.user, u.password ? u.password : "", NULL,
+					 u.port, NULL, 0) != NULL,
+		      "cannot reach the test MySQL server %s: %s", server_url(), mysql_error(conn));
+	ca_mysql_url_release(&u);
+	free(url);
+	return conn;
+}
+
+static void admin_exec(MYSQL *conn, const char *sql)
+{
+	ck_assert_msg(mysql_real_query(conn, sql, strlen(sql)) == 0, "%s: %s", sql,
+		      mysql_error(conn));
+}
+
+/* The first column of the first row of a query, as text ("" for none). */
+static char *admin_value(MYSQL *conn, const char *sql)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	char *v;
+
+	admin_exec(conn, sql);
+	res = mysql_store_result(conn);
+	ck_assert_ptr_nonnull(res);
+	row = mysql_fetch_row(res);
+	v = strdup(row && row[0] ? row[0] : "");
+	mysql_free_result(res);
+	return v;
+}
+
+static void setup_run_prefix(void)
+{
+	snprintf(run_prefix, sizeof(run_prefix), "ca_unit_%ld_", (long)getpid());
+}
+
+static void setup_db_name(void)
+{
+	uint8_t rnd[6];
+	char hex[13];
+
+	ck_assert_int_eq(ca_random_bytes(rnd, sizeof(rnd)), CA_OK);
+	ca_hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(db_name, sizeof(db_name), "%s%s", run_prefix, hex);
+}
+
+static void teardown_db(void)
+{
+	MYSQL *conn = admin_connect();
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", db_name);
+	admin_exec(conn, sql);
+	mysql_close(conn);
+}
+
+/* After the whole case: drops what a failed test (whose teardown did not run) left. */
+static void teardown_run(void)
+{
+	MYSQL *conn = admin_connect();
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	struct ca_buf drops = CA_BUF_INIT;
+	char *p, *nl;
+
+	admin_exec(conn, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA");
+	res = mysql_store_result(conn);
+	while (res && (row = mysql_fetch_row(res)) != NULL)
+		if (row[0] && !strncmp(row[0], run_prefix, strlen(run_prefix)))
+			ca_buf_addf(&drops, "DROP DATABASE IF EXISTS `%s`\n", row[0]);
+	if (res)
+		mysql_free_result(res);
+	for (p = drops.data; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		admin_exec(conn, p);
+	}
+	ca_buf_release(&drops);
+	mysql_close(conn);
+}
+
+/* Opens our backend on the test database (created by the backend itself). */
+static struct ca_db *open_db(const char *options)
+{
+	struct ca_db *db = NULL;
+	struct ca_err err;
+	char *url = url_for(db_name, options);
+
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_open(url, &db, &err) == CA_OK, "open %s: %s", url, ca_err_msg(&err));
+	ck_assert_str_eq(ca_db_kind(db), "mysql");
+	free(url);
+	return db;
+}
+
+/* Admin connection with the test database selected. */
+static MYSQL *admin_in_db(void)
+{
+	MYSQL *conn = admin_connect();
+
+	ck_assert_int_eq(mysql_select_db(conn, db_name), 0);
+	return conn;
+}
+
+static char *make_user(struct ca_db *db, const char *email, const char *name)
+{
+	struct ca_user u = { NULL, (char *)name, (char *)email, (char *)"pbkdf2:sha256:1000$s$00" };
+	struct ca_err err;
+	char *id = NULL;
+
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_user_create(db, &u, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
+	return id;
+}
+
+static char *make_photo(struct ca_db *db, const char *owner, const char *tags, const char *desc,
+			const char *upload_date)
+{
+	struct ca_photo p;
+	struct ca_err err;
+	char *id = NULL;
+
+	memset(&p, 0, sizeof(p));
+	p.tags = (char *)tags;
+	p.desc = (char *)desc;
+	p.filename = (char *)"0b6f3c9e-2f4d-4a8b-9c1e-7d5a3b2c1f00.jpg";
+	p.filesize = 1234;
+	p.upload_date = (char *)upload_date;
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_photo_create(db, owner, &p, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
+	return id;
+}
+
+/* ---------- no server needed ---------- */
+
+START_TEST(date_forms)
+{
+	static const char *const good[][2] = {
+		{ "2024-02-29T23:59:59.123456+0000", "2024-02-29T23:59:59.123456+0000" },
+		{ "2019-03-01 08:09:10", "2019-03-01T08:09:10.000000+0000" },
+		{ "2019-03-01T08:09:10Z", "2019-03-01T08:09:10.000000+0000" },
+		{ "2019-03-01T08:09:10.5+00:00", "2019-03-01T08:09:10.500000+0000" },
+		{ "2000-02-29 00:00:00.000001", "2000-02-29T00:00:00.000001+0000" },
+	};
+	static const char *const bad[] = {
+		"", "2024", "2024-02-30 00:00:00", "2023-02-29 00:00:00", "1900-02-29 00:00:00",
+		"2024-13-01 00:00:00", "2024-00-01 00:00:00", "2024-01-01 24:00:00",
+		"2024-01-01 23:60:00", "2024-01-01 23:59:60", "2024-01-01 00:00:00.",
+		"2024-01-01 00:00:00.1234567", "2024-01-01 00:00:00+0100", "2024-01-01 00:00:00 ",
+		"2024-01-01x00:00:00", "0999-01-01 00:00:00", "2024-1-01 00:00:00",
+		"+024-01-01 00:00:00", "2024-01-01 00:00:00Z junk", "2024-01-01",
+	};
+	struct ca_db_date d;
+	char out[CA_DB_DATE_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(ca_db_date_parse(good[i][0], &d, NULL) == CA_OK, "%s", good[i][0]);
+		ca_db_date_format(&d, out);
+		ck_assert_str_eq(out, good[i][1]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(ca_db_date_parse(bad[i], &d, NULL) == CA_EINVAL, "%s", bad[i]);
+	ck_assert_int_eq(ca_db_date_parse(NULL, &d, NULL), CA_EINVAL);
+	/* the DynamoDB photo id form: 2019-03-01T08:09:10.5Z is 1551427750500 ms */
+	ck_assert_int_eq(ca_db_date_parse("2019-03-01T08:09:10.5Z", &d, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_date_epoch_ms(&d), 1551427750500LL);
+	ca_db_date_now(out);
+	ck_assert_int_eq(ca_db_date_parse(out, &d, NULL), CA_OK);
+	ck_assert_int_ge(d.year, 2024);
+}
+END_TEST
+
+START_TEST(utf8_counting)
+{
+	ck_assert_int_eq(ca_db_utf8_chars(""), 0);
+	ck_assert_int_eq(ca_db_utf8_chars("abc"), 3);
+	ck_assert_int_eq(ca_db_utf8_chars("Zo\xc3\xab \xe5\xb1\xb1 \xf0\x9f\x8c\xb8"), 7);
+	ck_assert_int_eq(ca_db_utf8_chars("\xc3"), -1);          /* truncated */
+	ck_assert_int_eq(ca_db_utf8_chars("\xc0\xaf"), -1);      /* overlong '/' */
+	ck_assert_int_eq(ca_db_utf8_chars("\xed\xa0\x80"), -1);  /* surrogate */
+	ck_assert_int_eq(ca_db_utf8_chars("\xf4\x90\x80\x80"), -1); /* above U+10FFFF */
+	ck_assert_int_eq(ca_db_utf8_chars("\xff"), -1);
+	ck_assert_int_eq(ca_db_utf8_chars("a\x80"), -1);
+}
+END_TEST
+
+START_TEST(url_parsing)
+{
+	static const char *const bad[] = {
+		"", "mysql:/x", "postgres://h/db", "mysql://", "mysql://host", "mysql://host/",
+		"mysql://host:0/db", "mysql://host:65536/db", "mysql://host:/db", "mysql://host:x/db",
+		"mysql://:3306/db", "mysql://@host/db", "mysql://u%zz@host/db", "mysql://u%00@host/db",
+		"mysql://host/db?nope=1", "mysql://host/db?connect_timeout=0",
+		"mysql://host/db?read_timeout=99999", "mysql://host/db?schema=drop",
+		"mysql://host/db#frag", "mysql://host/db`; DROP DATABASE x", "mysql://host/a/b",
+		"mysql://[::1/db", "mysql://host/db?connect_timeout",
+	};
+	struct mysql_url u;
+	size_t i;
+
+	ck_assert_int_eq(ca_mysql_url_parse("mysql://us%40r:p%3Aw@d@db.example.com:3307/leg_acy"
+					    "?connect_timeout=2&read_timeout=3&write_timeout=4&schema=check",
+					    &u, NULL),
+			 CA_OK);
+	ck_assert_str_eq(u.user, "us@r");
+	ck_assert_str_eq(u.password, "p:w@d");
+	ck_assert_str_eq(u.host, "db.example.com");
+	ck_assert_uint_eq(u.port, 3307);
+	ck_assert_str_eq(u.database, "leg_acy");
+	ck_assert_uint_eq(u.connect_timeout, 2);
+	ck_assert_uint_eq(u.read_timeout, 3);
+	ck_assert_uint_eq(u.write_timeout, 4);
+	ck_assert(!u.create_schema);
+	ca_mysql_url_release(&u);
+
+	ck_assert_int_eq(ca_mysql_url_parse("mysql://127.0.0.1/cloudalbum_legacy", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.user, "root");
+	ck_assert_ptr_null(u.password);
+	ck_assert_uint_eq(u.port, 3306);
+	ck_assert_uint_eq(u.connect_timeout, 5);
+	ck_assert(u.create_schema);
+	ca_mysql_url_release(&u);
+
+	ck_assert_int_eq(ca_mysql_url_parse("mysql://root@[::1]:3307/x", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.host, "::1");
+	ck_assert_uint_eq(u.port, 3307);
+	ca_mysql_url_release(&u);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ca_err err;
+
+		ca_err_clear(&err);
+		ck_assert_msg(ca_mysql_url_parse(bad[i], &u, &err) == CA_EINVAL, "%s", bad[i]);
+		ck_assert_ptr_null(u.user);
+		ck_assert_ptr_null(u.host);
+	}
+	/* the password never appears in a message */
+	{
+		struct ca_db *db = NULL;
+		struct ca_err err;
+
+		ca_err_clear(&err);
+		ck_assert_int_ne(ca_db_open("mysql://root:s3cretpw@127.0.0.1:1/x?connect_timeout=1",
+					    &db, &err),
+				 CA_OK);
+		ck_assert_ptr_null(strstr(ca_err_msg(&err), "s3cretpw"));
+	}
+	{
+		struct ca_db *db = NULL;
+
+		ck_assert_int_eq(ca_db_open("dynamodb://x", &db, NULL), CA_EUNSUPPORTED);
+		ck_assert_int_eq(ca_db_open("", &db, NULL), CA_EINVAL);
+		ck_assert_ptr_null(db);
+	}
+}
+END_TEST
+
+/* Statements of the SQL file: comment lines dropped, split at ';', trimmed. */
+START_TEST(embedded_ddl_is_the_sql_file)
+{
+	const char *const *ddl = ca_db_mysql_legacy_ddl();
+	struct ca_buf text = CA_BUF_INIT;
+	char line[512], *p;
+	FILE *f = fopen("migrations/legacy_schema.sql", "r");
+	size_t i = 0;
+
+	ck_assert_msg(f != NULL, "run from the repository root");
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "--", 2) != 0)
+			ca_buf_adds(&text, line);
+	fclose(f);
+	p = text.data;
+	for (;;) {
+		char *semi = strchr(p, ';');
+
+		while (*p == '\n' || *p == ' ')
+			p++;
+		if (!semi)
+			break;
+		*semi = '\0';
+		ck_assert_ptr_nonnull(ddl[i]);
+		ck_assert_str_eq(p, ddl[i]);
+		i++;
+		p = semi + 1;
+	}
+	ck_assert_str_eq(p, "");
+	ck_assert_uint_eq(i, 2);
+	ck_assert_ptr_null(ddl[i]);
+	ca_buf_release(&text);
+}
+END_TEST
+
+/* ---------- against the server ---------- */
+
+START_TEST(users_every_operation)
+{
+	struct ca_db *db = open_db(NULL);
+	struct ca_user u, v;
+	struct ca_err err;
+	char *id, *id2;
+	char longname[64];
+
+	id = make_user(db, "ann@example.com", "Ann");
+	id2 = make_user(db, "bob@example.com", "Bob");
+	ck_assert_str_ne(id, id2);
+
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "ann@example.com", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.id, id);
+	ck_assert_str_eq(u.username, "Ann");
+	ck_assert_str_eq(u.email, "ann@example.com");
+	ck_assert_str_eq(u.password, "pbkdf2:sha256:1000$s$00");
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id, &v, NULL), CA_OK);
+	ck_assert_str_eq(v.email, "ann@example.com");
+	ca_user_release(&v);
+	ca_user_release(&u);
+	ca_user_release(&u); /* twice is harmless */
+
+	/* updates: one field, the other, both */
+	ck_assert_int_eq(ca_db_user_update(db, id, "Annie", NULL, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_update(db, id, NULL, "pbkdf2:sha256:1000$t$11", NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id, &u, NULL), CA_OK);
+	ck_assert_str_eq(u.username, "Annie");
+	ck_assert_str_eq(u.password, "pbkdf2:sha256:1000$t$11");
+	ca_user_release(&u);
+	ck_assert_int_eq(ca_db_user_update(db, id, "Ann", "pbkdf2:sha256:1000$s$00", NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_update(db, id, "Ann", NULL, NULL), CA_OK); /* unchanged: still found */
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id2, &u, NULL), CA_OK);
+	ck_assert_str_eq(u.username, "Bob"); /* the other user untouched */
+	ca_user_release(&u);
+
+	/* conflicts and absences */
+	ca_err_clear(&err);
+	{
+		struct ca_user dup = { NULL, (char *)"Imposter", (char *)"ann@example.com",
+				       (char *)"pbkdf2:sha256:1000$s$00" };
+		char *none = NULL;
+
+		ck_assert_int_eq(ca_db_user_create(db, &dup, &none, &err), CA_DB_CONFLICT);
+		ck_assert_ptr_null(none);
+		ck_assert_ptr_nonnull(strstr(ca_err_msg(&err), "email"));
+	}
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "nobody@example.com", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_ptr_null(u.id);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "999999", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "abc", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "-1", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "1 OR 1=1", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "99999999999999999999", &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, "", &u, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_user_update(db, "424242", "X", NULL, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_update(db, "424242", NULL, NULL, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_update(db, id, NULL, NULL, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "' OR '1'='1", &u, NULL), CA_DB_NOTFOUND);
+
+	/* the legacy column widths */
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(ca_db_user_update(db, id, longname, NULL, NULL), CA_ERANGE);
+	longname[50] = '\0';
+	ck_assert_int_eq(ca_db_user_update(db, id, longname, NULL, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_update(db, id, "bad \xff utf8", NULL, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_user_update(db, id, "", NULL, NULL), CA_EINVAL);
+	free(id);
+	free(id2);
+	ca_db_close(db);
+	ca_db_close(NULL);
+}
+END_TEST
+
+START_TEST(non_ascii_text_round_trips)
+{
+	/* 50 characters, many of them 4-byte: the column counts characters */
+	static const char name[] = "Zo\xc3\xab \xe5\xb1\xb1\xe7\x94\xb0 \xf0\x9f\x8c\xb8\xf0\x9f\x8c\xb8";
+	static const char tags[] = "\xed\x95\x9c\xea\xb5\xad,\xc3\x9cr\xc3\xbcmqi,\xf0\x9f\x8f\x96";
+	struct ca_db *db = open_db(NULL);
+	struct ca_user u;
+	struct ca_photo p;
+	MYSQL *admin;
+	char *id, *pid, *hex, sql[256];
+	char expected_hex[256];
+
+	id = make_user(db, "zo\xc3\xab@example.com", name);
+	pid = make_photo(db, id, tags, "Caf\xc3\xa9 \xe2\x80\x94 \xe6\x9d\xb1\xe4\xba\xac",
+			 "2020-05-05 05:05:05");
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "zo\xc3\xab@example.com", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.username, name);
+	ck_assert_int_eq(ca_db_photo_get(db, id, pid, &p, NULL), CA_OK);
+	ck_assert_str_eq(p.tags, tags);
+	ck_assert_str_eq(p.desc, "Caf\xc3\xa9 \xe2\x80\x94 \xe6\x9d\xb1\xe4\xba\xac");
+
+	/* stored as these very bytes, seen through a connection that is not ours */
+	admin = admin_in_db();
+	snprintf(sql, sizeof(sql), "SELECT LOWER(HEX(username)) FROM `User` WHERE id = %s", id);
+	hex = admin_value(admin, sql);
+	ca_hex_encode((const uint8_t *)name, strlen(name), expected_hex);
+	ck_assert_str_eq(hex, expected_hex);
+	free(hex);
+	mysql_close(admin);
+	ca_user_release(&u);
+	ca_photo_release(&p);
+	free(pid);
+	free(id);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(photos_every_operation)
+{
+	struct ca_db *db = open_db(NULL);
+	struct ca_photo in, out, edit;
+	struct ca_err err;
+	char *owner, *other, *pid = NULL;
+
+	owner = make_user(db, "owner@example.com", "Owner");
+	other = make_user(db, "other@example.com", "Other");
+	memset(&in, 0, sizeof(in));
+	in.tags = (char *)"beach,sunset";
+	in.desc = (char *)"Evening at the beach";
+	in.filename_orig = (char *)"IMG_0001.JPG";
+	in.filename = (char *)"0b6f3c9e-2f4d-4a8b-9c1e-7d5a3b2c1f00.jpg";
+	in.filesize = 2345678;
+	in.has_geotag = true;
+	in.geotag_lat = -33.8688;
+	in.geotag_lng = 151.2093;
+	in.upload_date = (char *)"2021-07-08T09:10:11.000000+0000";
+	in.taken_date = (char *)"2021-07-01 18:30:00";
+	in.make = (char *)"Canon";
+	in.model = (char *)"EOS 5D";
+	in.width = (char *)"4000";
+	in.height = (char *)"3000";
+	in.city = (char *)"Sydney";
+	in.nation = (char *)"AU";
+	in.address = (char *)"Sydney, New South Wales, Australia";
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_photo_create(db, owner, &in, &pid, &err) == CA_OK, "%s", ca_err_msg(&err));
+
+	ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &out, NULL), CA_OK);
+	ck_assert_str_eq(out.id, pid);
+	ck_assert_str_eq(out.user_id, owner);
+	ck_assert_str_eq(out.tags, in.tags);
+	ck_assert_str_eq(out.desc, in.desc);
+	ck_assert_str_eq(out.filename_orig, in.filename_orig);
+	ck_assert_str_eq(out.filename, in.filename);
+	ck_assert_int_eq(out.filesize, 2345678);
+	ck_assert(out.has_geotag);
+	/* FLOAT columns: the decimal the user gave comes back, not 151.20930480957031 */
+	ck_assert(out.geotag_lat == -33.8688);
+	ck_assert(out.geotag_lng == 151.2093);
+	ck_assert_str_eq(out.upload_date, "2021-07-08T09:10:11.000000+0000");
+	ck_assert_str_eq(out.taken_date, "2021-07-01T18:30:00.000000+0000");
+	ck_assert_str_eq(out.make, "Canon");
+	ck_assert_str_eq(out.model, "EOS 5D");
+	ck_assert_str_eq(out.width, "4000");
+	ck_assert_str_eq(out.height, "3000");
+	ck_assert_str_eq(out.city, "Sydney");
+	ck_assert_str_eq(out.nation, "AU");
+	ck_assert_str_eq(out.address, in.address);
+	ca_photo_release(&out);
+
+	/* not the other user's */
+	ck_assert_int_eq(ca_db_photo_get(db, other, pid, &out, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_update(db, other, pid, &in, CA_PHOTO_TAGS, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_delete(db, other, pid, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_get(db, owner, "0", &out, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_get(db, owner, "x", &out, NULL), CA_DB_NOTFOUND);
+
+	/* edit: tags, desc, clear the geotag, place fields; others untouched */
+	memset(&edit, 0, sizeof(edit));
+	edit.tags = (char *)"beach";
+	edit.desc = NULL;
+	edit.has_geotag = false;
+	edit.city = (char *)"Bondi";
+	edit.nation = (char *)"Australia";
+	edit.address = (char *)"Bondi Beach";
+	edit.make = (char *)"ignored";
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit,
+					    CA_PHOTO_TAGS | CA_PHOTO_DESC | CA_PHOTO_GEOTAG |
+						    CA_PHOTO_CITY | CA_PHOTO_NATION | CA_PHOTO_ADDRESS,
+					    NULL),
+			 CA_OK);
+	ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &out, NULL), CA_OK);
+	ck_assert_str_eq(out.tags, "beach");
+	ck_assert_ptr_null(out.desc);
+	ck_assert(!out.has_geotag);
+	ck_assert_str_eq(out.city, "Bondi");
+	ck_assert_str_eq(out.nation, "Australia");
+	ck_assert_str_eq(out.address, "Bondi Beach");
+	ck_assert_str_eq(out.make, "Canon");
+	ca_photo_release(&out);
+	edit.has_geotag = true;
+	edit.geotag_lat = 91;
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, CA_PHOTO_GEOTAG, NULL), CA_EINVAL);
+	edit.geotag_lat = NAN;
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, CA_PHOTO_GEOTAG, NULL), CA_EINVAL);
+	edit.geotag_lat = 1.5;
+	edit.geotag_lng = -0.25;
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, CA_PHOTO_GEOTAG, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &out, NULL), CA_OK);
+	ck_assert(out.has_geotag && out.geotag_lat == 1.5 && out.geotag_lng == -0.25);
+	ca_photo_release(&out);
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, 0, NULL), CA_OK); /* exists */
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, 1u << 12, NULL), CA_EINVAL);
+
+	/* creating for a user that does not exist */
+	{
+		char *none = NULL;
+
+		ck_assert_int_eq(ca_db_photo_create(db, "987654", &in, &none, NULL), CA_DB_NOTFOUND);
+		ck_assert_ptr_null(none);
+		in.tags = (char *)"\xe0\x80";
+		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_EINVAL);
+		in.tags = NULL;
+		in.filesize = 2147483648LL;
+		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_ERANGE);
+		in.filesize = 1;
+		in.upload_date = (char *)"yesterday";
+		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_EINVAL);
+	}
+
+	/* delete */
+	ck_assert_int_eq(ca_db_photo_delete(db, owner, pid, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &out, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_delete(db, owner, pid, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_photo_update(db, owner, pid, &edit, 0, NULL), CA_DB_NOTFOUND);
+	free(pid);
+	free(owner);
+	free(other);
+	ca_db_close(db);
+}
+END_TEST
+
+/* Expected order: dated rows newest first (ties by id, newest first), then undated by id. */
+struct expected_row {
+	long id;
+	const char *date; /* NULL: no upload date */
+};
+
+static int expected_cmp(const void *a, const void *b)
+{
+	const struct expected_row *x = a, *y = b;
+	int c;
+
+	if (!x->date != !y->date)
+		return x->date ? -1 : 1;
+	if (x->date && (c = strcmp(y->date, x->date)) != 0)
+		return c;
+	return y->id > x->id ? 1 : (y->id < x->id ? -1 : 0);
+}
+
+START_TEST(listing_pages_with_the_cursor_newest_first)
+{
+	static const char *const dates[] = {
+		"2020-01-05 10:00:00", "2021-03-01 00:00:00", "2020-01-05 10:00:00",
+		"2019-12-31 23:59:59", NULL, "2022-06-01 12:00:00", "2020-01-05 10:00:00", NULL,
+		"2018-01-01 00:00:00", "2021-03-01 00:00:00", "2023-01-01 00:00:00", NULL,
+		"2017-07-07 07:07:07", "2020-01-05 10:00:01", "2016-01-01 00:00:00",
+		"2024-02-29 12:00:00", "2020-01-05 09:59:59", NULL, "2015-05-05 05:05:05",
+		"2022-06-01 12:00:00", "2021-03-01 00:00:00", "2014-04-04 04:04:04",
+		"2020-01-05 10:00:00",
+	};
+	enum { N = sizeof(dates) / sizeof(dates[0]) };
+	struct expected_row expected[N];
+	struct ca_db *db = open_db(NULL);
+	MYSQL *admin;
+	char *owner, *other, *cursor = NULL;
+	size_t i, seen = 0, pages = 0, limits[] = { 7, 1, 5, 100 };
+
+	owner = make_user(db, "pager@example.com", "Pager");
+	other = make_user(db, "other@example.com", "Other");
+	free(make_photo(db, other, "x", "x", "2030-01-01 00:00:00")); /* never listed */
+	/* rows as the seed left them, NULL upload dates included */
+	admin = admin_in_db();
+	for (i = 0; i < N; i++) {
+		char sql[256], *id;
+
+		if (dates[i])
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO `Photo` (user_id, tags, upload_date) VALUES (%s, 't%zu', '%s')",
+				 owner, i, dates[i]);
+		else
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO `Photo` (user_id, tags, upload_date) VALUES (%s, 't%zu', NULL)",
+				 owner, i);
+		admin_exec(admin, sql);
+		id = admin_value(admin, "SELECT LAST_INSERT_ID()");
+		expected[i].id = strtol(id, NULL, 10);
+		expected[i].date = dates[i];
+		free(id);
+	}
+	mysql_close(admin);
+	qsort(expected, N, sizeof(expected[0]), expected_cmp);
+
+	for (size_t l = 0; l < sizeof(limits) / sizeof(limits[0]); l++) {
+		seen = 0;
+		pages = 0;
+		do {
+			struct ca_photo_query q = { NULL, cursor, limits[l] };
+			struct ca_photo_page page;
+			struct ca_err err;
+
+			ca_err_clear(&err);
+			ck_assert_msg(ca_db_photo_list(db, owner, &q, &page, &err) == CA_OK, "%s",
+				      ca_err_msg(&err));
+			ck_assert_uint_le(page.count, limits[l]);
+			for (i = 0; i < page.count; i++, seen++) {
+				ck_assert_uint_lt(seen, N);
+				ck_assert_int_eq(strtol(page.photos[i].id, NULL, 10), expected[seen].id);
+				ck_assert_str_eq(page.photos[i].user_id, owner);
+			}
+			free(cursor);
+			cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
+			if (cursor)
+				ck_assert_uint_eq(page.count, limits[l]);
+			ca_photo_page_release(&page);
+			pages++;
+		} while (cursor);
+		ck_assert_uint_eq(seen, N);
+		ck_assert_uint_eq(pages, (N + limits[l] - 1) / limits[l]);
+	}
+	{
+		struct ca_photo_page page;
+		struct ca_photo_query all = { NULL, NULL, 0 };
+
+		ck_assert_int_eq(ca_db_photo_list(db, owner, &all, &page, NULL), CA_OK);
+		ck_assert_uint_eq(page.count, N); /* default limit 50 */
+		ck_assert_ptr_null(page.next_cursor);
+		ca_photo_page_release(&page);
+		ck_assert_int_eq(ca_db_photo_list(db, owner, NULL, &page, NULL), CA_OK);
+		ck_assert_uint_eq(page.count, N);
+		ca_photo_page_release(&page);
+		ck_assert_int_eq(ca_db_photo_list(db, "77777", NULL, &page, NULL), CA_OK);
+		ck_assert_uint_eq(page.count, 0);
+		ca_photo_page_release(&page);
+		all.limit = CA_DB_PAGE_MAX + 1;
+		ck_assert_int_eq(ca_db_photo_list(db, owner, &all, &page, NULL), CA_EINVAL);
+	}
+	free(owner);
+	free(other);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(hostile_cursors_are_refused)
+{
+	static const char *const bad[] = {
+		"x", "n", "n-", "n-0", "n-abc", "n--5", "n-1-2", "d-5", "d2024-5",
+		"d20241301000000000000-5", "d20240230000000000000-5", "d2024010100000000000-5",
+		"d202401010000000000000-5", "d20240101000000000000-99999999999",
+		"d20240101000000000000-5' OR 1=1 --", "d2024010100000000000x-5",
+		"n-5\n", "N-5",
+	};
+	struct ca_db *db = open_db(NULL);
+	char *owner = make_user(db, "c@example.com", "C");
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ca_photo_query q = { NULL, bad[i], 5 };
+		struct ca_photo_page page;
+
+		ck_assert_msg(ca_db_photo_list(db, owner, &q, &page, NULL) == CA_EINVAL, "%s", bad[i]);
+		ck_assert_uint_eq(page.count, 0);
+		ck_assert_ptr_null(page.photos);
+	}
+	{
+		char longer[400];
+		struct ca_photo_query q = { NULL, longer, 5 };
+		struct ca_photo_page page;
+
+		memset(longer, '1', sizeof(longer) - 1);
+		longer[0] = 'n';
+		longer[1] = '-';
+		longer[sizeof(longer) - 1] = '\0';
+		ck_assert_int_eq(ca_db_photo_list(db, owner, &q, &page, NULL), CA_EINVAL);
+	}
+	free(owner);
+	ca_db_close(db);
+}
+END_TEST
+
+/* Ids of a whole search, in order, as "id,id,..." (caller frees). */
+static char *search_ids(struct ca_db *db, const char *owner, const char *keyword, size_t limit)
+{
+	struct ca_buf ids = CA_BUF_INIT;
+	char *cursor = NULL;
+
+	do {
+		struct ca_photo_query q = { keyword, cursor, limit };
+		struct ca_photo_page page;
+		struct ca_err err;
+		size_t i;
+
+		ca_err_clear(&err);
+		ck_assert_msg(ca_db_photo_list(db, owner, &q, &page, &err) == CA_OK, "%s",
+			      ca_err_msg(&err));
+		for (i = 0; i < page.count; i++)
+			ca_buf_addf(&ids, "%s%s", ids.len ? "," : "", page.photos[i].tags);
+		free(cursor);
+		cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
+		ca_photo_page_release(&page);
+	} while (cursor);
+	return ca_buf_detach(&ids, NULL);
+}
+
+START_TEST(keyword_search_over_tags_and_description)
+{
+	struct ca_db *db = open_db(NULL);
+	char *owner = make_user(db, "s@example.com", "S");
+	char *other = make_user(db, "o@example.com", "O");
+	char *got;
+
+	/* the tags double as labels: the search result lists tags in order */
+	free(make_photo(db, owner, "p1,Beach", "Sunny day", "2020-01-01 00:00:01"));
+	free(make_photo(db, owner, "p2", "At the BEACH bar", "2020-01-01 00:00:02"));
+	free(make_photo(db, owner, "p3,mountain", "snow", "2020-01-01 00:00:03"));
+	free(make_photo(db, owner, "p4", "\xc3\x9cR\xc3\x9cMQI trip", "2020-01-01 00:00:04"));
+	free(make_photo(db, owner, "p5,100%", "done", "2020-01-01 00:00:05"));
+	free(make_photo(db, owner, "p6", "a_b", "2020-01-01 00:00:06"));
+	free(make_photo(db, owner, "p7", NULL, "2020-01-01 00:00:07"));
+	free(make_photo(db, other, "o1,beach", "beach", "2020-01-01 00:00:08"));
+
+	got = search_ids(db, owner, "beach", 1);
+	ck_assert_str_eq(got, "p2,p1,Beach");
+	free(got);
+	got = search_ids(db, owner, "BeAcH", 10);
+	ck_assert_str_eq(got, "p2,p1,Beach");
+	free(got);
+	got = search_ids(db, owner, "\xc3\xbcr\xc3\xbcmqi", 10); /* lower-case query, upper-case text */
+	ck_assert_str_eq(got, "p4");
+	free(got);
+	got = search_ids(db, owner, "%", 10); /* wildcards are literal */
+	ck_assert_str_eq(got, "p5,100%");
+	free(got);
+	got = search_ids(db, owner, "_", 10);
+	ck_assert_str_eq(got, "p6");
+	free(got);
+	got = search_ids(db, owner, "!", 10);
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = search_ids(db, owner, "nothing matches", 10);
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = search_ids(db, owner, "", 3); /* empty keyword: everything */
+	ck_assert_str_eq(got, "p7,p6,p5,100%,p4,p3,mountain,p2,p1,Beach");
+	free(got);
+	{
+		struct ca_photo_query q = { "\xff", NULL, 5 };
+		struct ca_photo_page page;
+
+		ck_assert_int_eq(ca_db_photo_list(db, owner, &q, &page, NULL), CA_EINVAL);
+	}
+	free(owner);
+	free(other);
+	ca_db_close(db);
+}
+END_TEST
+
+/* Runs every statement of the seed DDL file on a fresh database. */
+static void apply_seed_ddl(MYSQL *admin)
+{
+	struct ca_buf text = CA_BUF_INIT;
+	char line[512], *p, *semi;
+	FILE *f = fopen("migrations/legacy_schema.sql", "r");
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "--", 2) != 0)
+			ca_buf_adds(&text, line);
+	fclose(f);
+	for (p = text.data; (semi = strchr(p, ';')) != NULL; p = semi + 1) {
+		*semi = '\0';
+		admin_exec(admin, p);
+	}
+	ca_buf_release(&text);
+}
+
+START_TEST(works_on_a_database_the_seed_made)
+{
+	MYSQL *admin = admin_connect();
+	struct ca_db *db;
+	struct ca_user u;
+	struct ca_photo_page page;
+	struct ca_photo p;
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET utf8mb4", db_name);
+	admin_exec(admin, sql);
+	ck_assert_int_eq(mysql_select_db(admin, db_name), 0);
+	apply_seed_ddl(admin);
+	/* what the seed application's SQLAlchemy models would have written */
+	admin_exec(admin, "INSERT INTO `User` (username, email, password) VALUES ('Legacy', "
+			  "'legacy@example.com', 'pbkdf2:sha256:50000$AbCdEfGh$"
+			  "0000000000000000000000000000000000000000000000000000000000000000')");
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO `Photo` (user_id, tags, `desc`, filename_orig, filename, filesize, "
+		 "geotag_lat, geotag_lng, upload_date, taken_date, make, model, width, height, city, "
+		 "nation, address) VALUES (LAST_INSERT_ID(), 'old,photo', 'from 2018', 'a.jpg', "
+		 "'0b6f3c9e-2f4d-4a8b-9c1e-7d5a3b2c1f00.jpg', 99, 37.5665, 126.978, "
+		 "'2018-04-01 10:00:00', NULL, 'Apple', 'iPhone X', '4032', '3024', 'Seoul', "
+		 "'South Korea', 'Jung-gu, Seoul')");
+	admin_exec(admin, sql);
+
+	db = open_db("?schema=check");
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "legacy@example.com", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.username, "Legacy");
+	ck_assert(!strncmp(u.password, "pbkdf2:sha256:50000$", 20));
+	ck_assert_int_eq(ca_db_photo_list(db, u.id, NULL, &page, NULL), CA_OK);
+	ck_assert_uint_eq(page.count, 1);
+	ck_assert_str_eq(page.photos[0].address, "Jung-gu, Seoul");
+	ck_assert(page.photos[0].geotag_lat == 37.5665);
+	ck_assert(page.photos[0].geotag_lng == 126.978);
+	ck_assert_str_eq(page.photos[0].upload_date, "2018-04-01T10:00:00.000000+0000");
+	ck_assert_ptr_null(page.photos[0].taken_date);
+	ca_photo_page_release(&page);
+	/* and what we write, the seed's own queries read back */
+	{
+		char *pid = make_photo(db, u.id, "new", "by the toolkit", NULL);
+		char *v;
+
+		ck_assert_int_eq(ca_db_photo_get(db, u.id, pid, &p, NULL), CA_OK);
+		ck_assert_ptr_nonnull(p.upload_date); /* defaulted to now */
+		ca_photo_release(&p);
+		snprintf(sql, sizeof(sql),
+			 "SELECT CONCAT(u.email, '|', p.tags, '|', p.filesize) FROM `Photo` p "
+			 "JOIN `User` u ON u.id = p.user_id WHERE p.id = %s",
+			 pid);
+		v = admin_value(admin, sql);
+		ck_assert_str_eq(v, "legacy@example.com|new|1234");
+		free(v);
+		free(pid);
+	}
+	ca_user_release(&u);
+	ca_db_close(db);
+	mysql_close(admin);
+}
+END_TEST
+
+START_TEST(schema_is_created_or_checked)
+{
+	MYSQL *admin;
+	struct ca_db *db = NULL;
+	struct ca_err err;
+	char sql[256], *url, *v;
+
+	/* schema=check on a database that does not exist: nothing is created */
+	url = url_for(db_name, "?schema=check");
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(ca_err_msg(&err), db_name));
+	free(url);
+	admin = admin_connect();
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '%s'",
+		 db_name);
+	v = admin_value(admin, sql);
+	ck_assert_str_eq(v, "0");
+	free(v);
+
+	/* an empty database: check refuses, create makes the tables */
+	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s`", db_name);
+	admin_exec(admin, sql);
+	url = url_for(db_name, "?schema=check");
+	ck_assert_int_eq(ca_db_open(url, &db, NULL), CA_DB_SCHEMA);
+	free(url);
+	ca_db_close(open_db(NULL));
+	ca_db_close(open_db(NULL)); /* twice: idempotent */
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES "
+		 "WHERE TABLE_SCHEMA = '%s'",
+		 db_name);
+	v = admin_value(admin, sql);
+	ck_assert_str_eq(v, "Photo,User");
+	free(v);
+
+	/* a table without a contract column */
+	ck_assert_int_eq(mysql_select_db(admin, db_name), 0);
+	admin_exec(admin, "ALTER TABLE `Photo` DROP COLUMN address");
+	url = url_for(db_name, NULL);
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(ca_err_msg(&err), "address"));
+	ck_assert_ptr_null(db);
+	free(url);
+	mysql_close(admin);
+}
+END_TEST
+
+/* Kills every connection to the test database except the admin's own. */
+static void kill_backend_connections(MYSQL *admin)
+{
+	char sql[256], *id;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '%s' AND ID <> CONNECTION_ID()",
+		 db_name);
+	id = admin_value(admin, sql);
+	ck_assert_msg(*id, "the backend's connection was not found");
+	snprintf(sql, sizeof(sql), "KILL %s", id);
+	admin_exec(admin, sql);
+	free(id);
+}
+
+START_TEST(lost_connection_is_recovered)
+{
+	struct ca_db *db = open_db(NULL);
+	MYSQL *admin = admin_connect();
+	struct ca_user u;
+	struct ca_err err;
+	char *id = make_user(db, "k@example.com", "K");
+	char *pid;
+
+	/* a read after the server dropped us */
+	kill_backend_connections(admin);
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_user_find_by_email(db, "k@example.com", &u, &err) == CA_OK, "%s",
+		      ca_err_msg(&err));
+	ck_assert_str_eq(u.id, id);
+	ca_user_release(&u);
+	/* a write after the server dropped us: never reached the server, so repeated */
+	kill_backend_connections(admin);
+	ca_err_clear(&err);
+	pid = NULL;
+	{
+		struct ca_photo p;
+
+		memset(&p, 0, sizeof(p));
+		p.tags = (char *)"after kill";
+		p.filesize = -1;
+		ck_assert_msg(ca_db_photo_create(db, id, &p, &pid, &err) == CA_OK, "%s",
+			      ca_err_msg(&err));
+	}
+	{
+		struct ca_photo_page page;
+
+		ck_assert_int_eq(ca_db_photo_list(db, id, NULL, &page, NULL), CA_OK);
+		ck_assert_uint_eq(page.count, 1); /* exactly once */
+		ck_assert_int_eq(page.photos[0].filesize, -1);
+		ca_photo_page_release(&page);
+	}
+	kill_backend_connections(admin);
+	ck_assert_int_eq(ca_db_user_update(db, id, "K2", NULL, NULL), CA_OK);
+	free(pid);
+	free(id);
+	mysql_close(admin);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(unreachable_server_is_reported_clearly)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	struct ca_db *db = NULL;
+	struct ca_err err;
+	char url[128];
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* a port that was free a moment ago: nothing listens there */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	close(s);
+	snprintf(url, sizeof(url), "mysql://root@127.0.0.1:%u/x?connect_timeout=2",
+		 ntohs(sa.sin_port));
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_CONNECT);
+	ck_assert_ptr_null(db);
+	ck_assert_msg(strstr(ca_err_msg(&err), "127.0.0.1") && strstr(ca_err_msg(&err), "Cannot connect"),
+		      "%s", ca_err_msg(&err));
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("db_mysql");
+	TCase *offline = tcase_create("offline");
+	TCase *server = tcase_create("server");
+
+	tcase_add_test(offline, date_forms);
+	tcase_add_test(offline, utf8_counting);
+	tcase_add_test(offline, url_parsing);
+	tcase_add_test(offline, embedded_ddl_is_the_sql_file);
+	tcase_set_timeout(offline, 30);
+	suite_add_tcase(s, offline);
+
+	tcase_add_unchecked_fixture(server, setup_run_prefix, teardown_run);
+	tcase_add_checked_fixture(server, setup_db_name, teardown_db);
+	tcase_set_timeout(server, 60);
+	tcase_add_test(server, users_every_operation);
+	tcase_add_test(server, non_ascii_text_round_trips);
+	tcase_add_test(server, photos_every_operation);
+	tcase_add_test(server, listing_pages_with_the_cursor_newest_first);
+	tcase_add_test(server, hostile_cursors_are_refused);
+	tcase_add_test(server, keyword_search_over_tags_and_description);
+	tcase_add_test(server, works_on_a_database_the_seed_made);
+	tcase_add_test(server, schema_is_created_or_checked);
+	tcase_add_test(server, lost_connection_is_recovered);
+	tcase_add_test(server, unreachable_server_is_reported_clearly);
+	suite_add_tcase(s, server);
+	return s;
+}
+
+CA_TEST_MAIN()

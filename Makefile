@@ -26,7 +26,7 @@ endif
 
 CC       ?= cc
 PKGS     := libcurl openssl jansson yaml-0.1 libmariadb libexif libjpeg zlib libmicrohttpd expat
-CPPFLAGS += -Ilib -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -Ilib -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -MMD -MP $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
@@ -129,6 +129,13 @@ local-up: deps all
 	@MOTO_PORT=$(MOTO_PORT) scripts/local.sh up
 local-down:
 	@MOTO_PORT=$(MOTO_PORT) scripts/local.sh down
+
+# make stage-N: apply stages 0..N in order (TARGET=local by default, TARGET=aws for real AWS)
+# and write lab-configs/generated/<target>/stage-N.yaml for cloudalbum-serve.
+STAGES := stage-0 stage-1 stage-2 stage-3 stage-4
+.PHONY: $(STAGES)
+$(STAGES): stage-%: deps all
+	@MOTO_PORT=$(MOTO_PORT) scripts/stage.sh $*
 
 demo: deps all
 	@MOTO_PORT=$(MOTO_PORT) scripts/demo.sh

@@ -30,6 +30,31 @@ report() {
   echo "Use it:               export AWS_ENDPOINT_URL=$URL"
 }
 
+# The stand-in for an attendee's Cloud9 instance, so stage 0 has something to attach its
+# instance profile to: one instance tagged Name=aws-cloud9-workshop-local-standin in
+# $CA_LOCAL_REGION (default ap-southeast-1), made only when no such instance runs.
+standin_instance() {
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local .venv/bin/python - "$URL" \
+    "${CA_LOCAL_REGION:-ap-southeast-1}" <<'PY'
+import sys
+import boto3
+url, region = sys.argv[1], sys.argv[2]
+ec2 = boto3.client("ec2", region_name=region, endpoint_url=url)
+name = "aws-cloud9-workshop-local-standin"
+found = ec2.describe_instances(Filters=[
+    {"Name": "tag:Name", "Values": [name]},
+    {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}])
+if not any(r["Instances"] for r in found["Reservations"]):
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="t2.micro",
+                      TagSpecifications=[{"ResourceType": "instance",
+                                          "Tags": [{"Key": "Name", "Value": name}]}])
+    print(f"Cloud9 stand-in:      EC2 instance {name} created in {region}")
+else:
+    print(f"Cloud9 stand-in:      EC2 instance {name} in {region}")
+PY
+}
+
 case "${1:-status}" in
 up)
   mkdir -p "$DIR"
@@ -40,6 +65,7 @@ up)
     for _ in $(seq 1 100); do answers && break; sleep 0.2; done
     answers || { echo "local-up: moto did not start on port $PORT; see $LOG" >&2; exit 1; }
   fi
+  standin_instance
   report ;;
 down)
   if running; then

@@ -1,0 +1,62 @@
+/*
+ * thumb.h — CloudAlbum thumbnails: fit inside a box (300×200 by default), aspect kept,
+ * EXIF orientation applied, JPEG out.
+ *
+ * The JPEG is decoded with libjpeg's DCT scaling at the smallest scale that is still at
+ * least the thumbnail size, then reduced with a filtered (bicubic, widened) resample.
+ * The thumbnail size is exactly what Pillow's Image.thumbnail(box) gives for the
+ * upright image, so thumbnails made by the seed application and by this toolkit agree.
+ */
+#ifndef CA_IMAGE_THUMB_H
+#define CA_IMAGE_THUMB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+#define CA_THUMB_DEFAULT_WIDTH 300
+#define CA_THUMB_DEFAULT_HEIGHT 200
+#define CA_THUMB_DEFAULT_QUALITY 85
+#define CA_THUMB_MAX_BOX 10000   /* the largest box side accepted */
+
+struct ca_thumb_opts {
+	unsigned max_width, max_height;  /* the box, 1..CA_THUMB_MAX_BOX */
+	int quality;                     /* JPEG quality 1..100 */
+	uint64_t max_pixels;             /* cap on the original; 0 = CA_IMG_DEFAULT_MAX_PIXELS */
+};
+
+/* Sets the defaults: 300×200, quality 85, the default pixel cap. */
+void ca_thumb_opts_init(struct ca_thumb_opts *opts);
+
+/* A finished thumbnail. jpeg is malloc'd and owned by the record. */
+struct ca_thumb {
+	unsigned char *jpeg;
+	size_t len;
+	unsigned width, height;
+};
+
+/* Frees the JPEG bytes and zeroes the record. NULL is accepted. */
+void ca_thumb_release(struct ca_thumb *t);
+
+/*
+ * The size Pillow's Image.thumbnail((box_w, box_h)) gives a w × h image: when the image
+ * already fits, its own size (and false is returned); otherwise the largest size inside
+ * the box with the nearest aspect ratio, each side at least 1 (and true). A zero
+ * argument gives w × h back (and false).
+ */
+bool ca_thumb_fit(unsigned w, unsigned h, unsigned box_w, unsigned box_h,
+		  unsigned *out_w, unsigned *out_h);
+
+/*
+ * Makes the thumbnail of the JPEG data[0..len) into *out (the caller releases it with
+ * ca_thumb_release()). opts may be NULL for the defaults. Errors: CA_EINVAL for bad
+ * options, the probe and decode errors of jpeg_codec.h (CA_IMG_NOT_JPEG,
+ * CA_IMG_CORRUPT, CA_IMG_TOO_LARGE, CA_EUNSUPPORTED), CA_ENOMEM; then *out is empty.
+ * Damaged EXIF only means the orientation is taken as 1.
+ */
+int ca_thumb_make(const unsigned char *data, size_t len, const struct ca_thumb_opts *opts,
+		  struct ca_thumb *out, struct ca_err *err);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * cloudalbum-serve — the CloudAlbum web application, with the backends its
+ * serve config names (lib/app). Access log lines (JSON) go to stdout, other
+ * messages to stderr. SIGTERM or SIGINT stop it gracefully: no new
+ * connections, requests in flight finish (up to 30 s), then exit 0.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app.h"
+#include "config/serve_config.h"
+#include "http/server.h"
+#include "util/buf.h"
+#include "util/banned.h"
+
+#define GRACE_MS 30000
+
+static const char usage[] =
+	"usage: cloudalbum-serve --config FILE [--listen HOST:PORT] [--check-config]\n"
+	"\n"
+	"Runs the CloudAlbum web application as FILE (a serve config, see\n"
+	"lab-configs/) says: its database, storage, login and tracing backends.\n"
+	"\n"
+	"  --config FILE     the serve config to run (required)\n"
+	"  --listen ADDR     listen on ADDR instead of server.listen (port 0: any free port)\n"
+	"  --check-config    load and check FILE, print what it chooses, and exit\n"
+	"  --help            show this text\n"
+	"\n"
+	"Stop it with SIGTERM or Ctrl-C: requests in flight finish first.\n";
+
+struct options {
+	const char *config;
+	const char *listen;
+	int check_only;
+};
+
+/* 0 when parsed, 1 after --help, 2 on a usage error (printed). */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage, stdout);
+			return 1;
+		} else if (strcmp(a, "--check-config") == 0) {
+			o->check_only = 1;
+		} else if (strcmp(a, "--config") == 0 && i + 1 < argc) {
+			o->config = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			o->config = a + 9;
+		} else if (strcmp(a, "--listen") == 0 && i + 1 < argc) {
+			o->listen = argv[++i];
+		} else if (strncmp(a, "--listen=", 9) == 0) {
+			o->listen = a + 9;
+		} else {
+			fprintf(stderr, "cloudalbum-serve: unknown or incomplete option %s\n\n%s", a,
+				usage);
+			return 2;
+		}
+	}
+	if (!o->config || !*o->config) {
+		fprintf(stderr, "cloudalbum-serve: say which config to run with --config FILE "
+				"(e.g. lab-configs/local/stage-0.yaml)\n\n%s", usage);
+		return 2;
+	}
+	return 0;
+}
+
+/* "host:port" for the server from the config ("[v6]:port", "*:port" for any address). */
+static void listen_text(const struct serve_config *cfg, char *out, size_t cap)
+{
+	const char *host = cfg->server.listen.host;
+
+	if (!*host)
+		snprintf(out, cap, "*:%d", cfg->server.listen.port);
+	else if (strchr(host, ':'))
+		snprintf(out, cap, "[%s]:%d", host, cfg->server.listen.port);
+	else
+		snprintf(out, cap, "%s:%d", host, cfg->server.listen.port);
+}
+
+static int run(const struct serve_config *cfg, const char *listen_override)
+{
+	struct ca_app *app = NULL;
+	struct ca_http_server *srv = NULL;
+	struct ca_http_server_opts opts;
+	char listen[300];
+	struct ca_err err;
+	sigset_t stop;
+	int sig = 0, rc;
+
+	ca_err_clear(&err);
+	/* Block the stop signals before any thread starts, so only sigwait() sees them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = ca_app_open(cfg, &app, &err);
+	if (rc != CA_OK)
+		goto out;
+	if (listen_override)
+		snprintf(listen, sizeof(listen), "%s", listen_override);
+	else
+		listen_text(cfg, listen, sizeof(listen));
+	memset(&opts, 0, sizeof(opts));
+	opts.listen = listen;
+	opts.router = ca_app_router(app);
+	opts.app = app;
+	opts.threads = (unsigned)cfg->server.threads;
+	opts.body_max = ca_app_upload_max(app) + 64 * 1024;
+	opts.access_log = stdout;
+	rc = ca_http_server_start(&srv, &opts, &err);
+	if (rc != CA_OK)
+		goto out;
+	ca_app_attach_server(app, srv);
+	fprintf(stderr, "cloudalbum-serve: reverse geocoding: %s\n", ca_app_geocoding(app));
+	fprintf(stderr, "cloudalbum-serve: serving %s (stage %ld) on port %u\n",
+		cfg->path ? cfg->path : "config", cfg->stage, (unsigned)ca_http_server_port(srv));
+	fflush(stderr);
+
+	while (sigwait(&stop, &sig) != 0)
+		;
+	fprintf(stderr, "cloudalbum-serve: %s: finishing %u request(s) in flight\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM", ca_http_server_in_flight(srv));
+	if (ca_http_server_shutdown(srv, GRACE_MS, &err) != CA_OK) {
+		fprintf(stderr, "cloudalbum-serve: %s\n", ca_err_msg(&err));
+		ca_err_clear(&err);
+	}
+	ca_app_attach_server(app, NULL);
+out:
+	ca_http_server_free(srv);
+	ca_app_close(app);
+	if (rc != CA_OK) {
+		fprintf(stderr, "cloudalbum-serve: %s\n", ca_err_msg(&err));
+		return 1;
+	}
+	fprintf(stderr, "cloudalbum-serve: stopped\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { NULL, NULL, 0 };
+	struct serve_config cfg;
+	struct ca_err err;
+	int rc;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	ca_err_clear(&err);
+	if (serve_config_load(o.config, &cfg, &err) != CA_OK) {
+		fprintf(stderr, "cloudalbum-serve: %s\n", ca_err_msg(&err));
+		return 2;
+	}
+	if (o.check_only) {
+		struct ca_buf summary = CA_BUF_INIT;
+
+		rc = ca_app_config_summary(&cfg, &summary);
+		if (rc == CA_OK)
+			fwrite(summary.data, 1, summary.len, stdout);
+		ca_buf_release(&summary);
+		serve_config_release(&cfg);
+		return rc == CA_OK ? 0 : 1;
+	}
+	rc = run(&cfg, o.listen);
+	serve_config_release(&cfg);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/*
+ * api_health.c — GET /healthz (can each backend be reached?) and
+ * GET /api/config (what the front end needs to know about this server).
+ */
+#include "app/app_internal.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/strutil.h"
+#include "util/banned.h"
+
+#define OSM_ATTRIBUTION "\xc2\xa9 OpenStreetMap contributors"
+
+/* A query that reaches the server: a user id no one is likely to have (found is fine too). */
+static bool database_ok(struct ca_app *app, struct ca_err *err)
+{
+	struct ca_user u = { 0 };
+	int rc = ca_db_user_find_by_id(app->db, "2147483647", &u, err);
+
+	ca_user_release(&u);
+	if (rc == CA_DB_NOTFOUND || rc == CA_OK) {
+		ca_err_clear(err);
+		return true;
+	}
+	return false;
+}
+
+static bool storage_ok(struct ca_app *app, struct ca_err *err)
+{
+	const char *root = app->cfg->storage.path;
+	struct stat st;
+
+	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		ca_err_set(err, CA_STORAGE_IO, "The upload folder is missing.");
+		return false;
+	}
+	if (access(root, W_OK | X_OK) != 0) {
+		ca_err_set(err, CA_STORAGE_IO, "The upload folder is not writable.");
+		return false;
+	}
+	return true;
+}
+
+static json_t *check_json(bool ok, const char *kind, const struct ca_err *err)
+{
+	json_t *obj = json_pack("{s:b, s:s}", "ok", ok, "kind", kind);
+
+	if (obj && !ok && json_object_set_new(obj, "error", app_json_text(ca_err_msg(err))) != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	struct ca_err db_err, st_err;
+	json_t *out = NULL, *checks = NULL, *geo = NULL;
+	bool db_ok, st_ok;
+
+	ca_err_clear(&db_err);
+	ca_err_clear(&st_err);
+	db_ok = database_ok(app, &db_err);
+	st_ok = storage_ok(app, &st_err);
+	if (app->geo)
+		geo = json_pack("{s:b, s:I}", "ok", 1, "places", (json_int_t)geo_count(app->geo));
+	else
+		geo = json_pack("{s:b, s:s}", "ok", 0, "note", "reverse geocoding is off");
+	checks = json_pack("{s:o, s:o, s:o*}", "database",
+			   check_json(db_ok, ca_db_kind(app->db), &db_err), "storage",
+			   check_json(st_ok, ca_storage_kind(app->storage), &st_err), "geodata", geo);
+	if (!checks)
+		return app_oom(req, resp);
+	out = json_pack("{s:s, s:o, s:I}", "status", db_ok && st_ok ? "ok" : "unavailable",
+			"checks", checks, "in_flight",
+			(json_int_t)(app->server ? ca_http_server_in_flight(app->server) : 0));
+	if (!db_ok)
+		app_log(req, "healthz: database: %s", ca_err_msg(&db_err));
+	return app_respond_json_new(req, resp, db_ok && st_ok ? 200 : 503, out);
+}
+
+int app_handle_config(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	const struct serve_config *cfg = app->cfg;
+	const char *tiles = cfg->server.tile_url;
+	json_t *out;
+
+	out = json_pack("{s:o, s:s, s:s, s:s, s:I, s:b}",
+			"stage", cfg->stage >= 0 ? json_integer(cfg->stage) : json_null(),
+			"auth_kind", serve_auth_kinds[cfg->auth.kind],
+			"tile_url", tiles,
+			"tile_attribution", strstr(tiles, "openstreetmap.org") ? OSM_ATTRIBUTION : "",
+			"max_upload_mb", (json_int_t)cfg->server.max_upload_mb,
+			"geocoding", app->geo != NULL);
+	return app_respond_json_new(req, resp, 200, out);
+}

@@ -1,0 +1,88 @@
+/*
+ * api_image.c — GET /api/photos/{id}/image?size=thumb|original: the image
+ * bytes of the signed-in user's photo (stage 0 keeps them on disk).
+ *
+ * A legacy photo whose thumbnail is missing gets one made from the original
+ * and stored, so old deployments heal as they are browsed.
+ */
+#include "app/app_internal.h"
+
+#include <string.h>
+
+#include "image/thumb.h"
+#include "util/banned.h"
+
+/* Makes, stores and appends to out the thumbnail of the photo's original. */
+static int remake_thumb(struct ca_app *app, const char *email, const char *filename,
+			struct ca_buf *out, struct ca_err *err)
+{
+	struct ca_buf original = CA_BUF_INIT;
+	struct ca_thumb_opts opts;
+	struct ca_thumb thumb = { 0 };
+	int rc;
+
+	rc = ca_storage_get(app->storage, email, filename, CA_IMAGE_ORIGINAL, APP_IMAGE_READ_MAX,
+			    &original, err);
+	if (rc != CA_OK)
+		goto out;
+	ca_thumb_opts_init(&opts);
+	opts.max_width = (unsigned)app->cfg->server.thumb_width;
+	opts.max_height = (unsigned)app->cfg->server.thumb_height;
+	opts.max_pixels = (uint64_t)app->cfg->server.max_pixels;
+	rc = ca_thumb_make((const unsigned char *)original.data, original.len, &opts, &thumb, err);
+	if (rc != CA_OK)
+		goto out;
+	/* Storing is a courtesy; a name the writer refuses still gets its thumbnail served. */
+	ca_storage_put(app->storage, email, filename, CA_IMAGE_THUMB, thumb.jpeg, thumb.len, NULL);
+	rc = ca_buf_add(out, thumb.jpeg, thumb.len);
+out:
+	ca_thumb_release(&thumb);
+	ca_buf_release(&original);
+	return rc;
+}
+
+int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	struct app_session_user who = { 0 };
+	struct ca_photo photo = { 0 };
+	struct ca_buf bytes = CA_BUF_INIT;
+	const char *size = ca_http_query(req, "size");
+	enum ca_image_kind kind;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!size || strcmp(size, "original") == 0) {
+		kind = CA_IMAGE_ORIGINAL;
+	} else if (strcmp(size, "thumb") == 0) {
+		kind = CA_IMAGE_THUMB;
+	} else {
+		ca_http_respond_error(resp, 400, "size must be thumb or original.");
+		return CA_OK;
+	}
+	if (!app_signed_in(app, req, resp, &who) || !app_photo_load(app, req, resp, &who, &photo))
+		goto out;
+	rc = ca_storage_get(app->storage, who.email, photo.filename, kind, APP_IMAGE_READ_MAX,
+			    &bytes, &err);
+	if (rc == CA_STORAGE_NOTFOUND && kind == CA_IMAGE_THUMB) {
+		ca_err_clear(&err);
+		rc = remake_thumb(app, who.email, photo.filename, &bytes, &err);
+	}
+	if (rc == CA_STORAGE_NOTFOUND || rc == CA_STORAGE_BAD_NAME) {
+		ca_http_respond_error(resp, 404, "The image file of this photo is missing.");
+		goto out;
+	}
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	if (ca_http_respond(resp, 200, "image/jpeg", bytes.data, bytes.len) != CA_OK ||
+	    ca_http_set_header(resp, "Cache-Control", "private, max-age=3600") != CA_OK)
+		app_oom(req, resp);
+out:
+	ca_buf_release(&bytes);
+	ca_photo_release(&photo);
+	app_session_user_release(&who);
+	return CA_OK;
+}

@@ -1,0 +1,287 @@
+/*
+ * api_users.c — POST /api/users (sign up), GET /api/me and PUT /api/me.
+ */
+#include "app/app_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/password.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+/* A string member of obj into *out (borrowed), NULL when absent; false when of another type. */
+static bool get_string(json_t *obj, const char *key, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_string(v))
+		return false;
+	*out = json_string_value(v);
+	return true;
+}
+
+/* true when obj has a key not in allowed (NULL-terminated); *bad names it. */
+static bool unknown_key(json_t *obj, const char *const *allowed, const char **bad)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		size_t i;
+		bool known = false;
+
+		(void)v;
+		for (i = 0; allowed[i]; i++)
+			known = known || strcmp(key, allowed[i]) == 0;
+		if (!known) {
+			*bad = key;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* An email as the legacy app kept them: something@something, no spaces or controls. */
+static bool email_ok(const char *e)
+{
+	const char *at = strchr(e, '@');
+	const unsigned char *c;
+
+	if (!at || at == e || !at[1] || strchr(at + 1, '@') || strlen(e) > CA_DB_EMAIL_MAX)
+		return false;
+	for (c = (const unsigned char *)e; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f || *c == '/' || *c == '\\')
+			return false;
+	return ca_db_utf8_chars(e) > 0;
+}
+
+static bool username_ok(const char *u)
+{
+	long n = ca_db_utf8_chars(u);
+	const unsigned char *c;
+
+	if (n < 1 || n > CA_DB_USERNAME_MAX)
+		return false;
+	for (c = (const unsigned char *)u; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static bool password_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n >= APP_PASSWORD_MIN && n <= APP_PASSWORD_MAX;
+}
+
+int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	static const char *const allowed[] = { "email", "username", "password", NULL };
+	struct ca_app *app = ctx;
+	const char *email, *username, *password, *bad;
+	struct ca_user user = { 0 };
+	char *hash = NULL, *id = NULL;
+	json_t *body = NULL;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!app_json_body(req, resp, &body))
+		goto out;
+	if (unknown_key(body, allowed, &bad)) {
+		ca_http_respond_error(resp, 400, "Sign-up takes email, username and password only.");
+		goto out;
+	}
+	if (!get_string(body, "email", &email) || !get_string(body, "username", &username) ||
+	    !get_string(body, "password", &password) || !email || !username || !password) {
+		ca_http_respond_error(resp, 400, "Send email, username and password as strings.");
+		goto out;
+	}
+	if (!email_ok(email)) {
+		ca_http_respond_error(resp, 400, "Enter a valid email address of at most %d characters.",
+				      CA_DB_EMAIL_MAX);
+		goto out;
+	}
+	if (!username_ok(username)) {
+		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
+				      CA_DB_USERNAME_MAX);
+		goto out;
+	}
+	if (!password_ok(password)) {
+		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
+				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
+		goto out;
+	}
+	rc = ca_password_hash(password, &hash, &err);
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	user.email = (char *)email;
+	user.username = (char *)username;
+	user.password = hash;
+	rc = ca_db_user_create(app->db, &user, &id, &err);
+	if (rc == CA_DB_CONFLICT) {
+		ca_http_respond_error(resp, 409, "An account with that email already exists; sign in "
+				      "instead.");
+		goto out;
+	}
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	user.id = id;
+	app_respond_json_new(req, resp, 201, app_user_json(&user));
+out:
+	ca_free_secret(hash);
+	free(id);
+	json_decref(body);
+	return CA_OK;
+}
+
+int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	struct app_session_user who;
+	struct ca_user user = { 0 };
+	struct ca_err err;
+	int rc;
+
+	if (!app_signed_in(app, req, resp, &who))
+		return CA_OK;
+	ca_err_clear(&err);
+	rc = ca_db_user_find_by_id(app->db, who.id, &user, &err);
+	if (rc == CA_DB_NOTFOUND)
+		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
+	else if (rc != CA_OK)
+		app_fail(req, resp, &err);
+	else
+		app_respond_json_new(req, resp, 200, app_user_json(&user));
+	ca_user_release(&user);
+	app_session_user_release(&who);
+	return CA_OK;
+}
+
+/* Checks the current password, rate-limited like sign-in. false after answering. */
+static bool current_password_ok(struct ca_app *app, const struct ca_http_request *req,
+				struct ca_http_response *resp, const struct ca_user *user,
+				const char *current)
+{
+	struct ca_buf key = CA_BUF_INIT;
+	unsigned retry = 0;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	ca_buf_addf(&key, "acct:%s", user->email);
+	if (!ca_buf_ok(&key)) {
+		app_oom(req, resp);
+		return false;
+	}
+	rc = ca_ratelimit_take(app->login_by_account, key.data, &retry, &err);
+	ca_buf_release(&key);
+	if (rc == CA_AUTH_RATE_LIMITED) {
+		char secs[24];
+
+		snprintf(secs, sizeof(secs), "%u", retry ? retry : 1);
+		ca_http_set_header(resp, "Retry-After", secs);
+		ca_http_respond_error(resp, 429, "Too many password attempts; wait %s seconds.", secs);
+		return false;
+	}
+	rc = ca_password_verify(user->password, current, &err);
+	if (rc == CA_OK)
+		return true;
+	if (rc == CA_AUTH_MISMATCH || rc == CA_AUTH_BAD_HASH)
+		ca_http_respond_error(resp, 403, "The current password is not right.");
+	else
+		app_fail(req, resp, &err);
+	return false;
+}
+
+int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	static const char *const allowed[] = { "username", "password", "current_password", NULL };
+	struct ca_app *app = ctx;
+	struct app_session_user who = { 0 };
+	struct ca_user user = { 0 };
+	const char *username, *password, *current, *bad;
+	char *hash = NULL;
+	json_t *body = NULL;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	    !app_json_body(req, resp, &body))
+		goto out;
+	if (unknown_key(body, allowed, &bad)) {
+		ca_http_respond_error(resp, 400, "A profile change takes username, password and "
+				      "current_password only.");
+		goto out;
+	}
+	if (!get_string(body, "username", &username) || !get_string(body, "password", &password) ||
+	    !get_string(body, "current_password", &current)) {
+		ca_http_respond_error(resp, 400, "username, password and current_password are strings.");
+		goto out;
+	}
+	if (!current) {
+		ca_http_respond_error(resp, 400, "Enter your current password to change your profile.");
+		goto out;
+	}
+	if (!username && !password) {
+		ca_http_respond_error(resp, 400, "Send a new username or a new password.");
+		goto out;
+	}
+	if (username && !username_ok(username)) {
+		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
+				      CA_DB_USERNAME_MAX);
+		goto out;
+	}
+	if (password && !password_ok(password)) {
+		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
+				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
+		goto out;
+	}
+	rc = ca_db_user_find_by_id(app->db, who.id, &user, &err);
+	if (rc == CA_DB_NOTFOUND) {
+		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
+		goto out;
+	}
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	if (!current_password_ok(app, req, resp, &user, current))
+		goto out;
+	if (password && ca_password_hash(password, &hash, &err) != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	rc = ca_db_user_update(app->db, who.id, username, hash, &err);
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	if (username) {
+		free(user.username);
+		user.username = ca_strdup(username);
+		if (!user.username) {
+			app_oom(req, resp);
+			goto out;
+		}
+	}
+	app_respond_json_new(req, resp, 200, app_user_json(&user));
+out:
+	ca_free_secret(hash);
+	ca_user_release(&user);
+	app_session_user_release(&who);
+	json_decref(body);
+	return CA_OK;
+}

@@ -1,0 +1,164 @@
+/*
+ * request_helpers.c — what every handler does first: who is signed in, is the
+ * CSRF token right, read a JSON body; and answering failures the same way.
+ */
+#include "app/app_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/csrf.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+void app_session_user_release(struct app_session_user *u)
+{
+	if (!u)
+		return;
+	ca_free_str(&u->id);
+	ca_free_str(&u->email);
+}
+
+bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
+		   struct ca_http_response *resp, struct app_session_user *u)
+{
+	char *subject = NULL;
+	const char *colon;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	rc = ca_session_read(&app->keys, req, (int64_t)time(NULL), &subject, NULL);
+	if (rc == CA_OK && (colon = strchr(subject, ':')) != NULL && colon != subject &&
+	    colon[1] != '\0') {
+		u->id = ca_strndup(subject, (size_t)(colon - subject));
+		u->email = ca_strdup(colon + 1);
+		free(subject);
+		if (u->id && u->email)
+			return true;
+		app_session_user_release(u);
+		app_oom(req, resp);
+		return false;
+	}
+	free(subject);
+	if (rc == CA_ENOMEM) {
+		app_oom(req, resp);
+		return false;
+	}
+	ca_http_respond_error(resp, 401, "Sign in to do that.");
+	return false;
+}
+
+bool app_csrf_ok(const struct ca_http_request *req, struct ca_http_response *resp)
+{
+	struct ca_err err;
+
+	ca_err_clear(&err);
+	if (ca_csrf_check(req, &err) == CA_OK)
+		return true;
+	ca_http_respond_error(resp, 403, "%s", ca_err_msg(&err));
+	return false;
+}
+
+bool app_json_body(const struct ca_http_request *req, struct ca_http_response *resp,
+		   json_t **out)
+{
+	struct ca_err err;
+
+	*out = NULL;
+	if (req->body_len > APP_JSON_BODY_MAX) {
+		ca_http_respond_error(resp, 413, "A JSON request body may be at most %d KiB.",
+				      APP_JSON_BODY_MAX / 1024);
+		return false;
+	}
+	ca_err_clear(&err);
+	if (ca_http_body_json(req, out, &err) != CA_OK) {
+		app_fail(req, resp, &err);
+		return false;
+	}
+	return true;
+}
+
+void app_log(const struct ca_http_request *req, const char *fmt, ...)
+{
+	struct ca_buf line = CA_BUF_INIT;
+	va_list ap;
+
+	ca_buf_addf(&line, "cloudalbum-serve: [%s] ", req ? req->request_id : "-");
+	va_start(ap, fmt);
+	ca_buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	ca_buf_addch(&line, '\n');
+	if (ca_buf_ok(&line))
+		fwrite(line.data, 1, line.len, stderr);
+	ca_buf_release(&line);
+}
+
+int app_fail(const struct ca_http_request *req, struct ca_http_response *resp,
+	     const struct ca_err *err)
+{
+	int status = ca_http_status_for(err->code);
+
+	if (status >= 500)
+		app_log(req, "%s %s failed: %s", req->method, req->path, ca_err_msg(err));
+	ca_http_respond_ca_err(resp, err);
+	return CA_OK;
+}
+
+int app_oom(const struct ca_http_request *req, struct ca_http_response *resp)
+{
+	app_log(req, "%s %s: out of memory", req->method, req->path);
+	ca_http_respond_error(resp, 500, "The server ran out of memory; try again later.");
+	return CA_OK;
+}
+
+int app_respond_json_new(const struct ca_http_request *req, struct ca_http_response *resp,
+			 int status, json_t *value)
+{
+	if (!value || ca_http_respond_json(resp, status, value) != CA_OK) {
+		json_decref(value);
+		return app_oom(req, resp);
+	}
+	json_decref(value);
+	return CA_OK;
+}
+
+/* Ids are digits (MySQL, DynamoDB photos) or hex (DynamoDB users): nothing else is looked up. */
+static bool id_plausible(const char *id)
+{
+	size_t n = 0;
+
+	for (; id && id[n]; n++)
+		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'z') ||
+		      (id[n] >= 'A' && id[n] <= 'Z') || id[n] == '-' || id[n] == '_'))
+			return false;
+	return n >= 1 && n <= 64;
+}
+
+bool app_photo_load(struct ca_app *app, const struct ca_http_request *req,
+		    struct ca_http_response *resp, const struct app_session_user *who,
+		    struct ca_photo *photo)
+{
+	const char *id = ca_http_param(req, "id");
+	struct ca_err err;
+	int rc;
+
+	memset(photo, 0, sizeof(*photo));
+	ca_err_clear(&err);
+	if (!id_plausible(id)) {
+		ca_http_respond_error(resp, 404, "There is no such photo in your album.");
+		return false;
+	}
+	rc = ca_db_photo_get(app->db, who->id, id, photo, &err);
+	if (rc == CA_OK)
+		return true;
+	ca_photo_release(photo);
+	if (rc == CA_DB_NOTFOUND || rc == CA_EINVAL || rc == CA_ERANGE)
+		ca_http_respond_error(resp, 404, "There is no such photo in your album.");
+	else
+		app_fail(req, resp, &err);
+	return false;
+}

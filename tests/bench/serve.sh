@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# cloudalbum-serve under load: wrk at 64 connections for BENCH_SECONDS (default 30) on
+#   - the baseline: GET /api/config (no database, no disk: the server's own overhead),
+#   - the album API: GET /api/photos with a session cookie (one MySQL page of 50 photos),
+#   - the thumbnail endpoint: GET /api/photos/{id}/image?size=thumb (MySQL + disk).
+# Prints requests per second, p99 latency and each as a ratio against the baseline from
+# this run; fails on any error or non-2xx answer, or when memory does not stay flat
+# (RSS after the runs over 1.5x the RSS after warm-up plus 32 MiB). RSS before/after/peak
+# come from /proc/<pid>/status.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PY=${PY:-$ROOT/.venv/bin/python}
+CA_BIN=${CA_BIN:-$ROOT/bin}
+SECONDS_EACH=${BENCH_SECONDS:-30}
+CONNS=${BENCH_CONNECTIONS:-64}
+SERVE=$CA_BIN/cloudalbum-serve
+
+[ -x "$SERVE" ] || { echo "serve.sh: $SERVE is missing: run make" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "serve.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ca-bench-serve.XXXXXX")
+DB=ca_bench_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')
+PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+PID=
+cleanup() {
+  [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  "$PY" -c "import pymysql; c=pymysql.connect(host='127.0.0.1', user='root', autocommit=True); c.cursor().execute('DROP DATABASE IF EXISTS \`$DB\`')" || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cat > "$WORK/serve.yaml" <<EOF
+stage: 0
+server:
+  listen: 127.0.0.1:$PORT
+  base_url: http://localhost:$PORT
+  session_secret: bench-secret-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+  threads: 8
+  static_dir: $ROOT/web
+database:
+  kind: mysql
+  url: mysql://root@127.0.0.1:3306/$DB
+storage:
+  kind: disk
+  path: $WORK/upload
+auth:
+  kind: local
+tracing:
+  kind: none
+EOF
+
+"$SERVE" --config "$WORK/serve.yaml" > /dev/null 2> "$WORK/serve.err" &
+PID=$!
+
+# A user with 60 photos; prints "<cookie header> <photo id>".
+read -r COOKIE PHOTO < <("$PY" - "$BASE" <<'EOF'
+import io, sys, time
+import requests
+from PIL import Image, ImageDraw
+base = sys.argv[1]
+for _ in range(300):
+    try:
+        if requests.get(base + "/healthz", timeout=1).status_code == 200:
+            break
+    except Exception:
+        pass
+    time.sleep(0.1)
+s = requests.Session()
+s.post(base + "/api/users", json=dict(email="bench@example.com", username="Bench", password="bench-password"), timeout=30)
+r = s.post(base + "/api/session", json=dict(email="bench@example.com", password="bench-password"), timeout=60)
+r.raise_for_status()
+csrf = s.cookies.get("csrf_token")
+pid = None
+for i in range(60):
+    im = Image.new("RGB", (1600, 1200), (i * 4 % 256, 120, 200))
+    ImageDraw.Draw(im).ellipse((100, 100, 900 + i * 5, 700), fill=(250, 200, 10))
+    b = io.BytesIO(); im.save(b, "JPEG", quality=85)
+    r = s.post(base + "/api/photos", files=[("file", (f"p{i}.jpg", b.getvalue(), "image/jpeg"))],
+               data=dict(tags=f"bench,t{i}", desc=f"photo {i}"), headers={"X-CSRF-Token": csrf}, timeout=60)
+    r.raise_for_status()
+    pid = r.json()["photos"][0]["id"]
+print(f"session={s.cookies.get('session')}", pid)
+EOF
+)
+
+rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"; }
+
+# wrk run: prints "<rps> <p99 ms>" and fails on errors.
+run_wrk() {
+  local name=$1 url=$2 out
+  shift 2
+  out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$@" "$url")
+  echo "$out" > "$WORK/wrk-$name.txt"
+  if grep -qE 'Non-2xx or 3xx responses|Socket errors' <<<"$out"; then
+    echo "serve.sh: $name had errors:" >&2
+    echo "$out" >&2
+    return 1
+  fi
+  local rps p99
+  rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+          else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+          print v }' <<<"$out")
+  echo "$rps $p99"
+}
+
+# Warm-up, then memory before.
+wrk -t2 -c"$CONNS" -d2s -H "Cookie: $COOKIE" "$BASE/api/photos" > /dev/null
+wrk -t2 -c"$CONNS" -d2s -H "Cookie: $COOKIE" "$BASE/api/photos/$PHOTO/image?size=thumb" > /dev/null
+RSS_BEFORE=$(rss VmRSS)
+
+read -r BASE_RPS BASE_P99 < <(run_wrk baseline "$BASE/api/config")
+read -r ALBUM_RPS ALBUM_P99 < <(run_wrk album "$BASE/api/photos" -H "Cookie: $COOKIE")
+read -r THUMB_RPS THUMB_P99 < <(run_wrk thumb "$BASE/api/photos/$PHOTO/image?size=thumb" -H "Cookie: $COOKIE")
+RSS_AFTER=$(rss VmRSS)
+RSS_PEAK=$(rss VmHWM)
+
+printf '%-34s %10s %10s %8s\n' "endpoint ($CONNS conns, ${SECONDS_EACH}s)" "req/s" "p99 ms" "ratio"
+printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/config (baseline)" "$BASE_RPS" "$BASE_P99" 1
+printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos (album, 50/page)" "$ALBUM_RPS" "$ALBUM_P99" \
+  "$(awk -v a="$ALBUM_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
+printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos/{id}/image thumb" "$THUMB_RPS" "$THUMB_P99" \
+  "$(awk -v a="$THUMB_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
+echo "memory: RSS before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB, peak ${RSS_PEAK} kB"
+if [ "$RSS_AFTER" -gt $((RSS_BEFORE * 3 / 2 + 32768)) ]; then
+  echo "serve.sh: memory grew from ${RSS_BEFORE} kB to ${RSS_AFTER} kB" >&2
+  exit 1
+fi
+echo "errors: none"

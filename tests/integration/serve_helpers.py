@@ -1,0 +1,214 @@
+"""Helpers for the cloudalbum-serve tests: a serve process on a fresh MariaDB database and
+a temp upload folder, a signed-in API client, and JPEG fixtures made at test time (Pillow,
+exiftool for GPS)."""
+import io
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pymysql
+import requests
+from PIL import Image, ImageDraw
+
+from helpers import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parents[2]
+MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
+SECRET = "test-secret-" + "x" * 40
+EXIFTOOL = shutil.which("exiftool")
+
+
+def create_database():
+    name = "ca_serve_" + uuid.uuid4().hex[:12]
+    conn = pymysql.connect(**MYSQL, autocommit=True)
+    with conn.cursor() as c:
+        c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    conn.close()
+    return name
+
+
+def drop_database(name):
+    conn = pymysql.connect(**MYSQL, autocommit=True)
+    with conn.cursor() as c:
+        c.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    conn.close()
+
+
+def db_query(dbname, sql, args=()):
+    conn = pymysql.connect(**MYSQL, database=dbname, autocommit=True)
+    try:
+        with conn.cursor(pymysql.cursors.DictCursor) as c:
+            c.execute(sql, args)
+            return list(c.fetchall())
+    finally:
+        conn.close()
+
+
+def write_config(path, dbname, upload_dir, max_upload_mb=2, extra_server=""):
+    path.write_text(f"""stage: 0
+server:
+  listen: 127.0.0.1:8080
+  base_url: http://localhost:8080
+  session_secret: ${{CA_TEST_SECRET}}
+  max_upload_mb: {max_upload_mb}
+  threads: 4
+  static_dir: {ROOT / 'web'}
+{extra_server}database:
+  kind: mysql
+  url: mysql://root@127.0.0.1:3306/{dbname}
+storage:
+  kind: disk
+  path: {upload_dir}
+auth:
+  kind: local
+tracing:
+  kind: none
+""")
+    return path
+
+
+class Serve:
+    """One cloudalbum-serve process. stop() sends SIGTERM and checks a clean exit."""
+
+    def __init__(self, binary, config, workdir, env=None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.out = workdir / f"serve-{self.port}.out"
+        self.err = workdir / f"serve-{self.port}.err"
+        full_env = dict(os.environ, CA_TEST_SECRET=SECRET)
+        full_env.update(env or {})
+        with open(self.out, "wb") as o, open(self.err, "wb") as e:
+            self.proc = subprocess.Popen(
+                [str(binary), "--config", str(config), "--listen", f"127.0.0.1:{self.port}"],
+                stdout=o, stderr=e, env=full_env, cwd=str(ROOT), start_new_session=True)
+        try:
+            wait_http(self.base + "/healthz", timeout=60)
+        except Exception:
+            self.proc.kill()
+            raise AssertionError("serve did not start:\n" + self.err.read_text())
+
+    def stderr(self):
+        return self.err.read_text(errors="replace")
+
+    def access_log(self):
+        return self.out.read_text(errors="replace")
+
+    def stop(self, timeout=60):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=timeout)
+        err = self.stderr()
+        assert rc == 0, f"serve exited {rc}:\n{err}"
+        for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+            assert bad not in err, err
+        return rc
+
+
+class Client(requests.Session):
+    """A requests session on one serve, sending the CSRF header from its cookie."""
+
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def request(self, method, url, *args, csrf=True, **kw):
+        headers = dict(kw.pop("headers", None) or {})
+        if csrf and method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
+            token = self.cookies.get("csrf_token")
+            if token and "X-CSRF-Token" not in headers:
+                headers["X-CSRF-Token"] = token
+        kw.setdefault("timeout", 60)
+        kw.setdefault("allow_redirects", False)
+        return super().request(method, self.base + url, *args, headers=headers, **kw)
+
+    def signup(self, email, username="Someone", password="password-123"):
+        return self.post("/api/users", json=dict(email=email, username=username, password=password))
+
+    def signin(self, email, password="password-123"):
+        return self.post("/api/session", json=dict(email=email, password=password))
+
+    def upload(self, files, tags="", desc="", **kw):
+        parts = [("file", (name, data, "image/jpeg")) for name, data in files]
+        return self.post("/api/photos", files=parts, data=dict(tags=tags, desc=desc), **kw)
+
+
+def new_user(base, prefix="u"):
+    c = Client(base)
+    email = f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+    r = c.signup(email, username=prefix.capitalize())
+    assert r.status_code == 201, r.text
+    r = c.signin(email)
+    assert r.status_code == 200, r.text
+    c.email = email
+    c.user = r.json()
+    return c
+
+
+def norm_email(email):
+    return email.replace("@", "_at_").replace(".", "_dot_")
+
+
+def jpeg(w=640, h=480, color=(40, 110, 200), quality=90):
+    im = Image.new("RGB", (w, h), color)
+    d = ImageDraw.Draw(im)
+    for i in range(0, min(w, h), 23):
+        d.line([(0, i), (w, h - i)], fill=(255 - color[0], 255 - color[1], 255 - color[2]), width=2)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def with_exif(data, tmpdir, lat=None, lng=None, make=None, model=None, taken=None):
+    """data with EXIF written by exiftool (an independent writer)."""
+    assert EXIFTOOL, "exiftool (libimage-exiftool-perl) is needed"
+    p = Path(tmpdir) / f"x-{uuid.uuid4().hex}.jpg"
+    p.write_bytes(data)
+    args = [EXIFTOOL, "-q", "-overwrite_original"]
+    if lat is not None:
+        args += [f"-GPSLatitude={abs(lat)}", f"-GPSLatitudeRef={'N' if lat >= 0 else 'S'}",
+                 f"-GPSLongitude={abs(lng)}", f"-GPSLongitudeRef={'E' if lng >= 0 else 'W'}"]
+    if make:
+        args.append(f"-Make={make}")
+    if model:
+        args.append(f"-Model={model}")
+    if taken:
+        args.append(f"-DateTimeOriginal={taken}")
+    subprocess.run(args + [str(p)], check=True, capture_output=True)
+    out = p.read_bytes()
+    p.unlink()
+    return out
+
+
+def png_bytes():
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def bomb_jpeg(width=60000, height=60000):
+    """A small, valid-looking JPEG whose frame header claims width x height."""
+    data = bytearray(jpeg(16, 16))
+    i = 2
+    while i < len(data):
+        assert data[i] == 0xFF
+        marker = data[i + 1]
+        seg_len = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            data[i + 5:i + 7] = height.to_bytes(2, "big")
+            data[i + 7:i + 9] = width.to_bytes(2, "big")
+            return bytes(data)
+        i += 2 + seg_len
+    raise AssertionError("no frame header found")
+
+
+def wait_until(pred, timeout=30.0, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen within {timeout}s")

@@ -50,7 +50,7 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all web-vendor deps test unit unit-san integration integration-san bench fuzz \
+.PHONY: all web-vendor deps test unit unit-san integration integration-san e2e e2e-san bench fuzz \
         local-up local-down demo clean
 all: $(BINS) $(GEODATA) web-vendor
 
@@ -108,16 +108,23 @@ unit: $(TESTS) $(BINS) $(GEODATA)
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
 
-integration: $(BINS) $(GEODATA)
+integration: $(BINS) $(GEODATA) $(TESTS)
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
 	@$(MAKE) --no-print-directory SAN=1 integration
+
+# End to end: the real server, a fresh database, headless Chromium (tests/e2e/run.sh).
+e2e: $(BINS) $(GEODATA) web-vendor
+	@CA_BIN=$(abspath $(BINDIR)) tests/e2e/run.sh
+e2e-san:
+	@$(MAKE) --no-print-directory SAN=1 e2e
 
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-san
 	@$(MAKE) --no-print-directory integration
 	@$(MAKE) --no-print-directory integration-san
+	@$(MAKE) --no-print-directory e2e
 
 bench: deps all $(BENCHES)
 	@CA_BIN=$(abspath $(BINDIR)) CA_BENCH=$(abspath $(BUILD)/bench) scripts/run-bench.sh

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/dynamodb.h"
 #include "db/mysql.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -137,8 +138,10 @@ int ca_db_open(const char *url, struct ca_db **out, struct ca_err *err)
 		return ca_err_set(err, CA_EINVAL, "No database URL was given.");
 	if (ca_starts_with(url, "mysql://"))
 		return ca_db_mysql_open(url, out, err);
+	if (ca_starts_with(url, "dynamodb://"))
+		return ca_db_dynamodb_open_url(url, out, err);
 	return ca_err_set(err, CA_EUNSUPPORTED,
-			  "The database URL must start with mysql:// (no other backend is built in yet).");
+			  "The database URL must start with mysql:// or dynamodb://.");
 }
 
 void ca_db_close(struct ca_db *db)

@@ -129,6 +129,7 @@ struct ca_db {
 
 /*
  * Opens the backend a URL names: "mysql://user[:password]@host[:port]/database"
+ * or "dynamodb://?user_table=..&photo_table=..&region=..&endpoint=.." (dynamodb.h)
  * (see mysql.h for its options). On CA_OK *out is the handle (ca_db_close()
  * frees it); on error *out is NULL. CA_EUNSUPPORTED for other schemes.
  */

@@ -95,6 +95,22 @@ int ca_storage_exists(struct ca_storage *st, const char *email, const char *file
 	return rc;
 }
 
+int ca_storage_url(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, long expires, char **url, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	*url = NULL;
+	if (rc == CA_OK && (expires < 0 || expires > CA_STORAGE_URL_MAX_EXPIRES))
+		rc = ca_err_set(err, CA_ERANGE, "A link to an image lasts 1 to %d seconds.",
+				CA_STORAGE_URL_MAX_EXPIRES);
+	if (rc == CA_OK)
+		rc = check_names(email, filename, false, err);
+	if (rc == CA_OK && st->ops->url)
+		rc = st->ops->url(st, email, filename, kind, expires, url, err);
+	return rc;
+}
+
 const char *ca_storage_kind(const struct ca_storage *st)
 {
 	return st ? st->ops->name : "";

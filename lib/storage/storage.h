@@ -4,7 +4,7 @@
  * A backend stores two images per photo, the original and its thumbnail, named
  * by the owner's email and the photo's filename (see layout.h for the legacy
  * names and the checks applied). Backends: disk (disk.h, the legacy
- * UPLOAD_FOLDER) and, later, S3.
+ * UPLOAD_FOLDER) and S3 (s3.h).
  *
  * Lifecycle: a backend's open function returns a struct ca_storage *; use it
  * through the ca_storage_* functions below, then ca_storage_release(). The
@@ -21,6 +21,9 @@
 #include "util/buf.h"
 #include "util/error.h"
 
+/* The longest a presigned link can last (SigV4's limit, 7 days). */
+#define CA_STORAGE_URL_MAX_EXPIRES 604800
+
 struct ca_storage;
 
 /* What a backend implements; names are already checked when these are called. */
@@ -35,6 +38,9 @@ struct ca_storage_ops {
 	int (*exists)(struct ca_storage *st, const char *email, const char *filename,
 		      enum ca_image_kind kind, bool *exists, struct ca_err *err);
 	void (*release)(struct ca_storage *st);
+	/* Optional (NULL: the backend has no URLs, as disk). expires 0: its default. */
+	int (*url)(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, long expires, char **url, struct ca_err *err);
 };
 
 /* Backends embed this as their first member. */
@@ -77,6 +83,17 @@ int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char
 /* Sets *exists. CA_OK, CA_STORAGE_BAD_NAME or CA_STORAGE_IO. */
 int ca_storage_exists(struct ca_storage *st, const char *email, const char *filename,
 		      enum ca_image_kind kind, bool *exists, struct ca_err *err);
+
+/*
+ * A URL the browser can fetch the image from directly: a presigned GET URL for
+ * S3 (valid for `expires` seconds, 0: the backend's configured default, at most
+ * 604800), NULL for backends that serve the bytes through the application
+ * (disk). Does not check that the image exists. *url is malloc'd (the caller
+ * frees) or NULL. CA_OK, CA_STORAGE_BAD_NAME, CA_ERANGE (expires), CA_STORAGE_IO
+ * (no credentials, a bad endpoint), CA_ENOMEM.
+ */
+int ca_storage_url(struct ca_storage *st, const char *email, const char *filename,
+		   enum ca_image_kind kind, long expires, char **url, struct ca_err *err);
 
 /* The backend's name ("disk"). */
 const char *ca_storage_kind(const struct ca_storage *st);

@@ -1,0 +1,90 @@
+/*
+ * dynamodb.h — the database backend on the DynamoDB tables of the lab (stage 1+).
+ *
+ * Tables (DESIGN.md, "Fixed facts"): User, hash key `id` (S, uuid4 hex), with
+ * `email`, `username`, `password` (S) and the global secondary index
+ * `user-email-index` (hash `email`, INCLUDE [password]); Photo, hash `user_id` (S),
+ * range `id` (N, epoch milliseconds of the upload). What this backend writes is
+ * what the seed application's PynamoDB models read, and it reads what they wrote:
+ *   - tags, desc, filename_orig, filename, geotag_lat, geotag_lng, width, height,
+ *     nation, address are always written as S ("" for a NULL field; a photo
+ *     without a geotag has geotag_lat = geotag_lng = ""); make, model, city are
+ *     left out when NULL; filesize is N (-1 when unknown); upload_date and
+ *     taken_date are S in date.h form (taken_date left out when NULL).
+ *   - on reading, any of those may be absent or carry another type PynamoDB or a
+ *     hand-written tool might have used (N for a geotag, a width or a size; S for
+ *     a number; "None" or "" for a missing geotag); dates are normalised to
+ *     date.h form, and a date that does not parse reads as NULL.
+ *
+ * Email uniqueness: DynamoDB has no unique index, so user_create writes the user
+ * and a guard item in one TransactWriteItems, both conditional on not existing.
+ * The guard lives in the User table with id "email#<lower-case email>" and a
+ * `user_id` attribute naming its user; it has no `email` attribute, so it never
+ * appears in user-email-index and the seed application's lookups never see it
+ * (a full Scan of the table would). Before writing, the index is queried too,
+ * which catches users that the seed application or another tool wrote without a
+ * guard. Two creates for one email racing through this backend can never both
+ * succeed; a create here racing a guard-less writer elsewhere can (documented,
+ * unavoidable without the guard on both sides). Emails are looked up exactly as
+ * stored (the index is case-sensitive); the guard makes uniqueness
+ * case-insensitive for ASCII letters.
+ *
+ * Photo ids are the epoch milliseconds of upload_date; a create whose id is
+ * taken by another photo of the same owner retries with id + 1 (conditional
+ * put), so ids stay unique per owner.
+ *
+ * Listing is newest id first (the id is the upload time, so this is newest upload
+ * first). The cursor is base64url of {"id":"<N>"}: the key of the last photo
+ * returned; it never names the owner, so a cursor cannot reach another user's
+ * photos. A keyword search matches tags or desc case-insensitively (ASCII case
+ * folding, plus exact bytes for other scripts); DynamoDB's contains() is
+ * case-sensitive, so matching happens here, over the owner's photos read page by
+ * page in order: a search reads as many of the owner's items as it takes to fill
+ * the page (or to reach the end), never skips or repeats a match across pages.
+ *
+ * Reads use strongly consistent reads on the tables (not on the index). Network
+ * failures are CA_DB_CONNECT, a missing table CA_DB_SCHEMA, other service errors
+ * CA_DB_QUERY; retries and throttling are the client layer's (aws/client.h).
+ * The handle may be used from several threads at once.
+ */
+#ifndef CA_DB_DYNAMODB_H
+#define CA_DB_DYNAMODB_H
+
+#include "aws/client.h"
+#include "db/db.h"
+
+#define CA_DDB_USER_TABLE_DEFAULT "User"
+#define CA_DDB_PHOTO_TABLE_DEFAULT "Photo"
+#define CA_DDB_EMAIL_INDEX "user-email-index"
+
+struct ca_db_dynamodb_options {
+	/* Borrowed, must outlive the handle. NULL: the backend creates its own client
+	 * from region and endpoint (and the environment, as aws/client.h says). */
+	struct aws_client *client;
+	const char *region;       /* the YAML's aws.region (a fallback); may be NULL */
+	const char *endpoint;     /* the YAML's aws.endpoint; NULL: env or real AWS */
+	const char *user_table;   /* NULL: "User" */
+	const char *photo_table;  /* NULL: "Photo" */
+};
+
+/*
+ * Opens the backend and checks both tables with DescribeTable (keys, types and
+ * the email index). On CA_OK *out is the handle (ca_db_close() frees it); on
+ * error *out is NULL: CA_EINVAL for a bad table name, CA_DB_SCHEMA when a table
+ * is missing or has other keys (run stage 1), CA_DB_CONNECT when DynamoDB cannot
+ * be reached or no credentials/region are found, CA_ENOMEM.
+ */
+int ca_db_dynamodb_open(const struct ca_db_dynamodb_options *opt, struct ca_db **out,
+			struct ca_err *err);
+
+/*
+ * The URL form ca_db_open() takes:
+ *   dynamodb://[?user_table=T&photo_table=T&region=R&endpoint=URL]
+ * (values percent-encoded; every option may be left out). Opens as
+ * ca_db_dynamodb_open() with a client of its own. CA_EINVAL for a malformed URL
+ * or an unknown option; CA_EUNSUPPORTED for a host between "//" and "?" (the
+ * endpoint is given with ?endpoint=).
+ */
+int ca_db_dynamodb_open_url(const char *url, struct ca_db **out, struct ca_err *err);
+
+#endif

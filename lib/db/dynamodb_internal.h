@@ -1,0 +1,107 @@
+/*
+ * dynamodb_internal.h — what the files of the DynamoDB backend share
+ * (dynamodb.c: open, users; dynamodb_photo.c: photos; dynamodb_item.c: item
+ * conversion; dynamodb_call.c: one call with the service's error code;
+ * dynamodb_cursor.c: the page cursor).
+ */
+#ifndef CA_DB_DYNAMODB_INTERNAL_H
+#define CA_DB_DYNAMODB_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws/client.h"
+#include "db/db.h"
+
+#define DDB_TABLE_NAME_MAX 255
+#define DDB_GUARD_PREFIX "email#"
+/* How many transactions a user create tries (taken random id, concurrent writer). */
+#define DDB_USER_CREATE_TRIES 4
+/* How many times a photo create moves to id + 1 before giving up. */
+#define DDB_PHOTO_ID_TRIES 1000
+
+struct ddb {
+	struct ca_db base; /* first: a struct ca_db * is a struct ddb * */
+	struct aws_client *client;
+	bool own_client;
+	char *user_table;
+	char *photo_table;
+};
+
+static inline struct ddb *ddb_of(struct ca_db *db)
+{
+	return (struct ddb *)db;
+}
+
+/* What the service said when a call failed (code "" when it did not answer). */
+struct ddb_failure {
+	char code[AWS_ERROR_CODE_MAX]; /* "ConditionalCheckFailedException", without "...#" */
+	json_t *body;                  /* the error answer as JSON, or NULL; decref it */
+};
+
+void ddb_failure_release(struct ddb_failure *f);
+
+/*
+ * Calls DynamoDB_20120810.<op> with in. On CA_OK *out (if out) is the answer
+ * (json_decref it). On error *out is NULL, fail (if not NULL) holds the
+ * service's error code and body, and the code is the db range's:
+ * CA_DB_CONNECT (network, timeout, credentials, region, endpoint),
+ * CA_DB_SCHEMA (ResourceNotFoundException: a table or index is missing),
+ * CA_DB_QUERY (any other refusal), CA_ENOMEM.
+ */
+int ddb_call(struct ddb *d, const char *op, const json_t *in, json_t **out,
+	     struct ddb_failure *fail, struct ca_err *err);
+
+/* true when the failure's code is `code`. */
+bool ddb_failed_with(const struct ddb_failure *f, const char *code);
+
+/* {"S": s} / {"N": n}; NULL on OOM. */
+json_t *ddb_s(const char *s);
+json_t *ddb_n_i64(int64_t n);
+/* The decimal text of n, malloc'd; NULL on OOM. */
+char *ddb_n_text(int64_t n);
+
+/*
+ * Reads attribute name of item as text: an S as is, an N as its digits. *out
+ * is malloc'd (caller frees) or NULL when absent, NULL-typed or of another type.
+ * CA_OK or CA_ENOMEM.
+ */
+int ddb_attr_text(const json_t *item, const char *name, char **out);
+
+/* Parses a decimal id ("1718000000000") into *out; false for anything else. */
+bool ddb_parse_photo_id(const char *s, int64_t *out);
+
+/* The item the Photo table holds for p (owner and id given); NULL on OOM. */
+json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p);
+
+/*
+ * Fills *out from a Photo item in any of the forms dynamodb.h accepts.
+ * CA_OK, CA_DB_QUERY when the item lacks its keys, CA_ENOMEM (out released).
+ */
+int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err *err);
+
+/* Writes the shortest decimal text of v that reads back as v ("37.5665"). */
+void ddb_format_double(double v, char *out, size_t cap);
+
+/* The page cursor for the photo whose range key is id; malloc'd or NULL on OOM. */
+char *ddb_cursor_format(int64_t id);
+/* Reads a cursor made by ddb_cursor_format; false for anything else. */
+bool ddb_cursor_parse(const char *cursor, int64_t *id);
+
+/* true when keyword occurs in text, ASCII letters compared without case. */
+bool ddb_contains_nocase(const char *text, const char *keyword);
+
+/* The photo operations (dynamodb_photo.c), as struct ca_db_ops wants them. */
+int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
+		     char **id_out, struct ca_err *err);
+int ddb_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
+		  struct ca_photo *out, struct ca_err *err);
+int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
+		   struct ca_photo_page *out, struct ca_err *err);
+int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,
+		     const struct ca_photo *values, unsigned fields, struct ca_err *err);
+int ddb_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_id,
+		     struct ca_err *err);
+
+#endif

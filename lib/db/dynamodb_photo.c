@@ -1,0 +1,357 @@
+/*
+ * dynamodb_photo.c — the photo operations of the DynamoDB backend: create with a
+ * unique epoch-millisecond id, get, list and search newest first, update, delete.
+ */
+#include "db/dynamodb_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strutil.h"
+#include "util/banned.h"
+
+/* Items read per Query while searching (matching is done here, see dynamodb.h). */
+#define DDB_SEARCH_BATCH 200
+
+static int not_found(struct ca_err *err)
+{
+	return ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
+}
+
+/* Replaces a condition failure's message with "not found". */
+static int condition_to_not_found(int rc, const struct ddb_failure *fail, struct ca_err *err)
+{
+	if (rc != CA_OK && ddb_failed_with(fail, "ConditionalCheckFailedException")) {
+		if (err)
+			ca_err_clear(err);
+		return not_found(err);
+	}
+	return rc;
+}
+
+static json_t *photo_key(const char *owner_id, int64_t id)
+{
+	return json_pack("{s:o, s:o}", "user_id", ddb_s(owner_id), "id", ddb_n_i64(id));
+}
+
+static int owner_exists(struct ddb *d, const char *owner_id, struct ca_err *err)
+{
+	json_t *in, *out = NULL;
+	int rc;
+
+	if (ca_starts_with(owner_id, DDB_GUARD_PREFIX))
+		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	in = json_pack("{s:s, s:{s:o}, s:s, s:b}", "TableName", d->user_table, "Key", "id",
+		       ddb_s(owner_id), "ProjectionExpression", "id, email", "ConsistentRead", 1);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+	rc = ddb_call(d, "GetItem", in, &out, NULL, err);
+	if (rc == CA_OK && !json_object_get(json_object_get(out, "Item"), "email"))
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	json_decref(in);
+	json_decref(out);
+	return rc;
+}
+
+int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
+		     char **id_out, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	struct ddb_failure fail = { "", NULL };
+	struct ca_db_date date;
+	json_t *req = NULL;
+	int64_t id;
+	int rc, tries;
+
+	rc = owner_exists(d, owner_id, err);
+	if (rc != CA_OK)
+		return rc;
+	/* the wrapper has set and checked upload_date */
+	rc = ca_db_date_parse(in->upload_date, &date, err);
+	if (rc != CA_OK)
+		return rc;
+	id = ca_db_date_epoch_ms(&date);
+	for (tries = 0; tries < DDB_PHOTO_ID_TRIES; tries++, id++) {
+		json_decref(req);
+		req = json_pack("{s:s, s:o, s:s}", "TableName", d->photo_table, "Item",
+				ddb_photo_item(owner_id, id, in), "ConditionExpression",
+				"attribute_not_exists(id)");
+		if (!req) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a photo item.");
+			goto out;
+		}
+		rc = ddb_call(d, "PutItem", req, NULL, &fail, err);
+		if (rc == CA_OK || !ddb_failed_with(&fail, "ConditionalCheckFailedException"))
+			break;
+		if (err)
+			ca_err_clear(err);
+		rc = ca_err_set(err, CA_DB_CONFLICT,
+				"Every photo id from the upload time on is taken; try again.");
+	}
+	if (rc == CA_OK) {
+		*id_out = ddb_n_text(id);
+		if (!*id_out)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+out:
+	ddb_failure_release(&fail);
+	json_decref(req);
+	return rc;
+}
+
+int ddb_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
+		  struct ca_photo *out, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	json_t *in, *answer = NULL, *item;
+	int64_t id;
+	int rc;
+
+	if (!ddb_parse_photo_id(photo_id, &id))
+		return not_found(err);
+	in = json_pack("{s:s, s:o, s:b}", "TableName", d->photo_table, "Key",
+		       photo_key(owner_id, id), "ConsistentRead", 1);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+	rc = ddb_call(d, "GetItem", in, &answer, NULL, err);
+	if (rc == CA_OK) {
+		item = json_object_get(answer, "Item");
+		rc = json_is_object(item) ? ddb_photo_from_item(item, out, err) : not_found(err);
+	}
+	json_decref(in);
+	json_decref(answer);
+	return rc;
+}
+
+static bool photo_matches(const struct ca_photo *p, const char *keyword)
+{
+	return !keyword || ddb_contains_nocase(p->tags, keyword) ||
+	       ddb_contains_nocase(p->desc, keyword);
+}
+
+/* One Query of the owner's items, newest first, from *start (NULL: the top). */
+static int query_page(struct ddb *d, const char *owner_id, json_t *start, size_t limit,
+		      json_t **answer, struct ca_err *err)
+{
+	json_t *in;
+	int rc;
+
+	in = json_pack("{s:s, s:s, s:{s:o}, s:b, s:b, s:I}", "TableName", d->photo_table,
+		       "KeyConditionExpression", "user_id = :u", "ExpressionAttributeValues",
+		       ":u", ddb_s(owner_id), "ScanIndexForward", 0, "ConsistentRead", 1,
+		       "Limit", (json_int_t)limit);
+	if (in && start && json_object_set(in, "ExclusiveStartKey", start) != 0) {
+		json_decref(in);
+		in = NULL;
+	}
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB query.");
+	rc = ddb_call(d, "Query", in, answer, NULL, err);
+	json_decref(in);
+	return rc;
+}
+
+int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
+		   struct ca_photo_page *out, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	size_t limit = q->limit, i;
+	json_t *start = NULL, *answer = NULL;
+	bool more = false, done = false;
+	int64_t after;
+	int rc = CA_OK;
+
+	if (q->cursor) {
+		if (!ddb_cursor_parse(q->cursor, &after))
+			return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
+		start = photo_key(owner_id, after);
+		if (!start)
+			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+	out->photos = calloc(limit, sizeof(*out->photos));
+	if (!out->photos) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+		goto out;
+	}
+	while (!done) {
+		size_t want = q->keyword ? DDB_SEARCH_BATCH : limit + 1 - out->count;
+		json_t *items, *last;
+
+		json_decref(answer);
+		answer = NULL;
+		rc = query_page(d, owner_id, start, want, &answer, err);
+		if (rc != CA_OK)
+			goto out;
+		items = json_object_get(answer, "Items");
+		for (i = 0; i < json_array_size(items); i++) {
+			struct ca_photo p;
+
+			rc = ddb_photo_from_item(json_array_get(items, i), &p, err);
+			if (rc != CA_OK)
+				goto out;
+			if (!photo_matches(&p, q->keyword)) {
+				ca_photo_release(&p);
+				continue;
+			}
+			if (out->count == limit) {
+				/* one match past the page: there is a next page */
+				ca_photo_release(&p);
+				more = true;
+				done = true;
+				break;
+			}
+			out->photos[out->count++] = p;
+		}
+		last = json_object_get(answer, "LastEvaluatedKey");
+		if (!done && !json_is_object(last))
+			done = true;
+		if (!done) {
+			json_decref(start);
+			start = json_incref(last);
+		}
+	}
+	if (more) {
+		int64_t id;
+
+		if (!ddb_parse_photo_id(out->photos[limit - 1].id, &id)) {
+			rc = ca_err_set(err, CA_DB_QUERY, "A photo id is not a number.");
+			goto out;
+		}
+		out->next_cursor = ddb_cursor_format(id);
+		if (!out->next_cursor)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+	}
+out:
+	if (rc != CA_OK)
+		ca_photo_page_release(out);
+	json_decref(start);
+	json_decref(answer);
+	return rc;
+}
+
+/* Adds "#name = :name" to set with its value (NULL written as ""). */
+static void add_set(struct ca_buf *set, json_t *names, json_t *values, const char *name,
+		    const char *value)
+{
+	char alias[40];
+
+	ca_buf_adds(set, set->len ? ", " : "SET ");
+	ca_buf_addf(set, "#%s = :%s", name, name);
+	snprintf(alias, sizeof(alias), "#%s", name);
+	json_object_set_new(names, alias, json_string(name));
+	snprintf(alias, sizeof(alias), ":%s", name);
+	json_object_set_new(values, alias, ddb_s(value ? value : ""));
+}
+
+/* Just whether the owner's photo exists. */
+static int photo_exists(struct ddb *d, const char *owner_id, int64_t id, struct ca_err *err)
+{
+	json_t *in, *answer = NULL;
+	int rc;
+
+	in = json_pack("{s:s, s:o, s:s, s:b}", "TableName", d->photo_table, "Key",
+		       photo_key(owner_id, id), "ProjectionExpression", "user_id",
+		       "ConsistentRead", 1);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+	rc = ddb_call(d, "GetItem", in, &answer, NULL, err);
+	if (rc == CA_OK && !json_is_object(json_object_get(answer, "Item")))
+		rc = not_found(err);
+	json_decref(in);
+	json_decref(answer);
+	return rc;
+}
+
+int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,
+		     const struct ca_photo *values, unsigned fields, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	struct ddb_failure fail = { "", NULL };
+	struct ca_buf set = CA_BUF_INIT, expr = CA_BUF_INIT;
+	json_t *names = NULL, *vals = NULL, *in = NULL;
+	char lat[32] = "", lng[32] = "";
+	int64_t id;
+	int rc;
+
+	if (!ddb_parse_photo_id(photo_id, &id))
+		return not_found(err);
+	if (!fields)
+		return photo_exists(d, owner_id, id, err);
+	names = json_pack("{s:s}", "#user_id", "user_id");
+	vals = json_object();
+	if (!names || !vals) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	if (fields & CA_PHOTO_TAGS)
+		add_set(&set, names, vals, "tags", values->tags);
+	if (fields & CA_PHOTO_DESC)
+		add_set(&set, names, vals, "desc", values->desc);
+	if (fields & CA_PHOTO_GEOTAG) {
+		if (values->has_geotag) {
+			ddb_format_double(values->geotag_lat, lat, sizeof(lat));
+			ddb_format_double(values->geotag_lng, lng, sizeof(lng));
+		}
+		add_set(&set, names, vals, "geotag_lat", lat);
+		add_set(&set, names, vals, "geotag_lng", lng);
+	}
+	if ((fields & CA_PHOTO_CITY) && values->city)
+		add_set(&set, names, vals, "city", values->city);
+	if (fields & CA_PHOTO_NATION)
+		add_set(&set, names, vals, "nation", values->nation);
+	if (fields & CA_PHOTO_ADDRESS)
+		add_set(&set, names, vals, "address", values->address);
+	ca_buf_adds(&expr, set.data);
+	if ((fields & CA_PHOTO_CITY) && !values->city) {
+		/* city may be absent in the contract: a cleared city is removed */
+		ca_buf_adds(&expr, expr.len ? " REMOVE #city" : "REMOVE #city");
+		json_object_set_new(names, "#city", json_string("city"));
+	}
+	in = json_pack("{s:s, s:o, s:s, s:s, s:O}", "TableName", d->photo_table, "Key",
+		       photo_key(owner_id, id), "UpdateExpression", expr.data,
+		       "ConditionExpression", "attribute_exists(#user_id)",
+		       "ExpressionAttributeNames", names);
+	if (in && json_object_size(vals) &&
+	    json_object_set(in, "ExpressionAttributeValues", vals) != 0) {
+		json_decref(in);
+		in = NULL;
+	}
+	if (!in || !ca_buf_ok(&set) || !ca_buf_ok(&expr)) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+		goto out;
+	}
+	rc = ddb_call(d, "UpdateItem", in, NULL, &fail, err);
+	rc = condition_to_not_found(rc, &fail, err);
+out:
+	ddb_failure_release(&fail);
+	ca_buf_release(&set);
+	ca_buf_release(&expr);
+	json_decref(names);
+	json_decref(vals);
+	json_decref(in);
+	return rc;
+}
+
+int ddb_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_id,
+		     struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	struct ddb_failure fail = { "", NULL };
+	json_t *in;
+	int64_t id;
+	int rc;
+
+	if (!ddb_parse_photo_id(photo_id, &id))
+		return not_found(err);
+	in = json_pack("{s:s, s:o, s:s, s:{s:s}}", "TableName", d->photo_table, "Key",
+		       photo_key(owner_id, id), "ConditionExpression", "attribute_exists(#u)",
+		       "ExpressionAttributeNames", "#u", "user_id");
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+	rc = ddb_call(d, "DeleteItem", in, NULL, &fail, err);
+	rc = condition_to_not_found(rc, &fail, err);
+	ddb_failure_release(&fail);
+	json_decref(in);
+	return rc;
+}

@@ -1,0 +1,166 @@
+/*
+ * test_moto_support.h — a moto server for Check tests that talk to AWS services.
+ *
+ * moto_up() (an unchecked fixture: runs once in the parent, before the forks)
+ * uses the server named by CA_TEST_MOTO (http://127.0.0.1:PORT, as the pytest
+ * integration tests pass it) or starts .venv/bin/moto_server (CA_MOTO_SERVER
+ * overrides the path) on a free loopback port and waits until it answers.
+ * It also points the credentials chain at fixed test keys and clears the
+ * endpoint variables, so the tests pass the endpoint themselves.
+ * A server moto_up() started is stopped when the test process exits.
+ */
+#ifndef CA_TEST_MOTO_SUPPORT_H
+#define CA_TEST_MOTO_SUPPORT_H
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_ca.h"
+
+static char moto_endpoint[64];
+static pid_t moto_pid = -1;
+
+static int moto_free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static size_t moto_discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* true when GET url answers with any HTTP status. */
+static int moto_answers(const char *url)
+{
+	CURL *h = curl_easy_init();
+	long status = 0;
+
+	if (!h)
+		return 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, moto_discard);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	return status > 0;
+}
+
+static void moto_env(void)
+{
+	setenv("AWS_ACCESS_KEY_ID", "testing", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "testing", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_REGION", "ap-southeast-1", 1);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	unsetenv("AWS_ENDPOINT_URL");
+	unsetenv("AWS_ENDPOINT_URL_DYNAMODB");
+	unsetenv("AWS_ENDPOINT_URL_S3");
+	setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ca-test-credentials", 1);
+	setenv("AWS_CONFIG_FILE", "/nonexistent/ca-test-config", 1);
+}
+
+static pid_t moto_owner = -1;
+
+/* At exit of the process that started it (not of Check's forked children). */
+static void moto_stop_at_exit(void)
+{
+	if (getpid() == moto_owner && moto_pid > 0) {
+		kill(-moto_pid, SIGTERM);
+		kill(moto_pid, SIGTERM);
+		waitpid(moto_pid, NULL, 0);
+		moto_pid = -1;
+	}
+}
+
+/* Idempotent: later tcases reuse the server the first one started. */
+static void moto_up(void)
+{
+	const char *given = getenv("CA_TEST_MOTO");
+	const char *server = getenv("CA_MOTO_SERVER");
+	char probe[96];
+	int port, i;
+
+	if (moto_endpoint[0])
+		return;
+	moto_env();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (given && *given) {
+		snprintf(moto_endpoint, sizeof(moto_endpoint), "%s", given);
+		return;
+	}
+	if (!server || !*server)
+		server = ".venv/bin/moto_server";
+	ck_assert_msg(access(server, X_OK) == 0,
+		      "%s is not there: run make deps (or set CA_TEST_MOTO / CA_MOTO_SERVER)", server);
+	port = moto_free_port();
+	snprintf(moto_endpoint, sizeof(moto_endpoint), "http://127.0.0.1:%d", port);
+	moto_owner = getpid();
+	moto_pid = fork();
+	ck_assert_int_ge(moto_pid, 0);
+	if (moto_pid == 0) {
+		char port_text[16];
+		int null = open("/dev/null", O_RDWR);
+
+		setsid();
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		snprintf(port_text, sizeof(port_text), "%d", port);
+		execl(server, server, "-H", "127.0.0.1", "-p", port_text, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(probe, sizeof(probe), "%s/moto-api/", moto_endpoint);
+	/* readiness, not timing: poll until it answers (or 60 s pass) */
+	for (i = 0; i < 600 && !moto_answers(probe); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		int status;
+
+		ck_assert_msg(waitpid(moto_pid, &status, WNOHANG) == 0, "%s exited at start", server);
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_msg(i < 600, "moto did not answer on %s", moto_endpoint);
+	atexit(moto_stop_at_exit);
+}
+
+/* A fresh random name part for this run's tables and buckets (lower-case hex). */
+static void moto_unique(char *out, size_t cap)
+{
+	unsigned char b[6];
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fread(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	snprintf(out, cap, "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+#endif

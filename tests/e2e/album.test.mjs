@@ -16,6 +16,7 @@ const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const XSS_TAG = '<img src=x onerror=alert(1)>';
 const XSS_DESC = '<script>alert(2)</script><b>bold?</b>';
 const XSS_FILE = '<img src=z onerror=alert(3)>.jpg';
+const TOKYO = { lat: 35.6895, lng: 139.6917 };
 
 function newAccount(prefix) {
   const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
@@ -281,6 +282,31 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
     await page.locator('.grid .card a.card-link').first().click();
     await page.locator('h1.photo-title', { hasText: XSS_DESC }).waitFor();
     assert.equal(await page.locator('main script, main b').count(), 0, 'no element was made on the photo page');
+
+    // Move this photo to Tokyo: the page shows the new place; then clear its location.
+    const geocoding = (await (await page.request.get(`${BASE}/healthz`)).json())?.checks?.geodata?.ok === true;
+    await page.getByLabel('Latitude').fill(String(TOKYO.lat));
+    await page.getByLabel('Longitude').fill(String(TOKYO.lng));
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.meta-row[data-field="coordinates"] dd', { hasText: String(TOKYO.lat) }).waitFor();
+    const moved = (await metaRow(page, 'Coordinates')).split(',').map(Number);
+    assert.ok(Math.abs(moved[0] - TOKYO.lat) < 1e-3 && Math.abs(moved[1] - TOKYO.lng) < 1e-3,
+      `coordinates ${moved} are the ones entered`);
+    if (geocoding) assert.equal(await metaRow(page, 'Country'), 'Japan', 'the new place is named');
+    await page.reload();
+    await page.locator('.meta-row[data-field="coordinates"]').waitFor();
+    assert.deepEqual((await metaRow(page, 'Coordinates')).split(',').map(Number), moved, 'the move was saved');
+    await page.getByLabel('Latitude').fill('');
+    await page.getByLabel('Longitude').fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.meta-row[data-field="coordinates"]').waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.meta-row[data-field="country"]').count(), 0, 'no place without a location');
+    assert.equal(await page.getByRole('link', { name: 'Show on map' }).count(), 0, 'nothing to show on a map');
+    await page.reload();
+    await page.locator('h1.photo-title', { hasText: XSS_DESC }).waitFor();
+    assert.equal(await page.locator('.meta-row[data-field="coordinates"]').count(), 0, 'the location stays cleared');
+    await page.goto(`${BASE}/#/map`);
+    await waitCount(page, '.leaflet-marker-icon', 1);
     assert.deepEqual(problems, [], 'no page errors, CSP violations or dialogs');
   } finally {
     await b.close();

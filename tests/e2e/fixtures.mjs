@@ -4,7 +4,7 @@
 // exiftool. What each photo should show (camera, size, place) is read back
 // with exiftool, never from the app under test.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,16 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = process.env.CA_PYTHON || join(ROOT, '.venv', 'bin', 'python');
 const EXIFTOOL = process.env.CA_EXIFTOOL || '/usr/bin/exiftool';
+
+// Files made here live in one scratch directory per process, removed when it exits.
+let scratch = null;
+function scratchDir(name) {
+  if (!scratch) {
+    scratch = mkdtempSync(join(tmpdir(), 'ca-e2e-'));
+    process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(scratch, `${name}-`));
+}
 
 const GENERATED = [
   { name: 'seoul.jpg', color: [40, 110, 200], lat: 37.5665, lng: 126.978, make: 'CloudAlbumCam', model: 'E2E One', taken: '2021:06:15 10:30:00' },
@@ -74,7 +84,7 @@ export function photosWithGps() {
     paths = readdirSync(given).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, 2).map((f) => join(given, f));
     if (paths.length < 2) throw new Error(`CA_E2E_PHOTOS=${given} holds fewer than two .jpg files`);
   } else {
-    paths = generate(mkdtempSync(join(tmpdir(), 'ca-e2e-photos-')));
+    paths = generate(scratchDir('photos'));
   }
   return paths.map(describe);
 }
@@ -82,7 +92,7 @@ export function photosWithGps() {
 // A PNG saved under a .jpg name (the server must refuse it: 415), its name
 // `name` (default "not-really.jpg").
 export function pngNamedJpg(name = 'not-really.jpg') {
-  const path = join(mkdtempSync(join(tmpdir(), 'ca-e2e-bad-')), name);
+  const path = join(scratchDir('bad'), name);
   execFileSync(PYTHON, ['-c',
     'import sys\nfrom PIL import Image\nImage.new("RGB", (64, 64), (200, 0, 0)).save(sys.argv[1], "PNG")', path]);
   return path;

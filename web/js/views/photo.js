@@ -59,12 +59,18 @@ export async function render(main, ctx) {
   const heading = h('h1', { class: 'photo-title' });
   const tagsView = h('div', { class: 'photo-tags' });
   const metaView = h('div');
+  const actions = h('p', { class: 'actions' });
   const original = safeUrl(photo.original_url);
+  const deleteBtn = h('button', { type: 'button', class: 'button danger' }, 'Delete photo');
 
+  // Redraws what depends on the saved photo (after loading and after each save).
   function show() {
     heading.textContent = photoTitle(photo);
     replace(tagsView, tagList(photo.tags));
     replace(metaView, metadataList(photo));
+    const where = toLatLng(photo.geotag_lat, photo.geotag_lng);
+    replace(actions, where ? h('a', { class: 'button secondary', href: mapHash(photo.id) }, 'Show on map') : null,
+      deleteBtn);
   }
 
   // The edit form.
@@ -91,7 +97,14 @@ export async function render(main, ctx) {
     const changes = { tags: joinTags(tags.value), desc: desc.value.trim() };
     const latText = lat.value.trim();
     const lngText = lng.value.trim();
-    if (latText !== '' || lngText !== '') {
+    const before = toLatLng(photo.geotag_lat, photo.geotag_lng);
+    if (latText === '' && lngText === '') {
+      // Both emptied: the photo no longer has a location.
+      if (before) {
+        changes.geotag_lat = null;
+        changes.geotag_lng = null;
+      }
+    } else {
       const la = Number(latText);
       const ln = Number(lngText);
       if (latText === '' || lngText === '' || !Number.isFinite(la) || !Number.isFinite(ln)
@@ -100,7 +113,6 @@ export async function render(main, ctx) {
         (latText === '' ? lat : lng).focus();
         return;
       }
-      const before = toLatLng(photo.geotag_lat, photo.geotag_lng);
       if (!before || before[0] !== la || before[1] !== ln) {
         changes.geotag_lat = la;
         changes.geotag_lng = ln;
@@ -111,6 +123,9 @@ export async function render(main, ctx) {
         const updated = await api.updatePhoto(id, changes);
         photo = updated && typeof updated === 'object' && updated.id !== undefined ? updated : await api.photo(id);
         if (!ctx.isCurrent()) return;
+        const saved = toLatLng(photo.geotag_lat, photo.geotag_lng);
+        lat.value = saved ? saved[0] : '';
+        lng.value = saved ? saved[1] : '';
         show();
         ctx.flash('Changes saved.', 'success');
       } catch (e) {
@@ -119,7 +134,6 @@ export async function render(main, ctx) {
     });
   });
 
-  const deleteBtn = h('button', { type: 'button', class: 'button danger' }, 'Delete photo');
   deleteBtn.addEventListener('click', async () => {
     const yes = await confirmDialog('Delete this photo?',
       `“${photoTitle(photo)}” and its files will be removed for good.`, 'Delete');
@@ -147,9 +161,5 @@ export async function render(main, ctx) {
             h('img', { class: 'original', src: original, alt: photoTitle(photo) }))
           : h('p', { class: 'thumb-missing' }, 'The original is not available.')),
       h('div', { class: 'photo-side' },
-        heading, tagsView, metaView,
-        h('p', { class: 'actions' },
-          ll ? h('a', { class: 'button secondary', href: mapHash(photo.id) }, 'Show on map') : null,
-          deleteBtn),
-        form))));
+        heading, tagsView, metaView, actions, form))));
 }

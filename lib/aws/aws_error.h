@@ -34,7 +34,7 @@ struct aws_error_input {
 struct aws_error {
 	int status;
 	char code[AWS_ERROR_CODE_MAX];          /* "ThrottlingException"; never empty after
-						 * parse: "HTTP<status>" when the body had none */
+						 * parse: "<status>" (the bare number) when the body had none */
 	char message[AWS_ERROR_MESSAGE_MAX];    /* may be empty */
 	char request_id[AWS_ERROR_REQUEST_ID_MAX]; /* may be empty */
 	int code_from_body;                     /* 1 when code came from the answer, 0 if from status */

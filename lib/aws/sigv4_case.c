@@ -62,7 +62,7 @@ static int parse_request_line(struct sigv4_case *c, const char *line, size_t len
 	const char *first_space = memchr(line, ' ', len);
 	const char *last_space = memrchr(line, ' ', len);
 	const char *target, *q;
-	size_t target_len;
+	size_t target_len, version_len;
 
 	if (!first_space || first_space == last_space || first_space == line ||
 	    last_space + 1 == line + len)
@@ -73,7 +73,9 @@ static int parse_request_line(struct sigv4_case *c, const char *line, size_t len
 	if (target_len == 0 || target[0] != '/')
 		return ca_err_set(err, CA_EPARSE,
 				  "request.txt: the request target must start with '/'.");
-	if (strncmp(last_space + 1, "HTTP/", 5))
+	/* the line is not NUL-terminated: compare only bytes that belong to it */
+	version_len = (size_t)(line + len - last_space - 1);
+	if (version_len < 5 || memcmp(last_space + 1, "HTTP/", 5))
 		return ca_err_set(err, CA_EPARSE,
 				  "request.txt: the first line must end with the HTTP version, like HTTP/1.1.");
 	q = memchr(target, '?', target_len);
@@ -81,7 +83,7 @@ static int parse_request_line(struct sigv4_case *c, const char *line, size_t len
 	c->method = ca_strndup(line, (size_t)(first_space - line));
 	c->path = ca_strndup(target, q ? (size_t)(q - target) : target_len);
 	c->query = q ? ca_strndup(q + 1, (size_t)(target + target_len - q - 1)) : NULL;
-	c->version = ca_strndup(last_space + 1, (size_t)(line + len - last_space - 1));
+	c->version = ca_strndup(last_space + 1, version_len);
 	if (!c->request_line || !c->method || !c->path || (q && !c->query) || !c->version)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory reading request.txt.");
 	return CA_OK;

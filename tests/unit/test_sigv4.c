@@ -842,6 +842,30 @@ START_TEST(case_request_hostile)
 }
 END_TEST
 
+/*
+ * Found by tests/fuzz/fuzz_sigv4_case: a request line cut inside "HTTP/" was compared
+ * past its end. Given only "GET / HTTP" of a longer buffer, the parser must refuse it
+ * (and, under ASan, read nothing past the exact-size copy).
+ */
+START_TEST(case_request_line_cut_in_version)
+{
+	static const char whole[] = "GET / HTTP/1.1\nHost:h\n\n";
+	static const char *const cuts[] = { "GET / H", "GET / HTTP", "GET / HTTP\n" };
+	size_t i;
+
+	ck_assert_int_eq(parse_req(whole, 10), CA_EPARSE);
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		size_t n = strlen(cuts[i]);
+		char *exact = malloc(n);
+
+		ck_assert_ptr_nonnull(exact);
+		memcpy(exact, cuts[i], n);
+		ck_assert_int_eq(parse_req(exact, n), CA_EPARSE);
+		free(exact);
+	}
+}
+END_TEST
+
 START_TEST(case_crlf_signs_like_lf)
 {
 	static const char lf[] = "POST /?b=2&a=1 HTTP/1.1\nHost:example.amazonaws.com\nX-A: v\n\nbody";
@@ -982,6 +1006,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("case-parsers");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, case_request_hostile);
+	tcase_add_test(tc, case_request_line_cut_in_version);
 	tcase_add_test(tc, case_crlf_signs_like_lf);
 	tcase_add_test(tc, case_context_hostile);
 	tcase_add_test(tc, case_load_missing_folder);

@@ -15,38 +15,42 @@ static struct mysql_db *mysql_of(struct ca_db *db)
 }
 
 /* One database operation on a live connection; sets *executed once a statement ran. */
-typedef int (*mysql_step)(MYSQL *conn, void *ctx, bool *executed, struct ca_err *err);
+typedef int (*mysql_step)(struct mysql_conn *c, void *ctx, bool *executed,
+			  struct ca_err *err);
 
 /*
- * Runs step with the connection lock held, connecting first when needed. When
- * the connection turns out to be gone, reconnects and runs step once more if
- * that is safe: the statement is idempotent or never reached the server.
+ * Runs step on a connection borrowed from the pool, connecting it first when
+ * needed. When the connection turns out to be gone, reconnects and runs step
+ * once more if that is safe: the statement is idempotent or never reached the
+ * server.
  */
 static int run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
 	       struct ca_err *err)
 {
+	struct mysql_conn *c = NULL;
 	struct ca_err step_err;
 	int rc = CA_OK, attempt;
 
-	pthread_mutex_lock(&m->lock);
-	for (attempt = 0; attempt < 2; attempt++) {
+	ca_err_clear(&step_err);
+	rc = ca_mysql_pool_acquire(m, &c, &step_err);
+	for (attempt = 0; c && attempt < 2; attempt++) {
 		bool executed = false;
 
 		ca_err_clear(&step_err);
-		rc = ca_mysql_connect(m, &step_err);
+		rc = ca_mysql_conn_open(c, &m->url, &step_err);
 		if (rc)
 			break;
-		rc = step(m->conn, ctx, &executed, &step_err);
+		rc = step(c, ctx, &executed, &step_err);
 		if (rc != CA_DB_CONNECT)
 			break;
-		ca_mysql_disconnect(m);
+		ca_mysql_conn_close(c);
 		if (executed && !idempotent) {
 			ca_err_prefix(&step_err,
 				      "The change may or may not have been saved; check before repeating it");
 			break;
 		}
 	}
-	pthread_mutex_unlock(&m->lock);
+	ca_mysql_pool_release(m, c);
 	if (rc)
 		ca_err_set(err, rc, "%s", ca_err_msg(&step_err));
 	return rc;
@@ -62,7 +66,7 @@ struct user_create_ctx {
 	char **id_out;
 };
 
-static int step_user_create(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_user_create(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct user_create_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
@@ -73,7 +77,7 @@ static int step_user_create(MYSQL *conn, void *vctx, bool *executed, struct ca_e
 	ca_mysql_param_str(&p, ctx->in->username);
 	ca_mysql_param_str(&p, ctx->in->email);
 	ca_mysql_param_str(&p, ctx->in->password);
-	rc = ca_mysql_exec(conn, "INSERT INTO `User` (username, email, password) VALUES (?, ?, ?)",
+	rc = ca_mysql_exec(c, "INSERT INTO `User` (username, email, password) VALUES (?, ?, ?)",
 			   &p, &st, executed, "creating a user", err);
 	if (rc == CA_DB_CONFLICT) {
 		ca_err_clear(err); /* say which value: the only unique one is the email */
@@ -82,7 +86,6 @@ static int step_user_create(MYSQL *conn, void *vctx, bool *executed, struct ca_e
 	if (rc)
 		return rc;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
-	mysql_stmt_close(st);
 	*ctx->id_out = ca_strdup(num);
 	if (!*ctx->id_out)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
@@ -103,7 +106,7 @@ struct user_find_ctx {
 	struct ca_user *out;
 };
 
-static int step_user_find(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_user_find(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct user_find_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
@@ -118,7 +121,7 @@ static int step_user_find(MYSQL *conn, void *vctx, bool *executed, struct ca_err
 		ca_mysql_param_str(&p, ctx->email);
 	else
 		ca_mysql_param_i64(&p, ctx->id);
-	rc = ca_mysql_exec(conn,
+	rc = ca_mysql_exec(c,
 			   ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
 				      : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
 			   &p, &st, executed, "looking up a user", err);
@@ -144,8 +147,6 @@ out:
 	if (rc)
 		ca_user_release(ctx->out);
 	ca_mysql_row_release(&row);
-	if (st)
-		mysql_stmt_close(st);
 	return rc;
 }
 
@@ -173,7 +174,7 @@ struct user_update_ctx {
 	const char *password;
 };
 
-static int step_user_update(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_user_update(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct user_update_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
@@ -192,12 +193,11 @@ static int step_user_update(MYSQL *conn, void *vctx, bool *executed, struct ca_e
 	if (ctx->password)
 		ca_mysql_param_str(&p, ctx->password);
 	ca_mysql_param_i64(&p, ctx->id);
-	rc = ca_mysql_exec(conn, sql, &p, &st, executed, "updating a user", err);
+	rc = ca_mysql_exec(c, sql, &p, &st, executed, "updating a user", err);
 	if (rc)
 		return rc;
 	if (mysql_stmt_affected_rows(st) == 0)
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
-	mysql_stmt_close(st);
 	return rc;
 }
 
@@ -262,7 +262,7 @@ struct photo_create_ctx {
 	char **id_out;
 };
 
-static int step_photo_create(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct photo_create_ctx *ctx = vctx;
 	const struct ca_photo *in = ctx->in;
@@ -299,7 +299,7 @@ static int step_photo_create(MYSQL *conn, void *vctx, bool *executed, struct ca_
 	ca_mysql_param_str(&p, in->city);
 	ca_mysql_param_str(&p, in->nation);
 	ca_mysql_param_str(&p, in->address);
-	rc = ca_mysql_exec(conn,
+	rc = ca_mysql_exec(c,
 			   "INSERT INTO `Photo` (user_id, tags, `desc`, filename_orig, filename, "
 			   "filesize, geotag_lat, geotag_lng, upload_date, taken_date, make, model, "
 			   "width, height, city, nation, address) "
@@ -312,7 +312,6 @@ static int step_photo_create(MYSQL *conn, void *vctx, bool *executed, struct ca_
 	if (rc)
 		return rc;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
-	mysql_stmt_close(st);
 	*ctx->id_out = ca_strdup(num);
 	if (!*ctx->id_out)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
@@ -335,7 +334,7 @@ struct photo_get_ctx {
 	struct ca_photo *out;
 };
 
-static int step_photo_get(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_photo_get(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct photo_get_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
@@ -348,7 +347,7 @@ static int step_photo_get(MYSQL *conn, void *vctx, bool *executed, struct ca_err
 	ca_photo_release(ctx->out);
 	ca_mysql_param_i64(&p, ctx->id);
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(conn,
+	rc = ca_mysql_exec(c,
 			   "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
 			   &p, &st, executed, "reading a photo", err);
 	if (!rc)
@@ -360,8 +359,6 @@ static int step_photo_get(MYSQL *conn, void *vctx, bool *executed, struct ca_err
 	if (!rc)
 		rc = read_photo(&row, ctx->out, err);
 	ca_mysql_row_release(&row);
-	if (st)
-		mysql_stmt_close(st);
 	return rc;
 }
 
@@ -377,7 +374,8 @@ static int mysql_photo_get(struct ca_db *db, const char *owner_id, const char *p
 
 /*
  * The page cursor: where the last row of a page sits in the order
- * (upload_date IS NULL, upload_date DESC, id DESC).
+ * (upload_date DESC, id DESC), in which MySQL puts rows without a date last
+ * (NULL sorts lowest); the index photo_user_upload yields rows in that order.
  *   "d<YYYYMMDDHHMMSSffffff>-<id>" after a row with an upload date,
  *   "n-<id>"                       after a row without one.
  */
@@ -450,7 +448,7 @@ struct photo_list_ctx {
 	struct ca_photo_page *out;
 };
 
-static int step_photo_list(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct photo_list_ctx *ctx = vctx;
 	struct ca_photo_page *page = ctx->out;
@@ -486,13 +484,13 @@ static int step_photo_list(MYSQL *conn, void *vctx, bool *executed, struct ca_er
 		ca_mysql_param_date(&p, ctx->cursor.date, NULL);
 		ca_mysql_param_i64(&p, ctx->cursor.id);
 	}
-	ca_buf_adds(&sql, " ORDER BY upload_date IS NULL, upload_date DESC, id DESC LIMIT ?");
+	ca_buf_adds(&sql, " ORDER BY upload_date DESC, id DESC LIMIT ?");
 	ca_mysql_param_i64(&p, (long long)limit + 1);
 	if (!ca_buf_ok(&sql)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
 		goto out;
 	}
-	rc = ca_mysql_exec(conn, sql.data, &p, &st, executed, "listing photos", err);
+	rc = ca_mysql_exec(c, sql.data, &p, &st, executed, "listing photos", err);
 	if (!rc)
 		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
 	while (!rc) {
@@ -518,8 +516,6 @@ out:
 	if (rc)
 		ca_photo_page_release(page);
 	ca_mysql_row_release(&row);
-	if (st)
-		mysql_stmt_close(st);
 	ca_buf_release(&sql);
 	return rc;
 }
@@ -557,7 +553,7 @@ struct photo_update_ctx {
 	unsigned fields;
 };
 
-static int step_photo_update(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_photo_update(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct photo_update_ctx *ctx = vctx;
 	const struct ca_photo *v = ctx->values;
@@ -609,7 +605,7 @@ static int step_photo_update(MYSQL *conn, void *vctx, bool *executed, struct ca_
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory updating a photo.");
 		goto out;
 	}
-	rc = ca_mysql_exec(conn, sql.data, &p, &st, executed, "updating a photo", err);
+	rc = ca_mysql_exec(c, sql.data, &p, &st, executed, "updating a photo", err);
 	if (rc)
 		goto out;
 	if (!ctx->fields) {
@@ -621,8 +617,6 @@ static int step_photo_update(MYSQL *conn, void *vctx, bool *executed, struct ca_
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
 	}
 out:
-	if (st)
-		mysql_stmt_close(st);
 	ca_buf_release(&sql);
 	return rc;
 }
@@ -637,7 +631,7 @@ static int mysql_photo_update(struct ca_db *db, const char *owner_id, const char
 	return run(mysql_of(db), step_photo_update, &ctx, true, err);
 }
 
-static int step_photo_delete(MYSQL *conn, void *vctx, bool *executed, struct ca_err *err)
+static int step_photo_delete(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
 	struct photo_get_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
@@ -646,13 +640,12 @@ static int step_photo_delete(MYSQL *conn, void *vctx, bool *executed, struct ca_
 
 	ca_mysql_param_i64(&p, ctx->id);
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(conn, "DELETE FROM `Photo` WHERE id = ? AND user_id = ?", &p, &st,
+	rc = ca_mysql_exec(c, "DELETE FROM `Photo` WHERE id = ? AND user_id = ?", &p, &st,
 			   executed, "deleting a photo", err);
 	if (rc)
 		return rc;
 	if (mysql_stmt_affected_rows(st) == 0)
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
-	mysql_stmt_close(st);
 	return rc;
 }
 
@@ -672,8 +665,7 @@ static void mysql_close_db(struct ca_db *db)
 
 	if (!m)
 		return;
-	ca_mysql_disconnect(m);
-	pthread_mutex_destroy(&m->lock);
+	ca_mysql_pool_destroy(m);
 	ca_mysql_url_release(&m->url);
 	free(m);
 }
@@ -700,9 +692,12 @@ static void library_init(void)
 	mysql_library_init(0, NULL, NULL);
 }
 
-int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err)
+int ca_db_mysql_open_pool(const char *url, unsigned default_pool, struct ca_db **out,
+			  struct ca_err *err)
 {
 	struct mysql_db *m;
+	struct mysql_conn *first = NULL;
+	size_t size;
 	int rc;
 
 	*out = NULL;
@@ -711,16 +706,33 @@ int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err)
 	if (!m)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory opening the database.");
 	m->base.ops = &mysql_ops;
-	pthread_mutex_init(&m->lock, NULL);
 	rc = ca_mysql_url_parse(url, &m->url, err);
+	if (rc)
+		goto fail;
+	size = m->url.pool_size ? m->url.pool_size
+				: default_pool ? default_pool : CA_DB_MYSQL_POOL_DEFAULT;
+	if (size > CA_MYSQL_POOL_MAX)
+		size = CA_MYSQL_POOL_MAX;
+	rc = ca_mysql_pool_init(m, size, err);
+	if (rc)
+		goto fail;
+	/* one connection now, to report a wrong URL at once and to settle the schema */
+	rc = ca_mysql_pool_acquire(m, &first, err);
 	if (!rc)
-		rc = ca_mysql_connect(m, err);
+		rc = ca_mysql_conn_open(first, &m->url, err);
 	if (!rc)
-		rc = ca_mysql_schema_ensure(m, err);
-	if (rc) {
-		mysql_close_db(&m->base);
-		return rc;
-	}
+		rc = ca_mysql_schema_ensure(first, &m->url, err);
+	ca_mysql_pool_release(m, first);
+	if (rc)
+		goto fail;
 	*out = &m->base;
 	return CA_OK;
+fail:
+	mysql_close_db(&m->base);
+	return rc;
+}
+
+int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err)
+{
+	return ca_db_mysql_open_pool(url, 0, out, err);
 }

@@ -1,5 +1,10 @@
+/*
+ * mysql_conn.c — one connection of the pool: connecting, noticing that the
+ * server hung up, closing; and the mapping of MySQL errors to ours.
+ */
 #include "db/mysql_internal.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,11 +30,37 @@ bool ca_mysql_is_conn_error(unsigned int e)
 	}
 }
 
-void ca_mysql_disconnect(struct mysql_db *m)
+void ca_mysql_conn_close(struct mysql_conn *c)
 {
-	if (m->conn)
-		mysql_close(m->conn);
-	m->conn = NULL;
+	if (!c)
+		return;
+	ca_mysql_cache_clear(c);
+	if (c->handle)
+		mysql_close(c->handle);
+	c->handle = NULL;
+}
+
+bool ca_mysql_conn_stale(const struct mysql_conn *c)
+{
+	struct pollfd pfd;
+
+	if (!c->handle)
+		return false;
+	memset(&pfd, 0, sizeof(pfd));
+	pfd.fd = (int)mysql_get_socket(c->handle);
+	if (pfd.fd < 0)
+		return true;
+	pfd.events = POLLIN;
+	/* readable, hung up or in error: on an idle connection, all mean it is done for */
+	return poll(&pfd, 1, 0) != 0;
+}
+
+void ca_mysql_conn_settle(struct mysql_conn *c)
+{
+	if (c && c->active) {
+		mysql_stmt_free_result(c->active);
+		c->active = NULL;
+	}
 }
 
 static void set_options(MYSQL *conn, const struct mysql_url *u)
@@ -63,9 +94,8 @@ static int create_database(MYSQL *conn, const char *name, struct ca_err *err)
 	return CA_OK;
 }
 
-static int connect_once(struct mysql_db *m, struct ca_err *err)
+static int connect_once(struct mysql_conn *c, const struct mysql_url *u, struct ca_err *err)
 {
-	const struct mysql_url *u = &m->url;
 	MYSQL *conn;
 	int rc = CA_OK;
 
@@ -97,35 +127,32 @@ static int connect_once(struct mysql_db *m, struct ca_err *err)
 	}
 out:
 	if (rc == CA_OK)
-		m->conn = conn;
+		c->handle = conn;
 	else
 		mysql_close(conn);
 	return rc;
 }
 
-int ca_mysql_connect(struct mysql_db *m, struct ca_err *err)
+int ca_mysql_conn_open(struct mysql_conn *c, const struct mysql_url *u, struct ca_err *err)
 {
 	struct ca_err first;
 	int rc;
 
-	if (m->conn)
+	if (c->handle)
 		return CA_OK;
 	ca_err_clear(&first);
-	rc = connect_once(m, &first);
+	rc = connect_once(c, u, &first);
 	if (rc == CA_DB_CONNECT) {
 		ca_err_clear(&first);
-		rc = connect_once(m, &first);
+		rc = connect_once(c, u, &first);
 	}
 	if (rc)
 		ca_err_set(err, rc, "%s", ca_err_msg(&first));
 	return rc;
 }
 
-int ca_mysql_stmt_error(MYSQL_STMT *st, const char *doing, struct ca_err *err)
+int ca_mysql_error(unsigned int e, const char *msg, const char *doing, struct ca_err *err)
 {
-	unsigned int e = mysql_stmt_errno(st);
-	const char *msg = mysql_stmt_error(st);
-
 	if (ca_mysql_is_conn_error(e))
 		return ca_err_set(err, CA_DB_CONNECT, "Lost the connection to MySQL while %s: %s.",
 				  doing, msg);
@@ -142,4 +169,9 @@ int ca_mysql_stmt_error(MYSQL_STMT *st, const char *doing, struct ca_err *err)
 	default:
 		return ca_err_set(err, CA_DB_QUERY, "MySQL failed while %s: %s.", doing, msg);
 	}
+}
+
+int ca_mysql_stmt_error(MYSQL_STMT *st, const char *doing, struct ca_err *err)
+{
+	return ca_mysql_error(mysql_stmt_errno(st), mysql_stmt_error(st), doing, err);
 }

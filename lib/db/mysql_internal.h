@@ -1,11 +1,17 @@
 /*
  * mysql_internal.h — what the MySQL backend's files share; not for other callers.
+ *
+ * The handle (struct mysql_db) owns a pool of connections (struct mysql_conn).
+ * A call borrows one connection for its whole duration (ca_mysql_pool_acquire /
+ * ca_mysql_pool_release), so each connection is used by one thread at a time
+ * and needs no lock of its own. Each connection keeps its prepared statements.
  */
 #ifndef CA_DB_MYSQL_INTERNAL_H
 #define CA_DB_MYSQL_INTERNAL_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <mysql.h>
 
@@ -18,6 +24,9 @@
 	"geotag_lng, upload_date, taken_date, make, model, width, height, city, "     \
 	"nation, address"
 
+#define CA_MYSQL_POOL_MAX 256
+#define CA_MYSQL_POOL_TIMEOUT_DEFAULT 10 /* seconds a call waits for a free connection */
+
 struct mysql_url {
 	char *user;
 	char *password;
@@ -27,6 +36,8 @@ struct mysql_url {
 	unsigned connect_timeout;
 	unsigned read_timeout;
 	unsigned write_timeout;
+	unsigned pool_size;    /* pool=N; 0 when the URL does not say */
+	unsigned pool_timeout; /* pool_timeout=S, seconds */
 	bool create_schema;
 };
 
@@ -34,33 +45,84 @@ struct mysql_url {
 int ca_mysql_url_parse(const char *url, struct mysql_url *out, struct ca_err *err);
 void ca_mysql_url_release(struct mysql_url *u);
 
-struct mysql_db {
-	struct ca_db base;
-	struct mysql_url url;
-	MYSQL *conn;           /* NULL while disconnected */
-	pthread_mutex_t lock;  /* one call at a time on conn */
+/* ---- one connection and its prepared statements ---- */
+
+#define CA_MYSQL_STMT_CACHE 32
+
+struct mysql_cached_stmt {
+	char *sql;             /* the key (owned); NULL: free slot */
+	uint64_t hash;
+	MYSQL_STMT *st;
+	uint64_t last_used;    /* the connection's tick when last handed out */
+};
+
+struct mysql_conn {
+	MYSQL *handle;         /* NULL while disconnected */
+	struct mysql_cached_stmt cache[CA_MYSQL_STMT_CACHE];
+	uint64_t tick;
+	MYSQL_STMT *active;    /* the statement last executed, until settled */
+	bool busy;             /* lent out (guarded by the pool's lock) */
 };
 
 /* true for the client/server error numbers that mean the connection is gone. */
 bool ca_mysql_is_conn_error(unsigned int mysql_errno);
 
 /*
- * Connects m->conn when it is NULL (two attempts). When the database does not
- * exist and url.create_schema is set, creates it. CA_OK or CA_DB_CONNECT.
+ * Connects c when it is not connected (two attempts), selecting the URL's
+ * database and, when it does not exist and u->create_schema is set, creating it.
+ * CA_OK, CA_DB_CONNECT, CA_DB_SCHEMA (no database, schema=check) or CA_ENOMEM.
  */
-int ca_mysql_connect(struct mysql_db *m, struct ca_err *err);
-/* Closes m->conn (if any). */
-void ca_mysql_disconnect(struct mysql_db *m);
+int ca_mysql_conn_open(struct mysql_conn *c, const struct mysql_url *u, struct ca_err *err);
+/* Closes c's statements and its connection (if any); c can be opened again. */
+void ca_mysql_conn_close(struct mysql_conn *c);
+/*
+ * true when c is connected but its socket says the server has hung up (or sent
+ * something unasked): an idle connection has nothing to read. No round trip.
+ */
+bool ca_mysql_conn_stale(const struct mysql_conn *c);
+/* Ends the use of c's active statement (drops unread rows); c stays connected. */
+void ca_mysql_conn_settle(struct mysql_conn *c);
 
-/* Creates (if allowed) and checks the legacy tables on m->conn. */
-int ca_mysql_schema_ensure(struct mysql_db *m, struct ca_err *err);
+/* ---- the pool ---- */
+
+struct mysql_db {
+	struct ca_db base;
+	struct mysql_url url;
+	struct mysql_conn *conns;  /* nconns slots, connected lazily */
+	size_t nconns;
+	pthread_mutex_t lock;      /* guards every conns[i].busy */
+	pthread_cond_t freed;      /* signalled when a connection is given back */
+	bool sync_ok, freed_ok;    /* which of lock / freed were initialised */
+};
+
+/* Sets up n (1..CA_MYSQL_POOL_MAX) unconnected slots. CA_OK or CA_ENOMEM. */
+int ca_mysql_pool_init(struct mysql_db *m, size_t n, struct ca_err *err);
+/*
+ * Lends out a connection slot, preferring one that is already connected;
+ * waits up to url.pool_timeout seconds while all are busy, then returns
+ * CA_ETIMEOUT with a sentence saying so. A connected slot whose server has hung
+ * up is closed before it is lent, so the caller reconnects it. The slot may be
+ * unconnected: open it with ca_mysql_conn_open(). Give it back with
+ * ca_mysql_pool_release().
+ */
+int ca_mysql_pool_acquire(struct mysql_db *m, struct mysql_conn **out, struct ca_err *err);
+/* Gives c back (settling its statement) and wakes one waiter. */
+void ca_mysql_pool_release(struct mysql_db *m, struct mysql_conn *c);
+/* Closes every connection and frees the slots. No call may be running. */
+void ca_mysql_pool_destroy(struct mysql_db *m);
+
+/* Creates (if allowed) and checks the legacy tables, on c (connected). */
+int ca_mysql_schema_ensure(struct mysql_conn *c, const struct mysql_url *u, struct ca_err *err);
 
 /*
- * Maps the last error on a statement to our codes and message:
+ * Maps a MySQL error number and text to our codes and message:
  * CA_DB_CONNECT for a lost connection, CA_DB_CONFLICT for a duplicate key,
  * CA_DB_NOTFOUND for a missing referenced row, CA_DB_SCHEMA for a missing
  * table or column, CA_DB_QUERY for the rest. `doing` names the operation.
  */
+int ca_mysql_error(unsigned int mysql_errno, const char *msg, const char *doing,
+		   struct ca_err *err);
+/* ca_mysql_error() for the last error on a statement. */
 int ca_mysql_stmt_error(MYSQL_STMT *st, const char *doing, struct ca_err *err);
 
 /* ---- statement parameters ---- */
@@ -85,13 +147,19 @@ void ca_mysql_param_null(struct mysql_params *p);
 int ca_mysql_param_date(struct mysql_params *p, const char *s, struct ca_err *err);
 
 /*
- * Prepares sql on conn, binds p (may be NULL) and executes it. On CA_OK *out is
- * the executed statement (mysql_stmt_close() it). *executed tells whether the
- * statement reached execution (for the retry rule). Errors as
+ * Finds sql among c's prepared statements or prepares it (evicting the least
+ * recently used one when all CA_MYSQL_STMT_CACHE are taken), binds p (may be
+ * NULL) and executes it. On CA_OK *out is the executed statement: it belongs
+ * to c and stays valid until the next exec on c, ca_mysql_conn_settle() or
+ * ca_mysql_conn_close(); the caller never closes it. *executed tells whether
+ * the statement was sent for execution (for the retry rule). Errors as
  * ca_mysql_stmt_error().
  */
-int ca_mysql_exec(MYSQL *conn, const char *sql, struct mysql_params *p, MYSQL_STMT **out,
-		  bool *executed, const char *doing, struct ca_err *err);
+int ca_mysql_exec(struct mysql_conn *c, const char *sql, struct mysql_params *p,
+		  MYSQL_STMT **out, bool *executed, const char *doing, struct ca_err *err);
+
+/* Closes every cached statement of c (before its connection goes). */
+void ca_mysql_cache_clear(struct mysql_conn *c);
 
 /* ---- result rows ---- */
 enum mysql_col_type { COL_TEXT, COL_INT, COL_REAL, COL_DATE };

@@ -110,46 +110,6 @@ int ca_mysql_param_date(struct mysql_params *p, const char *s, struct ca_err *er
 	return CA_OK;
 }
 
-int ca_mysql_exec(MYSQL *conn, const char *sql, struct mysql_params *p, MYSQL_STMT **out,
-		  bool *executed, const char *doing, struct ca_err *err)
-{
-	MYSQL_STMT *st;
-	int rc = CA_OK;
-
-	*out = NULL;
-	*executed = false;
-	st = mysql_stmt_init(conn);
-	if (!st) {
-		if (ca_mysql_is_conn_error(mysql_errno(conn)))
-			return ca_err_set(err, CA_DB_CONNECT, "Lost the connection to MySQL while %s.",
-					  doing);
-		return ca_err_set(err, CA_ENOMEM, "Out of memory preparing a MySQL statement.");
-	}
-	if (mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0) {
-		rc = ca_mysql_stmt_error(st, doing, err);
-		goto fail;
-	}
-	if (p && p->n != mysql_stmt_param_count(st)) {
-		rc = ca_err_set(err, CA_DB_QUERY, "Internal error while %s: %zu parameters for %lu.",
-				doing, p->n, mysql_stmt_param_count(st));
-		goto fail;
-	}
-	if (p && p->n && mysql_stmt_bind_param(st, p->bind) != 0) {
-		rc = ca_mysql_stmt_error(st, doing, err);
-		goto fail;
-	}
-	*executed = true;
-	if (mysql_stmt_execute(st) != 0) {
-		rc = ca_mysql_stmt_error(st, doing, err);
-		goto fail;
-	}
-	*out = st;
-	return CA_OK;
-fail:
-	mysql_stmt_close(st);
-	return rc;
-}
-
 int ca_mysql_row_init(struct mysql_row *r, MYSQL_STMT *st, const enum mysql_col_type *types,
 		      size_t n, struct ca_err *err)
 {

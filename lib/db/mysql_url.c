@@ -97,6 +97,12 @@ static int parse_option(struct mysql_url *u, const char *opt, size_t n, struct c
 			goto bad;
 		return CA_OK;
 	}
+	if (!strcmp(key, "pool")) {
+		if (!ca_parse_long(val, 1, CA_MYSQL_POOL_MAX, &v))
+			goto bad;
+		u->pool_size = (unsigned)v;
+		return CA_OK;
+	}
 	if (!ca_parse_long(val, 1, 3600, &v))
 		goto bad;
 	if (!strcmp(key, "connect_timeout"))
@@ -105,13 +111,15 @@ static int parse_option(struct mysql_url *u, const char *opt, size_t n, struct c
 		u->read_timeout = (unsigned)v;
 	else if (!strcmp(key, "write_timeout"))
 		u->write_timeout = (unsigned)v;
+	else if (!strcmp(key, "pool_timeout"))
+		u->pool_timeout = (unsigned)v;
 	else
 		goto bad;
 	return CA_OK;
 bad:
 	return ca_err_set(err, CA_EINVAL,
-			  "The MySQL URL option '%.*s' is not one of connect_timeout, read_timeout, write_timeout (1..3600 seconds) or schema=create|check.",
-			  (int)(n > 64 ? 64 : n), opt);
+			  "The MySQL URL option '%.*s' is not one of connect_timeout, read_timeout, write_timeout, pool_timeout (1..3600 seconds), pool (1..%d connections) or schema=create|check.",
+			  (int)(n > 64 ? 64 : n), opt, CA_MYSQL_POOL_MAX);
 }
 
 int ca_mysql_url_parse(const char *url, struct mysql_url *out, struct ca_err *err)
@@ -125,6 +133,7 @@ int ca_mysql_url_parse(const char *url, struct mysql_url *out, struct ca_err *er
 	out->connect_timeout = DEFAULT_CONNECT_TIMEOUT;
 	out->read_timeout = DEFAULT_RW_TIMEOUT;
 	out->write_timeout = DEFAULT_RW_TIMEOUT;
+	out->pool_timeout = CA_MYSQL_POOL_TIMEOUT_DEFAULT;
 	out->create_schema = true;
 	if (!url || !ca_starts_with(url, "mysql://") || strnlen(url, URL_MAX + 1) > URL_MAX) {
 		rc = ca_err_set(err, CA_EINVAL,

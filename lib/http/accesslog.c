@@ -8,17 +8,68 @@
 #include "util/crypto.h"
 #include "util/banned.h"
 
-/* Copies s with bytes outside printable ASCII as %XX (so the text is valid UTF-8). */
-static void add_printable(struct ca_buf *out, const char *s)
+/*
+ * Copies s with bytes outside printable ASCII as %XX (so the text is valid
+ * UTF-8), and likewise each byte in also_escape.
+ */
+static void add_escaped(struct ca_buf *out, const char *s, const char *also_escape)
 {
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c < 0x20 || c > 0x7e)
+		if (c < 0x20 || c > 0x7e || strchr(also_escape, c))
 			ca_buf_addf(out, "%%%02X", c);
 		else
 			ca_buf_addch(out, (char)c);
 	}
+}
+
+static void add_printable(struct ca_buf *out, const char *s)
+{
+	add_escaped(out, s, "");
+}
+
+/* A text-line field: escaped so it holds no space or quote; "-" when empty. */
+static void add_text_field(struct ca_buf *out, const char *s)
+{
+	if (!s || !*s)
+		ca_buf_addch(out, '-');
+	else
+		add_escaped(out, s, " \"\\");
+}
+
+int ca_http_access_format_text(struct ca_buf *out, const struct ca_http_access_entry *e)
+{
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	double ms = e->duration_ms >= 0 ? e->duration_ms : 0;
+	struct tm tm;
+
+	add_text_field(out, e->remote);
+	if (gmtime_r(&e->time.tv_sec, &tm) && tm.tm_mon >= 0 && tm.tm_mon < 12)
+		ca_buf_addf(out, " - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"", tm.tm_mday,
+			    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		ca_buf_adds(out, " - - [-] \"");
+	add_text_field(out, e->method);
+	ca_buf_addch(out, ' ');
+	add_text_field(out, e->path);
+	ca_buf_addf(out, "\" %d %llu %.3fms id=", e->status, (unsigned long long)e->bytes, ms);
+	add_text_field(out, e->request_id);
+	ca_buf_addch(out, '\n');
+	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
+}
+
+static _Atomic int chosen_format = CA_HTTP_LOG_JSON;
+
+void ca_http_access_set_format(enum ca_http_log_format format)
+{
+	chosen_format = format == CA_HTTP_LOG_TEXT ? CA_HTTP_LOG_TEXT : CA_HTTP_LOG_JSON;
+}
+
+enum ca_http_log_format ca_http_access_get_format(void)
+{
+	return chosen_format == CA_HTTP_LOG_TEXT ? CA_HTTP_LOG_TEXT : CA_HTTP_LOG_JSON;
 }
 
 int ca_http_access_format(struct ca_buf *out, const struct ca_http_access_entry *e)
@@ -66,7 +117,8 @@ void ca_http_access_write(FILE *f, const struct ca_http_access_entry *e)
 
 	if (!f)
 		return;
-	if (ca_http_access_format(&line, e) == CA_OK) {
+	if ((ca_http_access_get_format() == CA_HTTP_LOG_TEXT ? ca_http_access_format_text(&line, e)
+							      : ca_http_access_format(&line, e)) == CA_OK) {
 		flockfile(f);
 		fwrite(line.data, 1, line.len, f);
 		fflush(f);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +257,10 @@ START_TEST(url_parsing)
 		"mysql://host/db?read_timeout=99999", "mysql://host/db?schema=drop",
 		"mysql://host/db#frag", "mysql://host/db`; DROP DATABASE x", "mysql://host/a/b",
 		"mysql://[::1/db", "mysql://host/db?connect_timeout",
+		"mysql://host/db?pool=0", "mysql://host/db?pool=257", "mysql://host/db?pool=-1",
+		"mysql://host/db?pool=2x", "mysql://host/db?pool=", "mysql://host/db?pool_timeout=0",
+		"mysql://host/db?pool_timeout=3601", "mysql://host/db?pool=99999999999999999999",
+		"mysql://host/db?pools=2",
 	};
 	struct mysql_url u;
 	size_t i;
@@ -273,6 +278,18 @@ START_TEST(url_parsing)
 	ck_assert_uint_eq(u.read_timeout, 3);
 	ck_assert_uint_eq(u.write_timeout, 4);
 	ck_assert(!u.create_schema);
+	ck_assert_uint_eq(u.pool_size, 0); /* not given: the opener decides */
+	ck_assert_uint_eq(u.pool_timeout, 10);
+	ca_mysql_url_release(&u);
+
+	ck_assert_int_eq(ca_mysql_url_parse("mysql://h/db?pool=256&pool_timeout=3600", &u, NULL),
+			 CA_OK);
+	ck_assert_uint_eq(u.pool_size, 256);
+	ck_assert_uint_eq(u.pool_timeout, 3600);
+	ca_mysql_url_release(&u);
+	ck_assert_int_eq(ca_mysql_url_parse("mysql://h/db?pool=1&pool_timeout=1", &u, NULL), CA_OK);
+	ck_assert_uint_eq(u.pool_size, 1);
+	ck_assert_uint_eq(u.pool_timeout, 1);
 	ca_mysql_url_release(&u);
 
 	ck_assert_int_eq(ca_mysql_url_parse("mysql://127.0.0.1/cloudalbum_legacy", &u, NULL), CA_OK);
@@ -310,7 +327,7 @@ START_TEST(url_parsing)
 	{
 		struct ca_db *db = NULL;
 
-		ck_assert_int_eq(ca_db_open("dynamodb://x", &db, NULL), CA_EUNSUPPORTED);
+		ck_assert_int_eq(ca_db_open("postgres://x/y", &db, NULL), CA_EUNSUPPORTED);
 		ck_assert_int_eq(ca_db_open("", &db, NULL), CA_EINVAL);
 		ck_assert_ptr_null(db);
 	}
@@ -945,19 +962,45 @@ START_TEST(schema_is_created_or_checked)
 }
 END_TEST
 
-/* Kills every connection to the test database except the admin's own. */
-static void kill_backend_connections(MYSQL *admin)
+/* The ids of the connections to the test database other than admin's, comma-separated. */
+static char *backend_connection_ids(MYSQL *admin)
 {
-	char sql[256], *id;
+	char sql[256];
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '%s' AND ID <> CONNECTION_ID()",
+		 "SELECT COALESCE(GROUP_CONCAT(ID ORDER BY ID), '') FROM information_schema.PROCESSLIST "
+		 "WHERE DB = '%s' AND ID <> CONNECTION_ID() AND COMMAND <> 'Killed'",
 		 db_name);
-	id = admin_value(admin, sql);
-	ck_assert_msg(*id, "the backend's connection was not found");
-	snprintf(sql, sizeof(sql), "KILL %s", id);
-	admin_exec(admin, sql);
-	free(id);
+	return admin_value(admin, sql);
+}
+
+static size_t count_ids(const char *ids)
+{
+	size_t n = *ids ? 1 : 0;
+
+	for (; *ids; ids++)
+		n += *ids == ',';
+	return n;
+}
+
+/* Kills every connection to the test database except the admin's own; returns how many. */
+static size_t kill_backend_connections(MYSQL *admin)
+{
+	char *ids = backend_connection_ids(admin), *p, *comma;
+	size_t n = count_ids(ids);
+
+	ck_assert_msg(n > 0, "the backend's connection was not found");
+	for (p = ids; p && *p; p = comma ? comma + 1 : NULL) {
+		char sql[64];
+
+		comma = strchr(p, ',');
+		if (comma)
+			*comma = '\0';
+		snprintf(sql, sizeof(sql), "KILL %s", p);
+		admin_exec(admin, sql);
+	}
+	free(ids);
+	return n;
 }
 
 START_TEST(lost_connection_is_recovered)
@@ -1032,6 +1075,464 @@ START_TEST(unreachable_server_is_reported_clearly)
 }
 END_TEST
 
+/* ---------- the connection pool ---------- */
+
+static struct mysql_db *pool_of(struct ca_db *db)
+{
+	ck_assert_str_eq(ca_db_kind(db), "mysql");
+	return (struct mysql_db *)db;
+}
+
+/* One thread's share of a mixed workload on its own user; failures are counted, not asserted. */
+struct worker {
+	struct ca_db *db;
+	char email[64];
+	char *user_id;
+	int ops;
+	int failures;
+	char first_failure[CA_ERR_MSG_MAX + 64];
+	size_t live;            /* photos it owns at the end, by its own count */
+	char *ids[256];         /* the photos it created and has not deleted */
+	size_t nids;
+};
+
+static void worker_fail(struct worker *w, int k, const char *what, const struct ca_err *err)
+{
+	if (w->failures++ == 0)
+		snprintf(w->first_failure, sizeof(w->first_failure), "op %d %s: %s", k, what,
+			 err ? ca_err_msg(err) : "wrong result");
+}
+
+static void worker_op(struct worker *w, int k)
+{
+	struct ca_err err;
+	char tags[64], desc[64];
+
+	ca_err_clear(&err);
+	snprintf(tags, sizeof(tags), "%s-t%d", w->email, k);
+	switch (k % 8) {
+	case 0: {  /* create */
+		struct ca_photo p;
+		char date[40];
+		char *id = NULL;
+
+		memset(&p, 0, sizeof(p));
+		snprintf(date, sizeof(date), "2024-01-01T00:%02d:%02d.000000+0000", k / 60 % 60, k % 60);
+		p.tags = tags;
+		p.desc = (char *)"new";
+		p.filesize = k;
+		p.upload_date = date;
+		if (ca_db_photo_create(w->db, w->user_id, &p, &id, &err) != CA_OK || !id) {
+			worker_fail(w, k, "create", &err);
+			free(id);
+			return;
+		}
+		if (w->nids < sizeof(w->ids) / sizeof(w->ids[0]))
+			w->ids[w->nids++] = id;
+		else
+			free(id);
+		return;
+	}
+	case 1:
+	case 6: {  /* the user, by email or by id */
+		struct ca_user u;
+		int rc = k % 8 == 1 ? ca_db_user_find_by_email(w->db, w->email, &u, &err)
+				    : ca_db_user_find_by_id(w->db, w->user_id, &u, &err);
+
+		if (rc != CA_OK)
+			worker_fail(w, k, "find user", &err);
+		else if (strcmp(u.id, w->user_id) != 0 || strcmp(u.email, w->email) != 0)
+			worker_fail(w, k, "find user", NULL);
+		ca_user_release(&u);
+		return;
+	}
+	case 2:
+	case 5: {  /* the newest photo: its tags, and the desc case 4 set */
+		struct ca_photo p;
+		char want[64];
+
+		if (!w->nids)
+			return;
+		snprintf(want, sizeof(want), "%s-t%d", w->email, k - k % 8);
+		if (ca_db_photo_get(w->db, w->user_id, w->ids[w->nids - 1], &p, &err) != CA_OK)
+			worker_fail(w, k, "get", &err);
+		else if (strcmp(p.user_id, w->user_id) != 0 || !p.tags || strcmp(p.tags, want) != 0)
+			worker_fail(w, k, "get", NULL);
+		else if (k % 8 == 5) {
+			snprintf(desc, sizeof(desc), "d%d", k - 1);
+			if (!p.desc || strcmp(p.desc, desc) != 0)
+				worker_fail(w, k, "get after update", NULL);
+		}
+		ca_photo_release(&p);
+		return;
+	}
+	case 3: {  /* the album: exactly what it owns, newest first */
+		struct ca_photo_page page;
+		size_t i;
+
+		if (ca_db_photo_list(w->db, w->user_id, NULL, &page, &err) != CA_OK) {
+			worker_fail(w, k, "list", &err);
+			return;
+		}
+		if (page.count != w->nids)
+			worker_fail(w, k, "list count", NULL);
+		for (i = 0; i < page.count; i++)
+			if (strcmp(page.photos[i].user_id, w->user_id) != 0 ||
+			    (i < w->nids && strcmp(page.photos[i].id, w->ids[w->nids - 1 - i]) != 0))
+				worker_fail(w, k, "list order", NULL);
+		ca_photo_page_release(&page);
+		return;
+	}
+	case 4: {  /* update the newest */
+		struct ca_photo v;
+
+		if (!w->nids)
+			return;
+		memset(&v, 0, sizeof(v));
+		snprintf(desc, sizeof(desc), "d%d", k);
+		v.desc = desc;
+		if (ca_db_photo_update(w->db, w->user_id, w->ids[w->nids - 1], &v, CA_PHOTO_DESC,
+				       &err) != CA_OK)
+			worker_fail(w, k, "update", &err);
+		return;
+	}
+	default: { /* delete the oldest of every other batch */
+		if (w->nids < 2 || k % 16 != 7)
+			return;
+		if (ca_db_photo_delete(w->db, w->user_id, w->ids[0], &err) != CA_OK) {
+			worker_fail(w, k, "delete", &err);
+			return;
+		}
+		free(w->ids[0]);
+		memmove(&w->ids[0], &w->ids[1], (w->nids - 1) * sizeof(w->ids[0]));
+		w->nids--;
+		return;
+	}
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	int k;
+
+	for (k = 0; k < w->ops; k++)
+		worker_op(w, k);
+	w->live = w->nids;
+	return NULL;
+}
+
+enum { WORKERS = 8 };
+
+/* Runs WORKERS threads of ops each on db, each on a fresh user, and checks every result. */
+static void run_workers(struct ca_db *db, int ops, const char *tag)
+{
+	struct worker w[WORKERS];
+	pthread_t th[WORKERS];
+	MYSQL *admin;
+	int i;
+
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < WORKERS; i++) {
+		w[i].db = db;
+		w[i].ops = ops;
+		snprintf(w[i].email, sizeof(w[i].email), "%s-%d@example.com", tag, i);
+		w[i].user_id = make_user(db, w[i].email, "Worker");
+	}
+	for (i = 0; i < WORKERS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	for (i = 0; i < WORKERS; i++)
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+	admin = admin_connect(); /* no database selected: not counted among the backend's */
+	for (i = 0; i < WORKERS; i++) {
+		char sql[200], *n;
+		size_t j;
+
+		ck_assert_msg(w[i].failures == 0, "worker %d: %d failures, first %s", i,
+			      w[i].failures, w[i].first_failure);
+		ck_assert_uint_gt(w[i].live, 0);
+		/* what the server holds agrees with what the worker was told */
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM `%s`.`Photo` WHERE user_id = %s",
+			 db_name, w[i].user_id);
+		n = admin_value(admin, sql);
+		ck_assert_uint_eq(strtoul(n, NULL, 10), w[i].live);
+		free(n);
+		for (j = 0; j < w[i].nids; j++)
+			free(w[i].ids[j]);
+		free(w[i].user_id);
+	}
+	mysql_close(admin);
+}
+
+START_TEST(pool_serves_many_threads_correctly)
+{
+	struct ca_db *db = open_db("?pool=3");
+	MYSQL *admin = admin_connect();
+	char *ids;
+
+	ck_assert_uint_eq(pool_of(db)->nconns, 3);
+	run_workers(db, 200, "many");
+	/* never more connections than the pool holds */
+	ids = backend_connection_ids(admin);
+	ck_assert_uint_ge(count_ids(ids), 1);
+	ck_assert_uint_le(count_ids(ids), 3);
+	free(ids);
+	mysql_close(admin);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(pool_of_one_hands_over_without_losing_a_waiter)
+{
+	struct ca_db *db = open_db("?pool=1");
+
+	run_workers(db, 64, "one");
+	ca_db_close(db);
+}
+END_TEST
+
+/* Opens every slot of db's pool (they are otherwise opened only on demand). */
+static void connect_every_slot(struct ca_db *db)
+{
+	struct mysql_db *m = pool_of(db);
+	struct mysql_conn *held[CA_MYSQL_POOL_MAX];
+	struct ca_err err;
+	size_t i;
+
+	for (i = 0; i < m->nconns; i++) {
+		ca_err_clear(&err);
+		ck_assert_int_eq(ca_mysql_pool_acquire(m, &held[i], &err), CA_OK);
+		ck_assert_msg(ca_mysql_conn_open(held[i], &m->url, &err) == CA_OK, "%s",
+			      ca_err_msg(&err));
+	}
+	for (i = 0; i < m->nconns; i++)
+		ca_mysql_pool_release(m, held[i]);
+}
+
+START_TEST(killed_connections_in_the_pool_are_replaced)
+{
+	struct ca_db *db = open_db("?pool=3");
+	MYSQL *admin = admin_connect();
+	char *before, *after, *owner, *pid = NULL;
+	struct ca_photo_page page;
+	struct ca_photo p;
+
+	owner = make_user(db, "survivor@example.com", "S");
+	free(make_photo(db, owner, "before", "the kill", NULL)); /* its INSERT is now prepared */
+	connect_every_slot(db);
+	before = backend_connection_ids(admin);
+	ck_assert_uint_eq(count_ids(before), 3);
+	ck_assert_uint_eq(kill_backend_connections(admin), 3);
+
+	/* a write first: the dead connection is noticed before anything is sent */
+	memset(&p, 0, sizeof(p));
+	p.tags = (char *)"after the kill";
+	p.filesize = -1;
+	ck_assert_int_eq(ca_db_photo_create(db, owner, &p, &pid, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_photo_list(db, owner, NULL, &page, NULL), CA_OK);
+	ck_assert_uint_eq(page.count, 2); /* the new one exactly once */
+	ca_photo_page_release(&page);
+
+	/* then every slot, from many threads */
+	connect_every_slot(db);
+	ck_assert_uint_eq(kill_backend_connections(admin), 3);
+	run_workers(db, 48, "revived");
+	after = backend_connection_ids(admin);
+	ck_assert_uint_ge(count_ids(after), 1);
+	ck_assert_uint_le(count_ids(after), 3);
+	/* the pool's connections are all new ones */
+	{
+		struct mysql_db *m = pool_of(db);
+		char wrapped[512];
+		size_t i;
+
+		snprintf(wrapped, sizeof(wrapped), ",%s,", before);
+		for (i = 0; i < m->nconns; i++) {
+			char needle[32];
+
+			if (!m->conns[i].handle)
+				continue;
+			snprintf(needle, sizeof(needle), ",%lu,", mysql_thread_id(m->conns[i].handle));
+			ck_assert_msg(!strstr(wrapped, needle), "slot %zu still has killed connection %s",
+				      i, needle);
+		}
+	}
+	/* and none of the killed ones is still served */
+	{
+		char *tok, *save = NULL;
+
+		for (tok = strtok_r(before, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			char needle[32];
+			char wrapped[512];
+
+			snprintf(needle, sizeof(needle), ",%s,", tok);
+			snprintf(wrapped, sizeof(wrapped), ",%s,", after);
+			ck_assert_msg(!strstr(wrapped, needle), "connection %s is still there", tok);
+		}
+	}
+	free(before);
+	free(after);
+	free(pid);
+	free(owner);
+	mysql_close(admin);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(busy_pool_times_out_with_a_clear_error)
+{
+	struct ca_db *db = open_db("?pool=1&pool_timeout=1");
+	struct mysql_db *m = pool_of(db);
+	struct mysql_conn *held = NULL;
+	struct ca_user u;
+	struct ca_err err;
+	char *id = make_user(db, "waiter@example.com", "W");
+
+	ck_assert_int_eq(ca_mysql_pool_acquire(m, &held, NULL), CA_OK);
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "waiter@example.com", &u, &err), CA_ETIMEOUT);
+	ck_assert_msg(strstr(ca_err_msg(&err), "busy") && strstr(ca_err_msg(&err), "pool="), "%s",
+		      ca_err_msg(&err));
+	ck_assert_ptr_null(u.id);
+	ca_mysql_pool_release(m, held);
+	/* given back: the next call gets it */
+	ck_assert_int_eq(ca_db_user_find_by_email(db, "waiter@example.com", &u, NULL), CA_OK);
+	ck_assert_str_eq(u.id, id);
+	ca_user_release(&u);
+	free(id);
+	ca_db_close(db);
+}
+END_TEST
+
+START_TEST(pool_size_comes_from_the_url_or_the_opener)
+{
+	struct ca_db *db = NULL;
+	struct ca_err err;
+	char *url = url_for(db_name, NULL), *url5 = url_for(db_name, "?pool=5");
+
+	ca_err_clear(&err);
+	ck_assert_msg(ca_db_mysql_open_pool(url, 12, &db, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_uint_eq(pool_of(db)->nconns, 12);
+	ca_db_close(db);
+	ck_assert_int_eq(ca_db_mysql_open_pool(url5, 12, &db, NULL), CA_OK);
+	ck_assert_uint_eq(pool_of(db)->nconns, 5); /* the URL wins */
+	ca_db_close(db);
+	ck_assert_int_eq(ca_db_mysql_open_pool(url, 100000, &db, NULL), CA_OK);
+	ck_assert_uint_eq(pool_of(db)->nconns, CA_MYSQL_POOL_MAX);
+	ca_db_close(db);
+	ck_assert_int_eq(ca_db_mysql_open(url, &db, NULL), CA_OK);
+	ck_assert_uint_eq(pool_of(db)->nconns, CA_DB_MYSQL_POOL_DEFAULT);
+	ca_db_close(db);
+	free(url);
+	free(url5);
+}
+END_TEST
+
+/*
+ * More distinct statements than a connection keeps prepared: every combination
+ * of photo fields, each checked, so evicted and re-prepared statements must
+ * still bind the right values.
+ */
+START_TEST(statement_cache_evicts_and_stays_correct)
+{
+	struct ca_db *db = open_db("?pool=1");
+	char *owner = make_user(db, "cache@example.com", "C");
+	char *pid = make_photo(db, owner, "t", "d", "2024-05-01T00:00:00.000000+0000");
+	unsigned round, fields;
+
+	for (round = 0; round < 2; round++) {
+		for (fields = 0; fields < 64; fields++) {
+			struct ca_photo v, got;
+			struct ca_err err;
+			char tags[32], desc[32], city[32], nation[32], address[32];
+
+			memset(&v, 0, sizeof(v));
+			snprintf(tags, sizeof(tags), "tags-%u-%u", round, fields);
+			snprintf(desc, sizeof(desc), "desc-%u-%u", round, fields);
+			snprintf(city, sizeof(city), "city-%u-%u", round, fields);
+			snprintf(nation, sizeof(nation), "nation-%u-%u", round, fields);
+			snprintf(address, sizeof(address), "address-%u-%u", round, fields);
+			v.tags = tags;
+			v.desc = desc;
+			v.city = city;
+			v.nation = nation;
+			v.address = address;
+			v.has_geotag = true;
+			v.geotag_lat = (double)fields;
+			v.geotag_lng = -(double)round;
+			ca_err_clear(&err);
+			ck_assert_msg(ca_db_photo_update(db, owner, pid, &v, fields, &err) == CA_OK,
+				      "fields %u: %s", fields, ca_err_msg(&err));
+			ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &got, NULL), CA_OK);
+			if (fields & CA_PHOTO_TAGS)
+				ck_assert_str_eq(got.tags, tags);
+			if (fields & CA_PHOTO_DESC)
+				ck_assert_str_eq(got.desc, desc);
+			if (fields & CA_PHOTO_CITY)
+				ck_assert_str_eq(got.city, city);
+			if (fields & CA_PHOTO_NATION)
+				ck_assert_str_eq(got.nation, nation);
+			if (fields & CA_PHOTO_ADDRESS)
+				ck_assert_str_eq(got.address, address);
+			if (fields & CA_PHOTO_GEOTAG) {
+				ck_assert(got.has_geotag);
+				ck_assert(got.geotag_lat == (double)fields);
+				ck_assert(got.geotag_lng == -(double)round);
+			}
+			ca_photo_release(&got);
+			/* a wrong owner is still refused by the cached statement */
+			ck_assert_int_eq(ca_db_photo_update(db, "77777", pid, &v, fields, NULL),
+					 CA_DB_NOTFOUND);
+		}
+	}
+	free(pid);
+	free(owner);
+	ca_db_close(db);
+}
+END_TEST
+
+/* Whether the test database's Photo table has the listing index. */
+static bool has_list_index(MYSQL *admin)
+{
+	char sql[256], *v;
+	bool yes;
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) FROM information_schema.STATISTICS "
+		 "WHERE TABLE_SCHEMA = '%s' AND TABLE_NAME = 'Photo' AND INDEX_NAME = 'photo_user_upload'",
+		 db_name);
+	v = admin_value(admin, sql);
+	yes = strcmp(v, "user_id,upload_date,id") == 0;
+	ck_assert_msg(yes || !*v, "unexpected index columns %s", v);
+	free(v);
+	return yes;
+}
+
+START_TEST(listing_index_is_added_only_when_allowed_to_create)
+{
+	MYSQL *admin = admin_connect();
+	char sql[128];
+
+	/* a seed-made database opened with schema=check: left as it is */
+	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET utf8mb4", db_name);
+	admin_exec(admin, sql);
+	ck_assert_int_eq(mysql_select_db(admin, db_name), 0);
+	apply_seed_ddl(admin);
+	ca_db_close(open_db("?schema=check"));
+	ck_assert(!has_list_index(admin));
+	/* schema=create: added, once */
+	ca_db_close(open_db(NULL));
+	ck_assert(has_list_index(admin));
+	ca_db_close(open_db(NULL));
+	ck_assert(has_list_index(admin));
+	/* and the seed's own DDL and statements still work on the table */
+	admin_exec(admin, "INSERT INTO `User` (username, email, password) VALUES ('s', 's@e.com', 'x')");
+	admin_exec(admin, "INSERT INTO `Photo` (user_id, tags) VALUES (LAST_INSERT_ID(), 'a')");
+	admin_exec(admin, "DELETE FROM `Photo`");
+	mysql_close(admin);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("db_mysql");
@@ -1058,6 +1559,13 @@ static Suite *make_suite(void)
 	tcase_add_test(server, schema_is_created_or_checked);
 	tcase_add_test(server, lost_connection_is_recovered);
 	tcase_add_test(server, unreachable_server_is_reported_clearly);
+	tcase_add_test(server, pool_serves_many_threads_correctly);
+	tcase_add_test(server, pool_of_one_hands_over_without_losing_a_waiter);
+	tcase_add_test(server, killed_connections_in_the_pool_are_replaced);
+	tcase_add_test(server, busy_pool_times_out_with_a_clear_error);
+	tcase_add_test(server, pool_size_comes_from_the_url_or_the_opener);
+	tcase_add_test(server, statement_cache_evicts_and_stays_correct);
+	tcase_add_test(server, listing_index_is_added_only_when_allowed_to_create);
 	suite_add_tcase(s, server);
 	return s;
 }

@@ -216,6 +216,112 @@ START_TEST(access_log_line)
 }
 END_TEST
 
+/* Splits a line at single spaces; returns the number of fields. */
+static size_t count_fields(const char *line)
+{
+	size_t n = 1;
+
+	for (; *line && *line != '\n'; line++)
+		n += *line == ' ';
+	return n;
+}
+
+START_TEST(access_log_text_line)
+{
+	struct ca_http_access_entry e;
+	struct ca_buf b = CA_BUF_INIT;
+
+	memset(&e, 0, sizeof(e));
+	e.time.tv_sec = 1714564800; /* 2024-05-01T12:00:00Z */
+	e.time.tv_nsec = 999999999;
+	e.method = "GET";
+	e.path = "/api/me";
+	e.status = 200;
+	e.bytes = 57;
+	e.duration_ms = 1.25;
+	e.request_id = "r1";
+	e.remote = "127.0.0.1";
+	ck_assert_int_eq(ca_http_access_format_text(&b, &e), CA_OK);
+	ck_assert_str_eq(b.data,
+			 "127.0.0.1 - - [01/May/2024:12:00:00 +0000] \"GET /api/me\" 200 57 1.250ms id=r1\n");
+	ca_buf_reset(&b);
+
+	/* a hostile path cannot add fields, quotes or lines */
+	e.time.tv_sec = 951782400; /* 2000-02-29T00:00:00Z */
+	e.method = "G T\"";
+	e.path = "/a\"b\xff\n c\\ 200 1 x\" \"";
+	e.status = 404;
+	e.bytes = 0;
+	e.duration_ms = 0.0004;
+	e.request_id = "r 2";
+	e.remote = "::1";
+	ck_assert_int_eq(ca_http_access_format_text(&b, &e), CA_OK);
+	ck_assert_str_eq(b.data, "::1 - - [29/Feb/2000:00:00:00 +0000] \"G%20T%22 "
+				 "/a%22b%FF%0A%20c%5C%20200%201%20x%22%20%22\" 404 0 0.000ms id=r%202\n");
+	ck_assert_uint_eq(count_fields(b.data), 11);
+	ck_assert_ptr_null(memchr(b.data, '\n', b.len - 1));
+	ca_buf_reset(&b);
+
+	/* absent parts are "-", and an appended line keeps what was there */
+	memset(&e, 0, sizeof(e));
+	e.status = 500;
+	e.duration_ms = -3;
+	ca_buf_adds(&b, "before\n");
+	ck_assert_int_eq(ca_http_access_format_text(&b, &e), CA_OK);
+	ck_assert_str_eq(b.data, "before\n- - - [01/Jan/1970:00:00:00 +0000] \"- -\" 500 0 0.000ms id=-\n");
+	ca_buf_release(&b);
+}
+END_TEST
+
+/* What ca_http_access_write() put in a temporary file. */
+static char *written_line(const struct ca_http_access_entry *e)
+{
+	FILE *f = tmpfile();
+	char *line = calloc(1, 512);
+
+	ck_assert_ptr_nonnull(f);
+	ca_http_access_write(f, e);
+	rewind(f);
+	ck_assert_ptr_nonnull(fgets(line, 512, f));
+	fclose(f);
+	return line;
+}
+
+START_TEST(access_log_format_is_chosen_for_the_process)
+{
+	struct ca_http_access_entry e;
+	json_error_t jerr;
+	json_t *v;
+	char *line;
+
+	memset(&e, 0, sizeof(e));
+	e.time.tv_sec = 1714564800;
+	e.method = "DELETE";
+	e.path = "/api/session";
+	e.status = 204;
+	e.request_id = "abc";
+	e.remote = "10.0.0.1";
+	ck_assert_int_eq(ca_http_access_get_format(), CA_HTTP_LOG_JSON); /* the default */
+	line = written_line(&e);
+	v = json_loads(line, 0, &jerr);
+	ck_assert_msg(v != NULL, "%s", line);
+	ck_assert_str_eq(json_string_value(json_object_get(v, "method")), "DELETE");
+	json_decref(v);
+	free(line);
+
+	ca_http_access_set_format(CA_HTTP_LOG_TEXT);
+	ck_assert_int_eq(ca_http_access_get_format(), CA_HTTP_LOG_TEXT);
+	line = written_line(&e);
+	ck_assert_str_eq(line, "10.0.0.1 - - [01/May/2024:12:00:00 +0000] \"DELETE /api/session\" "
+			       "204 0 0.000ms id=abc\n");
+	free(line);
+
+	ca_http_access_set_format((enum ca_http_log_format)42); /* nonsense: JSON */
+	ck_assert_int_eq(ca_http_access_get_format(), CA_HTTP_LOG_JSON);
+	ca_http_access_write(NULL, &e); /* no file: nothing, no crash */
+}
+END_TEST
+
 static int noop(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	return CA_OK;
@@ -436,6 +542,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, set_cookie_formatting);
 	tcase_add_test(tc, request_ids);
 	tcase_add_test(tc, access_log_line);
+	tcase_add_test(tc, access_log_text_line);
+	tcase_add_test(tc, access_log_format_is_chosen_for_the_process);
 	tcase_add_test(tc, route_patterns_validated);
 	tcase_add_test(tc, router_dispatch_without_a_server);
 	tcase_add_test(tc, body_sink_spills_to_a_file_and_caps);

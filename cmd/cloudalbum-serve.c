@@ -1,8 +1,9 @@
 /*
  * cloudalbum-serve — the CloudAlbum web application, with the backends its
- * serve config names (lib/app). Access log lines (JSON) go to stdout, other
- * messages to stderr. SIGTERM or SIGINT stop it gracefully: no new
- * connections, requests in flight finish (up to 30 s), then exit 0.
+ * serve config names (lib/app). Access log lines go to stdout, as text or
+ * JSON (server.log_format), other messages to stderr. SIGTERM or SIGINT stop
+ * it gracefully: no new connections, requests in flight finish (up to 30 s),
+ * then exit 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 
 #include "app/app.h"
 #include "config/serve_config.h"
+#include "http/accesslog.h"
 #include "http/server.h"
 #include "util/buf.h"
 #include "util/banned.h"
@@ -118,6 +120,9 @@ static int run(const struct serve_config *cfg, const char *listen_override)
 	opts.threads = (unsigned)cfg->server.threads;
 	opts.body_max = ca_app_upload_max(app) + 64 * 1024;
 	opts.access_log = stdout;
+	opts.content_security_policy = ca_app_content_security_policy(app);
+	ca_http_access_set_format(cfg->server.log_format == SERVE_LOG_JSON ? CA_HTTP_LOG_JSON
+									 : CA_HTTP_LOG_TEXT);
 	rc = ca_http_server_start(&srv, &opts, &err);
 	if (rc != CA_OK)
 		goto out;

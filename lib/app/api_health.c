@@ -27,10 +27,23 @@ static bool database_ok(struct ca_app *app, struct ca_err *err)
 	return false;
 }
 
+/* A bucket is reachable when asking for an object no one has gets an answer. */
+static bool bucket_ok(struct ca_app *app, struct ca_err *err)
+{
+	bool exists = false;
+
+	return ca_storage_exists(app->storage, "healthz@cloudalbum.invalid",
+				 "00000000-0000-4000-8000-000000000000.jpg", CA_IMAGE_ORIGINAL,
+				 &exists, err) == CA_OK;
+}
+
 static bool storage_ok(struct ca_app *app, struct ca_err *err)
 {
 	const char *root = app->cfg->storage.path;
 	struct stat st;
+
+	if (app->cfg->storage.kind != SERVE_STORAGE_DISK)
+		return bucket_ok(app, err);
 
 	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		ca_err_set(err, CA_STORAGE_IO, "The upload folder is missing.");

@@ -1,16 +1,49 @@
 /*
  * api_image.c — GET /api/photos/{id}/image?size=thumb|original: the image
- * bytes of the signed-in user's photo (stage 0 keeps them on disk).
+ * of the signed-in user's photo: its bytes from disk (stage 0, 1), or a 302 to
+ * a presigned URL when the storage gives one (S3, stage 2+).
  *
  * A legacy photo whose thumbnail is missing gets one made from the original
  * and stored, so old deployments heal as they are browsed.
  */
 #include "app/app_internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "image/thumb.h"
 #include "util/banned.h"
+
+/*
+ * Answers a 302 to the storage's URL for the image when it has one (*done
+ * true). The redirect may be cached for half the URL's lifetime, so a browser
+ * reuses one URL (and its cached image) instead of getting a new one each time.
+ */
+static int redirect_to_url(struct ca_app *app, const char *email, const char *filename,
+			   enum ca_image_kind kind, struct ca_http_response *resp, bool *done,
+			   struct ca_err *err)
+{
+	char *url = NULL;
+	char cache[64];
+	int rc;
+
+	*done = false;
+	rc = ca_storage_url(app->storage, email, filename, kind, 0, &url, err);
+	if (rc != CA_OK || !url)
+		goto out;
+	snprintf(cache, sizeof(cache), "private, max-age=%ld",
+		 app->cfg->storage.presign_expires > 1 ? app->cfg->storage.presign_expires / 2 : 0);
+	if (ca_http_respond_redirect(resp, 302, url) != CA_OK ||
+	    ca_http_set_header(resp, "Cache-Control", cache) != CA_OK) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	*done = true;
+out:
+	free(url);
+	return rc;
+}
 
 /* Makes, stores and appends to out the thumbnail of the photo's original. */
 static int remake_thumb(struct ca_app *app, const char *email, const char *filename,
@@ -50,6 +83,7 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 	const char *size = ca_http_query(req, "size");
 	enum ca_image_kind kind;
 	struct ca_err err;
+	bool redirected = false;
 	int rc;
 
 	ca_err_clear(&err);
@@ -63,8 +97,12 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 	}
 	if (!app_signed_in(app, req, resp, &who) || !app_photo_load(app, req, resp, &who, &photo))
 		goto out;
-	rc = ca_storage_get(app->storage, who.email, photo.filename, kind, APP_IMAGE_READ_MAX,
-			    &bytes, &err);
+	rc = redirect_to_url(app, who.email, photo.filename, kind, resp, &redirected, &err);
+	if (rc == CA_OK && redirected)
+		goto out;
+	if (rc == CA_OK)
+		rc = ca_storage_get(app->storage, who.email, photo.filename, kind,
+				    APP_IMAGE_READ_MAX, &bytes, &err);
 	if (rc == CA_STORAGE_NOTFOUND && kind == CA_IMAGE_THUMB) {
 		ca_err_clear(&err);
 		rc = remake_thumb(app, who.email, photo.filename, &bytes, &err);

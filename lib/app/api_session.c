@@ -61,6 +61,8 @@ int app_handle_signin(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (app->cognito)
+		return app_cognito_signin(req, resp, ctx);
 	ca_err_clear(&err);
 	if (!app_json_body(req, resp, &body))
 		goto out;

@@ -92,6 +92,8 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (app->cognito)
+		return app_cognito_signup(req, resp, ctx);
 	ca_err_clear(&err);
 	if (!app_json_body(req, resp, &body))
 		goto out;
@@ -154,6 +156,8 @@ int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (app->cognito)
+		return app_cognito_me_get(req, resp, ctx);
 	if (!app_signed_in(app, req, resp, &who))
 		return CA_OK;
 	ca_err_clear(&err);
@@ -217,6 +221,8 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (app->cognito)
+		return app_cognito_me_put(req, resp, ctx);
 	ca_err_clear(&err);
 	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
 	    !app_json_body(req, resp, &body))

@@ -2,13 +2,16 @@
  * app.c — wiring the backends the serve config names, and the routes.
  */
 #include "app/app_internal.h"
+#include "app/api_hostedui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/dynamodb.h"
 #include "db/mysql.h"
 #include "storage/disk.h"
+#include "storage/s3.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -83,27 +86,35 @@ static int open_geo(struct ca_app *app, struct ca_err *err)
 
 static int check_kinds(const struct serve_config *cfg, struct ca_err *err)
 {
-	if (cfg->database.kind != SERVE_DB_MYSQL)
+	/* the legacy Photo table keys owners by integer User ids; pool users have none */
+	if (cfg->auth.kind == SERVE_AUTH_COGNITO && cfg->database.kind == SERVE_DB_MYSQL)
 		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: database kind %s is not served by this build yet; use mysql "
-				  "(stage 0).", cfg->path ? cfg->path : "config",
-				  serve_db_kinds[cfg->database.kind]);
-	if (cfg->storage.kind != SERVE_STORAGE_DISK)
-		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: storage kind %s is not served by this build yet; use disk "
-				  "(stage 0).", cfg->path ? cfg->path : "config",
-				  serve_storage_kinds[cfg->storage.kind]);
-	if (cfg->auth.kind != SERVE_AUTH_LOCAL)
-		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: auth kind %s is not served by this build yet; use local "
-				  "(stage 0).", cfg->path ? cfg->path : "config",
-				  serve_auth_kinds[cfg->auth.kind]);
-	if (cfg->tracing.kind != SERVE_TRACING_NONE)
-		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: tracing kind %s is not served by this build yet; use none "
-				  "(stage 0).", cfg->path ? cfg->path : "config",
-				  serve_tracing_kinds[cfg->tracing.kind]);
+				  "%s: auth kind cognito needs database kind dynamodb (the MySQL "
+				  "Photo table cannot name a user-pool user as owner).",
+				  cfg->path ? cfg->path : "config");
 	return CA_OK;
+}
+
+/* The storage backend the config names: the legacy folder, or a bucket (stage 2+). */
+static int open_storage(const struct serve_config *cfg, struct ca_storage **out,
+			struct ca_err *err)
+{
+	int rc;
+
+	if (cfg->storage.kind == SERVE_STORAGE_S3) {
+		struct ca_storage_s3_options s3 = { cfg->storage.bucket, cfg->storage.prefix,
+						    cfg->storage.presign_expires, cfg->aws.region,
+						    cfg->aws.endpoint, NULL };
+
+		rc = ca_storage_s3_open(&s3, out, err);
+		if (rc != CA_OK)
+			ca_err_prefix(err, "storage (bucket %s)", cfg->storage.bucket);
+		return rc;
+	}
+	rc = ca_storage_disk_open(cfg->storage.path, out, err);
+	if (rc != CA_OK)
+		ca_err_prefix(err, "storage.path %s", cfg->storage.path);
+	return rc;
 }
 
 static int add_routes(struct ca_app *app, struct ca_err *err)
@@ -112,6 +123,10 @@ static int add_routes(struct ca_app *app, struct ca_err *err)
 	int rc;
 
 	rc = ca_http_router_new(&app->router, err);
+	if (rc != CA_OK)
+		return rc;
+	/* the hosted UI's routes first: they replace DELETE /api/session and GET /api/config */
+	rc = app_hostedui_add_routes(app, err);
 	if (rc != CA_OK)
 		return rc;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -147,15 +162,39 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 				  cfg->server.session_ttl, err);
 	if (rc != CA_OK)
 		goto fail;
-	rc = ca_db_open(cfg->database.url, &app->db, err);
+	if (cfg->database.kind == SERVE_DB_DYNAMODB) {
+		struct ca_db_dynamodb_options ddb = { NULL, cfg->aws.region, cfg->aws.endpoint,
+						      cfg->database.user_table,
+						      cfg->database.photo_table,
+						      cfg->auth.kind == SERVE_AUTH_COGNITO };
+
+		rc = ca_db_dynamodb_open(&ddb, &app->db, err);
+	} else {
+		/* a connection for each server thread, unless the URL says pool=N */
+		rc = ca_db_mysql_open_pool(cfg->database.url, (unsigned)cfg->server.threads,
+					   &app->db, err);
+	}
 	if (rc != CA_OK) {
 		ca_err_prefix(err, "database");
 		goto fail;
 	}
-	rc = ca_storage_disk_open(cfg->storage.path, &app->storage, err);
-	if (rc != CA_OK) {
-		ca_err_prefix(err, "storage.path %s", cfg->storage.path);
+	rc = open_storage(cfg, &app->storage, err);
+	if (rc != CA_OK)
 		goto fail;
+	rc = app_csp_build(cfg, &app->csp, err);
+	if (rc != CA_OK) {
+		ca_err_prefix(err, "aws.endpoint");
+		goto fail;
+	}
+	rc = app_tracing_open(app, err);
+	if (rc != CA_OK)
+		goto fail;
+	if (cfg->auth.kind == SERVE_AUTH_COGNITO) {
+		rc = ca_cognito_auth_open(cfg, &app->cognito, err);
+		if (rc != CA_OK) {
+			ca_err_prefix(err, "auth");
+			goto fail;
+		}
 	}
 	rc = open_geo(app, err);
 	if (rc != CA_OK)
@@ -185,7 +224,9 @@ fail:
 
 const struct ca_http_router *ca_app_router(const struct ca_app *app)
 {
-	return app->router;
+	const struct ca_http_router *traced = app_tracing_router(app);
+
+	return traced ? traced : app->router;
 }
 
 void ca_app_attach_server(struct ca_app *app, struct ca_http_server *srv)
@@ -214,7 +255,10 @@ void ca_app_close(struct ca_app *app)
 	geo_close(app->geo);
 	free(app->geo_note);
 	ca_storage_release(app->storage);
+	app_tracing_close(app);
+	free(app->csp);
 	ca_db_close(app->db);
+	ca_cognito_auth_free(app->cognito);
 	ca_session_keys_release(&app->keys);
 	free(app);
 }

@@ -7,8 +7,9 @@
  * app as its app pointer, optionally ca_app_attach_server(), and after the
  * server is freed, ca_app_close().
  *
- * Stage 0 only: database kind mysql, storage kind disk, auth kind local,
- * tracing none. Other kinds are refused at open with CA_EUNSUPPORTED.
+ * Every kind of the serve config is served: database mysql or dynamodb,
+ * storage disk or s3 (images then reach the browser through presigned URLs),
+ * auth local or cognito, tracing none or xray.
  */
 #ifndef CA_APP_APP_H
 #define CA_APP_APP_H
@@ -47,6 +48,12 @@ size_t ca_app_upload_max(const struct ca_app *app);
 
 /* A sentence on reverse geocoding: the file in use, or why it is off. Owned by app. */
 const char *ca_app_geocoding(const struct ca_app *app);
+
+/*
+ * The Content-Security-Policy to give the HTTP server (its content_security_policy
+ * option), or NULL for the server's default. Owned by app.
+ */
+const char *ca_app_content_security_policy(const struct ca_app *app);
 
 /* Frees the app and closes its backends. NULL is accepted. */
 void ca_app_close(struct ca_app *app);

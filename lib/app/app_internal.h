@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "auth/cognito_auth.h"
 #include "db/db.h"
 #include "geo/geo.h"
 #include "http/ratelimit.h"
@@ -48,6 +49,9 @@ struct ca_app {
 	struct ca_http_router *router;
 	struct ca_http_server *server;       /* borrowed, for /healthz; may be NULL */
 	size_t upload_max;                   /* bytes of files in one upload */
+	struct ca_cognito_auth *cognito;     /* auth.kind cognito; NULL for local auth */
+	struct app_tracing *tracing;         /* tracing.kind xray; NULL: not traced */
+	char *csp;                           /* Content-Security-Policy; NULL: the server's */
 };
 
 /* The signed-in user as the session cookie names them. */
@@ -134,5 +138,38 @@ int app_handle_photo_delete(struct ca_http_request *, struct ca_http_response *,
 int app_handle_photo_image(struct ca_http_request *, struct ca_http_response *, void *);
 int app_handle_map(struct ca_http_request *, struct ca_http_response *, void *);
 int app_handle_api_not_found(struct ca_http_request *, struct ca_http_response *, void *);
+/* the same endpoints when the user pool holds the accounts (api_cognito.c) */
+int app_cognito_signup(struct ca_http_request *, struct ca_http_response *, void *);
+int app_cognito_signin(struct ca_http_request *, struct ca_http_response *, void *);
+int app_cognito_me_get(struct ca_http_request *, struct ca_http_response *, void *);
+int app_cognito_me_put(struct ca_http_request *, struct ca_http_response *, void *);
+
+/* --- tracing (tracing.c) and the security policy (csp.c) ---------------------- */
+
+struct app_tracing;
+
+/*
+ * Opens the X-Ray emitter when cfg says tracing.kind xray (app->tracing; NULL
+ * otherwise). The daemon is AWS_XRAY_DAEMON_ADDRESS when set, else
+ * tracing.daemon_address. CA_OK, CA_EINVAL (bad address), CA_EIO, CA_ENOMEM.
+ */
+int app_tracing_open(struct ca_app *app, struct ca_err *err);
+/* Frees app->tracing. */
+void app_tracing_close(struct ca_app *app);
+/*
+ * With tracing on, the router to serve with: it traces each request and
+ * dispatches it on app->router. NULL when not tracing. Owned by app->tracing.
+ */
+const struct ca_http_router *app_tracing_router(const struct ca_app *app);
+/* "host:port" segments go to, or NULL when not tracing. */
+const char *app_tracing_daemon(const struct ca_app *app);
+
+/*
+ * The policy for cfg into *out (malloc'd, the caller frees): NULL for the
+ * server's default, or the default with the S3 endpoint's origin added to
+ * img-src when storage is S3 on a custom endpoint. CA_OK, CA_AWS_BAD_ENDPOINT,
+ * CA_EINVAL, CA_ENOMEM.
+ */
+int app_csp_build(const struct serve_config *cfg, char **out, struct ca_err *err);
 
 #endif

@@ -45,7 +45,7 @@ static const struct ca_cfg_key server_keys[] = {
 	  .def = "50000000", .min = 1, .max = 1000000000 },
 	{ .name = "geodata", .type = CA_CFG_STRING, .offset = OFF(server.geodata) },
 	{ .name = "log_format", .type = CA_CFG_ENUM, .offset = OFF(server.log_format),
-	  .def = "text", .choices = serve_log_formats },
+	  .def = "json", .choices = serve_log_formats },
 	{ .name = "tile_url", .type = CA_CFG_STRING, .offset = OFF(server.tile_url),
 	  .def = "https://tile.openstreetmap.org/{z}/{x}/{y}.png" },
 	CA_CFG_END
@@ -265,14 +265,23 @@ int serve_config_from_doc(const struct ca_yaml_doc *doc, struct serve_config *cf
 			  struct ca_err *err)
 {
 	const struct ca_yaml_node *stage;
+	char *stage_text = NULL;
+	bool stage_given = false;
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
 	rc = ca_cfg_fill(doc, NULL, NULL, serve_config_keys, cfg, 0, err);
 	if (rc)
 		goto fail;
+	/* as for every key, a stage that is empty after ${VAR} expansion is not given */
 	stage = ca_yaml_get(doc->root, "stage");
-	if (!stage || (stage->kind == CA_YAML_SCALAR && stage->is_null))
+	if (stage && stage->kind == CA_YAML_SCALAR && !stage->is_null) {
+		if ((rc = ca_yaml_expand(doc, stage, &stage_text, err)))
+			goto fail;
+		stage_given = stage_text[0] != '\0';
+		free(stage_text);
+	}
+	if (!stage_given)
 		cfg->stage = SERVE_STAGE_CUSTOM;
 	if ((rc = check_stage(doc, cfg, err)))
 		goto fail;

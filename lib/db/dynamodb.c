@@ -75,8 +75,23 @@ static bool cancelled_with(const struct ddb_failure *f, size_t i, const char *co
 	return got && strcmp(got, code) == 0;
 }
 
+static int user_create_locked(struct ca_db *db, const struct ca_user *in, char **id_out,
+			      struct ca_err *err);
+
 static int ddb_user_create(struct ca_db *db, const struct ca_user *in, char **id_out,
 			   struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	int rc;
+
+	pthread_mutex_lock(&d->create_lock);
+	rc = user_create_locked(db, in, id_out, err);
+	pthread_mutex_unlock(&d->create_lock);
+	return rc;
+}
+
+static int user_create_locked(struct ca_db *db, const struct ca_user *in, char **id_out,
+			      struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
 	struct ddb_failure fail = { "", NULL };
@@ -300,6 +315,7 @@ static void ddb_close(struct ca_db *db)
 		aws_client_free(d->client);
 	free(d->user_table);
 	free(d->photo_table);
+	pthread_mutex_destroy(&d->create_lock);
 	free(d);
 }
 
@@ -446,7 +462,7 @@ out:
 int ca_db_dynamodb_open(const struct ca_db_dynamodb_options *opt, struct ca_db **out,
 			struct ca_err *err)
 {
-	struct ca_db_dynamodb_options none = { NULL, NULL, NULL, NULL, NULL };
+	struct ca_db_dynamodb_options none = { 0 };
 	struct ddb *d = NULL;
 	int rc;
 
@@ -457,8 +473,10 @@ int ca_db_dynamodb_open(const struct ca_db_dynamodb_options *opt, struct ca_db *
 	if (!d)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	d->base.ops = &dynamodb_ops;
+	pthread_mutex_init(&d->create_lock, NULL);
 	d->user_table = ca_strdup(opt->user_table ? opt->user_table : CA_DDB_USER_TABLE_DEFAULT);
 	d->photo_table = ca_strdup(opt->photo_table ? opt->photo_table : CA_DDB_PHOTO_TABLE_DEFAULT);
+	d->owners_external = opt->owners_external;
 	if (!d->user_table || !d->photo_table) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto fail;
@@ -517,7 +535,7 @@ int ca_db_dynamodb_open_url(const char *url, struct ca_db **out, struct ca_err *
 {
 	static const char *const names[] = { "user_table", "photo_table", "region", "endpoint" };
 	char *values[4] = { NULL, NULL, NULL, NULL };
-	struct ca_db_dynamodb_options opt;
+	struct ca_db_dynamodb_options opt = { 0 };
 	const char *p;
 	size_t i;
 	int rc = CA_OK;

@@ -65,6 +65,10 @@ struct ca_db_dynamodb_options {
 	const char *endpoint;     /* the YAML's aws.endpoint; NULL: env or real AWS */
 	const char *user_table;   /* NULL: "User" */
 	const char *photo_table;  /* NULL: "Photo" */
+	/* true: photo owners live elsewhere (a Cognito user pool: the owner id is the
+	 * token's cognito:username, with no item in the User table), so photo_create
+	 * does not look the owner up. */
+	bool owners_external;
 };
 
 /*

@@ -8,6 +8,7 @@
 #define CA_DB_DYNAMODB_INTERNAL_H
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,6 +28,11 @@ struct ddb {
 	bool own_client;
 	char *user_table;
 	char *photo_table;
+	bool owners_external;   /* no User item to check for a photo's owner */
+	/* Serialises this process's sign-ups. Across processes the guard item's
+	 * conditional transaction decides; the moto stand-in does not lock its
+	 * transactions, so within one process we do not lean on it. */
+	pthread_mutex_t create_lock;
 };
 
 static inline struct ddb *ddb_of(struct ca_db *db)

@@ -64,9 +64,13 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 	int64_t id;
 	int rc, tries;
 
-	rc = owner_exists(d, owner_id, err);
-	if (rc != CA_OK)
-		return rc;
+	if (!d->owners_external) {
+		rc = owner_exists(d, owner_id, err);
+		if (rc != CA_OK)
+			return rc;
+	} else if (ca_starts_with(owner_id, DDB_GUARD_PREFIX)) {
+		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	}
 	/* the wrapper has set and checked upload_date */
 	rc = ca_db_date_parse(in->upload_date, &date, err);
 	if (rc != CA_OK)

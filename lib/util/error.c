@@ -52,6 +52,7 @@ const char *ca_strerror(int code)
 	case CA_AUTH_MISMATCH: return "wrong password";
 	case CA_AUTH_BAD_TOKEN: return "invalid or expired token";
 	case CA_AUTH_RATE_LIMITED: return "too many attempts";
+	case CA_AUTH_NOT_CONFIRMED: return "account not confirmed";
 	case CA_GEO_NO_DATA: return "no geocoding data loaded";
 	case CA_HTTP_BAD_REQUEST: return "bad request";
 	case CA_HTTP_TOO_LARGE: return "request too large";
@@ -63,6 +64,8 @@ const char *ca_strerror(int code)
 	case CA_STAGE_NOT_EMPTY: return "resource holds data";
 	case CA_STAGE_USAGE: return "bad command line";
 	case CA_MIGRATE_VERIFY: return "migration verification failed";
+	case CA_MIGRATE_STATE: return "bad migration state file";
+	case CA_MIGRATE_INCOMPLETE: return "migration incomplete";
 	}
 	return "unknown error";
 }

@@ -66,6 +66,7 @@ typedef enum ca_code {
 	CA_AUTH_MISMATCH = 601,      /* password does not match */
 	CA_AUTH_BAD_TOKEN = 602,
 	CA_AUTH_RATE_LIMITED = 603,
+	CA_AUTH_NOT_CONFIRMED = 604, /* the account exists but its email is not verified yet */
 	/* geo */
 	CA_GEO_NO_DATA = 700,
 	/* http / serve */
@@ -81,6 +82,8 @@ typedef enum ca_code {
 	CA_STAGE_USAGE = 903,       /* bad command line */
 	/* migrate */
 	CA_MIGRATE_VERIFY = 1000,
+	CA_MIGRATE_STATE = 1001,    /* the state file is unreadable or made for another target */
+	CA_MIGRATE_INCOMPLETE = 1002, /* a run left users or photos behind (listed in its report) */
 } ca_code;
 
 /* A short, static description of a code ("out of memory"). Never NULL. */

@@ -291,6 +291,8 @@ START_TEST(design_example_loads_from_the_process_environment)
 	ck_assert_str_eq(c.storage.path, "./upload");
 	ck_assert_str_eq(c.aws.endpoint, "http://127.0.0.1:5000");
 	ck_assert_str_eq(c.path, path);
+	/* no log_format: the JSON lines the server wrote before text existed */
+	ck_assert_int_eq(c.server.log_format, SERVE_LOG_JSON);
 	serve_config_release(&c);
 	unsetenv("CLOUDALBUM_SESSION_SECRET");
 	ca_err_clear(&err);
@@ -432,6 +434,42 @@ START_TEST(custom_mix_and_derived_values)
 }
 END_TEST
 
+/*
+ * A stage that is empty after ${VAR} expansion is not given (schema.h), so the file is a
+ * custom mix: it used to be taken as stage 0 and this dynamodb + s3 mix refused.
+ */
+START_TEST(empty_stage_is_a_custom_mix)
+{
+	static const char *const texts[] = {
+		"stage: ${NO_SUCH_STAGE:-}\n",
+		"stage: ''\n",
+		"stage: ~\n",
+		"",
+	};
+	struct ca_buf text = CA_BUF_INIT;
+	struct serve_config c;
+	struct ca_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ca_buf_reset(&text);
+		ca_buf_addf(&text, "%sserver: {session_secret: '${S}'}\n"
+			    "database: {kind: dynamodb}\n"
+			    "storage: {kind: s3, bucket: album-bucket}\n", texts[i]);
+		ck_assert_msg(load_text(text.data, ENV_S, &c, &err) == CA_OK, "%s: %s", texts[i],
+			      ca_err_msg(&err));
+		ck_assert_int_eq(c.stage, SERVE_STAGE_CUSTOM);
+		serve_config_release(&c);
+	}
+	/* a real stage still binds the kinds */
+	ck_assert_int_eq(load_text("stage: ${NO_SUCH_STAGE:-0}\nserver: {session_secret: '${S}'}\n"
+				   "database: {kind: dynamodb}\nstorage: {kind: disk, path: /x}\n",
+				   ENV_S, &c, &err),
+			 CA_CONFIG_VALUE);
+	ca_buf_release(&text);
+}
+END_TEST
+
 /* Deterministic mutations of a valid config: every outcome is CA_OK or one clear error. */
 START_TEST(mutated_configs_never_crash)
 {
@@ -499,6 +537,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, bad_files_name_file_and_line);
 	tcase_add_test(tc, serve_errors);
 	tcase_add_test(tc, custom_mix_and_derived_values);
+	tcase_add_test(tc, empty_stage_is_a_custom_mix);
 	tcase_add_test(tc, mutated_configs_never_crash);
 	suite_add_tcase(s, tc);
 	return s;

@@ -128,7 +128,7 @@ static void teardown_run(void)
 
 static struct ca_db *open_db(void)
 {
-	struct ca_db_dynamodb_options opt = { NULL, "ap-southeast-1", NULL, NULL, NULL };
+	struct ca_db_dynamodb_options opt = { .region = "ap-southeast-1" };
 	struct ca_db *db = NULL;
 	struct ca_err err;
 

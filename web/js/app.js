@@ -175,9 +175,21 @@ window.addEventListener(UNAUTHORIZED_EVENT, () => {
   if (!matched || matched.route.auth) navigate('#/signin', message, 'error');
 });
 
+// With the Cognito hosted UI the sign-out answer names its logout address, which ends the
+// hosted UI's own session too and comes back to this app.
+function hostedLogoutUrl(answer) {
+  if (!answer || typeof answer.logout_url !== 'string') return null;
+  return /^https?:\/\//.test(answer.logout_url) ? answer.logout_url : null;
+}
+
 document.getElementById('signout').addEventListener('click', async () => {
   try {
-    await api.signOut();
+    const logoutUrl = hostedLogoutUrl(await api.signOut());
+    if (logoutUrl) {
+      setUser(null);
+      window.location.assign(logoutUrl);
+      return;
+    }
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) {
       flash(e.message, 'error');

@@ -1,0 +1,407 @@
+/*
+ * api_cognito.c — the account endpoints when auth.kind is cognito: the user
+ * pool holds the accounts (see auth/cognito_auth.h), this app only issues its
+ * own signed session cookie once the pool's id token has been verified.
+ *
+ *   POST /api/users   {email, username, password}  SignUp (username is the
+ *                     pool's `name`); confirmed at once on the local stand-in,
+ *                     else the answer asks the user to verify their email.
+ *   POST /api/session {email, password}            InitiateAuth, id token verified
+ *                or   {id_token}                   an id token the browser got
+ *                                                  from the pool (hosted UI, SDK),
+ *                                                  verified the same way
+ *   GET  /api/me                                   AdminGetUser
+ *   PUT  /api/me  {username?, password?, current_password}
+ *                     the current password is checked by a fresh InitiateAuth,
+ *                     whose access token makes the change at once.
+ * The session subject is "<cognito:username>:<email>"; the user's id in every
+ * answer (and the photo owner id) is cognito:username.
+ */
+#include "app/app_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/cognito_auth.h"
+#include "http/csrf.h"
+#include "util/buf.h"
+#include "util/strutil.h"
+#include "util/banned.h"
+
+#define NAME_MAX_CHARS 50
+#define EMAIL_MAX_BYTES 254
+
+static const char *string_member(const json_t *body, const char *key, bool *bad_type)
+{
+	const json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+		*bad_type = true;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static bool only_keys(const json_t *body, const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)body, key, v) {
+		size_t i;
+		bool known = false;
+
+		(void)v;
+		for (i = 0; allowed[i]; i++)
+			known = known || strcmp(key, allowed[i]) == 0;
+		if (!known)
+			return false;
+	}
+	return true;
+}
+
+static bool email_ok(const char *e)
+{
+	const char *at = strchr(e, '@');
+	const unsigned char *c;
+
+	if (!at || at == e || !at[1] || strchr(at + 1, '@') || strlen(e) > EMAIL_MAX_BYTES)
+		return false;
+	for (c = (const unsigned char *)e; *c; c++)
+		if (*c <= 0x20 || *c == 0x7f || *c == ':' || *c == '/' || *c == '\\')
+			return false;
+	return true;
+}
+
+static bool name_ok(const char *n)
+{
+	long chars = ca_db_utf8_chars(n);
+	const unsigned char *c;
+
+	if (chars < 1 || chars > NAME_MAX_CHARS)
+		return false;
+	for (c = (const unsigned char *)n; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+static bool password_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n >= APP_PASSWORD_MIN && n <= APP_PASSWORD_MAX;
+}
+
+static json_t *identity_json(const struct ca_cognito_identity *who)
+{
+	struct ca_user u = { who->username, who->name, who->email, NULL };
+
+	return app_user_json(&u);
+}
+
+/* Answers a refusal of the pool; returns CA_OK. */
+static int pool_refusal(const struct ca_http_request *req, struct ca_http_response *resp,
+			int rc, const struct ca_err *err)
+{
+	switch (rc) {
+	case CA_AUTH_MISMATCH:
+		ca_http_respond_error(resp, 401, "The email or password is not right.");
+		break;
+	case CA_AUTH_NOT_CONFIRMED:
+		ca_http_respond_error(resp, 403, "Verify your email address first (follow the link "
+				      "in the email the user pool sent), then sign in.");
+		break;
+	case CA_AUTH_RATE_LIMITED:
+		ca_http_set_header(resp, "Retry-After", "30");
+		ca_http_respond_error(resp, 429, "Too many attempts; wait a little and try again.");
+		break;
+	case CA_EINVAL:
+		ca_http_respond_error(resp, 400, "%s", ca_err_msg(err));
+		break;
+	case CA_EUNSUPPORTED:
+		ca_http_respond_error(resp, 403, "%s", ca_err_msg(err));
+		break;
+	case CA_AUTH_BAD_TOKEN:
+		/* the pool's own token failed our checks: the server's settings are wrong */
+		app_log(req, "%s %s: the user pool's id token did not verify: %s", req->method,
+			req->path, ca_err_msg(err));
+		ca_http_respond_error(resp, 502, "The user pool's answer could not be verified; "
+				      "the server's auth settings need checking.");
+		break;
+	default:
+		app_fail(req, resp, err);
+	}
+	return CA_OK;
+}
+
+static bool rate_limited(struct ca_ratelimit *rl, const char *key, struct ca_http_response *resp)
+{
+	unsigned retry = 0;
+	char secs[24];
+
+	if (ca_ratelimit_take(rl, key, &retry, NULL) != CA_AUTH_RATE_LIMITED)
+		return false;
+	snprintf(secs, sizeof(secs), "%u", retry ? retry : 1);
+	ca_http_set_header(resp, "Retry-After", secs);
+	ca_http_respond_error(resp, 429, "Too many sign-in attempts; wait %s seconds and try "
+			      "again.", secs);
+	return true;
+}
+
+/* Per-address and per-account buckets, as for local sign-in. false after answering 429. */
+static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
+			  struct ca_http_response *resp, const char *email)
+{
+	struct ca_buf addr = CA_BUF_INIT, acct = CA_BUF_INIT;
+	const char *c;
+	bool ok = false;
+
+	ca_buf_addf(&addr, "addr:%s", req->remote);
+	ca_buf_adds(&acct, "acct:");
+	for (c = email ? email : ""; *c; c++)
+		ca_buf_addch(&acct, (char)tolower((unsigned char)*c));
+	if (!ca_buf_ok(&addr) || !ca_buf_ok(&acct))
+		app_oom(req, resp);
+	else
+		ok = !rate_limited(app->login_by_address, addr.data, resp) &&
+		     (!email || !rate_limited(app->login_by_account, acct.data, resp));
+	ca_buf_release(&addr);
+	ca_buf_release(&acct);
+	return ok;
+}
+
+int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	static const char *const allowed[] = { "email", "username", "password", NULL };
+	struct ca_app *app = ctx;
+	const char *email, *name, *password;
+	bool bad_type = false, confirmed = false;
+	json_t *body = NULL, *out;
+	struct ca_cognito_identity who = { 0 };
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!app_json_body(req, resp, &body))
+		goto out;
+	email = string_member(body, "email", &bad_type);
+	name = string_member(body, "username", &bad_type);
+	password = string_member(body, "password", &bad_type);
+	if (!only_keys(body, allowed) || bad_type || !email || !name || !password) {
+		ca_http_respond_error(resp, 400, "Send email, username and password as strings.");
+		goto out;
+	}
+	if (!email_ok(email)) {
+		ca_http_respond_error(resp, 400, "Enter a valid email address.");
+		goto out;
+	}
+	if (!name_ok(name)) {
+		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
+				      NAME_MAX_CHARS);
+		goto out;
+	}
+	if (!password_ok(password)) {
+		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
+				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
+		goto out;
+	}
+	if (!attempts_left(app, req, resp, NULL))
+		goto out;
+	rc = ca_cognito_auth_sign_up(app->cognito, email, name, password, &confirmed, &err);
+	if (rc == CA_EEXIST) {
+		ca_http_respond_error(resp, 409, "An account with that email already exists; sign in "
+				      "instead.");
+		goto out;
+	}
+	if (rc != CA_OK) {
+		pool_refusal(req, resp, rc, &err);
+		goto out;
+	}
+	who.email = (char *)email;
+	who.name = (char *)name;
+	out = identity_json(&who);
+	if (out && (json_object_set_new(out, "confirmed", json_boolean(confirmed)) ||
+		    json_object_set_new(out, "message", json_string(
+				confirmed ? "Your account is ready (the local user pool confirms "
+					    "accounts at once); sign in now."
+					  : "Check your email and follow the link to verify your "
+					    "address, then sign in.")))) {
+		json_decref(out);
+		out = NULL;
+	}
+	app_respond_json_new(req, resp, 201, out);
+out:
+	json_decref(body);
+	return CA_OK;
+}
+
+int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	struct ca_cognito_identity who = { 0 };
+	struct ca_buf subject = CA_BUF_INIT;
+	char csrf[CA_CSRF_TOKEN_LEN + 1];
+	const char *email, *password, *id_token;
+	bool bad_type = false;
+	json_t *body = NULL;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!app_json_body(req, resp, &body))
+		goto out;
+	email = string_member(body, "email", &bad_type);
+	password = string_member(body, "password", &bad_type);
+	id_token = string_member(body, "id_token", &bad_type);
+	if (bad_type || (id_token ? (email || password)
+				  : (!email || !password || !*email ||
+				     strlen(email) > EMAIL_MAX_BYTES ||
+				     strlen(password) > APP_PASSWORD_MAX))) {
+		ca_http_respond_error(resp, 400, "Send email and password as strings (or an "
+				      "id_token alone).");
+		goto out;
+	}
+	if (!attempts_left(app, req, resp, email))
+		goto out;
+	if (id_token) {
+		rc = ca_cognito_auth_check_id_token(app->cognito, id_token, (int64_t)time(NULL),
+						    &who, NULL, &err);
+		if (rc == CA_AUTH_BAD_TOKEN) {
+			ca_http_respond_error(resp, 401, "%s", ca_err_msg(&err));
+			goto out;
+		}
+	} else {
+		rc = ca_cognito_auth_sign_in(app->cognito, email, password, &who, &err);
+	}
+	if (rc != CA_OK) {
+		pool_refusal(req, resp, rc, &err);
+		goto out;
+	}
+	if (email) {
+		char *key = NULL;
+		struct ca_buf k = CA_BUF_INIT;
+		const char *c;
+
+		ca_buf_adds(&k, "acct:");
+		for (c = email; *c; c++)
+			ca_buf_addch(&k, (char)tolower((unsigned char)*c));
+		key = ca_buf_detach(&k, NULL);
+		if (key)
+			ca_ratelimit_reset(app->login_by_account, key);
+		free(key);
+	}
+	ca_buf_addf(&subject, "%s:%s", who.username, who.email);
+	if (!ca_buf_ok(&subject)) {
+		app_oom(req, resp);
+		goto out;
+	}
+	rc = ca_session_issue(&app->keys, resp, subject.data, (int64_t)time(NULL), &err);
+	if (rc == CA_OK)
+		rc = ca_csrf_issue(resp, app->keys.secure, app->keys.lifetime_s, csrf, &err);
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	app_respond_json_new(req, resp, 200, identity_json(&who));
+out:
+	ca_cognito_identity_release(&who);
+	ca_buf_release(&subject);
+	json_decref(body);
+	return CA_OK;
+}
+
+int app_cognito_me_get(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	struct ca_app *app = ctx;
+	struct app_session_user who = { 0 };
+	struct ca_cognito_identity profile = { 0 };
+	struct ca_err err;
+	int rc;
+
+	if (!app_signed_in(app, req, resp, &who))
+		return CA_OK;
+	ca_err_clear(&err);
+	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
+	if (rc == CA_ENOTFOUND || rc == CA_AUTH_MISMATCH)
+		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
+	else if (rc != CA_OK)
+		app_fail(req, resp, &err);
+	else
+		app_respond_json_new(req, resp, 200, identity_json(&profile));
+	ca_cognito_identity_release(&profile);
+	app_session_user_release(&who);
+	return CA_OK;
+}
+
+int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	static const char *const allowed[] = { "username", "password", "current_password", NULL };
+	struct ca_app *app = ctx;
+	struct app_session_user who = { 0 };
+	struct ca_cognito_identity profile = { 0 };
+	const char *name, *password, *current;
+	bool bad_type = false;
+	json_t *body = NULL;
+	struct ca_err err;
+	int rc;
+
+	ca_err_clear(&err);
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	    !app_json_body(req, resp, &body))
+		goto out;
+	name = string_member(body, "username", &bad_type);
+	password = string_member(body, "password", &bad_type);
+	current = string_member(body, "current_password", &bad_type);
+	if (!only_keys(body, allowed) || bad_type) {
+		ca_http_respond_error(resp, 400, "A profile change takes username, password and "
+				      "current_password, as strings.");
+		goto out;
+	}
+	if (!current || strlen(current) > APP_PASSWORD_MAX) {
+		ca_http_respond_error(resp, 400, "Enter your current password to change your profile.");
+		goto out;
+	}
+	if (!name && !password) {
+		ca_http_respond_error(resp, 400, "Send a new username or a new password.");
+		goto out;
+	}
+	if (name && !name_ok(name)) {
+		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
+				      NAME_MAX_CHARS);
+		goto out;
+	}
+	if (password && !password_ok(password)) {
+		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
+				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
+		goto out;
+	}
+	if (!attempts_left(app, req, resp, who.email))
+		goto out;
+	rc = ca_cognito_auth_update(app->cognito, who.email, who.id, current, name, password,
+				    &err);
+	if (rc == CA_AUTH_MISMATCH) {
+		ca_http_respond_error(resp, 403, "The current password is not right.");
+		goto out;
+	}
+	if (rc != CA_OK) {
+		pool_refusal(req, resp, rc, &err);
+		goto out;
+	}
+	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
+	if (rc != CA_OK) {
+		app_fail(req, resp, &err);
+		goto out;
+	}
+	app_respond_json_new(req, resp, 200, identity_json(&profile));
+out:
+	ca_cognito_identity_release(&profile);
+	app_session_user_release(&who);
+	json_decref(body);
+	return CA_OK;
+}

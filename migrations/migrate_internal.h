@@ -1,0 +1,182 @@
+/*
+ * migrate_internal.h — what the files of cloudalbum-migrate share:
+ * migrate_legacy.c (reading the legacy rows and scanning the upload folder),
+ * migrate_target.c (the AWS side: S3 objects, DynamoDB items, Cognito users),
+ * migrate_plan.c, migrate_run.c, migrate_verify.c (the three verbs),
+ * migrate_pool.c (the parallel workers), migrate_main.c (setup and dispatch).
+ */
+#ifndef CA_MIGRATE_INTERNAL_H
+#define CA_MIGRATE_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aws/client.h"
+#include "config/serve_config.h"
+#include "db/db.h"
+#include "migrate.h"
+#include "migrate_state.h"
+#include "storage/storage.h"
+#include "util/buf.h"
+
+#define MIG_MAX_IMAGE (100u << 20)  /* the largest image file read into memory */
+#define MIG_PROGRESS_EVERY_MS 1000
+
+/* A growable list of owned strings (problems, notes). */
+struct mig_list {
+	char **items;
+	size_t n, cap;
+};
+void mig_list_release(struct mig_list *l);
+/* Appends a formatted line; false on OOM (the list is left as it was). */
+bool mig_list_addf(struct mig_list *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+struct mig_user {
+	long legacy_id;
+	char *username, *email, *password;
+	char *target_id;      /* the id in DynamoDB (uuid4 hex or the Cognito user name) */
+	bool conflict;        /* email held by another id in DynamoDB: skipped */
+	bool bad_name;        /* email unusable as a folder name: photos kept, files not read */
+};
+
+enum mig_thumb_src { MIG_THUMB_NONE, MIG_THUMB_NEW_DIR, MIG_THUMB_OLD_DIR };
+
+struct mig_photo {
+	long legacy_id;
+	long legacy_user;
+	size_t user;          /* index into users; SIZE_MAX when the row's user is gone */
+	struct ca_photo row;  /* the legacy row in db.h form (id, user_id unused) */
+	int64_t target_id;    /* the DynamoDB id (migrate_ids.h) */
+	bool has_original;
+	int thumb_src;        /* enum mig_thumb_src */
+	int64_t original_bytes, thumb_bytes;
+	bool bad_name;        /* filename unusable as a path: no files read */
+	bool skip;            /* not migrated (user gone or in conflict, id taken) */
+};
+
+struct mig_legacy {
+	struct mig_user *users;
+	size_t n_users;
+	struct mig_photo *photos; /* grouped by user, in legacy id order */
+	size_t n_photos;
+	struct mig_list orphan_files;   /* files with no row */
+	struct mig_list orphan_rows;    /* rows whose user does not exist */
+	struct mig_list bad_names;      /* emails or filenames that cannot name a file */
+};
+
+/* Reads every User and Photo row (lib's db limits not applied: a migration takes
+ * what is there). CA_DB_CONNECT, CA_DB_QUERY, CA_EINVAL (URL), CA_ENOMEM. */
+int mig_legacy_read(const char *db_url, struct mig_legacy *out, struct ca_err *err);
+
+/* Looks at the upload folder: which originals and thumbnails exist, files with no
+ * row. Fills the photos' has_original / thumb_src / *_bytes. CA_EIO when the folder
+ * cannot be read. */
+int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err);
+
+/* Assigns every photo its target id (migrate_ids.h). */
+void mig_legacy_assign_ids(struct mig_legacy *l);
+
+void mig_legacy_release(struct mig_legacy *l);
+
+/* Everything a verb works with. */
+struct mig_ctx {
+	const struct migrate_opts *opts;
+	struct serve_config cfg;
+	struct aws_client *aws;
+	struct ca_storage *disk;
+	const char *user_table, *photo_table, *bucket, *prefix, *pool_id;
+	struct mig_legacy legacy;
+	struct mig_state state;
+	bool state_existed;
+	FILE *out, *progress;
+};
+
+/* ---- the target (migrate_target.c) ---- */
+
+/* What S3 holds under a key. */
+struct mig_object {
+	bool exists;
+	char etag[80];          /* without quotes */
+	char content_type[64];
+	unsigned long long size;
+};
+
+/* The S3 key of an image ("photos/<norm(email)>/[thumbnails/]<filename>"). */
+int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
+	    struct ca_buf *out, struct ca_err *err);
+int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err);
+/* PUT with Content-Type image/jpeg; *etag (80 bytes) receives the answer's ETag. */
+int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
+	       struct ca_err *err);
+int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err);
+/* MD5 of data as 32 hex digits (S3's ETag of a one-part upload). */
+void mig_md5_hex(const void *data, size_t len, char out[33]);
+
+/* A DynamoDB call (op "Query", ...); *out as aws_json_call's. code may be NULL. */
+int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, char *code,
+	    struct ca_err *err);
+/* Every item of a Query (all pages) appended to items (a JSON array). index may be NULL. */
+int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const char *attr,
+		  const char *value, json_t *items, struct ca_err *err);
+/* GetItem by id ("id" S) in the User table; *item NULL when absent (decref it). */
+int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err);
+/* The User item and the email guard item (dynamodb.h) for a user. NULL on OOM. */
+json_t *mig_user_item(const struct mig_user *u);
+json_t *mig_guard_item(const struct mig_user *u);
+/* The Photo item of a photo (the DynamoDB backend's form). NULL on OOM. */
+json_t *mig_photo_item(const struct mig_legacy *l, const struct mig_photo *p);
+/* BatchWriteItem of items into table (migrate_batch.h). */
+int mig_ddb_put_items(struct mig_ctx *c, const char *table, json_t *const *items, size_t n,
+		      struct ca_err *err);
+
+/*
+ * The user's Cognito user name: AdminCreateUser (SUPPRESS), or when the email is
+ * already a user there, AdminGetUser (adopted only when its custom:legacy_id is
+ * this user's; else CA_EEXIST). *created says which. *username malloc'd.
+ */
+int mig_cognito_user(struct mig_ctx *c, const struct mig_user *u, char **username,
+		     bool *created, struct ca_err *err);
+
+/*
+ * The bytes of a photo's original (appended to orig, nothing when the folder has
+ * none) and thumbnail (from thumbnails/ or thumbnail/, else made from the original
+ * with *regenerated set; nothing when neither can be had). Storage errors, CA_ENOMEM.
+ */
+int mig_photo_images(struct mig_ctx *c, const struct mig_photo *p, struct ca_buf *orig,
+		     struct ca_buf *thumb, bool *regenerated, struct ca_err *err);
+
+/* AdminGetUser by email: *username and *legacy_id (malloc'd, NULL when the pool has
+ * no such user or attribute). */
+int mig_cognito_get(struct mig_ctx *c, const char *email, char **username, char **legacy_id,
+		    struct ca_err *err);
+
+/* ---- parallel work (migrate_pool.c) ---- */
+
+/* Calls fn(arg, i) for i in 0..n on `jobs` threads. Returns the first error (the
+ * others stop taking work); err receives its sentence. */
+typedef int (*mig_task_fn)(void *arg, size_t i, struct ca_err *err);
+int mig_pool_run(int jobs, size_t n, mig_task_fn fn, void *arg, struct ca_err *err);
+
+/* ---- the verbs ---- */
+int mig_plan(struct mig_ctx *c, struct ca_err *err);
+int mig_run(struct mig_ctx *c, struct ca_err *err);
+int mig_verify(struct mig_ctx *c, struct ca_err *err);
+
+/* Checks users' emails against DynamoDB: sets conflict, fills problems. Shared by plan and run. */
+int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err);
+
+/* The per-photo problems (missing originals, thumbnails under thumbnail/ only,
+ * missing thumbnails), shared by plan and run. CA_OK or CA_ENOMEM. */
+int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list *stray,
+		    struct mig_list *no_thumb);
+/* Prints those lists and the legacy lists (files with no row, ...) to c->out. */
+void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const struct mig_list *stray,
+		     const struct mig_list *no_thumb);
+
+/* Milliseconds on a monotonic clock. */
+int64_t mig_now_ms(void);
+
+#endif

@@ -1,0 +1,565 @@
+/*
+ * migrate_legacy.c — the legacy side: every User and Photo row (MariaDB
+ * Connector/C, text protocol, streamed), and what the upload folder holds.
+ */
+#include "migrate_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db/mysql_internal.h"
+#include "migrate_ids.h"
+#include "storage/layout.h"
+#include "util/strutil.h"
+
+#include "util/banned.h"
+
+/* ---- lists ---- */
+
+void mig_list_release(struct mig_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+bool mig_list_addf(struct mig_list *l, const char *fmt, ...)
+{
+	struct ca_buf b = CA_BUF_INIT;
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	ca_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	s = ca_buf_detach(&b, NULL);
+	if (!s)
+		return false;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **grown = realloc(l->items, cap * sizeof(*grown));
+
+		if (!grown) {
+			free(s);
+			return false;
+		}
+		l->items = grown;
+		l->cap = cap;
+	}
+	l->items[l->n++] = s;
+	return true;
+}
+
+/* ---- rows ---- */
+
+void mig_legacy_release(struct mig_legacy *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n_users; i++) {
+		free(l->users[i].username);
+		free(l->users[i].email);
+		free(l->users[i].password);
+		free(l->users[i].target_id);
+	}
+	for (i = 0; i < l->n_photos; i++)
+		ca_photo_release(&l->photos[i].row);
+	free(l->users);
+	free(l->photos);
+	mig_list_release(&l->orphan_files);
+	mig_list_release(&l->orphan_rows);
+	mig_list_release(&l->bad_names);
+	memset(l, 0, sizeof(*l));
+}
+
+static int connect_db(const char *url, MYSQL **out, struct ca_err *err)
+{
+	struct mysql_url u;
+	MYSQL *h = NULL;
+	int rc;
+
+	*out = NULL;
+	memset(&u, 0, sizeof(u));
+	rc = ca_mysql_url_parse(url, &u, err);
+	if (rc != CA_OK)
+		return rc;
+	h = mysql_init(NULL);
+	if (!h) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory starting the MySQL client.");
+		goto out;
+	}
+	mysql_options(h, MYSQL_OPT_CONNECT_TIMEOUT, &u.connect_timeout);
+	mysql_options(h, MYSQL_OPT_READ_TIMEOUT, &u.read_timeout);
+	mysql_options(h, MYSQL_OPT_WRITE_TIMEOUT, &u.write_timeout);
+	mysql_options(h, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+	if (!mysql_real_connect(h, u.host, u.user, u.password, u.database, u.port, NULL, 0)) {
+		rc = ca_err_set(err, CA_DB_CONNECT,
+				"Cannot connect to the legacy database %s on %s:%u: %s.", u.database,
+				u.host, u.port, mysql_error(h));
+		goto out;
+	}
+	*out = h;
+	h = NULL;
+out:
+	if (h)
+		mysql_close(h);
+	ca_mysql_url_release(&u);
+	return rc;
+}
+
+static int query(MYSQL *h, const char *sql, MYSQL_RES **res, struct ca_err *err)
+{
+	*res = NULL;
+	if (mysql_query(h, sql) != 0 || !(*res = mysql_use_result(h)))
+		return ca_err_set(err, CA_DB_QUERY, "Reading the legacy database failed: %s.",
+				  mysql_error(h));
+	return CA_OK;
+}
+
+/* A copy of column i of row, or NULL for SQL NULL; *oom set on failure. */
+static char *col(MYSQL_ROW row, unsigned long *lens, unsigned i, bool *oom)
+{
+	char *s;
+
+	if (!row[i])
+		return NULL;
+	s = ca_strndup(row[i], lens[i]);
+	if (!s)
+		*oom = true;
+	return s;
+}
+
+static long col_long(MYSQL_ROW row, unsigned i, long dflt)
+{
+	long v;
+
+	return row[i] && ca_parse_long(row[i], -2147483648L, 2147483647L, &v) ? v : dflt;
+}
+
+/* A DATETIME as date.h text; NULL for SQL NULL or a date that does not parse. */
+static char *col_date(MYSQL_ROW row, unsigned i, bool *oom)
+{
+	struct ca_db_date d;
+	char text[CA_DB_DATE_LEN + 1];
+	char *s;
+
+	if (!row[i] || ca_db_date_parse(row[i], &d, NULL) != CA_OK)
+		return NULL;
+	ca_db_date_format(&d, text);
+	s = ca_strdup(text);
+	if (!s)
+		*oom = true;
+	return s;
+}
+
+static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	size_t cap = 0;
+	bool oom = false;
+	int rc;
+
+	rc = query(h, "SELECT id, username, email, password FROM `User` ORDER BY id", &res, err);
+	while (rc == CA_OK && (row = mysql_fetch_row(res))) {
+		unsigned long *lens = mysql_fetch_lengths(res);
+		struct mig_user *u;
+
+		if (l->n_users == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct mig_user *grown = realloc(l->users, ncap * sizeof(*grown));
+
+			if (!grown) {
+				oom = true;
+				break;
+			}
+			l->users = grown;
+			cap = ncap;
+		}
+		u = &l->users[l->n_users++];
+		memset(u, 0, sizeof(*u));
+		u->legacy_id = col_long(row, 0, 0);
+		u->username = col(row, lens, 1, &oom);
+		u->email = col(row, lens, 2, &oom);
+		u->password = col(row, lens, 3, &oom);
+	}
+	if (rc == CA_OK && mysql_errno(h))
+		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy users failed: %s.", mysql_error(h));
+	if (rc == CA_OK && oom)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.");
+	if (res)
+		mysql_free_result(res);
+	return rc;
+}
+
+static size_t find_user(const struct mig_legacy *l, long legacy_id)
+{
+	size_t lo = 0, hi = l->n_users;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->users[mid].legacy_id < legacy_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n_users && l->users[lo].legacy_id == legacy_id ? lo : SIZE_MAX;
+}
+
+#define PHOTO_SQL                                                                            \
+	"SELECT id, user_id, tags, `desc`, filename_orig, filename, filesize, "              \
+	"CAST(geotag_lat AS DOUBLE), CAST(geotag_lng AS DOUBLE), upload_date, taken_date, " \
+	"make, model, width, height, city, nation, address FROM `Photo` ORDER BY user_id, id"
+
+static void fill_photo(struct mig_photo *p, MYSQL_ROW row, unsigned long *lens, bool *oom)
+{
+	struct ca_photo *r = &p->row;
+	double lat, lng;
+	char *end;
+
+	p->legacy_id = col_long(row, 0, 0);
+	p->legacy_user = col_long(row, 1, 0);
+	r->tags = col(row, lens, 2, oom);
+	r->desc = col(row, lens, 3, oom);
+	r->filename_orig = col(row, lens, 4, oom);
+	r->filename = col(row, lens, 5, oom);
+	r->filesize = col_long(row, 6, -1);
+	if (row[7] && row[8]) {
+		lat = strtod(row[7], &end);
+		lng = strtod(row[8], &end);
+		r->has_geotag = true;
+		r->geotag_lat = mig_float_column(lat);
+		r->geotag_lng = mig_float_column(lng);
+	}
+	r->upload_date = col_date(row, 9, oom);
+	r->taken_date = col_date(row, 10, oom);
+	r->make = col(row, lens, 11, oom);
+	r->model = col(row, lens, 12, oom);
+	r->width = col(row, lens, 13, oom);
+	r->height = col(row, lens, 14, oom);
+	r->city = col(row, lens, 15, oom);
+	r->nation = col(row, lens, 16, oom);
+	r->address = col(row, lens, 17, oom);
+}
+
+static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
+{
+	MYSQL_RES *res = NULL;
+	MYSQL_ROW row;
+	size_t cap = 0;
+	bool oom = false;
+	int rc;
+
+	rc = query(h, PHOTO_SQL, &res, err);
+	while (rc == CA_OK && !oom && (row = mysql_fetch_row(res))) {
+		unsigned long *lens = mysql_fetch_lengths(res);
+		struct mig_photo *p;
+
+		if (l->n_photos == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct mig_photo *grown = realloc(l->photos, ncap * sizeof(*grown));
+
+			if (!grown) {
+				oom = true;
+				break;
+			}
+			l->photos = grown;
+			cap = ncap;
+		}
+		p = &l->photos[l->n_photos++];
+		memset(p, 0, sizeof(*p));
+		p->row.filesize = -1;
+		fill_photo(p, row, lens, &oom);
+		p->user = find_user(l, p->legacy_user);
+		if (p->user == SIZE_MAX) {
+			p->skip = true;
+			if (!mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
+					   p->legacy_id, p->row.filename ? p->row.filename : "no filename",
+					   p->legacy_user))
+				oom = true;
+		}
+	}
+	if (rc == CA_OK && mysql_errno(h))
+		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy photos failed: %s.", mysql_error(h));
+	if (rc == CA_OK && oom)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy photos.");
+	if (res)
+		mysql_free_result(res);
+	return rc;
+}
+
+int mig_legacy_read(const char *db_url, struct mig_legacy *out, struct ca_err *err)
+{
+	MYSQL *h = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = connect_db(db_url, &h, err);
+	if (rc == CA_OK)
+		rc = read_users(h, out, err);
+	if (rc == CA_OK)
+		rc = read_photos(h, out, err);
+	if (h)
+		mysql_close(h);
+	if (rc != CA_OK)
+		mig_legacy_release(out);
+	return rc;
+}
+
+void mig_legacy_assign_ids(struct mig_legacy *l)
+{
+	size_t start = 0;
+
+	while (start < l->n_photos) {
+		size_t end = start, i, n;
+		struct mig_id_input *in;
+		size_t *order;
+		int64_t *ids;
+
+		while (end < l->n_photos && l->photos[end].legacy_user == l->photos[start].legacy_user)
+			end++;
+		n = end - start;
+		in = calloc(n, sizeof(*in));
+		order = calloc(n, sizeof(*order));
+		ids = calloc(n, sizeof(*ids));
+		for (i = 0; in && order && ids && i < n; i++) {
+			const struct ca_photo *r = &l->photos[start + i].row;
+			const char *date = r->upload_date ? r->upload_date : r->taken_date;
+			struct ca_db_date d;
+
+			in[i].legacy_id = l->photos[start + i].legacy_id;
+			in[i].upload_ms = date && ca_db_date_parse(date, &d, NULL) == CA_OK
+						  ? ca_db_date_epoch_ms(&d) : 0;
+		}
+		if (in && order && ids) {
+			mig_assign_photo_ids(in, n, order, ids);
+			for (i = 0; i < n; i++)
+				l->photos[start + i].target_id = ids[i];
+		} else {
+			for (i = start; i < end; i++)
+				l->photos[i].skip = true; /* cannot happen in practice; never guess ids */
+		}
+		free(in);
+		free(order);
+		free(ids);
+		start = end;
+	}
+}
+
+/* ---- the upload folder ---- */
+
+struct dir_file {
+	char *name;
+	int64_t size;
+	bool used;
+};
+
+struct dir_list {
+	struct dir_file *files;
+	size_t n, cap;
+};
+
+static void dir_list_release(struct dir_list *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		free(d->files[i].name);
+	free(d->files);
+	memset(d, 0, sizeof(*d));
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_file *)a)->name, ((const struct dir_file *)b)->name);
+}
+
+/* Lists the regular files (or, with dirs, the directories) of path. A missing folder is empty. */
+static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = CA_OK;
+
+	memset(out, 0, sizeof(*out));
+	d = opendir(path);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return CA_OK;
+		return ca_err_set(err, CA_EIO, "Cannot read the folder %s: %s.", path, strerror(errno));
+	}
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		if (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+			continue;
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 32;
+			struct dir_file *grown = realloc(out->files, cap * sizeof(*grown));
+
+			if (!grown) {
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing %s.", path);
+				break;
+			}
+			out->files = grown;
+			out->cap = cap;
+		}
+		out->files[out->n].name = ca_strdup(e->d_name);
+		out->files[out->n].size = st.st_size;
+		out->files[out->n].used = false;
+		if (!out->files[out->n].name) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing %s.", path);
+			break;
+		}
+		out->n++;
+	}
+	closedir(d);
+	if (out->n > 1)
+		qsort(out->files, out->n, sizeof(out->files[0]), by_name);
+	if (rc != CA_OK)
+		dir_list_release(out);
+	return rc;
+}
+
+static struct dir_file *dir_find(struct dir_list *d, const char *name)
+{
+	struct dir_file key = { (char *)name, 0, false };
+
+	return d->n ? bsearch(&key, d->files, d->n, sizeof(d->files[0]), by_name) : NULL;
+}
+
+/* The files of one user's folder, matched against the user's rows photos[from..to). */
+static int scan_user(const char *root, const char *norm, struct mig_legacy *l, size_t from,
+		     size_t to, struct ca_err *err)
+{
+	struct dir_list orig = { 0 }, thumbs = { 0 }, old = { 0 };
+	struct ca_buf path = CA_BUF_INIT;
+	size_t i;
+	bool ok = true;
+	int rc;
+
+	ca_buf_addf(&path, "%s/%s", root, norm);
+	rc = ca_buf_ok(&path) ? list_dir(path.data, false, &orig, err) : CA_ENOMEM;
+	ca_buf_adds(&path, "/" CA_STORAGE_THUMB_DIR);
+	if (rc == CA_OK)
+		rc = ca_buf_ok(&path) ? list_dir(path.data, false, &thumbs, err) : CA_ENOMEM;
+	ca_buf_setlen(&path, path.len - strlen(CA_STORAGE_THUMB_DIR));
+	ca_buf_adds(&path, CA_STORAGE_THUMB_DIR_OLD);
+	if (rc == CA_OK)
+		rc = ca_buf_ok(&path) ? list_dir(path.data, false, &old, err) : CA_ENOMEM;
+	if (rc == CA_ENOMEM)
+		ca_err_set(err, CA_ENOMEM, "Out of memory scanning the upload folder.");
+	for (i = from; rc == CA_OK && i < to; i++) {
+		struct mig_photo *p = &l->photos[i];
+		struct dir_file *f, *t;
+
+		if (!p->row.filename || ca_storage_check_name(p->row.filename, NULL) != CA_OK) {
+			p->bad_name = true;
+			ok = ok && mig_list_addf(&l->bad_names, "photo %ld has the filename \"%.80s\", which cannot name a file",
+						 p->legacy_id, p->row.filename ? p->row.filename : "");
+			continue;
+		}
+		f = dir_find(&orig, p->row.filename);
+		if (f) {
+			f->used = true;
+			p->has_original = true;
+			p->original_bytes = f->size;
+		}
+		t = dir_find(&thumbs, p->row.filename);
+		if (t) {
+			p->thumb_src = MIG_THUMB_NEW_DIR;
+			p->thumb_bytes = t->size;
+			t->used = true;
+		}
+		t = dir_find(&old, p->row.filename);
+		if (t) {
+			if (p->thumb_src == MIG_THUMB_NONE) {
+				p->thumb_src = MIG_THUMB_OLD_DIR;
+				p->thumb_bytes = t->size;
+			}
+			t->used = true;
+		}
+	}
+	for (i = 0; ok && i < orig.n; i++)
+		if (!orig.files[i].used)
+			ok = mig_list_addf(&l->orphan_files, "%s/%s", norm, orig.files[i].name);
+	for (i = 0; ok && i < thumbs.n; i++)
+		if (!thumbs.files[i].used)
+			ok = mig_list_addf(&l->orphan_files, "%s/" CA_STORAGE_THUMB_DIR "/%s", norm,
+					   thumbs.files[i].name);
+	for (i = 0; ok && i < old.n; i++)
+		if (!old.files[i].used)
+			ok = mig_list_addf(&l->orphan_files, "%s/" CA_STORAGE_THUMB_DIR_OLD "/%s", norm,
+					   old.files[i].name);
+	if (rc == CA_OK && !ok)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory scanning the upload folder.");
+	dir_list_release(&orig);
+	dir_list_release(&thumbs);
+	dir_list_release(&old);
+	ca_buf_release(&path);
+	return rc;
+}
+
+int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
+{
+	struct dir_list top = { 0 };
+	struct ca_buf norm = CA_BUF_INIT;
+	struct stat st;
+	size_t u, p = 0, i;
+	int rc;
+
+	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ca_err_set(err, CA_EIO, "The upload folder %s does not exist or is not a folder.",
+				  root);
+	rc = list_dir(root, true, &top, err);
+	for (u = 0; rc == CA_OK && u < l->n_users; u++) {
+		struct mig_user *user = &l->users[u];
+		size_t from;
+		struct dir_file *d;
+
+		while (p < l->n_photos && l->photos[p].legacy_user < user->legacy_id)
+			p++;
+		from = p;
+		while (p < l->n_photos && l->photos[p].legacy_user == user->legacy_id)
+			p++;
+		ca_buf_reset(&norm);
+		if (!user->email || ca_storage_norm_email(user->email, &norm, NULL) != CA_OK) {
+			user->bad_name = true;
+			for (i = from; i < p; i++)
+				l->photos[i].bad_name = true;
+			if (!mig_list_addf(&l->bad_names, "user %ld has the email \"%.80s\", which cannot name a folder",
+					   user->legacy_id, user->email ? user->email : ""))
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			continue;
+		}
+		d = dir_find(&top, norm.data);
+		if (d)
+			d->used = true;
+		rc = scan_user(root, norm.data, l, from, p, err);
+	}
+	for (i = 0; rc == CA_OK && i < top.n; i++)
+		if (!top.files[i].used &&
+		    !mig_list_addf(&l->orphan_files, "%s/ (a folder of no user)", top.files[i].name))
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	dir_list_release(&top);
+	ca_buf_release(&norm);
+	return rc;
+}

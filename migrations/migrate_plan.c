@@ -1,0 +1,138 @@
+/* migrate_plan.c — what a run would do, and the problems found; writes nothing. */
+#include "migrate_internal.h"
+
+#include <string.h>
+
+#include "db/dynamodb.h"
+#include "db/dynamodb_internal.h"
+#include "util/strutil.h"
+
+#include "util/banned.h"
+
+int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err)
+{
+	size_t i, k;
+	int rc = CA_OK;
+
+	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
+		struct mig_user *u = &c->legacy.users[i];
+		json_t *items = json_array();
+		char *other = NULL;
+
+		if (!items)
+			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (u->email)
+			rc = mig_ddb_query(c, c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email, items, err);
+		for (k = 0; rc == CA_OK && k < json_array_size(items) && !u->conflict; k++) {
+			if (ddb_attr_text(json_array_get(items, k), "id", &other) != CA_OK) {
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+				break;
+			}
+			if (other && (!u->target_id || strcmp(other, u->target_id) != 0)) {
+				u->conflict = true;
+				if (!mig_list_addf(problems,
+						   "user %ld (%s): the email is already in table %s under id %s; skipped with their photos",
+						   u->legacy_id, u->email, c->user_table, other))
+					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			}
+			ca_free_str(&other);
+		}
+		json_decref(items);
+	}
+	return rc;
+}
+
+static void print_list(FILE *out, const char *title, const struct mig_list *l)
+{
+	size_t i;
+
+	if (!l->n)
+		return;
+	fprintf(out, "%s (%zu):\n", title, l->n);
+	for (i = 0; i < l->n; i++)
+		fprintf(out, "  %s\n", l->items[i]);
+}
+
+int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list *stray,
+		    struct mig_list *no_thumb)
+{
+	size_t i;
+	bool ok = true;
+
+	for (i = 0; i < c->legacy.n_photos && ok; i++) {
+		const struct mig_photo *p = &c->legacy.photos[i];
+		const char *email = p->user != SIZE_MAX ? c->legacy.users[p->user].email : "?";
+
+		if (p->user == SIZE_MAX || p->bad_name)
+			continue;
+		if (!p->has_original)
+			ok = mig_list_addf(missing, "photo %ld of %s: %s (the row is migrated as an item%s)",
+					   p->legacy_id, email, p->row.filename,
+					   p->thumb_src != MIG_THUMB_NONE ? ", with its thumbnail" : "");
+		if (p->thumb_src == MIG_THUMB_OLD_DIR)
+			ok = ok && mig_list_addf(stray, "photo %ld of %s: %s is under thumbnail/ only (uploaded to thumbnails/)",
+						 p->legacy_id, email, p->row.filename);
+		if (p->thumb_src == MIG_THUMB_NONE)
+			ok = ok && mig_list_addf(no_thumb, "photo %ld of %s: %s has no thumbnail (%s)",
+						 p->legacy_id, email, p->row.filename,
+						 p->has_original ? "made from the original"
+								 : "none can be made: no original");
+	}
+	return ok ? CA_OK : CA_ENOMEM;
+}
+
+void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const struct mig_list *stray,
+		     const struct mig_list *no_thumb)
+{
+	print_list(c->out, "rows whose original file is missing", missing);
+	print_list(c->out, "files with no row (not migrated)", &c->legacy.orphan_files);
+	print_list(c->out, "thumbnails only under thumbnail/", stray);
+	print_list(c->out, "missing thumbnails", no_thumb);
+	print_list(c->out, "rows whose user does not exist (not migrated)", &c->legacy.orphan_rows);
+	print_list(c->out, "names that cannot name a file (rows migrated, files not)", &c->legacy.bad_names);
+}
+
+int mig_plan(struct mig_ctx *c, struct ca_err *err)
+{
+	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 };
+	int64_t bytes = 0;
+	size_t i, known = 0, photos = 0, originals = 0, thumbs = 0;
+	int rc;
+
+	rc = mig_check_conflicts(c, &conflicts, err);
+	if (rc == CA_OK && mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	if (rc != CA_OK)
+		goto out;
+	for (i = 0; i < c->legacy.n_users; i++)
+		known += c->legacy.users[i].target_id != NULL;
+	for (i = 0; i < c->legacy.n_photos; i++) {
+		const struct mig_photo *p = &c->legacy.photos[i];
+
+		if (p->skip || (p->user != SIZE_MAX && c->legacy.users[p->user].conflict))
+			continue;
+		photos++;
+		originals += p->has_original;
+		thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
+		bytes += p->original_bytes + p->thumb_bytes;
+	}
+	fprintf(c->out, "plan: %s -> DynamoDB %s/%s, s3://%s/%s%s\n", c->opts->from_db,
+		c->user_table, c->photo_table, c->bucket, c->prefix, c->opts->cognito ? ", Cognito users" : "");
+	fprintf(c->out, "users: %zu legacy (%zu already have an id in %s, %zu conflicts)\n",
+		c->legacy.n_users, known, c->opts->state, conflicts.n);
+	fprintf(c->out, "photos: %zu legacy rows, %zu to migrate\n", c->legacy.n_photos, photos);
+	fprintf(c->out, "objects: %zu originals and %zu thumbnails, %.1f MB on disk\n", originals, thumbs,
+		(double)bytes / 1e6);
+	if (c->opts->cognito)
+		fprintf(c->out, "note: passwords cannot be carried into Cognito; users set a new one at first sign-in (the werkzeug hash stays in the User item)\n");
+	print_list(c->out, "emails already in DynamoDB under another id", &conflicts);
+	mig_print_notes(c, &missing, &stray, &no_thumb);
+	fprintf(c->out, "problems: %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
+		conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);
+out:
+	mig_list_release(&conflicts);
+	mig_list_release(&missing);
+	mig_list_release(&stray);
+	mig_list_release(&no_thumb);
+	return rc;
+}

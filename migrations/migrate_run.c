@@ -1,0 +1,475 @@
+/*
+ * migrate_run.c — the run: users (ids kept in the state file before anything is
+ * written), the images to S3 in parallel, then the Photo items in batches. Each
+ * step first looks at what is already there and writes only what differs.
+ */
+#include "migrate_internal.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/dynamodb_internal.h"
+#include "util/crypto.h"
+#include "util/strutil.h"
+
+#include "util/banned.h"
+
+/*
+ * Test hook: CA_MIGRATE_CRASH_AFTER=objects:K or items:K kills the process (SIGKILL,
+ * as a crash would) once K photos have had their images uploaded, or K photo items
+ * have been written. Only for the resumability tests.
+ */
+static long crash_after(const char *phase)
+{
+	const char *v = getenv("CA_MIGRATE_CRASH_AFTER");
+	size_t n = strlen(phase);
+	long k;
+
+	if (!v || strncmp(v, phase, n) != 0 || v[n] != ':' || !ca_parse_long(v + n + 1, 1, 1L << 40, &k))
+		return 0;
+	return k;
+}
+
+struct run_counts {
+	atomic_size_t photos_done;
+	atomic_size_t uploaded, unchanged, regenerated, no_thumb;
+	atomic_ullong bytes;
+};
+
+struct run {
+	struct mig_ctx *c;
+	struct run_counts n;
+	size_t *todo;          /* photo indexes with images to sync */
+	size_t n_todo;
+	long crash_objects;
+	int64_t start_ms;
+	atomic_llong last_progress_ms;
+	pthread_mutex_t print_lock;
+};
+
+static void progress(struct run *r, bool force)
+{
+	int64_t now = mig_now_ms(), last = atomic_load(&r->last_progress_ms);
+	double secs, mb;
+
+	if (!r->c->progress || (!force && now - last < MIG_PROGRESS_EVERY_MS))
+		return;
+	if (!atomic_compare_exchange_strong(&r->last_progress_ms, &last, now) && !force)
+		return;
+	secs = (double)(now - r->start_ms) / 1000.0;
+	mb = (double)atomic_load(&r->n.bytes) / 1e6;
+	pthread_mutex_lock(&r->print_lock);
+	fprintf(r->c->progress, "cloudalbum-migrate: images of %zu/%zu photos, %zu objects uploaded, %.1f MB, %.1f MB/s\n",
+		atomic_load(&r->n.photos_done), r->n_todo, atomic_load(&r->n.uploaded), mb,
+		secs > 0 ? mb / secs : 0.0);
+	fflush(r->c->progress);
+	pthread_mutex_unlock(&r->print_lock);
+}
+
+/* Puts data at key unless S3 already holds exactly these bytes as image/jpeg. */
+static int sync_object(struct run *r, const char *key, const struct ca_buf *data,
+		       struct ca_err *err)
+{
+	struct mig_object have;
+	char md5[33], etag[80] = "";
+	int rc;
+
+	mig_md5_hex(data->data, data->len, md5);
+	rc = mig_s3_head(r->c, key, &have, err);
+	if (rc != CA_OK)
+		return rc;
+	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, "image/jpeg") == 0) {
+		atomic_fetch_add(&r->n.unchanged, 1);
+		return CA_OK;
+	}
+	rc = mig_s3_put(r->c, key, data->data, data->len, etag, err);
+	if (rc != CA_OK)
+		return rc;
+	if (etag[0] && !strchr(etag, '-') && strcmp(etag, md5) != 0)
+		return ca_err_set(err, CA_STORAGE_IO,
+				  "S3 answered the upload of %s with ETag %s, not the MD5 of the bytes sent (%s).",
+				  key, etag, md5);
+	atomic_fetch_add(&r->n.uploaded, 1);
+	atomic_fetch_add(&r->n.bytes, (unsigned long long)data->len);
+	return CA_OK;
+}
+
+static int photo_task(void *arg, size_t i, struct ca_err *err)
+{
+	struct run *r = arg;
+	struct mig_ctx *c = r->c;
+	const struct mig_photo *p = &c->legacy.photos[r->todo[i]];
+	const char *email = c->legacy.users[p->user].email;
+	struct ca_buf orig = CA_BUF_INIT, thumb = CA_BUF_INIT, key = CA_BUF_INIT;
+	bool regenerated = false;
+	int rc;
+
+	rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
+	if (rc == CA_OK && p->has_original) {
+		rc = mig_key(c, email, p->row.filename, false, &key, err);
+		if (rc == CA_OK)
+			rc = sync_object(r, key.data, &orig, err);
+	}
+	if (rc == CA_OK && (p->thumb_src != MIG_THUMB_NONE || regenerated)) {
+		ca_buf_reset(&key);
+		rc = mig_key(c, email, p->row.filename, true, &key, err);
+		if (rc == CA_OK)
+			rc = sync_object(r, key.data, &thumb, err);
+	} else if (rc == CA_OK && p->has_original) {
+		atomic_fetch_add(&r->n.no_thumb, 1);
+	}
+	if (regenerated)
+		atomic_fetch_add(&r->n.regenerated, 1);
+	if (rc == CA_OK) {
+		size_t done = atomic_fetch_add(&r->n.photos_done, 1) + 1;
+
+		progress(r, false);
+		if (r->crash_objects && done >= (size_t)r->crash_objects)
+			raise(SIGKILL);
+	}
+	ca_buf_release(&orig);
+	ca_buf_release(&thumb);
+	ca_buf_release(&key);
+	return rc;
+}
+
+/* ---- users ---- */
+
+static int new_uuid(char out[33], struct ca_err *err)
+{
+	uint8_t b[16];
+
+	if (ca_random_bytes(b, sizeof(b)) != CA_OK)
+		return ca_err_set(err, CA_EIO, "Could not read random bytes for a user id.");
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	ca_hex_encode(b, sizeof(b), out);
+	return CA_OK;
+}
+
+/* Gives every user without one an id, and saves the state before anything uses it. */
+static int assign_user_ids(struct mig_ctx *c, size_t *cognito_created, struct ca_err *err)
+{
+	size_t i, fresh = 0;
+	int rc = CA_OK;
+
+	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
+		struct mig_user *u = &c->legacy.users[i];
+		char id[33];
+		char *name = NULL;
+		bool created = false;
+
+		if (u->conflict || u->target_id)
+			continue;
+		if (c->opts->cognito) {
+			rc = mig_cognito_user(c, u, &name, &created, err);
+			*cognito_created += created;
+		} else {
+			rc = new_uuid(id, err);
+			name = rc == CA_OK ? ca_strdup(id) : NULL;
+			if (rc == CA_OK && !name)
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		}
+		if (rc == CA_OK)
+			rc = mig_state_set(&c->state, u->legacy_id, name, err);
+		if (rc == CA_OK) {
+			u->target_id = name;
+			name = NULL;
+			fresh++;
+		}
+		free(name);
+		/* Cognito users exist once created: keep their names as we go */
+		if (rc == CA_OK && c->opts->cognito && fresh % 100 == 0)
+			rc = mig_state_save(c->opts->state, &c->state, err);
+	}
+	if (fresh && (rc == CA_OK || c->opts->cognito)) {
+		int save = mig_state_save(c->opts->state, &c->state, rc == CA_OK ? err : NULL);
+
+		if (rc == CA_OK)
+			rc = save;
+	}
+	return rc;
+}
+
+/* Items to write, owned. */
+struct items {
+	json_t **v;
+	size_t n, cap;
+};
+
+static void items_release(struct items *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->n; i++)
+		json_decref(it->v[i]);
+	free(it->v);
+	memset(it, 0, sizeof(*it));
+}
+
+/* Takes item into it unless current (the stored item, may be NULL) already equals it.
+ * *queued says which. CA_OK or CA_ENOMEM (item freed). */
+static int want(struct items *it, json_t *item, const json_t *current, bool *queued)
+{
+	*queued = false;
+	if (!item)
+		return CA_ENOMEM;
+	if (current && json_equal(current, item)) {
+		json_decref(item);
+		return CA_OK;
+	}
+	if (it->n == it->cap) {
+		size_t cap = it->cap ? it->cap * 2 : 64;
+		json_t **grown = realloc(it->v, cap * sizeof(*grown));
+
+		if (!grown) {
+			json_decref(item);
+			return CA_ENOMEM;
+		}
+		it->v = grown;
+		it->cap = cap;
+	}
+	it->v[it->n++] = item;
+	*queued = true;
+	return CA_OK;
+}
+
+static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, struct ca_err *err)
+{
+	struct items it = { 0 };
+	size_t i;
+	int rc = CA_OK;
+
+	*written = *unchanged = 0;
+	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
+		struct mig_user *u = &c->legacy.users[i];
+		json_t *have = NULL, *guard = NULL, *have_guard = NULL;
+		char *guard_id = NULL;
+		bool queued = false, guard_queued = false;
+
+		if (u->conflict || !u->target_id)
+			continue;
+		rc = mig_ddb_get_user(c, u->target_id, &have, err);
+		guard = mig_guard_item(u);
+		if (rc == CA_OK && (!guard || ddb_attr_text(guard, "id", &guard_id) != CA_OK))
+			rc = CA_ENOMEM;
+		if (rc == CA_OK)
+			rc = mig_ddb_get_user(c, guard_id, &have_guard, err);
+		if (rc == CA_OK)
+			rc = want(&it, mig_user_item(u), have, &queued);
+		if (rc == CA_OK) {
+			rc = want(&it, guard, have_guard, &guard_queued);
+			guard = NULL;
+		}
+		if (queued || guard_queued)
+			(*written)++;
+		else if (rc == CA_OK)
+			(*unchanged)++;
+		json_decref(guard);
+		json_decref(have);
+		json_decref(have_guard);
+		free(guard_id);
+	}
+	if (rc == CA_ENOMEM)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
+	if (rc == CA_OK && it.n)
+		rc = mig_ddb_put_items(c, c->user_table, it.v, it.n, err);
+	items_release(&it);
+	return rc;
+}
+
+/* ---- photo items ---- */
+
+/* The stored item of photo id among items (a Query's answer), or NULL. */
+static const json_t *stored_photo(const json_t *items, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(items); i++) {
+		const json_t *item = json_array_get(items, i);
+		const char *n = json_string_value(json_object_get(json_object_get(item, "id"), "N"));
+		int64_t v;
+
+		if (n && ddb_parse_photo_id(n, &v) && v == id)
+			return item;
+	}
+	return NULL;
+}
+
+static const char *item_s(const json_t *item, const char *name)
+{
+	return json_string_value(json_object_get(json_object_get(item, name), "S"));
+}
+
+/*
+ * Decides, user by user, which Photo items need writing. A stored item with the
+ * same id but another filename is someone else's photo: that row is skipped and
+ * reported, never overwritten.
+ */
+static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchanged,
+			    struct mig_list *taken, struct ca_err *err)
+{
+	size_t i = 0;
+	int rc = CA_OK;
+
+	while (i < c->legacy.n_photos && rc == CA_OK) {
+		size_t end = i;
+		json_t *stored = NULL;
+		struct mig_user *u;
+
+		while (end < c->legacy.n_photos &&
+		       c->legacy.photos[end].legacy_user == c->legacy.photos[i].legacy_user)
+			end++;
+		if (c->legacy.photos[i].user == SIZE_MAX ||
+		    (u = &c->legacy.users[c->legacy.photos[i].user])->conflict || !u->target_id) {
+			for (; i < end; i++)
+				c->legacy.photos[i].skip = true;
+			continue;
+		}
+		stored = json_array();
+		rc = stored ? mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err)
+			    : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		for (; rc == CA_OK && i < end; i++) {
+			struct mig_photo *p = &c->legacy.photos[i];
+			const json_t *have = stored_photo(stored, p->target_id);
+			const char *fn = have ? item_s(have, "filename") : NULL;
+			bool queued = false;
+
+			if (have && (!fn || !p->row.filename || strcmp(fn, p->row.filename) != 0)) {
+				p->skip = true;
+				if (!mig_list_addf(taken, "photo %ld of %s: id %lld is already used by another photo (%s); skipped",
+						   p->legacy_id, u->email, (long long)p->target_id, fn ? fn : "?"))
+					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+				continue;
+			}
+			if (want(it, mig_photo_item(&c->legacy, p), have, &queued) != CA_OK)
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the photo items.");
+			else if (!queued)
+				(*unchanged)++;
+		}
+		json_decref(stored);
+		i = end;
+	}
+	return rc;
+}
+
+static int write_photo_items(struct mig_ctx *c, const struct items *it, struct ca_err *err)
+{
+	long crash = crash_after("items");
+	size_t done = 0;
+	int rc = CA_OK;
+
+	while (done < it->n && rc == CA_OK) {
+		size_t n = it->n - done < 25 ? it->n - done : 25;
+
+		rc = mig_ddb_put_items(c, c->photo_table, it->v + done, n, err);
+		done += n;
+		if (rc == CA_OK && c->progress && (done % 500 == 0 || done == it->n))
+			fprintf(c->progress, "cloudalbum-migrate: %zu/%zu photo items written\n", done, it->n);
+		if (rc == CA_OK && crash && done >= (size_t)crash)
+			raise(SIGKILL);
+	}
+	return rc;
+}
+
+int mig_run(struct mig_ctx *c, struct ca_err *err)
+{
+	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
+			no_thumb = { 0 };
+	struct items photo_items = { 0 };
+	struct run r;
+	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
+	size_t i, n_items = 0, users_done = 0;
+	int64_t elapsed;
+	double mb, secs;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.c = c;
+	pthread_mutex_init(&r.print_lock, NULL);
+	r.crash_objects = crash_after("objects");
+
+	rc = mig_check_conflicts(c, &conflicts, err);
+	if (rc == CA_OK)
+		rc = assign_user_ids(c, &cognito_created, err);
+	if (rc == CA_OK)
+		rc = write_users(c, &users_written, &users_unchanged, err);
+	if (rc == CA_OK && c->progress)
+		fprintf(c->progress, "cloudalbum-migrate: users done (%zu written, %zu unchanged)\n",
+			users_written, users_unchanged);
+	if (rc == CA_OK)
+		rc = plan_photo_items(c, &photo_items, &items_unchanged, &taken, err);
+	if (rc != CA_OK)
+		goto out;
+	n_items = photo_items.n;
+
+	r.todo = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.todo));
+	if (!r.todo) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	for (i = 0; i < c->legacy.n_photos; i++) {
+		const struct mig_photo *p = &c->legacy.photos[i];
+
+		if (!p->skip && !p->bad_name && !c->legacy.users[p->user].bad_name &&
+		    (p->has_original || p->thumb_src != MIG_THUMB_NONE))
+			r.todo[r.n_todo++] = i;
+	}
+	r.start_ms = mig_now_ms();
+	atomic_store(&r.last_progress_ms, r.start_ms);
+	rc = mig_pool_run(c->opts->jobs, r.n_todo, photo_task, &r, err);
+	elapsed = mig_now_ms() - r.start_ms;
+	if (rc == CA_OK)
+		progress(&r, true);
+	/* items only after their images, so an item never points at a missing object */
+	if (rc == CA_OK)
+		rc = write_photo_items(c, &photo_items, err);
+	if (rc != CA_OK)
+		goto out;
+	if (mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	for (i = 0; i < c->legacy.n_users; i++)
+		users_done += !c->legacy.users[i].conflict && c->legacy.users[i].target_id;
+	mb = (double)atomic_load(&r.n.bytes) / 1e6;
+	secs = (double)elapsed / 1000.0;
+	fprintf(c->out, "users: %zu legacy, %zu migrated (%zu written, %zu already there), %zu conflicts\n",
+		c->legacy.n_users, users_done, users_written, users_unchanged, conflicts.n);
+	if (c->opts->cognito)
+		fprintf(c->out, "cognito: %zu users created in pool %s; passwords cannot be carried into Cognito, so users set a new one at first sign-in\n",
+			cognito_created, c->pool_id);
+	fprintf(c->out, "photos: %zu legacy rows, %zu items written, %zu already there, %zu skipped\n",
+		c->legacy.n_photos, n_items, items_unchanged,
+		c->legacy.n_photos - n_items - items_unchanged);
+	fprintf(c->out, "objects: %zu uploaded (%.1f MB in %.1f s, %.1f MB/s, %.1f photos/s), %zu already there, %zu thumbnails made from originals\n",
+		atomic_load(&r.n.uploaded), mb, secs, secs > 0 ? mb / secs : 0.0,
+		secs > 0 ? (double)r.n_todo / secs : 0.0, atomic_load(&r.n.unchanged),
+		atomic_load(&r.n.regenerated));
+	if (conflicts.n || taken.n) {
+		fprintf(c->out, "left behind (%zu):\n", conflicts.n + taken.n);
+		for (i = 0; i < conflicts.n; i++)
+			fprintf(c->out, "  %s\n", conflicts.items[i]);
+		for (i = 0; i < taken.n; i++)
+			fprintf(c->out, "  %s\n", taken.items[i]);
+	}
+	mig_print_notes(c, &missing, &stray, &no_thumb);
+	if (users_written == 0 && n_items == 0 && atomic_load(&r.n.uploaded) == 0)
+		fprintf(c->out, "nothing to do: everything was already migrated\n");
+	if (conflicts.n || taken.n)
+		rc = ca_err_set(err, CA_MIGRATE_INCOMPLETE,
+				"%zu users and %zu photos were left behind (listed above).", conflicts.n,
+				taken.n);
+out:
+	items_release(&photo_items);
+	free(r.todo);
+	pthread_mutex_destroy(&r.print_lock);
+	mig_list_release(&conflicts);
+	mig_list_release(&taken);
+	mig_list_release(&missing);
+	mig_list_release(&stray);
+	mig_list_release(&no_thumb);
+	return rc;
+}

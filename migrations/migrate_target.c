@@ -1,0 +1,392 @@
+/*
+ * migrate_target.c — the AWS side of a migration: S3 objects (HEAD with ETag and
+ * Content-Type, PUT, GET), DynamoDB items in the DynamoDB backend's own form
+ * (db/dynamodb_internal.h's conversion), BatchWriteItem, and Cognito users.
+ */
+#include "migrate_internal.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/service_call.h"
+#include "db/dynamodb_internal.h"
+#include "migrate_batch.h"
+#include "storage/s3.h"
+#include "util/crypto.h"
+#include "util/strutil.h"
+
+#include "util/banned.h"
+
+#define DDB_TARGET_PREFIX "DynamoDB_20120810."
+#define COGNITO_TARGET_PREFIX "AWSCognitoIdentityProviderService."
+
+int64_t mig_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mig_md5_hex(const void *data, size_t len, char out[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_md5(), NULL) != 1 || n != 16) {
+		out[0] = '\0';
+		return;
+	}
+	ca_hex_encode(md, 16, out);
+}
+
+int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
+	    struct ca_buf *out, struct ca_err *err)
+{
+	return ca_storage_s3_key(c->prefix, email, filename, thumb ? CA_IMAGE_THUMB : CA_IMAGE_ORIGINAL,
+				 out, err);
+}
+
+/* Copies a header value into out, without surrounding quotes. */
+static void copy_header(const struct aws_response *resp, const char *name, char *out, size_t cap,
+			bool unquote)
+{
+	const char *v = aws_http_response_header(&resp->http, name);
+	size_t n;
+
+	out[0] = '\0';
+	if (!v)
+		return;
+	n = strlen(v);
+	if (unquote && n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err)
+{
+	struct aws_s3_request r;
+	struct aws_response resp;
+	struct ca_err local;
+	const char *len;
+	uint64_t v;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&r, 0, sizeof(r));
+	r.method = "HEAD";
+	r.bucket = c->bucket;
+	r.key = key;
+	aws_response_init(&resp);
+	ca_err_clear(&local);
+	rc = aws_s3_send(c->aws, &r, &resp, &local);
+	if (rc == CA_AWS_SERVICE && resp.http.status == 404) {
+		rc = CA_OK;
+		goto out;
+	}
+	if (rc != CA_OK) {
+		rc = ca_err_set(err, rc, "Looking at s3://%s/%s failed: %s", c->bucket, key,
+				ca_err_msg(&local));
+		goto out;
+	}
+	out->exists = true;
+	copy_header(&resp, "ETag", out->etag, sizeof(out->etag), true);
+	copy_header(&resp, "Content-Type", out->content_type, sizeof(out->content_type), false);
+	len = aws_http_response_header(&resp.http, "Content-Length");
+	if (len && ca_parse_u64(len, &v))
+		out->size = v;
+out:
+	aws_response_release(&resp);
+	return rc;
+}
+
+int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
+	       struct ca_err *err)
+{
+	struct aws_http_header hdr = { "Content-Type", "image/jpeg" };
+	struct aws_s3_request r;
+	struct aws_response resp;
+	struct ca_err local;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "PUT";
+	r.bucket = c->bucket;
+	r.key = key;
+	r.headers = &hdr;
+	r.n_headers = 1;
+	r.body = len ? data : NULL;
+	r.body_len = len;
+	aws_response_init(&resp);
+	ca_err_clear(&local);
+	rc = aws_s3_send(c->aws, &r, &resp, &local);
+	if (rc != CA_OK)
+		rc = ca_err_set(err, rc, "Uploading s3://%s/%s failed: %s", c->bucket, key,
+				ca_err_msg(&local));
+	else
+		copy_header(&resp, "ETag", etag, 80, true);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err)
+{
+	struct aws_s3_request r;
+	struct aws_response resp;
+	struct ca_err local;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "GET";
+	r.bucket = c->bucket;
+	r.key = key;
+	r.max_body = MIG_MAX_IMAGE;
+	aws_response_init(&resp);
+	ca_err_clear(&local);
+	rc = aws_s3_send(c->aws, &r, &resp, &local);
+	if (rc != CA_OK)
+		rc = ca_err_set(err, rc, "Reading s3://%s/%s failed: %s", c->bucket, key,
+				ca_err_msg(&local));
+	else if (ca_buf_add(out, resp.http.body.data, resp.http.body.len) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading s3://%s/%s.", c->bucket, key);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, char *code,
+	    struct ca_err *err)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", op);
+	return aws_json_call_code(c->aws, AWS_SVC_DYNAMODB, target, in, out, code, err);
+}
+
+int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const char *attr,
+		  const char *value, json_t *items, struct ca_err *err)
+{
+	json_t *in = NULL, *answer = NULL, *start = NULL;
+	int rc = CA_OK;
+
+	do {
+		in = json_pack("{s:s, s:s, s:{s:s}, s:{s:o}}", "TableName", table,
+			       "KeyConditionExpression", "#k = :v", "ExpressionAttributeNames", "#k",
+			       attr, "ExpressionAttributeValues", ":v", ddb_s(value));
+		if (in && index)
+			json_object_set_new(in, "IndexName", json_string(index));
+		else if (in)
+			json_object_set_new(in, "ConsistentRead", json_true());
+		if (in && start)
+			json_object_set(in, "ExclusiveStartKey", start);
+		if (!in) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB query.");
+			break;
+		}
+		rc = mig_ddb(c, "Query", in, &answer, NULL, err);
+		json_decref(in);
+		in = NULL;
+		if (rc != CA_OK)
+			break;
+		if (json_array_extend(items, json_object_get(answer, "Items")) != 0 &&
+		    json_is_array(json_object_get(answer, "Items"))) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a DynamoDB query.");
+			break;
+		}
+		json_decref(start);
+		start = json_incref(json_object_get(answer, "LastEvaluatedKey"));
+		json_decref(answer);
+		answer = NULL;
+	} while (json_is_object(start) && json_object_size(start) > 0);
+	json_decref(start);
+	json_decref(answer);
+	return rc;
+}
+
+int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err)
+{
+	json_t *in, *answer = NULL;
+	int rc;
+
+	*item = NULL;
+	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", c->user_table, "Key", "id", ddb_s(id),
+		       "ConsistentRead", 1);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+	rc = mig_ddb(c, "GetItem", in, &answer, NULL, err);
+	if (rc == CA_OK && json_is_object(json_object_get(answer, "Item")))
+		*item = json_incref(json_object_get(answer, "Item"));
+	json_decref(in);
+	json_decref(answer);
+	return rc;
+}
+
+json_t *mig_user_item(const struct mig_user *u)
+{
+	return json_pack("{s:o, s:o, s:o, s:o}", "id", ddb_s(u->target_id), "email",
+			 ddb_s(u->email ? u->email : ""), "username",
+			 ddb_s(u->username ? u->username : ""), "password",
+			 ddb_s(u->password ? u->password : ""));
+}
+
+json_t *mig_guard_item(const struct mig_user *u)
+{
+	struct ca_buf id = CA_BUF_INIT;
+	json_t *item = NULL;
+	size_t i;
+
+	ca_buf_adds(&id, DDB_GUARD_PREFIX);
+	for (i = 0; u->email && u->email[i]; i++) {
+		char ch = u->email[i];
+
+		ca_buf_addch(&id, (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch);
+	}
+	if (ca_buf_ok(&id))
+		item = json_pack("{s:o, s:o}", "id", ddb_s(id.data), "user_id", ddb_s(u->target_id));
+	ca_buf_release(&id);
+	return item;
+}
+
+json_t *mig_photo_item(const struct mig_legacy *l, const struct mig_photo *p)
+{
+	return ddb_photo_item(l->users[p->user].target_id, p->target_id, &p->row);
+}
+
+static int batch_send(void *ctx, const json_t *request, json_t **answer, struct ca_err *err)
+{
+	return mig_ddb(ctx, "BatchWriteItem", request, answer, NULL, err);
+}
+
+int mig_ddb_put_items(struct mig_ctx *c, const char *table, json_t *const *items, size_t n,
+		      struct ca_err *err)
+{
+	struct mig_batch_writer w;
+
+	memset(&w, 0, sizeof(w));
+	w.table = table;
+	w.send = batch_send;
+	w.ctx = c;
+	return mig_batch_put(&w, items, n, err);
+}
+
+/* ---- Cognito ---- */
+
+static int cognito_call(struct mig_ctx *c, const char *op, const json_t *in, json_t **out,
+			char *code, struct ca_err *err)
+{
+	char target[96];
+
+	snprintf(target, sizeof(target), COGNITO_TARGET_PREFIX "%s", op);
+	return aws_json_call_code(c->aws, AWS_SVC_COGNITO_IDP, target, in, out, code, err);
+}
+
+/* The value of attribute name in an array of {"Name", "Value"}; NULL when absent. */
+static const char *attr_value(const json_t *attrs, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(attrs); i++) {
+		const json_t *a = json_array_get(attrs, i);
+		const char *n = json_string_value(json_object_get(a, "Name"));
+
+		if (n && strcmp(n, name) == 0)
+			return json_string_value(json_object_get(a, "Value"));
+	}
+	return NULL;
+}
+
+int mig_cognito_user(struct mig_ctx *c, const struct mig_user *u, char **username,
+		     bool *created, struct ca_err *err)
+{
+	char code[AWS_ERROR_CODE_MAX], legacy[24];
+	struct ca_err local;
+	json_t *in = NULL, *answer = NULL;
+	const char *name = NULL, *have;
+	int rc;
+
+	*username = NULL;
+	*created = false;
+	ca_err_clear(&local);
+	snprintf(legacy, sizeof(legacy), "%ld", u->legacy_id);
+	in = json_pack("{s:s, s:s, s:s, s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]}",
+		       "UserPoolId", c->pool_id, "Username", u->email, "MessageAction", "SUPPRESS",
+		       "UserAttributes", "Name", "email", "Value", u->email, "Name", "name",
+		       "Value", u->username ? u->username : "", "Name", "email_verified", "Value",
+		       "true", "Name", "custom:legacy_id", "Value", legacy);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory building a Cognito request.");
+	rc = cognito_call(c, "AdminCreateUser", in, &answer, code, &local);
+	if (rc == CA_OK) {
+		name = json_string_value(json_object_get(json_object_get(answer, "User"), "Username"));
+		*created = true;
+	} else if (strcmp(code, "UsernameExistsException") == 0 ||
+		   strcmp(code, "AliasExistsException") == 0) {
+		json_decref(in);
+		in = json_pack("{s:s, s:s}", "UserPoolId", c->pool_id, "Username", u->email);
+		ca_err_clear(&local);
+		rc = in ? cognito_call(c, "AdminGetUser", in, &answer, code, &local) : CA_ENOMEM;
+		if (rc == CA_OK) {
+			have = attr_value(json_object_get(answer, "UserAttributes"), "custom:legacy_id");
+			if (!have || strcmp(have, legacy) != 0) {
+				rc = ca_err_set(err, CA_EEXIST,
+						"The user pool already has a user %s that is not legacy user %ld.",
+						u->email, u->legacy_id);
+				goto out;
+			}
+			name = json_string_value(json_object_get(answer, "Username"));
+		}
+	}
+	if (rc != CA_OK) {
+		rc = ca_err_set(err, rc, "Creating the Cognito user for legacy user %ld failed: %s",
+				u->legacy_id, ca_err_msg(&local));
+		goto out;
+	}
+	if (!name || !*name) {
+		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE, "Cognito did not say the user name of %s.",
+				u->email);
+		goto out;
+	}
+	*username = ca_strdup(name);
+	if (!*username)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+out:
+	json_decref(in);
+	json_decref(answer);
+	return rc;
+}
+
+int mig_cognito_get(struct mig_ctx *c, const char *email, char **username, char **legacy_id,
+		    struct ca_err *err)
+{
+	char code[AWS_ERROR_CODE_MAX];
+	json_t *in, *answer = NULL;
+	const char *v;
+	int rc;
+
+	*username = *legacy_id = NULL;
+	in = json_pack("{s:s, s:s}", "UserPoolId", c->pool_id, "Username", email);
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	rc = cognito_call(c, "AdminGetUser", in, &answer, code, err);
+	if (rc != CA_OK && strcmp(code, "UserNotFoundException") == 0) {
+		if (err)
+			ca_err_clear(err);
+		rc = CA_OK;
+		goto out;
+	}
+	if (rc != CA_OK)
+		goto out;
+	*username = ca_strdup(json_string_value(json_object_get(answer, "Username")));
+	v = attr_value(json_object_get(answer, "UserAttributes"), "custom:legacy_id");
+	*legacy_id = v ? ca_strdup(v) : NULL;
+out:
+	json_decref(in);
+	json_decref(answer);
+	return rc;
+}

@@ -1,0 +1,392 @@
+/* Unit tests for cloudalbum-migrate's pure parts: the state file, photo ids, FLOAT values,
+ * the BatchWriteItem re-send logic (with a fake service) and the command line. */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_ca.h"
+#include "migrations/migrate.h"
+#include "migrations/migrate_batch.h"
+#include "migrations/migrate_ids.h"
+#include "migrations/migrate_state.h"
+
+#include "util/banned.h"
+
+/* ---- state file ---- */
+
+static int parse(const char *text, struct mig_state *s, struct ca_err *err)
+{
+	ca_err_clear(err);
+	return mig_state_parse(text, strlen(text), s, err);
+}
+
+START_TEST(state_round_trip)
+{
+	struct mig_state s, back;
+	struct ca_buf text = CA_BUF_INIT;
+	struct ca_err err;
+
+	mig_state_init(&s);
+	ck_assert_int_eq(mig_state_set(&s, 7, "b", &err), CA_OK);
+	ck_assert_int_eq(mig_state_set(&s, 2, "a", &err), CA_OK);
+	ck_assert_int_eq(mig_state_set(&s, 2, "a", &err), CA_OK); /* same pair: fine */
+	ck_assert_int_eq(mig_state_set(&s, 2, "c", &err), CA_EINVAL);
+	ck_assert_int_eq(mig_state_set(&s, 3, "has space", &err), CA_EINVAL);
+	ck_assert_int_eq(mig_state_set(&s, 3, "", &err), CA_EINVAL);
+	ck_assert_int_eq(mig_state_format(&s, &text), CA_OK);
+	ck_assert_str_eq(text.data, "cloudalbum-migrate state 1\nowner uuid\nuser 2 a\nuser 7 b\n");
+	ck_assert_int_eq(parse(text.data, &back, &err), CA_OK);
+	ck_assert_uint_eq(back.n, 2);
+	ck_assert_str_eq(mig_state_find(&back, 7), "b");
+	ck_assert_ptr_null(mig_state_find(&back, 5));
+	ck_assert(!back.cognito);
+	mig_state_release(&back);
+	ck_assert_int_eq(parse("cloudalbum-migrate state 1\nowner cognito ap-southeast-1_X\nuser 1 x@y.z\n",
+			       &back, &err), CA_OK);
+	ck_assert(back.cognito);
+	ck_assert_str_eq(back.pool_id, "ap-southeast-1_X");
+	ck_assert_str_eq(mig_state_find(&back, 1), "x@y.z");
+	mig_state_release(&back);
+	mig_state_release(&s);
+	ca_buf_release(&text);
+}
+END_TEST
+
+static const char *const bad_states[] = {
+	"",                                                    /* no header */
+	"cloudalbum-migrate state 2\nowner uuid\n",            /* another version */
+	"cloudalbum-migrate state 1\n",                        /* no owner */
+	"cloudalbum-migrate state 1\nuser 1 a\nowner uuid\n",  /* user before owner */
+	"cloudalbum-migrate state 1\nowner uuid\nowner uuid\n",
+	"cloudalbum-migrate state 1\nowner martian\n",
+	"cloudalbum-migrate state 1\nowner cognito\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1 a\nuser 1 a\n",   /* repeated */
+	"cloudalbum-migrate state 1\nowner uuid\nuser -1 a\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser +1 a\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 0 a\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 99999999999 a\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1x a\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1 a b\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1 a",       /* cut short */
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1 \x01\n",
+	"cloudalbum-migrate state 1\nowner uuid\nuser 1 \xc3\xa9\n",
+	"cloudalbum-migrate state 1\nowner uuid\nrm -rf /\n",
+};
+
+START_TEST(state_hostile)
+{
+	struct mig_state s;
+	struct ca_err err;
+	const char *text = bad_states[_i];
+
+	ck_assert_int_eq(parse(text, &s, &err), CA_MIGRATE_STATE);
+	ck_assert(strlen(ca_err_msg(&err)) > 10);
+	mig_state_release(&s);
+}
+END_TEST
+
+START_TEST(state_long_line_and_nul)
+{
+	struct mig_state s;
+	struct ca_err err;
+	struct ca_buf b = CA_BUF_INIT;
+	static const char with_nul[] = "cloudalbum-migrate state 1\nowner uuid\nuser 1 a\0b\n";
+	size_t i;
+
+	ca_buf_adds(&b, "cloudalbum-migrate state 1\nowner uuid\nuser 1 ");
+	for (i = 0; i < 5000; i++)
+		ca_buf_addch(&b, 'a');
+	ca_buf_addch(&b, '\n');
+	ca_err_clear(&err);
+	ck_assert_int_eq(mig_state_parse(b.data, b.len, &s, &err), CA_MIGRATE_STATE);
+	mig_state_release(&s);
+	ck_assert_int_eq(mig_state_parse(with_nul, sizeof(with_nul) - 1, &s, &err), CA_MIGRATE_STATE);
+	mig_state_release(&s);
+	ca_buf_release(&b);
+}
+END_TEST
+
+START_TEST(state_save_and_load)
+{
+	char dir[] = "/tmp/test_migrate_XXXXXX", path[64];
+	struct mig_state s, back;
+	struct ca_err err;
+	bool existed = true;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(mig_state_load(path, &back, &existed, &err), CA_OK);
+	ck_assert(!existed);
+	ck_assert_uint_eq(back.n, 0);
+	mig_state_release(&back);
+	mig_state_init(&s);
+	ck_assert_int_eq(mig_state_set(&s, 42, "0123456789abcdef0123456789abcdef", &err), CA_OK);
+	ck_assert_int_eq(mig_state_save(path, &s, &err), CA_OK);
+	ck_assert_int_eq(mig_state_load(path, &back, &existed, &err), CA_OK);
+	ck_assert(existed);
+	ck_assert_str_eq(mig_state_find(&back, 42), "0123456789abcdef0123456789abcdef");
+	mig_state_release(&back);
+	mig_state_release(&s);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ---- photo ids and FLOATs ---- */
+
+START_TEST(ids_unique_and_deterministic)
+{
+	/* three photos in the same millisecond, one earlier, one later but close */
+	struct mig_id_input in[] = {
+		{ 1000, 5 }, { 1000, 3 }, { 999, 9 }, { 1000, 4 }, { 1002, 1 },
+	};
+	size_t order[5];
+	int64_t ids[5], again[5];
+
+	mig_assign_photo_ids(in, 5, order, ids);
+	ck_assert_int_eq(ids[2], 999);  /* earliest keeps its time */
+	ck_assert_int_eq(ids[1], 1000); /* legacy 3 first among equals */
+	ck_assert_int_eq(ids[3], 1001);
+	ck_assert_int_eq(ids[0], 1002);
+	ck_assert_int_eq(ids[4], 1003); /* pushed up by the clash before it */
+	mig_assign_photo_ids(in, 5, order, again);
+	ck_assert_mem_eq(ids, again, sizeof(ids));
+	mig_assign_photo_ids(in, 0, order, ids); /* nothing to do, nothing touched */
+}
+END_TEST
+
+START_TEST(float_columns)
+{
+	ck_assert(mig_float_column(-31.955074310302734) == -31.955074);
+	ck_assert(mig_float_column(37.56650161743164) == 37.5665);
+	ck_assert(mig_float_column(0.0) == 0.0);
+	ck_assert(mig_same_float(37.5665, 37.56650161743164));
+	ck_assert(!mig_same_float(37.5665, 37.5666));
+}
+END_TEST
+
+/* ---- BatchWriteItem with a fake service ---- */
+
+struct fake {
+	int calls;
+	int leave;              /* items left unprocessed per call while > 0 */
+	int leave_calls;        /* how many calls leave items */
+	size_t max_seen;        /* largest request */
+	size_t accepted;
+	long sleeps[32];
+	int n_sleeps;
+	int fail_on_call;       /* 1-based call that fails; 0 none */
+};
+
+static int fake_send(void *ctx, const json_t *req, json_t **answer, struct ca_err *err)
+{
+	struct fake *f = ctx;
+	json_t *list = json_object_get(json_object_get(req, "RequestItems"), "Photo");
+	size_t n = json_array_size(list), keep, i;
+	json_t *left;
+
+	f->calls++;
+	if (f->fail_on_call == f->calls)
+		return ca_err_set(err, CA_AWS_SERVICE, "fake failure");
+	if (n > f->max_seen)
+		f->max_seen = n;
+	keep = f->calls <= f->leave_calls && (size_t)f->leave < n ? (size_t)f->leave : 0;
+	if (f->calls <= f->leave_calls && (size_t)f->leave >= n)
+		keep = n;
+	left = json_array();
+	for (i = n - keep; i < n; i++)
+		json_array_append(left, json_array_get(list, i));
+	f->accepted += n - keep;
+	*answer = json_pack("{s:{s:o}}", "UnprocessedItems", "Photo", left);
+	return CA_OK;
+}
+
+static void fake_sleep(void *ctx, long ms)
+{
+	struct fake *f = ctx;
+
+	if (f->n_sleeps < 32)
+		f->sleeps[f->n_sleeps++] = ms;
+}
+
+static json_t **make_items(size_t n)
+{
+	json_t **v = calloc(n, sizeof(*v));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		v[i] = json_pack("{s:{s:s}, s:{s:I}}", "user_id", "S", "u", "id", "N", (json_int_t)i);
+	return v;
+}
+
+static void free_items(json_t **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_decref(v[i]);
+	free(v);
+}
+
+static void writer(struct mig_batch_writer *w, struct fake *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->table = "Photo";
+	w->send = fake_send;
+	w->sleep = fake_sleep;
+	w->ctx = f;
+}
+
+START_TEST(batch_chunks_of_25)
+{
+	struct fake f = { 0 };
+	struct mig_batch_writer w;
+	struct ca_err err;
+	json_t **items = make_items(60);
+
+	writer(&w, &f);
+	ck_assert_int_eq(mig_batch_put(&w, items, 60, &err), CA_OK);
+	ck_assert_int_eq(f.calls, 3);
+	ck_assert_uint_eq(f.max_seen, 25);
+	ck_assert_uint_eq(f.accepted, 60);
+	ck_assert_int_eq(f.n_sleeps, 0);
+	free_items(items, 60);
+}
+END_TEST
+
+START_TEST(batch_resends_unprocessed_with_capped_backoff)
+{
+	struct fake f = { 0 };
+	struct mig_batch_writer w;
+	struct ca_err err;
+	json_t **items = make_items(10);
+
+	f.leave = 4;
+	f.leave_calls = 6;
+	writer(&w, &f);
+	w.base_ms = 100;
+	w.cap_ms = 500;
+	ck_assert_int_eq(mig_batch_put(&w, items, 10, &err), CA_OK);
+	ck_assert_uint_eq(f.accepted, 10);
+	ck_assert_int_eq(f.calls, 7);
+	ck_assert_int_eq(f.n_sleeps, 6);
+	ck_assert_int_eq(f.sleeps[0], 100);
+	ck_assert_int_eq(f.sleeps[1], 200);
+	ck_assert_int_eq(f.sleeps[2], 400);
+	ck_assert_int_eq(f.sleeps[3], 500); /* capped */
+	ck_assert_int_eq(f.sleeps[5], 500);
+	ck_assert_uint_eq(w.resent, 4 + 4 + 4 + 4 + 4 + 4);
+	free_items(items, 10);
+}
+END_TEST
+
+START_TEST(batch_gives_up_and_reports)
+{
+	struct fake f = { 0 };
+	struct mig_batch_writer w;
+	struct ca_err err;
+	json_t **items = make_items(3);
+
+	f.leave = 100; /* everything comes back, always */
+	f.leave_calls = 1000;
+	writer(&w, &f);
+	w.max_rounds = 4;
+	ca_err_clear(&err);
+	ck_assert_int_eq(mig_batch_put(&w, items, 3, &err), CA_AWS_THROTTLED);
+	ck_assert_int_eq(f.calls, 4);
+	ck_assert_ptr_nonnull(strstr(ca_err_msg(&err), "3 items"));
+	free_items(items, 3);
+
+	memset(&f, 0, sizeof(f));
+	f.fail_on_call = 2;
+	items = make_items(30);
+	writer(&w, &f);
+	ca_err_clear(&err);
+	ck_assert_int_eq(mig_batch_put(&w, items, 30, &err), CA_AWS_SERVICE);
+	ck_assert_uint_eq(f.accepted, 25); /* the first chunk stays written */
+	free_items(items, 30);
+}
+END_TEST
+
+START_TEST(backoff_values)
+{
+	ck_assert_int_eq(mig_batch_backoff(50, 5000, 1), 50);
+	ck_assert_int_eq(mig_batch_backoff(50, 5000, 2), 100);
+	ck_assert_int_eq(mig_batch_backoff(50, 5000, 7), 3200);
+	ck_assert_int_eq(mig_batch_backoff(50, 5000, 8), 5000);
+	ck_assert_int_eq(mig_batch_backoff(50, 5000, 1000), 5000);
+}
+END_TEST
+
+/* ---- command line ---- */
+
+static int args(struct migrate_opts *o, bool *help, struct ca_err *err, int n, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int i;
+
+	va_start(ap, n);
+	argv[0] = (char *)"cloudalbum-migrate";
+	for (i = 0; i < n && i < 15; i++)
+		argv[i + 1] = va_arg(ap, char *);
+	va_end(ap);
+	migrate_opts_init(o);
+	ca_err_clear(err);
+	return migrate_parse_args(n + 1, argv, o, help, err);
+}
+
+START_TEST(command_line)
+{
+	struct migrate_opts o;
+	struct ca_err err;
+	bool help;
+
+	ck_assert_int_eq(args(&o, &help, &err, 8, "run", "--from-db", "mysql://r@h/d", "--from-dir=/u",
+			      "--to", "t.yaml", "--jobs=8", "--cognito"), CA_OK);
+	ck_assert_int_eq(o.verb, MIGRATE_RUN);
+	ck_assert_str_eq(o.from_dir, "/u");
+	ck_assert_int_eq(o.jobs, 8);
+	ck_assert(o.cognito && !o.dry_run);
+	ck_assert_str_eq(o.state, MIGRATE_STATE_DEFAULT);
+	ck_assert_int_eq(args(&o, &help, &err, 2, "verify", "--help"), CA_OK);
+	ck_assert(help);
+	ck_assert_int_eq(args(&o, &help, &err, 7, "verify", "--from-db", "mysql://r@h/d", "--from-dir",
+			      "/u", "--to", "t"), CA_OK);
+	ck_assert_int_eq(args(&o, &help, &err, 8, "verify", "--from-db", "mysql://r@h/d", "--from-dir",
+			      "/u", "--to", "t", "--to"), CA_EINVAL);
+	ck_assert_int_eq(args(&o, &help, &err, 8, "verify", "--from-db", "mysql://r@h/d", "--from-dir",
+			      "/u", "--to", "t", "--jobs=-1"), CA_EINVAL);
+	ck_assert_int_eq(args(&o, &help, &err, 8, "verify", "--from-db", "mysql://r@h/d", "--from-dir",
+			      "/u", "--to", "", "--dry-run"), CA_EINVAL);
+	ck_assert_int_eq(args(&o, &help, &err, 8, "verify", "--from-db", "mysql://r@h/d", "--from-dir",
+			      "/u", "--to", "t", "--dry-run"), CA_EINVAL);
+	ck_assert_int_eq(args(&o, &help, &err, 0), CA_EINVAL);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+	Suite *s = suite_create("migrate");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, state_round_trip);
+	tcase_add_loop_test(tc, state_hostile, 0, (int)(sizeof(bad_states) / sizeof(bad_states[0])));
+	tcase_add_test(tc, state_long_line_and_nul);
+	tcase_add_test(tc, state_save_and_load);
+	tcase_add_test(tc, ids_unique_and_deterministic);
+	tcase_add_test(tc, float_columns);
+	tcase_add_test(tc, batch_chunks_of_25);
+	tcase_add_test(tc, batch_resends_unprocessed_with_capped_backoff);
+	tcase_add_test(tc, batch_gives_up_and_reports);
+	tcase_add_test(tc, backoff_values);
+	tcase_add_test(tc, command_line);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CA_TEST_MAIN()

@@ -3,13 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fileio.h"
 #include "util/strutil.h"
 
 #include "util/banned.h"
@@ -262,57 +262,17 @@ int mig_state_format(const struct mig_state *s, struct ca_buf *out)
 	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int mig_state_save(const char *path, const struct mig_state *s, struct ca_err *err)
 {
-	struct ca_buf text = CA_BUF_INIT, tmp = CA_BUF_INIT, dir = CA_BUF_INIT;
-	int fd = -1, dfd = -1, rc = CA_OK;
+	struct ca_buf text = CA_BUF_INIT;
+	int rc;
 
-	if (mig_state_format(s, &text) != CA_OK ||
-	    ca_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) != CA_OK ||
-	    ca_buf_adds(&dir, path) != CA_OK) {
+	if (mig_state_format(s, &text) != CA_OK) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory writing the state file.");
 		goto out;
 	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || write_all(fd, text.data, text.len) != 0 || fsync(fd) != 0) {
-		rc = ca_err_set(err, CA_EIO, "Cannot write the state file %s: %s.", tmp.data,
-				strerror(errno));
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp.data, path) != 0) {
-		rc = ca_err_set(err, CA_EIO, "Cannot rename %s to %s: %s.", tmp.data, path,
-				strerror(errno));
-		goto out;
-	}
-	dfd = open(dirname(dir.data), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		(void)fsync(dfd);
+	rc = ca_file_write_atomic(path, text.data, text.len, 0600, 0, err);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp.data);
-	}
-	if (dfd >= 0)
-		close(dfd);
 	ca_buf_release(&text);
-	ca_buf_release(&tmp);
-	ca_buf_release(&dir);
 	return rc;
 }

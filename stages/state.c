@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 #include "util/crypto.h"
+#include "util/fileio.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -151,71 +152,16 @@ fail:
 	return rc;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* Writes data to path atomically, with exactly mode. */
+static int write_atomic_mode(const char *path, const char *data, size_t len, unsigned mode,
+			     struct ca_err *err)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return ca_file_write_atomic(path, data, len, (mode_t)mode, CA_FILE_EXACT_MODE, err);
 }
 
-/* Writes data to path (in dir) atomically with mode. */
-static int write_atomic_mode(const char *dir, const char *path, const char *data, size_t len,
-			     unsigned mode, struct ca_err *err)
+static int write_atomic(const char *path, const char *data, size_t len, struct ca_err *err)
 {
-	struct ca_buf tmp = CA_BUF_INIT;
-	int fd = -1, dfd = -1, rc = CA_OK;
-
-	ca_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (!ca_buf_ok(&tmp)) {
-		rc = ca_err_set(err, CA_ENOMEM, "out of memory writing %s", path);
-		goto out;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-	if (fd >= 0 && fchmod(fd, (mode_t)mode) != 0) {
-		rc = ca_err_set(err, CA_EIO, "cannot set the mode of %s: %s", tmp.data,
-				strerror(errno));
-		goto out;
-	}
-	if (fd < 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		rc = ca_err_set(err, CA_EIO, "cannot write %s: %s", tmp.data, strerror(errno));
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		rc = ca_err_set(err, CA_EIO, "cannot write %s: %s", tmp.data, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) != 0) {
-		rc = ca_err_set(err, CA_EIO, "cannot replace %s: %s", path, strerror(errno));
-		goto out;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		fsync(dfd);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != CA_OK && tmp.len)
-		unlink(tmp.data);
-	if (dfd >= 0)
-		close(dfd);
-	ca_buf_release(&tmp);
-	return rc;
-}
-
-static int write_atomic(const char *dir, const char *path, const char *data, size_t len,
-			struct ca_err *err)
-{
-	return write_atomic_mode(dir, path, data, len, 0600, err);
+	return write_atomic_mode(path, data, len, 0600, err);
 }
 
 int stage_file_write_atomic(const char *path, const char *data, size_t len, unsigned mode,
@@ -229,7 +175,7 @@ int stage_file_write_atomic(const char *path, const char *data, size_t len, unsi
 		return ca_err_set(err, CA_ENOMEM, "out of memory writing %s", path);
 	rc = *dir ? make_dirs(dir, err) : CA_OK;
 	if (rc == CA_OK)
-		rc = write_atomic_mode(*dir ? dir : "/", path, data, len, mode, err);
+		rc = write_atomic_mode(path, data, len, mode, err);
 	free(dir);
 	return rc;
 }
@@ -241,7 +187,7 @@ int stage_state_save(struct stage_state *st, struct ca_err *err)
 
 	if (!text)
 		return ca_err_set(err, CA_ENOMEM, "out of memory writing %s", st->path);
-	rc = write_atomic(st->dir, st->path, text, strlen(text), err);
+	rc = write_atomic(st->path, text, strlen(text), err);
 	free(text);
 	return rc;
 }
@@ -434,7 +380,7 @@ int stage_state_session_secret(const struct stage_state *st, char **out, struct 
 	ca_hex_encode(raw, sizeof(raw), hex);
 	hex[2 * SECRET_BYTES] = '\n';
 	hex[2 * SECRET_BYTES + 1] = '\0';
-	rc = write_atomic(st->dir, path, hex, strlen(hex), err);
+	rc = write_atomic(path, hex, strlen(hex), err);
 	hex[2 * SECRET_BYTES] = '\0';
 	if (rc == CA_OK) {
 		*out = ca_strdup(hex);

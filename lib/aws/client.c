@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/service_call.h"
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
@@ -465,46 +466,7 @@ int aws_query_call(struct aws_client *c, enum aws_service svc, const char *actio
 		   const struct aws_param *params, size_t n_params, struct ca_xml_node **out,
 		   struct ca_err *err)
 {
-	struct aws_http_header hdr = { "Content-Type",
-				       "application/x-www-form-urlencoded; charset=utf-8" };
-	struct aws_param head[2];
-	struct ca_buf body = CA_BUF_INIT;
-	struct aws_response resp;
-	struct aws_request req;
-	const char *version = aws_query_version(svc);
-	int rc;
-
-	aws_response_init(&resp);
-	if (out)
-		*out = NULL;
-	if (!version || !action || !*action) {
-		rc = ca_err_set(err, CA_EINVAL, "%s does not speak the query protocol, or no Action was given.",
-				aws_service_signing_name(svc));
-		goto out;
-	}
-	head[0].name = "Action";
-	head[0].value = action;
-	head[1].name = "Version";
-	head[1].value = version;
-	if (aws_params_encode(&body, head, 2) || aws_params_encode(&body, params, n_params)) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory encoding the request.");
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	req.service = svc;
-	req.method = "POST";
-	req.path = "/";
-	req.headers = &hdr;
-	req.n_headers = 1;
-	req.body = body.data;
-	req.body_len = body.len;
-	rc = aws_client_send(c, &req, &resp, err);
-	if (rc == CA_OK && out)
-		rc = aws_response_xml(&resp, out, err);
-out:
-	ca_buf_release(&body);
-	aws_response_release(&resp);
-	return rc;
+	return aws_query_call_code(c, svc, action, params, n_params, out, NULL, err);
 }
 
 /* A bucket name that can be a DNS label in front of the endpoint host (no dots: TLS). */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aws/service_call.h"
+#include "aws/sigv4_canon.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -43,35 +44,17 @@ static int dup_text(const struct ca_xml_node *root, const char *path, char **out
 	return *out ? CA_OK : ca_err_set(err, CA_ENOMEM, "out of memory");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* IAM answers documents URL-encoded; parse either form. */
 static json_t *parse_document(const char *text)
 {
 	struct ca_buf b = CA_BUF_INIT;
 	json_t *doc;
-	size_t i;
 
 	if (!text)
 		return NULL;
-	for (i = 0; text[i]; i++) {
-		if (text[i] == '%' && hexval(text[i + 1]) >= 0 && hexval(text[i + 2]) >= 0) {
-			ca_buf_addch(&b, (char)(hexval(text[i + 1]) * 16 + hexval(text[i + 2])));
-			i += 2;
-		} else {
-			ca_buf_addch(&b, text[i]);
-		}
-	}
-	doc = ca_buf_ok(&b) ? json_loads(b.data, 0, NULL) : NULL;
+	doc = aws_percent_decode_buf(&b, text, strlen(text)) == CA_OK && b.data
+		      ? json_loads(b.data, 0, NULL)
+		      : NULL;
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		doc = json_loads(text, 0, NULL);

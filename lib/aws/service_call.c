@@ -88,8 +88,9 @@ int aws_query_call_code(struct aws_client *c, enum aws_service svc, const char *
 		*out = NULL;
 	if (code)
 		code[0] = '\0';
-	if (!head[1].value) {
-		rc = ca_err_set(err, CA_EINVAL, "%s does not speak the query protocol.",
+	if (!head[1].value || !action || !*action) {
+		rc = ca_err_set(err, CA_EINVAL,
+				"%s does not speak the query protocol, or no Action was given.",
 				aws_service_signing_name(svc));
 		goto out;
 	}

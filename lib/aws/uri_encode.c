@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
+#include "util/strutil.h"
 #include "util/banned.h"
 
 static const char upper_hex[] = "0123456789ABCDEF";
@@ -61,17 +61,6 @@ char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
 	return ca_buf_detach(&b, NULL);
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
 {
 	char *w;
@@ -83,8 +72,8 @@ int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
 	for (i = 0; i < len; i++) {
 		int hi, lo;
 
-		if (s[i] == '%' && len - i >= 3 && (hi = hex_value(s[i + 1])) >= 0 &&
-		    (lo = hex_value(s[i + 2])) >= 0) {
+		if (s[i] == '%' && len - i >= 3 && (hi = ca_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = ca_hex_digit(s[i + 2])) >= 0) {
 			*w++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/urlcode.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -12,48 +13,18 @@
 #define DEFAULT_CONNECT_TIMEOUT 5
 #define DEFAULT_RW_TIMEOUT 30
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; NULL on a bad escape, NUL byte or OOM. */
 static char *decode(const char *s, size_t n, bool *oom)
 {
 	struct ca_buf b = CA_BUF_INIT;
-	size_t i;
+	int rc = ca_http_percent_decode(s, n, false, &b);
 
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				goto bad;
-			hi = hex_digit(s[i + 1]);
-			lo = hex_digit(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi | lo) == 0)
-				goto bad;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		ca_buf_addch(&b, c);
-	}
-	if (!ca_buf_ok(&b)) {
-		*oom = true;
-		goto bad;
+	if (rc != CA_OK) {
+		*oom = rc == CA_ENOMEM;
+		ca_buf_release(&b);
+		return NULL;
 	}
 	return ca_buf_detach(&b, NULL);
-bad:
-	ca_buf_release(&b);
-	return NULL;
 }
 
 static bool valid_db_name(const char *s)

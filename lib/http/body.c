@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/fileio.h"
 #include "util/banned.h"
 
 void ca_http_body_init(struct ca_http_body *b, size_t max, size_t memory_max,
@@ -36,21 +37,6 @@ void ca_http_body_release(struct ca_http_body *b)
 	b->len = 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Moves what is in memory to a new unlinked temp file. */
 static int spill(struct ca_http_body *b, struct ca_err *err)
 {
@@ -65,7 +51,7 @@ static int spill(struct ca_http_body *b, struct ca_err *err)
 		return ca_err_set(err, CA_EIO, "Cannot create a temp file in %s: %s.",
 				  b->spool_dir, strerror(errno));
 	unlink(path);
-	if (write_all(fd, b->mem.data, b->mem.len) < 0) {
+	if (ca_write_all(fd, b->mem.data, b->mem.len) < 0) {
 		close(fd);
 		return ca_err_set(err, CA_EIO, "Cannot write the upload to a temp file in %s.",
 				  b->spool_dir);
@@ -86,7 +72,7 @@ int ca_http_body_append(struct ca_http_body *b, const void *data, size_t len,
 	if (b->fd < 0 && b->len + len > b->memory_max && (rc = spill(b, err)) != CA_OK)
 		return rc;
 	if (b->fd >= 0) {
-		if (write_all(b->fd, data, len) < 0)
+		if (ca_write_all(b->fd, data, len) < 0)
 			return ca_err_set(err, CA_EIO, "Cannot write the upload to a temp file in %s.",
 					  b->spool_dir);
 	} else if (ca_buf_add(&b->mem, data, len) != CA_OK) {

@@ -1,18 +1,8 @@
 #include "http/urlcode.h"
 
 #include "util/error.h"
+#include "util/strutil.h"
 #include "util/banned.h"
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int ca_http_percent_decode(const char *s, size_t len, bool plus_is_space, struct ca_buf *out)
 {
@@ -28,8 +18,8 @@ int ca_http_percent_decode(const char *s, size_t len, bool plus_is_space, struct
 
 			if (len - i < 3)
 				return CA_EPARSE;
-			hi = hex_digit(s[i + 1]);
-			lo = hex_digit(s[i + 2]);
+			hi = ca_hex_digit(s[i + 1]);
+			lo = ca_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return CA_EPARSE;
 			c = (char)(hi << 4 | lo);

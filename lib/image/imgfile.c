@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/fileio.h"
 #include "util/banned.h"
 
 int ca_img_file_read(const char *path, size_t max_bytes, unsigned char **data, size_t *len,
@@ -72,44 +73,5 @@ out:
 
 int ca_img_file_write(const char *path, const unsigned char *data, size_t len, struct ca_err *err)
 {
-	struct ca_buf tmp = CA_BUF_INIT;
-	int fd = -1, rc = CA_OK;
-	size_t done = 0;
-
-	ca_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (!ca_buf_ok(&tmp)) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory writing %s.", path);
-		goto out;
-	}
-	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = ca_err_set(err, CA_EIO, "Cannot create %s: %s.", tmp.data, strerror(errno));
-		goto out;
-	}
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = ca_err_set(err, CA_EIO, "Cannot write %s: %s.", tmp.data, strerror(errno));
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		rc = ca_err_set(err, CA_EIO, "Cannot write %s: %s.", tmp.data, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) != 0)
-		rc = ca_err_set(err, CA_EIO, "Cannot rename %s to %s: %s.", tmp.data, path, strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	if (rc && tmp.len)
-		unlink(tmp.data);
-	ca_buf_release(&tmp);
-	return rc;
+	return ca_file_write_atomic(path, data, len, 0644, 0, err);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/crypto.h"
+#include "util/fileio.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -83,24 +84,6 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes data to name in dir_fd through a temporary file and a rename. */
 static int write_atomically(int dir_fd, const char *name, const void *data, size_t len,
 			    struct ca_err *err)
@@ -121,7 +104,7 @@ static int write_atomically(int dir_fd, const char *name, const void *data, size
 		goto out;
 	}
 	created = true;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (ca_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		rc = path_error(err, errno, "Writing image", name);
 		goto out;
 	}

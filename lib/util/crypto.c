@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "util/error.h"
+#include "util/strutil.h"
 #include "util/banned.h"
 
 void ca_sha256(const void *data, size_t len, uint8_t out[CA_SHA256_LEN])
@@ -35,17 +36,6 @@ void ca_hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool ca_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t out_cap, size_t *out_len)
 {
 	size_t i;
@@ -53,7 +43,7 @@ bool ca_hex_decode(const char *hex, size_t hex_len, uint8_t *out, size_t out_cap
 	if (hex_len % 2 || hex_len / 2 > out_cap)
 		return false;
 	for (i = 0; i < hex_len / 2; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		int hi = ca_hex_digit(hex[2 * i]), lo = ca_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return false;
 		out[i] = (uint8_t)(hi << 4 | lo);

@@ -9,6 +9,17 @@
 
 #include "util/banned.h"
 
+int ca_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 char *ca_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;

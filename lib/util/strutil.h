@@ -18,6 +18,8 @@ bool ca_parse_u64(const char *s, uint64_t *out);
 /* true when s begins with prefix / ends with suffix. */
 bool ca_starts_with(const char *s, const char *prefix);
 bool ca_ends_with(const char *s, const char *suffix);
+/* The value 0..15 of one hex digit (either case); -1 when c is not a hex digit. */
+int ca_hex_digit(char c);
 /* Frees *p (which may be NULL) and sets it to NULL. */
 void ca_free_str(char **p);
 /* Overwrites then frees a secret string. NULL accepted. */

@@ -19,51 +19,15 @@
  */
 #include "app/app_internal.h"
 
-#include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth/cognito_auth.h"
-#include "http/csrf.h"
-#include "util/buf.h"
-#include "util/strutil.h"
 #include "util/banned.h"
 
 #define NAME_MAX_CHARS 50
 #define EMAIL_MAX_BYTES 254
-
-static const char *string_member(const json_t *body, const char *key, bool *bad_type)
-{
-	const json_t *v = json_object_get(body, key);
-
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-		*bad_type = true;
-		return NULL;
-	}
-	return json_string_value(v);
-}
-
-static bool only_keys(const json_t *body, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach((json_t *)body, key, v) {
-		size_t i;
-		bool known = false;
-
-		(void)v;
-		for (i = 0; allowed[i]; i++)
-			known = known || strcmp(key, allowed[i]) == 0;
-		if (!known)
-			return false;
-	}
-	return true;
-}
 
 static bool email_ok(const char *e)
 {
@@ -76,26 +40,6 @@ static bool email_ok(const char *e)
 		if (*c <= 0x20 || *c == 0x7f || *c == ':' || *c == '/' || *c == '\\')
 			return false;
 	return true;
-}
-
-static bool name_ok(const char *n)
-{
-	long chars = ca_db_utf8_chars(n);
-	const unsigned char *c;
-
-	if (chars < 1 || chars > NAME_MAX_CHARS)
-		return false;
-	for (c = (const unsigned char *)n; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			return false;
-	return true;
-}
-
-static bool password_ok(const char *p)
-{
-	size_t n = strlen(p);
-
-	return n >= APP_PASSWORD_MIN && n <= APP_PASSWORD_MAX;
 }
 
 static json_t *identity_json(const struct ca_cognito_identity *who)
@@ -140,39 +84,24 @@ static int pool_refusal(const struct ca_http_request *req, struct ca_http_respon
 	return CA_OK;
 }
 
-static bool rate_limited(struct ca_ratelimit *rl, const char *key, struct ca_http_response *resp)
-{
-	unsigned retry = 0;
-	char secs[24];
-
-	if (ca_ratelimit_take(rl, key, &retry, NULL) != CA_AUTH_RATE_LIMITED)
-		return false;
-	snprintf(secs, sizeof(secs), "%u", retry ? retry : 1);
-	ca_http_set_header(resp, "Retry-After", secs);
-	ca_http_respond_error(resp, 429, "Too many sign-in attempts; wait %s seconds and try "
-			      "again.", secs);
-	return true;
-}
-
 /* Per-address and per-account buckets, as for local sign-in. false after answering 429. */
 static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
 			  struct ca_http_response *resp, const char *email)
 {
-	struct ca_buf addr = CA_BUF_INIT, acct = CA_BUF_INIT;
-	const char *c;
+	char secs[APP_RETRY_SECS_LEN];
+	char *addr = app_address_key(req), *acct = email ? app_account_key(email) : NULL;
 	bool ok = false;
 
-	ca_buf_addf(&addr, "addr:%s", req->remote);
-	ca_buf_adds(&acct, "acct:");
-	for (c = email ? email : ""; *c; c++)
-		ca_buf_addch(&acct, (char)tolower((unsigned char)*c));
-	if (!ca_buf_ok(&addr) || !ca_buf_ok(&acct))
+	if (!addr || (email && !acct))
 		app_oom(req, resp);
+	else if (app_throttled(app->login_by_address, addr, resp, secs) ||
+		 (acct && app_throttled(app->login_by_account, acct, resp, secs)))
+		ca_http_respond_error(resp, 429, "Too many sign-in attempts; wait %s seconds and "
+				      "try again.", secs);
 	else
-		ok = !rate_limited(app->login_by_address, addr.data, resp) &&
-		     (!email || !rate_limited(app->login_by_account, acct.data, resp));
-	ca_buf_release(&addr);
-	ca_buf_release(&acct);
+		ok = true;
+	free(addr);
+	free(acct);
 	return ok;
 }
 
@@ -180,8 +109,8 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 {
 	static const char *const allowed[] = { "email", "username", "password", NULL };
 	struct ca_app *app = ctx;
-	const char *email, *name, *password;
-	bool bad_type = false, confirmed = false;
+	const char *email = NULL, *name = NULL, *password = NULL;
+	bool confirmed = false;
 	json_t *body = NULL, *out;
 	struct ca_cognito_identity who = { 0 };
 	struct ca_err err;
@@ -190,10 +119,9 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 	ca_err_clear(&err);
 	if (!app_json_body(req, resp, &body))
 		goto out;
-	email = string_member(body, "email", &bad_type);
-	name = string_member(body, "username", &bad_type);
-	password = string_member(body, "password", &bad_type);
-	if (!only_keys(body, allowed) || bad_type || !email || !name || !password) {
+	if (!app_json_string(body, "email", &email) || !app_json_string(body, "username", &name) ||
+	    !app_json_string(body, "password", &password) ||
+	    !app_json_only_keys(body, allowed, NULL) || !email || !name || !password) {
 		ca_http_respond_error(resp, 400, "Send email, username and password as strings.");
 		goto out;
 	}
@@ -201,16 +129,9 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 		ca_http_respond_error(resp, 400, "Enter a valid email address.");
 		goto out;
 	}
-	if (!name_ok(name)) {
-		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
-				      NAME_MAX_CHARS);
+	if (!app_name_acceptable(name, NAME_MAX_CHARS, resp) ||
+	    !app_password_acceptable(password, resp))
 		goto out;
-	}
-	if (!password_ok(password)) {
-		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
-				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
-		goto out;
-	}
 	if (!attempts_left(app, req, resp, NULL))
 		goto out;
 	rc = ca_cognito_auth_sign_up(app->cognito, email, name, password, &confirmed, &err);
@@ -245,10 +166,7 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 {
 	struct ca_app *app = ctx;
 	struct ca_cognito_identity who = { 0 };
-	struct ca_buf subject = CA_BUF_INIT;
-	char csrf[CA_CSRF_TOKEN_LEN + 1];
-	const char *email, *password, *id_token;
-	bool bad_type = false;
+	const char *email = NULL, *password = NULL, *id_token = NULL;
 	json_t *body = NULL;
 	struct ca_err err;
 	int rc;
@@ -256,10 +174,9 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 	ca_err_clear(&err);
 	if (!app_json_body(req, resp, &body))
 		goto out;
-	email = string_member(body, "email", &bad_type);
-	password = string_member(body, "password", &bad_type);
-	id_token = string_member(body, "id_token", &bad_type);
-	if (bad_type || (id_token ? (email || password)
+	if (!app_json_string(body, "email", &email) ||
+	    !app_json_string(body, "password", &password) ||
+	    !app_json_string(body, "id_token", &id_token) || (id_token ? (email || password)
 				  : (!email || !password || !*email ||
 				     strlen(email) > EMAIL_MAX_BYTES ||
 				     strlen(password) > APP_PASSWORD_MAX))) {
@@ -284,34 +201,17 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 		goto out;
 	}
 	if (email) {
-		char *key = NULL;
-		struct ca_buf k = CA_BUF_INIT;
-		const char *c;
+		char *key = app_account_key(email);
 
-		ca_buf_adds(&k, "acct:");
-		for (c = email; *c; c++)
-			ca_buf_addch(&k, (char)tolower((unsigned char)*c));
-		key = ca_buf_detach(&k, NULL);
 		if (key)
 			ca_ratelimit_reset(app->login_by_account, key);
 		free(key);
 	}
-	ca_buf_addf(&subject, "%s:%s", who.username, who.email);
-	if (!ca_buf_ok(&subject)) {
-		app_oom(req, resp);
+	if (!app_session_start(app, req, resp, who.username, who.email))
 		goto out;
-	}
-	rc = ca_session_issue(&app->keys, resp, subject.data, (int64_t)time(NULL), &err);
-	if (rc == CA_OK)
-		rc = ca_csrf_issue(resp, app->keys.secure, app->keys.lifetime_s, csrf, &err);
-	if (rc != CA_OK) {
-		app_fail(req, resp, &err);
-		goto out;
-	}
 	app_respond_json_new(req, resp, 200, identity_json(&who));
 out:
 	ca_cognito_identity_release(&who);
-	ca_buf_release(&subject);
 	json_decref(body);
 	return CA_OK;
 }
@@ -345,8 +245,7 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	struct ca_app *app = ctx;
 	struct app_session_user who = { 0 };
 	struct ca_cognito_identity profile = { 0 };
-	const char *name, *password, *current;
-	bool bad_type = false;
+	const char *name = NULL, *password = NULL, *current = NULL;
 	json_t *body = NULL;
 	struct ca_err err;
 	int rc;
@@ -355,10 +254,10 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
-	name = string_member(body, "username", &bad_type);
-	password = string_member(body, "password", &bad_type);
-	current = string_member(body, "current_password", &bad_type);
-	if (!only_keys(body, allowed) || bad_type) {
+	if (!app_json_string(body, "username", &name) ||
+	    !app_json_string(body, "password", &password) ||
+	    !app_json_string(body, "current_password", &current) ||
+	    !app_json_only_keys(body, allowed, NULL)) {
 		ca_http_respond_error(resp, 400, "A profile change takes username, password and "
 				      "current_password, as strings.");
 		goto out;
@@ -371,16 +270,9 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 		ca_http_respond_error(resp, 400, "Send a new username or a new password.");
 		goto out;
 	}
-	if (name && !name_ok(name)) {
-		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
-				      NAME_MAX_CHARS);
+	if ((name && !app_name_acceptable(name, NAME_MAX_CHARS, resp)) ||
+	    (password && !app_password_acceptable(password, resp)))
 		goto out;
-	}
-	if (password && !password_ok(password)) {
-		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
-				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
-		goto out;
-	}
 	if (!attempts_left(app, req, resp, who.email))
 		goto out;
 	rc = ca_cognito_auth_update(app->cognito, who.email, who.id, current, name, password,

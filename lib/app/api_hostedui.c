@@ -16,13 +16,11 @@
  */
 #include "app/api_hostedui.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth/oauth.h"
-#include "http/csrf.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -187,22 +185,18 @@ static int refuse_exchange(const struct ca_http_request *req, struct ca_http_res
 static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
 			  struct ca_http_response *resp)
 {
-	struct ca_buf key = CA_BUF_INIT;
-	unsigned retry = 0;
-	char secs[24];
-	int rc;
+	char *key = app_address_key(req);
+	char secs[APP_RETRY_SECS_LEN];
+	bool throttled;
 
-	ca_buf_addf(&key, "addr:%s", req->remote);
-	if (!ca_buf_ok(&key)) {
+	if (!key) {
 		app_oom(req, resp);
 		return false;
 	}
-	rc = ca_ratelimit_take(app->login_by_address, key.data, &retry, NULL);
-	ca_buf_release(&key);
-	if (rc != CA_AUTH_RATE_LIMITED)
+	throttled = app_throttled(app->login_by_address, key, resp, secs);
+	free(key);
+	if (!throttled)
 		return true;
-	snprintf(secs, sizeof(secs), "%u", retry ? retry : 1);
-	ca_http_set_header(resp, "Retry-After", secs);
 	refuse(req, resp, 429, "Too many sign-in attempts from your address; wait a little and "
 	       "try again.");
 	return false;
@@ -249,15 +243,10 @@ static int callback(struct ca_http_request *req, struct ca_http_response *resp, 
 	struct ca_cognito_identity who = { 0 };
 	struct ca_oauth_attempt attempt;
 	struct ca_session_keys keys;
-	struct ca_buf subject = CA_BUF_INIT;
-	char csrf[CA_CSRF_TOKEN_LEN + 1];
-	struct ca_err err;
-	int rc;
 
 	if (strcmp(req->method, "GET") != 0)
 		return only_get(req, resp);
 	memset(&attempt, 0, sizeof(attempt));
-	ca_err_clear(&err);
 	ca_oauth_attempt_keys(&app->keys, &keys);
 	clear_attempt(app, resp);
 	if (error) {
@@ -290,40 +279,15 @@ static int callback(struct ca_http_request *req, struct ca_http_response *resp, 
 		goto out;
 	if (!finish_attempt(app, req, resp, code, &attempt, &who))
 		goto out;
-	ca_buf_addf(&subject, "%s:%s", who.username, who.email);
-	if (!ca_buf_ok(&subject)) {
-		app_oom(req, resp);
+	if (!app_session_start(app, req, resp, who.username, who.email))
 		goto out;
-	}
-	rc = ca_session_issue(&app->keys, resp, subject.data, (int64_t)time(NULL), &err);
-	if (rc == CA_OK)
-		rc = ca_csrf_issue(resp, app->keys.secure, app->keys.lifetime_s, csrf, &err);
-	if (rc != CA_OK) {
-		app_fail(req, resp, &err);
-		goto out;
-	}
 	no_store(resp);
 	ca_http_respond_redirect(resp, 302, AFTER_SIGN_IN);
 out:
 	ca_cognito_identity_release(&who);
-	ca_buf_release(&subject);
 	memset(&attempt, 0, sizeof(attempt));
 	ca_session_keys_release(&keys);
 	return CA_OK;
-}
-
-/* Deletes the session and CSRF cookies. false after answering 500. */
-static bool clear_session(struct ca_app *app, const struct ca_http_request *req,
-			  struct ca_http_response *resp)
-{
-	struct ca_http_cookie_attrs gone = { "/", 0, false, app->keys.secure, "Lax" };
-
-	if (ca_session_clear(&app->keys, resp) != CA_OK ||
-	    ca_http_set_cookie(resp, CA_CSRF_COOKIE, "", &gone) != CA_OK) {
-		app_oom(req, resp);
-		return false;
-	}
-	return true;
 }
 
 /* GET /logout: ends the session here, then at the hosted UI. */
@@ -336,7 +300,7 @@ static int logout(struct ca_http_request *req, struct ca_http_response *resp, vo
 	if (strcmp(req->method, "GET") != 0)
 		return only_get(req, resp);
 	ca_err_clear(&err);
-	if (!clear_session(app, req, resp))
+	if (!app_session_end(app, req, resp))
 		return CA_OK;
 	if (ca_oauth_logout_url(hosted(app), &url, &err) != CA_OK)
 		return app_oom(req, resp);

@@ -174,9 +174,9 @@ int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response 
 	struct ca_app *app = ctx;
 	struct app_session_user who = { 0 };
 	struct ca_photo values = { 0 }, photo = { 0 };
-	const char *key;
+	const char *key = NULL;
 	unsigned fields = 0;
-	json_t *body = NULL, *v;
+	json_t *body = NULL;
 	struct ca_err err;
 	int rc;
 
@@ -184,19 +184,11 @@ int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response 
 	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
-	json_object_foreach(body, key, v) {
-		size_t i;
-		bool known = false;
-
-		for (i = 0; allowed[i]; i++)
-			known = known || strcmp(key, allowed[i]) == 0;
-		if (!known) {
-			ca_http_respond_error(resp, 400, "A photo's %s cannot be changed; send tags, "
-					      "desc, geotag_lat/geotag_lng, city, nation or address.",
-					      strlen(key) <= 40 && ca_db_utf8_chars(key) >= 0 ? key
-											: "field");
-			goto out;
-		}
+	if (!app_json_only_keys(body, allowed, &key)) {
+		ca_http_respond_error(resp, 400, "A photo's %s cannot be changed; send tags, "
+				      "desc, geotag_lat/geotag_lng, city, nation or address.",
+				      strlen(key) <= 40 && ca_db_utf8_chars(key) >= 0 ? key : "field");
+		goto out;
 	}
 	if (!patch_text(body, "tags", CA_PHOTO_TAGS, &fields, &values.tags, resp) ||
 	    !patch_text(body, "desc", CA_PHOTO_DESC, &fields, &values.desc, resp) ||

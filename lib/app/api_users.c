@@ -12,41 +12,6 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-/* A string member of obj into *out (borrowed), NULL when absent; false when of another type. */
-static bool get_string(json_t *obj, const char *key, const char **out)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return true;
-	if (!json_is_string(v))
-		return false;
-	*out = json_string_value(v);
-	return true;
-}
-
-/* true when obj has a key not in allowed (NULL-terminated); *bad names it. */
-static bool unknown_key(json_t *obj, const char *const *allowed, const char **bad)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v) {
-		size_t i;
-		bool known = false;
-
-		(void)v;
-		for (i = 0; allowed[i]; i++)
-			known = known || strcmp(key, allowed[i]) == 0;
-		if (!known) {
-			*bad = key;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* An email as the legacy app kept them: something@something, no spaces or controls. */
 static bool email_ok(const char *e)
 {
@@ -61,31 +26,11 @@ static bool email_ok(const char *e)
 	return ca_db_utf8_chars(e) > 0;
 }
 
-static bool username_ok(const char *u)
-{
-	long n = ca_db_utf8_chars(u);
-	const unsigned char *c;
-
-	if (n < 1 || n > CA_DB_USERNAME_MAX)
-		return false;
-	for (c = (const unsigned char *)u; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			return false;
-	return true;
-}
-
-static bool password_ok(const char *p)
-{
-	size_t n = strlen(p);
-
-	return n >= APP_PASSWORD_MIN && n <= APP_PASSWORD_MAX;
-}
-
 int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	static const char *const allowed[] = { "email", "username", "password", NULL };
 	struct ca_app *app = ctx;
-	const char *email, *username, *password, *bad;
+	const char *email = NULL, *username = NULL, *password = NULL;
 	struct ca_user user = { 0 };
 	char *hash = NULL, *id = NULL;
 	json_t *body = NULL;
@@ -97,12 +42,13 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 	ca_err_clear(&err);
 	if (!app_json_body(req, resp, &body))
 		goto out;
-	if (unknown_key(body, allowed, &bad)) {
+	if (!app_json_only_keys(body, allowed, NULL)) {
 		ca_http_respond_error(resp, 400, "Sign-up takes email, username and password only.");
 		goto out;
 	}
-	if (!get_string(body, "email", &email) || !get_string(body, "username", &username) ||
-	    !get_string(body, "password", &password) || !email || !username || !password) {
+	if (!app_json_string(body, "email", &email) ||
+	    !app_json_string(body, "username", &username) ||
+	    !app_json_string(body, "password", &password) || !email || !username || !password) {
 		ca_http_respond_error(resp, 400, "Send email, username and password as strings.");
 		goto out;
 	}
@@ -111,16 +57,9 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 				      CA_DB_EMAIL_MAX);
 		goto out;
 	}
-	if (!username_ok(username)) {
-		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
-				      CA_DB_USERNAME_MAX);
+	if (!app_name_acceptable(username, CA_DB_USERNAME_MAX, resp) ||
+	    !app_password_acceptable(password, resp))
 		goto out;
-	}
-	if (!password_ok(password)) {
-		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
-				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
-		goto out;
-	}
 	rc = ca_password_hash(password, &hash, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);
@@ -178,24 +117,22 @@ static bool current_password_ok(struct ca_app *app, const struct ca_http_request
 				struct ca_http_response *resp, const struct ca_user *user,
 				const char *current)
 {
-	struct ca_buf key = CA_BUF_INIT;
-	unsigned retry = 0;
+	char secs[APP_RETRY_SECS_LEN];
+	char *key;
+	bool throttled;
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	ca_buf_addf(&key, "acct:%s", user->email);
-	if (!ca_buf_ok(&key)) {
+	/* the same bucket as sign-in, so both count against one account */
+	key = app_account_key(user->email);
+	if (!key) {
 		app_oom(req, resp);
 		return false;
 	}
-	rc = ca_ratelimit_take(app->login_by_account, key.data, &retry, &err);
-	ca_buf_release(&key);
-	if (rc == CA_AUTH_RATE_LIMITED) {
-		char secs[24];
-
-		snprintf(secs, sizeof(secs), "%u", retry ? retry : 1);
-		ca_http_set_header(resp, "Retry-After", secs);
+	throttled = app_throttled(app->login_by_account, key, resp, secs);
+	free(key);
+	if (throttled) {
 		ca_http_respond_error(resp, 429, "Too many password attempts; wait %s seconds.", secs);
 		return false;
 	}
@@ -215,7 +152,7 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_app *app = ctx;
 	struct app_session_user who = { 0 };
 	struct ca_user user = { 0 };
-	const char *username, *password, *current, *bad;
+	const char *username = NULL, *password = NULL, *current = NULL;
 	char *hash = NULL;
 	json_t *body = NULL;
 	struct ca_err err;
@@ -227,13 +164,14 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
-	if (unknown_key(body, allowed, &bad)) {
+	if (!app_json_only_keys(body, allowed, NULL)) {
 		ca_http_respond_error(resp, 400, "A profile change takes username, password and "
 				      "current_password only.");
 		goto out;
 	}
-	if (!get_string(body, "username", &username) || !get_string(body, "password", &password) ||
-	    !get_string(body, "current_password", &current)) {
+	if (!app_json_string(body, "username", &username) ||
+	    !app_json_string(body, "password", &password) ||
+	    !app_json_string(body, "current_password", &current)) {
 		ca_http_respond_error(resp, 400, "username, password and current_password are strings.");
 		goto out;
 	}
@@ -245,16 +183,9 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 		ca_http_respond_error(resp, 400, "Send a new username or a new password.");
 		goto out;
 	}
-	if (username && !username_ok(username)) {
-		ca_http_respond_error(resp, 400, "Choose a name of 1 to %d characters.",
-				      CA_DB_USERNAME_MAX);
+	if ((username && !app_name_acceptable(username, CA_DB_USERNAME_MAX, resp)) ||
+	    (password && !app_password_acceptable(password, resp)))
 		goto out;
-	}
-	if (password && !password_ok(password)) {
-		ca_http_respond_error(resp, 400, "Choose a password of %d to %d characters.",
-				      APP_PASSWORD_MIN, APP_PASSWORD_MAX);
-		goto out;
-	}
 	rc = ca_db_user_find_by_id(app->db, who.id, &user, &err);
 	if (rc == CA_DB_NOTFOUND) {
 		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");

@@ -80,6 +80,20 @@ bool app_json_body(const struct ca_http_request *req, struct ca_http_response *r
 		   json_t **out);
 
 /*
+ * A string member of obj into *out (borrowed from obj; NULL when the member
+ * is absent or null). false, with *out NULL, when it is of another type or
+ * holds a NUL. Answers nothing.
+ */
+bool app_json_string(const json_t *obj, const char *key, const char **out);
+
+/*
+ * true when every key of obj is in allowed (NULL-terminated). Otherwise false,
+ * with *unknown (when unknown is not NULL) naming the first other key,
+ * borrowed from obj. Answers nothing.
+ */
+bool app_json_only_keys(const json_t *obj, const char *const *allowed, const char **unknown);
+
+/*
  * Answers the error shape for a failed library call; 5xx details go to the
  * server's log with the request id, not to the client. Returns CA_OK so that a
  * handler may `return app_fail(...)`.
@@ -106,6 +120,51 @@ void app_log(const struct ca_http_request *req, const char *fmt, ...)
 bool app_photo_load(struct ca_app *app, const struct ca_http_request *req,
 		    struct ca_http_response *resp, const struct app_session_user *who,
 		    struct ca_photo *photo);
+
+/* --- sessions (session_cookies.c) ------------------------------------------- */
+
+/*
+ * Signs the client in: sets the session cookie naming "<user_id>:<email>"
+ * (what app_signed_in reads) and a fresh CSRF cookie on resp. true then;
+ * false after answering (500 on out of memory, else the failure's status).
+ */
+bool app_session_start(struct ca_app *app, const struct ca_http_request *req,
+		       struct ca_http_response *resp, const char *user_id, const char *email);
+
+/* Sets cookies deleting the session and CSRF cookies. false after answering 500. */
+bool app_session_end(struct ca_app *app, const struct ca_http_request *req,
+		     struct ca_http_response *resp);
+
+/* --- sign-in attempts (sign_in_limits.c) -------------------------------------- */
+
+/* Room for the seconds app_throttled() writes. */
+#define APP_RETRY_SECS_LEN 24
+
+/* The bucket keys "addr:<client address>" and "acct:<email in lower case>"
+ * (so that case games give no more attempts). malloc'd, the caller frees;
+ * NULL on out of memory. */
+char *app_address_key(const struct ca_http_request *req);
+char *app_account_key(const char *email);
+
+/*
+ * Takes an attempt from key's bucket in rl. true when none is left: then the
+ * Retry-After header is set on resp and secs holds the same number of seconds
+ * (at least 1) for the 429 answer, which the caller gives. false when the
+ * attempt may go ahead (also when the limiter fails: it fails open).
+ */
+bool app_throttled(struct ca_ratelimit *rl, const char *key, struct ca_http_response *resp,
+		   char secs[APP_RETRY_SECS_LEN]);
+
+/* --- new account fields (account_fields.c) ----------------------------------- */
+
+/*
+ * true when name is 1 to max_chars UTF-8 characters without control
+ * characters; otherwise false after answering 400.
+ */
+bool app_name_acceptable(const char *name, long max_chars, struct ca_http_response *resp);
+
+/* true when password is APP_PASSWORD_MIN to _MAX bytes; otherwise false after answering 400. */
+bool app_password_acceptable(const char *password, struct ca_http_response *resp);
 
 /* --- JSON of records (photo_json.c) ------------------------------------------ */
 

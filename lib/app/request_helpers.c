@@ -82,6 +82,40 @@ bool app_json_body(const struct ca_http_request *req, struct ca_http_response *r
 	return true;
 }
 
+bool app_json_string(const json_t *obj, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return true;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+		return false;
+	*out = json_string_value(v);
+	return true;
+}
+
+bool app_json_only_keys(const json_t *obj, const char *const *allowed, const char **unknown)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		size_t i;
+		bool known = false;
+
+		(void)v;
+		for (i = 0; allowed[i]; i++)
+			known = known || strcmp(key, allowed[i]) == 0;
+		if (!known) {
+			if (unknown)
+				*unknown = key;
+			return false;
+		}
+	}
+	return true;
+}
+
 void app_log(const struct ca_http_request *req, const char *fmt, ...)
 {
 	struct ca_buf line = CA_BUF_INIT;

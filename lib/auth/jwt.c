@@ -19,7 +19,7 @@ static int bad(struct ca_err *err, const char *why)
 	return ca_err_set(err, CA_AUTH_BAD_TOKEN, "The sign-in token was refused: %s.", why);
 }
 
-static bool b64url_chars(const char *s, size_t n)
+bool ca_jwt_b64url_text(const char *s, size_t n)
 {
 	size_t i;
 
@@ -40,7 +40,7 @@ static int decode_part(const char *s, size_t n, size_t cap, uint8_t **out, size_
 	uint8_t *buf;
 
 	*out = NULL;
-	if (!b64url_chars(s, n))
+	if (!ca_jwt_b64url_text(s, n))
 		return ca_err_set(err, CA_AUTH_BAD_TOKEN,
 				  "The sign-in token was refused: its %s is not base64url.", what);
 	buf = malloc(cap + 1);

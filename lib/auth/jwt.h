@@ -23,6 +23,8 @@
 #ifndef CA_AUTH_JWT_H
 #define CA_AUTH_JWT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -63,5 +65,11 @@ struct ca_jwt_expect {
  */
 int ca_jwt_verify(const char *token, ca_jwt_key_fn keys, void *keys_ctx,
 		  const struct ca_jwt_expect *expect, json_t **claims, struct ca_err *err);
+
+/*
+ * true when s[0..n) is non-empty base64url text without padding: only
+ * A-Z, a-z, 0-9, '-' and '_'. Reads n bytes of s; no allocation.
+ */
+bool ca_jwt_b64url_text(const char *s, size_t n);
 
 #endif

@@ -224,18 +224,7 @@ int ca_oauth_attempt_seal(const struct ca_session_keys *keys, const struct ca_oa
 
 static bool secret_ok(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len != CA_OAUTH_SECRET_LEN)
-		return false;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return len == CA_OAUTH_SECRET_LEN && ca_jwt_b64url_text(s, len);
 }
 
 int ca_oauth_attempt_open(const struct ca_session_keys *keys, const char *token, int64_t now,

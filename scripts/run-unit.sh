@@ -5,6 +5,9 @@ set -u
 cd "$(dirname "$0")/.."
 export CA_SHARED_DIR=${CA_SHARED_DIR:-$(cd .. && pwd)/shared}
 export CK_FORK=${CK_FORK:-yes}
+# Check's per-test timeouts (4 s by default) are for hangs, not speed: a loaded machine
+# or the sanitizer build must not turn a slow pass into a failure.
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} CK_TIMEOUT_MULTIPLIER=${CK_TIMEOUT_MULTIPLIER:-2}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 out=$(mktemp -d)

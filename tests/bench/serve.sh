@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+. tests/lib/stage0_config.sh
 PY=${PY:-$ROOT/.venv/bin/python}
 CA_BIN=${CA_BIN:-$ROOT/bin}
 SECONDS_EACH=${BENCH_SECONDS:-30}
@@ -31,25 +32,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$WORK/serve.yaml" <<EOF
-stage: 0
-server:
-  listen: 127.0.0.1:$PORT
-  base_url: http://localhost:$PORT
-  session_secret: bench-secret-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-  threads: 8
-  static_dir: $ROOT/web
-database:
-  kind: mysql
-  url: mysql://root@127.0.0.1:3306/$DB
-storage:
-  kind: disk
-  path: $WORK/upload
-auth:
-  kind: local
-tracing:
-  kind: none
-EOF
+write_stage0_config "$WORK/serve.yaml" "$DB" "$WORK/upload" "127.0.0.1:$PORT" \
+  "http://localhost:$PORT" "bench-secret-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" \
+  $'  threads: 8\n'
 
 "$SERVE" --config "$WORK/serve.yaml" > /dev/null 2> "$WORK/serve.err" &
 PID=$!

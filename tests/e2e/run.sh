@@ -16,6 +16,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
+. tests/lib/stage0_config.sh
 
 BIN=${CA_BIN:-$ROOT/bin}
 SERVE=$BIN/cloudalbum-serve
@@ -77,26 +78,9 @@ DB_MADE=yes
 mkdir -p "$WORK/upload"
 SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 CONFIG=$WORK/serve.yaml
-cat >"$CONFIG" <<EOF
-# written by tests/e2e/run.sh
-stage: 0
-server:
-  listen: 127.0.0.1:8080   # replaced by --listen below
-  base_url: http://127.0.0.1
-  session_secret: \${CA_E2E_SESSION_SECRET}
-  max_upload_mb: 20
-  static_dir: $ROOT/web
-database:
-  kind: mysql
-  url: mysql://root@127.0.0.1:3306/$DB
-storage:
-  kind: disk
-  path: $WORK/upload
-auth:
-  kind: local
-tracing:
-  kind: none
-EOF
+# listen: replaced by --listen below
+write_stage0_config "$CONFIG" "$DB" "$WORK/upload" 127.0.0.1:8080 http://127.0.0.1 \
+	'${CA_E2E_SESSION_SECRET}' $'  max_upload_mb: 20\n' || exit 1
 
 # Port 0: the kernel picks a free port, the server says which on stderr.
 CA_E2E_SESSION_SECRET=$SECRET "$SERVE" --config "$CONFIG" --listen 127.0.0.1:0 \

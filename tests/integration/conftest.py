@@ -10,12 +10,11 @@ import signal
 import subprocess
 import sys
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
-from helpers import free_port, wait_http
+from helpers import free_port, fresh_mysql_database, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -93,20 +92,8 @@ def aws_env(moto, tmp_path):
     return env
 
 
-MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
-
-
 @pytest.fixture
 def mysql_db():
     """A fresh database; yields (name, url)."""
-    import pymysql
-    name = "ca_test_" + uuid.uuid4().hex[:12]
-    conn = pymysql.connect(**MYSQL, autocommit=True)
-    with conn.cursor() as c:
-        c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    try:
-        yield name, f"mysql://root@127.0.0.1:3306/{name}"
-    finally:
-        with conn.cursor() as c:
-            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
+    with fresh_mysql_database("ca_test_") as (name, url):
+        yield name, url

@@ -1,8 +1,13 @@
 """Helpers the integration tests share (import from helpers)."""
+import contextlib
 import socket
 import subprocess
 import time
 import urllib.request
+import uuid
+
+# The local MariaDB every MySQL-backed test uses (root, no password).
+MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
 
 
 def free_port():
@@ -29,3 +34,80 @@ def run(cmd, env=None, check=True, input=None, timeout=120):
     if check and p.returncode != 0:
         raise AssertionError(f"{cmd} exited {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     return p
+
+
+def mysql_url(name):
+    """The mysql:// URL our binaries take for database `name` on the local MariaDB."""
+    return f"mysql://root@127.0.0.1:3306/{name}"
+
+
+def create_mysql_database(prefix):
+    """Creates an empty utf8mb4 database named prefix + 12 random hex digits on the local
+    MariaDB and returns its name; the caller drops it (drop_mysql_database). Raises
+    pymysql's error when MariaDB refuses."""
+    import pymysql
+    name = prefix + uuid.uuid4().hex[:12]
+    conn = pymysql.connect(**MYSQL, autocommit=True)
+    try:
+        with conn.cursor() as c:
+            c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    finally:
+        conn.close()
+    return name
+
+
+def drop_mysql_database(name):
+    """Drops database `name` if it exists (no error when it does not)."""
+    import pymysql
+    conn = pymysql.connect(**MYSQL, autocommit=True)
+    try:
+        with conn.cursor() as c:
+            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def fresh_mysql_database(prefix):
+    """A database from create_mysql_database(prefix) for the with-block: yields
+    (name, url) and drops it on leaving, also when the block raises."""
+    name = create_mysql_database(prefix)
+    try:
+        yield name, mysql_url(name)
+    finally:
+        drop_mysql_database(name)
+
+
+def mysql_query(dbname, sql, args=()):
+    """Runs one statement in database `dbname` on its own connection and returns the rows
+    as a list of dicts (empty for statements without rows)."""
+    import pymysql
+    conn = pymysql.connect(**MYSQL, database=dbname, autocommit=True)
+    try:
+        with conn.cursor(pymysql.cursors.DictCursor) as c:
+            c.execute(sql, args)
+            return list(c.fetchall())
+    finally:
+        conn.close()
+
+
+def create_contract_tables(ddb, user_table="User", photo_table="Photo"):
+    """Creates the data contract's two DynamoDB tables (on-demand), shaped the way stage 1
+    and the seed's models make them, with the boto3 DynamoDB client `ddb`: users keyed by
+    id with the user-email-index (projecting password), photos keyed by user_id + id.
+    boto3's error propagates when a table exists already."""
+    ddb.create_table(
+        TableName=user_table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                              {"AttributeName": "email", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "user-email-index",
+            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["password"]}}])
+    ddb.create_table(
+        TableName=photo_table, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
+                              {"AttributeName": "id", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
+                   {"AttributeName": "id", "KeyType": "RANGE"}])

@@ -10,42 +10,72 @@ import time
 import uuid
 from pathlib import Path
 
-import pymysql
 import requests
 from PIL import Image, ImageDraw
 
-from helpers import free_port, wait_http
+from helpers import (create_mysql_database, drop_mysql_database, free_port, mysql_query,
+                     wait_http)
 
 ROOT = Path(__file__).resolve().parents[2]
-MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
 SECRET = "test-secret-" + "x" * 40
 EXIFTOOL = shutil.which("exiftool")
 
 
 def create_database():
-    name = "ca_serve_" + uuid.uuid4().hex[:12]
-    conn = pymysql.connect(**MYSQL, autocommit=True)
-    with conn.cursor() as c:
-        c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    conn.close()
-    return name
+    """A fresh MariaDB database for one serve process; returns its name (drop_database)."""
+    return create_mysql_database("ca_serve_")
 
 
-def drop_database(name):
-    conn = pymysql.connect(**MYSQL, autocommit=True)
-    with conn.cursor() as c:
-        c.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    conn.close()
+drop_database = drop_mysql_database
+db_query = mysql_query
 
 
-def db_query(dbname, sql, args=()):
-    conn = pymysql.connect(**MYSQL, database=dbname, autocommit=True)
-    try:
-        with conn.cursor(pymysql.cursors.DictCursor) as c:
-            c.execute(sql, args)
-            return list(c.fetchall())
-    finally:
-        conn.close()
+def create_stage3_pool(idp, **client_options):
+    """Creates a user pool and app client shaped like stage 3's (email usernames, a required
+    name, a client with a secret and the password/refresh flows) with the boto3 cognito-idp
+    client `idp`; client_options are added to create_user_pool_client's arguments.
+    Returns (pool, client): the UserPool and UserPoolClient dicts. boto3's errors propagate."""
+    pool = idp.create_user_pool(
+        PoolName="cloudalbum-users", UsernameAttributes=["email"],
+        AutoVerifiedAttributes=["email"],
+        Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True,
+                 "Mutable": True}])["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"], ClientName="cloudalbum-web", GenerateSecret=True,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=["email", "email_verified", "name"], **client_options)["UserPoolClient"]
+    return pool, client
+
+
+def write_cognito_config(path, upload_dir, pool_id, client_id, client_secret, endpoint,
+                         base_url=None, auth_extra=""):
+    """Writes path: a serve config without `stage:` on DynamoDB (the contract's tables), disk
+    storage in upload_dir and Cognito sign-in with the given pool and app client, every AWS
+    call sent to endpoint (moto). base_url, when given, goes under server:; auth_extra is
+    more "  key: value" lines for auth:, each ending in a newline. Returns path."""
+    base_line = f"  base_url: {base_url}\n" if base_url else ""
+    path.write_text(f"""server:
+{base_line}  session_secret: ${{CA_TEST_SECRET}}
+  max_upload_mb: 2
+  threads: 4
+database:
+  kind: dynamodb
+storage:
+  kind: disk
+  path: {upload_dir}
+auth:
+  kind: cognito
+  user_pool_id: {pool_id}
+  client_id: {client_id}
+  client_secret: {client_secret}
+  domain: cloudalbum-test
+{auth_extra}tracing:
+  kind: none
+aws:
+  region: ap-southeast-1
+  endpoint: {endpoint}
+""")
+    return path
 
 
 def write_config(path, dbname, upload_dir, max_upload_mb=2, extra_server=""):

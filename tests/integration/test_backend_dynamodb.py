@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from backend_helpers import run_case
+from helpers import create_contract_tables
 
 BINARY = "test_db_dynamodb"
 USER_TABLE = "User"
@@ -28,21 +29,7 @@ PYNAMODB_DATE = "%Y-%m-%dT%H:%M:%S.%f%z"  # UTCDateTimeAttribute's format
 def ddb(moto):
     """The contract's tables, made the way stage 1 / the seed's models make them."""
     c = moto.client("dynamodb")
-    c.create_table(
-        TableName=USER_TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
-                              {"AttributeName": "email", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "user-email-index",
-            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["password"]}}])
-    c.create_table(
-        TableName=PHOTO_TABLE, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
-                              {"AttributeName": "id", "AttributeType": "N"}],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
-                   {"AttributeName": "id", "KeyType": "RANGE"}])
+    create_contract_tables(c, USER_TABLE, PHOTO_TABLE)
     return c
 
 

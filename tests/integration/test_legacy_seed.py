@@ -5,23 +5,19 @@ Pillow for the JPEGs and their EXIF, werkzeug for the password hashes.
 One deployment of 20 users x 50 photos is built per module and examined by several
 tests; the determinism, repair and argument tests use small deployments of their own.
 """
-import contextlib
 import hashlib
-import os
 import re
 import subprocess
-import uuid
 from datetime import datetime
 from pathlib import Path
 
-import pymysql
 import pytest
 from PIL import Image
 from werkzeug.security import check_password_hash
 
-from helpers import free_port
+from helpers import free_port, fresh_mysql_database
+from helpers import mysql_query as query
 
-MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
 UUID4_NAME = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.(jpg|jpeg)$")
 HASH = re.compile(r"^pbkdf2:sha256:50000\$[A-Za-z0-9]{8}\$[0-9a-f]{64}$")
@@ -29,20 +25,6 @@ USERS, PER_USER, SEED = 20, 50, 4242
 
 # EXIF tag numbers (Pillow exposes raw tags)
 MAKE, MODEL, ORIENTATION, EXIF_IFD, GPS_IFD, DATETIME_ORIGINAL = 0x10F, 0x110, 0x112, 0x8769, 0x8825, 0x9003
-
-
-@contextlib.contextmanager
-def fresh_database():
-    name = "ca_seed_" + uuid.uuid4().hex[:12]
-    conn = pymysql.connect(**MYSQL, autocommit=True)
-    with conn.cursor() as c:
-        c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    try:
-        yield name, f"mysql://root@127.0.0.1:3306/{name}"
-    finally:
-        with conn.cursor() as c:
-            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
 
 
 def norm(email):
@@ -63,16 +45,6 @@ def run_seed(bins, url, upload, users, per_user, seed, *extra):
     assert lines[0].split("\t") == ["email", "password", "photos"]
     table = [tuple(line.split("\t")) for line in lines[1:]]
     return table, p.stderr
-
-
-def query(db, sql, args=()):
-    conn = pymysql.connect(**MYSQL, database=db, cursorclass=pymysql.cursors.DictCursor)
-    try:
-        with conn.cursor() as c:
-            c.execute(sql, args)
-            return list(c.fetchall())
-    finally:
-        conn.close()
 
 
 def photo_rows(db):
@@ -123,7 +95,7 @@ def dms(values, ref):
 @pytest.fixture(scope="module")
 def deployment(bins, tmp_path_factory):
     upload = tmp_path_factory.mktemp("legacy") / "upload"
-    with fresh_database() as (db, url):
+    with fresh_mysql_database("ca_seed_") as (db, url):
         table, stderr = run_seed(bins, url, upload, USERS, PER_USER, SEED)
         yield dict(db=db, url=url, upload=upload, table=table, stderr=stderr)
 
@@ -336,7 +308,7 @@ def test_a_second_run_changes_nothing(bins, deployment):
 def test_same_seed_same_deployment_other_seed_another(bins, tmp_path, deployment):
     runs = []
     for n, seed in enumerate((SEED, SEED, SEED + 1)):
-        with fresh_database() as (db, url):
+        with fresh_mysql_database("ca_seed_") as (db, url):
             upload = tmp_path / f"up{n}"
             table, _ = run_seed(bins, url, upload, 3, 4, seed, "--quiet")
             runs.append((table, content(db, upload)))

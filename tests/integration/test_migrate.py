@@ -4,24 +4,21 @@ werkzeug against the data contract and the legacy data, independently of our ver
 
 The legacy deployment (MySQL database + upload folder) is built once per module and never
 changed: tests that need an untidier folder work on a copy."""
-import contextlib
-import hashlib
 import io
 import re
 import shutil
 import struct
 import subprocess
-import uuid
 from datetime import timezone
 from pathlib import Path
 
-import pymysql
 import pytest
 from PIL import Image
 from werkzeug.security import check_password_hash
 
+from helpers import fresh_mysql_database, mysql_query
+
 USERS, PER_USER, SEED = 5, 8, 2121
-MYSQL = dict(host="127.0.0.1", port=3306, user="root", password="")
 BUCKET = "cloudalbum-migrate-test"
 UUID_HEX = re.compile(r"^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$")
 DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$")
@@ -33,13 +30,8 @@ def norm(email):
 
 @pytest.fixture(scope="module")
 def legacy(bins, tmp_path_factory):
-    name = "ca_mig_" + uuid.uuid4().hex[:12]
-    conn = pymysql.connect(**MYSQL, autocommit=True)
-    with conn.cursor() as c:
-        c.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     upload = tmp_path_factory.mktemp("legacy") / "upload"
-    url = f"mysql://root@127.0.0.1:3306/{name}"
-    try:
+    with fresh_mysql_database("ca_mig_") as (name, url):
         p = subprocess.run([str(bins / "cloudalbum-legacy-seed"), "--db-url", url, "--upload-dir",
                             str(upload), "--users", str(USERS), "--photos-per-user", str(PER_USER),
                             "--seed", str(SEED), "--quiet"],
@@ -47,30 +39,16 @@ def legacy(bins, tmp_path_factory):
         assert p.returncode == 0, p.stderr
         passwords = {l.split("\t")[0]: l.split("\t")[1] for l in p.stdout.strip().split("\n")[1:]}
         yield dict(db=name, url=url, upload=upload, passwords=passwords)
-    finally:
-        with conn.cursor() as c:
-            c.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        conn.close()
-
-
-def rows(db, sql):
-    conn = pymysql.connect(**MYSQL, database=db, cursorclass=pymysql.cursors.DictCursor)
-    try:
-        with conn.cursor() as c:
-            c.execute(sql)
-            return list(c.fetchall())
-    finally:
-        conn.close()
 
 
 def legacy_users(db):
-    return rows(db, "SELECT * FROM `User` ORDER BY id")
+    return mysql_query(db, "SELECT * FROM `User` ORDER BY id")
 
 
 def legacy_photos(db):
     # CAST: the FLOAT's exact single-precision value, not the 6 digits of the text protocol
-    return rows(db, "SELECT *, CAST(geotag_lat AS DOUBLE) AS lat, CAST(geotag_lng AS DOUBLE) AS lng "
-                    "FROM `Photo` ORDER BY user_id, id")
+    return mysql_query(db, "SELECT *, CAST(geotag_lat AS DOUBLE) AS lat, "
+                           "CAST(geotag_lng AS DOUBLE) AS lng FROM `Photo` ORDER BY user_id, id")
 
 
 def provision(moto, cognito=False):

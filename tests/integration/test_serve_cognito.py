@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from serve_helpers import Client, Serve, jpeg
+from helpers import create_contract_tables
+from serve_helpers import Client, Serve, create_stage3_pool, jpeg, write_cognito_config
 
-REGION = "ap-southeast-1"
 PASSWORD = "Password-123!"
 
 
@@ -57,55 +57,13 @@ def secret_hash(secret, username, client_id):
 def stack(moto, aws_env, tmp_path, bins):
     """Tables, a pool and client shaped like stage 3's, and a serve process (no `stage:`)."""
     ddb = moto.client("dynamodb")
-    ddb.create_table(
-        TableName="User", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
-                              {"AttributeName": "email", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "user-email-index",
-            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["password"]}}])
-    ddb.create_table(
-        TableName="Photo", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
-                              {"AttributeName": "id", "AttributeType": "N"}],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
-                   {"AttributeName": "id", "KeyType": "RANGE"}])
+    create_contract_tables(ddb)
     idp = moto.client("cognito-idp")
-    pool = idp.create_user_pool(
-        PoolName="cloudalbum-users", UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True,
-                 "Mutable": True}])["UserPool"]
-    client = idp.create_user_pool_client(
-        UserPoolId=pool["Id"], ClientName="cloudalbum-web", GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        ReadAttributes=["email", "email_verified", "name"])["UserPoolClient"]
+    pool, client = create_stage3_pool(idp)
     upload = tmp_path / "upload"
     upload.mkdir()
-    cfg = tmp_path / "cognito.yaml"
-    cfg.write_text(f"""server:
-  session_secret: ${{CA_TEST_SECRET}}
-  max_upload_mb: 2
-  threads: 4
-database:
-  kind: dynamodb
-storage:
-  kind: disk
-  path: {upload}
-auth:
-  kind: cognito
-  user_pool_id: {pool['Id']}
-  client_id: {client['ClientId']}
-  client_secret: {client['ClientSecret']}
-  domain: cloudalbum-test
-tracing:
-  kind: none
-aws:
-  region: {REGION}
-  endpoint: {moto.endpoint}
-""")
+    cfg = write_cognito_config(tmp_path / "cognito.yaml", upload, pool["Id"], client["ClientId"],
+                               client["ClientSecret"], moto.endpoint)
     serve = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=aws_env)
     try:
         yield dict(serve=serve, idp=idp, ddb=ddb, pool=pool["Id"], client=client["ClientId"],

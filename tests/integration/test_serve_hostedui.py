@@ -9,7 +9,6 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -18,13 +17,12 @@ import pytest
 import requests
 
 import serve_helpers
-from helpers import free_port, wait_http
-from serve_helpers import Client, Serve, jpeg
+from helpers import create_contract_tables, free_port, wait_http
+from serve_helpers import Client, Serve, create_stage3_pool, jpeg, write_cognito_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVIDER_SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 NODE = shutil.which("node")
-REGION = "ap-southeast-1"
 PASSWORD = "Password-123!"
 
 pytestmark = pytest.mark.skipif(
@@ -73,66 +71,14 @@ class Provider:
         self.proc.wait(timeout=10)
 
 
-def make_tables(ddb):
-    ddb.create_table(
-        TableName="User", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
-                              {"AttributeName": "email", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "user-email-index",
-            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["password"]}}])
-    ddb.create_table(
-        TableName="Photo", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
-                              {"AttributeName": "id", "AttributeType": "N"}],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
-                   {"AttributeName": "id", "KeyType": "RANGE"}])
-
-
-def write_config(path, upload, pool, client, secret, base, auth_extra, endpoint):
-    path.write_text(f"""server:
-  base_url: {base}
-  session_secret: ${{CA_TEST_SECRET}}
-  max_upload_mb: 2
-  threads: 4
-database:
-  kind: dynamodb
-storage:
-  kind: disk
-  path: {upload}
-auth:
-  kind: cognito
-  user_pool_id: {pool}
-  client_id: {client}
-  client_secret: {secret}
-  domain: cloudalbum-test
-{auth_extra}tracing:
-  kind: none
-aws:
-  region: {REGION}
-  endpoint: {endpoint}
-""")
-    return path
-
-
 @pytest.fixture
 def pool(moto):
     """A stage-3-shaped pool and app client on moto, with one confirmed user."""
-    make_tables(moto.client("dynamodb"))
+    create_contract_tables(moto.client("dynamodb"))
     idp = moto.client("cognito-idp")
-    p = idp.create_user_pool(
-        PoolName="cloudalbum-users", UsernameAttributes=["email"],
-        AutoVerifiedAttributes=["email"],
-        Schema=[{"Name": "name", "AttributeDataType": "String", "Required": True,
-                 "Mutable": True}])["UserPool"]
-    c = idp.create_user_pool_client(
-        UserPoolId=p["Id"], ClientName="cloudalbum-web", GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"],
-        AllowedOAuthFlowsUserPoolClient=True, SupportedIdentityProviders=["COGNITO"],
-        ReadAttributes=["email", "email_verified", "name"])["UserPoolClient"]
+    p, c = create_stage3_pool(
+        idp, AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email", "profile"],
+        AllowedOAuthFlowsUserPoolClient=True, SupportedIdentityProviders=["COGNITO"])
     email = f"ann-{uuid.uuid4().hex[:8]}@example.com"
     idp.admin_create_user(UserPoolId=p["Id"], Username=email, MessageAction="SUPPRESS",
                           UserAttributes=[{"Name": "email", "Value": email},
@@ -158,12 +104,11 @@ def stack(pool, aws_env, tmp_path, bins, monkeypatch):
                     email=pool["email"], name="Ann")])
     upload = tmp_path / "upload"
     upload.mkdir()
-    cfg = write_config(tmp_path / "hostedui.yaml", upload, pool["pool"], pool["client"],
-                       pool["secret"], base,
-                       f"  hosted_ui_url: {provider.issuer}\n"
-                       f"  issuer: {provider.issuer}\n"
-                       f"  jwks_url: {provider.issuer}/.well-known/jwks.json\n",
-                       pool["moto"].endpoint)
+    cfg = write_cognito_config(tmp_path / "hostedui.yaml", upload, pool["pool"], pool["client"],
+                               pool["secret"], pool["moto"].endpoint, base_url=base,
+                               auth_extra=f"  hosted_ui_url: {provider.issuer}\n"
+                                          f"  issuer: {provider.issuer}\n"
+                                          f"  jwks_url: {provider.issuer}/.well-known/jwks.json\n")
     # serve must listen where the provider's client sends the browser back
     monkeypatch.setattr(serve_helpers, "free_port", lambda: serve_port)
     try:
@@ -413,8 +358,9 @@ def test_no_hosted_ui_on_the_stand_in_alone(pool, aws_env, tmp_path, bins):
     moto has no hosted UI."""
     upload = tmp_path / "upload"
     upload.mkdir()
-    cfg = write_config(tmp_path / "plain.yaml", upload, pool["pool"], pool["client"],
-                       pool["secret"], "http://127.0.0.1:9", "", pool["moto"].endpoint)
+    cfg = write_cognito_config(tmp_path / "plain.yaml", upload, pool["pool"], pool["client"],
+                               pool["secret"], pool["moto"].endpoint,
+                               base_url="http://127.0.0.1:9")
     serve = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=aws_env)
     try:
         c = Browser(serve.base)

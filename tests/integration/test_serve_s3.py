@@ -13,30 +13,11 @@ import requests
 import yaml
 from PIL import Image
 
-from helpers import run
+from helpers import create_contract_tables, run
 from serve_helpers import ROOT, Client, Serve, jpeg, new_user, norm_email
 
 BUCKET = "cloudalbum-test-photos"
 REGION = "ap-southeast-1"
-
-
-def make_tables(moto):
-    ddb = moto.client("dynamodb")
-    ddb.create_table(
-        TableName="User", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
-                              {"AttributeName": "email", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{
-            "IndexName": "user-email-index",
-            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
-            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["password"]}}])
-    ddb.create_table(
-        TableName="Photo", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
-                              {"AttributeName": "id", "AttributeType": "N"}],
-        KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
-                   {"AttributeName": "id", "KeyType": "RANGE"}])
 
 
 def write_s3_config(path, moto, bucket=BUCKET, expires=600):
@@ -69,7 +50,7 @@ aws:
 
 @pytest.fixture
 def stack(moto, aws_env, tmp_path, bins):
-    make_tables(moto)
+    create_contract_tables(moto.client("dynamodb"))
     s3 = moto.client("s3")
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     cfg = write_s3_config(tmp_path / "serve.yaml", moto)
@@ -207,7 +188,7 @@ def test_another_users_photo_is_404(stack):
 
 
 def test_missing_bucket_stops_serve_at_start(moto, aws_env, tmp_path, bins):
-    make_tables(moto)
+    create_contract_tables(moto.client("dynamodb"))
     cfg = write_s3_config(tmp_path / "serve.yaml", moto, bucket="no-such-bucket-here")
     p = run([bins / "cloudalbum-serve", "--config", cfg, "--listen", "127.0.0.1:0"],
             env=dict(aws_env, CA_TEST_SECRET="s" * 40), check=False, timeout=60)

@@ -35,24 +35,10 @@ static char photo_table[96];
 
 /* ---------- helpers ---------- */
 
-static struct aws_client *raw_client(void)
-{
-	struct aws_client_options opt;
-	struct aws_client *c = NULL;
-	struct ca_err err;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.endpoint = moto_endpoint;
-	opt.fallback_region = "ap-southeast-1";
-	ca_err_clear(&err);
-	ck_assert_msg(aws_client_new(&opt, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
-	return c;
-}
-
 /* Calls DynamoDB with JSON text; returns the answer (decref) or NULL on failure. */
 static json_t *raw_call(const char *op, const char *json_text, int expect_rc)
 {
-	struct aws_client *c = raw_client();
+	struct aws_client *c = moto_client();
 	json_error_t jerr;
 	json_t *in = json_loads(json_text, 0, &jerr), *out = NULL;
 	char target[80];

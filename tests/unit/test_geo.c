@@ -100,6 +100,21 @@ static double brute_force_km(const double *coords, size_t n, double lat, double 
 	return best;
 }
 
+/* Fails the test unless the index's nearest place to (lat, lng) is as near as the
+ * brute-force one (coords from all_coordinates(geo)). */
+static void assert_nearest_is_brute_force(struct geo *geo, const double *coords, double lat,
+					  double lng)
+{
+	struct geo_place p;
+	double want;
+
+	ck_assert_int_eq(geo_lookup_within(geo, lat, lng, INFINITY, &p, NULL), CA_OK);
+	want = brute_force_km(coords, geo_count(geo), lat, lng);
+	ck_assert_msg(fabs(p.distance_km - want) < 1e-6,
+		      "(%.6f, %.6f): index %.9f km, brute force %.9f km", lat, lng,
+		      p.distance_km, want);
+}
+
 /* ---- the real table: known cities ------------------------------------------- */
 
 struct known_place {
@@ -212,18 +227,14 @@ START_TEST(real_table_matches_brute_force)
 {
 	struct geo *geo = open_real_table();
 	double *coords = all_coordinates(geo);
-	struct geo_place p;
 	int i;
 
 	ck_assert_uint_gt(geo_count(geo), 100000);
 	for (i = 0; i < 150; i++) {
-		double lat, lng, want;
+		double lat, lng;
+
 		random_point(&lat, &lng);
-		ck_assert_int_eq(geo_lookup_within(geo, lat, lng, INFINITY, &p, NULL), CA_OK);
-		want = brute_force_km(coords, geo_count(geo), lat, lng);
-		ck_assert_msg(fabs(p.distance_km - want) < 1e-6,
-			      "(%.6f, %.6f): index %.9f km, brute force %.9f km", lat, lng,
-			      p.distance_km, want);
+		assert_nearest_is_brute_force(geo, coords, lat, lng);
 	}
 	free(coords);
 	geo_close(geo);
@@ -274,14 +285,14 @@ START_TEST(index_matches_brute_force)
 	struct ca_err err = { 0 };
 	struct geo *geo = NULL;
 	double *coords;
-	struct geo_place p;
 	int i;
 
 	ck_assert_int_eq(geo_open(path, &geo, &err), CA_OK);
 	ck_assert_uint_eq(geo_count(geo), 20000);
 	coords = all_coordinates(geo);
 	for (i = 0; i < 3000; i++) {
-		double lat, lng, want;
+		double lat, lng;
+
 		switch (i % 4) {
 		case 0:
 			lat = 48.85 + (uniform() - 0.5) * 0.1;
@@ -294,11 +305,7 @@ START_TEST(index_matches_brute_force)
 		default:
 			random_point(&lat, &lng);
 		}
-		ck_assert_int_eq(geo_lookup_within(geo, lat, lng, INFINITY, &p, NULL), CA_OK);
-		want = brute_force_km(coords, geo_count(geo), lat, lng);
-		ck_assert_msg(fabs(p.distance_km - want) < 1e-6,
-			      "(%.6f, %.6f): index %.9f km, brute force %.9f km", lat, lng,
-			      p.distance_km, want);
+		assert_nearest_is_brute_force(geo, coords, lat, lng);
 	}
 	free(coords);
 	geo_close(geo);

@@ -240,6 +240,17 @@ static unsigned char *jpeg_with_tiff(const struct t_tiff *t, size_t *len)
 	return out;
 }
 
+/* Embeds t in a 64x48 JPEG and reads that back into *x; fails the test unless
+ * ca_exif_read() gives CA_OK. */
+static void read_exif_of(const struct t_tiff *t, struct ca_exif *x)
+{
+	size_t len;
+	unsigned char *j = jpeg_with_tiff(t, &len);
+
+	ck_assert_int_eq(ca_exif_read(j, len, 0, x, NULL), CA_OK);
+	free(j);
+}
+
 static void full_exif(struct t_tiff *t, bool be, const char *lat_ref, const char *lng_ref)
 {
 	struct t_entry ifd0[] = {
@@ -274,12 +285,9 @@ START_TEST(exif_reads_every_field_both_byte_orders)
 		for (r = 0; r < 4; r++) {
 			struct t_tiff t;
 			struct ca_exif x;
-			size_t len;
-			unsigned char *j;
 
 			full_exif(&t, be, refs[r][0], refs[r][1]);
-			j = jpeg_with_tiff(&t, &len);
-			ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+			read_exif_of(&t, &x);
 			ck_assert(x.has_exif);
 			ck_assert_str_eq(x.make, "NIKON CORPORATION");
 			ck_assert_str_eq(x.model, "NIKON D750");
@@ -294,7 +302,6 @@ START_TEST(exif_reads_every_field_both_byte_orders)
 			ck_assert_int_eq(x.longitude_ref, refs[r][1][0]);
 			ck_assert_double_eq_tol(x.latitude, refs[r][0][0] == 'S' ? -want_lat : want_lat, 1e-9);
 			ck_assert_double_eq_tol(x.longitude, refs[r][1][0] == 'W' ? -want_lng : want_lng, 1e-9);
-			free(j);
 		}
 }
 END_TEST
@@ -347,12 +354,9 @@ START_TEST(exif_refuses_implausible_values)
 	};
 	struct t_tiff t;
 	struct ca_exif x;
-	size_t len;
-	unsigned char *j;
 
 	t_build(&t, false, ifd0, 5, exif, 2, gps, 4, 0);
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+	read_exif_of(&t, &x);
 	ck_assert(x.has_exif);
 	ck_assert_str_eq(x.make, "Bad???Cam");
 	ck_assert_str_eq(x.model, "");
@@ -360,7 +364,6 @@ START_TEST(exif_refuses_implausible_values)
 	ck_assert_str_eq(x.taken, "");
 	ck_assert_uint_eq(x.exif_width, 0);
 	ck_assert(!x.has_gps);
-	free(j);
 }
 END_TEST
 
@@ -375,15 +378,11 @@ static void gps_case(const struct t_entry *lat, const char *lat_ref, bool want)
 	};
 	struct t_tiff t;
 	struct ca_exif x;
-	size_t len;
-	unsigned char *j;
 
 	gps[1].tag = 2;
 	t_build(&t, true, ifd0, 1, NULL, 0, gps, 4, 0);
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+	read_exif_of(&t, &x);
 	ck_assert_msg(x.has_gps == want, "lat ref %s: has_gps %d", lat_ref, x.has_gps);
-	free(j);
 }
 
 START_TEST(exif_gps_edge_cases)
@@ -421,36 +420,26 @@ START_TEST(exif_hostile_offsets_counts_and_loops)
 	};
 	struct t_tiff t;
 	struct ca_exif x;
-	size_t len;
-	unsigned char *j;
 
 	/* IFD0's next-IFD pointer points back at itself */
 	t_build(&t, false, loop0, 1, NULL, 0, NULL, 0, 8);
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+	read_exif_of(&t, &x);
 	ck_assert_str_eq(x.make, "Loop");
-	free(j);
 	/* the EXIF IFD pointer points back at IFD0 */
 	t_build(&t, true, self_exif, 1, NULL, 0, NULL, 0, 0);
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
-	free(j);
+	read_exif_of(&t, &x);
 	/* offsets past the end, absurd counts */
 	t_build(&t, false, far, 4, NULL, 0, NULL, 0, 0);
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+	read_exif_of(&t, &x);
 	ck_assert_str_eq(x.make, "");
 	ck_assert_str_eq(x.model, "");
 	ck_assert(!x.has_gps);
-	free(j);
 	/* the TIFF header's first-IFD offset points outside the segment */
 	memset(&t, 0, sizeof(t));
 	memcpy(t.b, "II*\0\xF0\xFF\xFF\x7F", 8);
 	t.len = 16;
-	j = jpeg_with_tiff(&t, &len);
-	ck_assert_int_eq(ca_exif_read(j, len, 0, &x, NULL), CA_OK);
+	read_exif_of(&t, &x);
 	ck_assert(!x.has_exif);
-	free(j);
 }
 END_TEST
 

@@ -8,6 +8,7 @@
  * It also points the credentials chain at fixed test keys and clears the
  * endpoint variables, so the tests pass the endpoint themselves.
  * A server moto_up() started is stopped when the test process exits.
+ * moto_client() gives an AWS client pointed at that server.
  */
 #ifndef CA_TEST_MOTO_SUPPORT_H
 #define CA_TEST_MOTO_SUPPORT_H
@@ -26,6 +27,8 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+
+#include "aws/client.h"
 
 static char moto_endpoint[64];
 static pid_t moto_pid = -1;
@@ -149,6 +152,25 @@ static void moto_up(void)
 	}
 	ck_assert_msg(i < 600, "moto did not answer on %s", moto_endpoint);
 	atexit(moto_stop_at_exit);
+}
+
+/*
+ * An AWS client for the server moto_up() found or started (region ap-southeast-1,
+ * the test keys moto_env() set); the caller frees it with aws_client_free().
+ * Fails the test when the client cannot be made. Call after moto_up().
+ */
+static struct aws_client *moto_client(void)
+{
+	struct aws_client_options opt;
+	struct aws_client *c = NULL;
+	struct ca_err err;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.endpoint = moto_endpoint;
+	opt.fallback_region = "ap-southeast-1";
+	ca_err_clear(&err);
+	ck_assert_msg(aws_client_new(&opt, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
+	return c;
 }
 
 /* A fresh random name part for this run's tables and buckets (lower-case hex). */

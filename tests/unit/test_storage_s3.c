@@ -26,25 +26,11 @@ static char bucket[64];
 
 /* ---------- helpers ---------- */
 
-static struct aws_client *raw_client(void)
-{
-	struct aws_client_options opt;
-	struct aws_client *c = NULL;
-	struct ca_err err;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.endpoint = moto_endpoint;
-	opt.fallback_region = "ap-southeast-1";
-	ca_err_clear(&err);
-	ck_assert_msg(aws_client_new(&opt, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
-	return c;
-}
-
 /* One raw S3 request; returns the HTTP status, *resp released by the caller if given. */
 static long raw_s3(const char *method, const char *b, const char *key, const void *body,
 		   size_t len, struct aws_response *keep)
 {
-	struct aws_client *c = raw_client();
+	struct aws_client *c = moto_client();
 	struct aws_s3_request r;
 	struct aws_response resp;
 	long status;

@@ -1,0 +1,33 @@
+# Sourced by the shell drivers that start a real cloudalbum-serve (tests/bench/serve.sh,
+# tests/e2e/run.sh); defines functions only.
+
+CA_TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# write_stage0_config FILE DB UPLOAD_DIR LISTEN BASE_URL SECRET [SERVER_EXTRA]
+# Writes FILE: a stage-0 cloudalbum-serve config (MariaDB database DB on 127.0.0.1:3306 as
+# root, disk storage in UPLOAD_DIR, local sign-in, no tracing, static files from web/).
+# SECRET goes in as written, so '${VAR}' leaves it to the server's expansion; SERVER_EXTRA
+# is more "  key: value" lines for the server: section, each ending in a newline.
+# Returns non-zero when FILE cannot be written.
+write_stage0_config() {
+	local file=$1 db=$2 upload=$3 listen=$4 base_url=$5 secret=$6 extra=${7:-}
+
+	cat >"$file" <<CONFIG
+stage: 0
+server:
+  listen: $listen
+  base_url: $base_url
+  session_secret: $secret
+  static_dir: $CA_TESTS_ROOT/web
+${extra}database:
+  kind: mysql
+  url: mysql://root@127.0.0.1:3306/$db
+storage:
+  kind: disk
+  path: $upload
+auth:
+  kind: local
+tracing:
+  kind: none
+CONFIG
+}

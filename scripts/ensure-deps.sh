@@ -10,19 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential pkg-config clang libclang-rt-dev-placeholder
+  build-essential pkg-config clang libclang-rt-dev
   libcurl4-openssl-dev libssl-dev libjansson-dev libyaml-dev libmariadb-dev libexif-dev
   libjpeg62-turbo-dev zlib1g-dev libmicrohttpd-dev libexpat1-dev check
   python3 python3-venv mariadb-server mariadb-client
   libimage-exiftool-perl libvips-tools wrk curl ca-certificates
   nodejs npm chromium iso-codes
 )
-# The clang runtime (sanitizers and libFuzzer for clang) is versioned by Debian release.
-case "$(cut -d. -f1 /etc/debian_version 2>/dev/null)" in
-  12) clang_rt=libclang-rt-14-dev ;;
-  *)  clang_rt=libclang-rt-dev ;;
-esac
-PACKAGES=("${PACKAGES[@]/libclang-rt-dev-placeholder/$clang_rt}")
+# libclang-rt-dev (the runtime of the default clang: sanitizers and libFuzzer) is the
+# unversioned name on both Debian 12 and 13.
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -127,6 +127,18 @@ class Serve:
     def access_log(self):
         return self.out.read_text(errors="replace")
 
+    def access_log_line(self, needle, timeout=10):
+        """The first access-log line holding needle. The server writes the line when the
+        request completes, which is after the client has its response, so wait for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in self.access_log().splitlines():
+                if needle in line:
+                    return line
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no access-log line with {needle!r} after {timeout}s")
+            time.sleep(0.05)
+
     def stop(self, timeout=60):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

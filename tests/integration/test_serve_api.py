@@ -128,7 +128,7 @@ def test_static_front_end_and_security_headers(base):
 def test_access_log_is_structured(env, base):
     rid = "test-" + uuid.uuid4().hex
     requests.get(base + "/api/config?secret=zzz", headers={"X-Request-Id": rid}, timeout=10)
-    line = next(l for l in env["srv"].access_log().splitlines() if rid in l)
+    line = env["srv"].access_log_line(rid)
     entry = json.loads(line)
     assert entry["method"] == "GET" and entry["path"] == "/api/config" and entry["status"] == 200
     assert entry["bytes"] > 0 and entry["duration_ms"] >= 0 and entry["request_id"] == rid

@@ -9,6 +9,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "image/jpeg_dc.h"
 #include "util/buf.h"
 #include "util/banned.h"
 
@@ -189,6 +190,24 @@ static int run_decode(struct decoder *d, const unsigned char *data, size_t len)
 	return CA_OK;
 }
 
+/* The fast path for 1/8 scale (jpeg_dc.h); CA_EUNSUPPORTED leaves the file to libjpeg.
+ * With out NULL the image is decoded and dropped: the path accepts only data it has
+ * decoded completely, so that is a validation as strict as libjpeg's. */
+static int decode_dc(const unsigned char *data, size_t len, uint64_t max_pixels,
+		     struct ca_rgb_image *out, struct ca_err *err)
+{
+	struct ca_rgb_image img;
+	int rc = ca_jpeg_decode_dc(data, len, max_pixels, &img, err);
+
+	if (rc)
+		return rc;
+	if (out)
+		*out = img;
+	else
+		ca_rgb_image_release(&img);
+	return CA_OK;
+}
+
 static int decode(const unsigned char *data, size_t len, uint64_t max_pixels, unsigned scale_num,
 		  struct ca_rgb_image *out, struct ca_jpeg_info *info, struct ca_err *err)
 {
@@ -202,9 +221,17 @@ static int decode(const unsigned char *data, size_t len, uint64_t max_pixels, un
 		max_pixels = CA_IMG_DEFAULT_MAX_PIXELS;
 	if (scale_num < 1 || scale_num > 8)
 		return ca_err_set(err, CA_EINVAL, "The JPEG decode scale must be 1..8 eighths.");
-	rc = ca_jpeg_probe(data, len, max_pixels, info ? info : &probe, err);
+	if (!info)
+		info = &probe;
+	rc = ca_jpeg_probe(data, len, max_pixels, info, err);
 	if (rc)
 		goto out;
+	if (scale_num == 1 && info->width >= CA_JPEG_DC_MIN_SIDE &&
+	    info->height >= CA_JPEG_DC_MIN_SIDE) {
+		rc = decode_dc(data, len, max_pixels, out, err);
+		if (rc != CA_EUNSUPPORTED)
+			goto out;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory decoding a JPEG.");

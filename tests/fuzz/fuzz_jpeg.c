@@ -1,12 +1,14 @@
 /*
  * libFuzzer target: the JPEG path an upload takes — probe, full validation, and a
- * thumbnail (scaled decode, resample, orientation, encode). The pixel cap is kept
- * small so the fuzzer spends its time on structure, not on decoding big frames.
+ * thumbnail (scaled decode, resample, orientation, encode) — and the 1/8-scale DC
+ * decoder on its own (the codec gives it only frames of 64 pixels and more). The pixel
+ * cap is kept small so the fuzzer spends its time on structure, not on big frames.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "image/jpeg_codec.h"
+#include "image/jpeg_dc.h"
 #include "image/jpeg_probe.h"
 #include "image/thumb.h"
 
@@ -17,7 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ca_jpeg_info info;
 	struct ca_thumb_opts opts;
 	struct ca_thumb thumb;
+	struct ca_rgb_image eighth;
 
+	if (ca_jpeg_decode_dc(data, size, 1u << 20, &eighth, NULL) == CA_OK)
+		ca_rgb_image_release(&eighth);
 	if (ca_jpeg_probe(data, size, 1u << 20, &info, NULL) != CA_OK)
 		return 0;
 	ca_jpeg_validate(data, size, 1u << 20, NULL, NULL);

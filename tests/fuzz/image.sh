@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the lib/image libFuzzer targets (fuzz_exif: the EXIF reader; fuzz_jpeg: probe,
-# validation and thumbnail) with clang, ASan and UBSan, and runs each for FUZZ_SECONDS
-# (default 60) on a scratch copy of tests/fuzz/corpus/image. A crash, leak, UB report or
+# validation, thumbnail and the DC decoder) with clang, ASan and UBSan, and runs each for
+# FUZZ_SECONDS (default 60) on a scratch copy of tests/fuzz/corpus/image. A crash, leak, UB report or
 # timeout fails the run; the input that caused it is kept under $FUZZ_OUT (printed).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,8 +11,8 @@ CC_FUZZ=${CC_FUZZ:-clang}
 command -v "$CC_FUZZ" >/dev/null || { echo "image.sh: $CC_FUZZ not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
 mkdir -p "$OUT"
-SRCS="lib/image/exif.c lib/image/jpeg_probe.c lib/image/jpeg_codec.c lib/image/resample.c
-      lib/image/orient.c lib/image/thumb.c lib/util/error.c lib/util/buf.c"
+SRCS="lib/image/exif.c lib/image/jpeg_probe.c lib/image/jpeg_codec.c lib/image/jpeg_dc.c
+      lib/image/resample.c lib/image/orient.c lib/image/thumb.c lib/util/error.c lib/util/buf.c"
 FLAGS="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Ilib -D_GNU_SOURCE $(pkg-config --cflags libexif libjpeg)"
 LIBS="$(pkg-config --libs libexif libjpeg) -lm"

@@ -46,20 +46,12 @@ int app_tracing_open(struct ca_app *app, struct ca_err *err)
 	const struct serve_config *cfg = app->cfg;
 	struct app_tracing *t = NULL;
 	const char *env = getenv(XRAY_DAEMON_ENV);
-	char address[CA_HOST_MAX + 16];
+	const char *address = env && *env ? env : cfg->tracing.daemon_address;
 	int rc;
 
 	app->tracing = NULL;
 	if (cfg->tracing.kind != SERVE_TRACING_XRAY)
 		return CA_OK;
-	if (env && *env) {
-		snprintf(address, sizeof(address), "%s", env);
-	} else {
-		const struct ca_hostport *hp = &cfg->tracing.daemon_address;
-
-		snprintf(address, sizeof(address), strchr(hp->host, ':') ? "[%s]:%d" : "%s:%d",
-			 hp->host[0] ? hp->host : "127.0.0.1", hp->port);
-	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");

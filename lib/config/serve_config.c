@@ -105,7 +105,7 @@ static const struct ca_cfg_key auth_keys[] = {
 static const struct ca_cfg_key tracing_keys[] = {
 	{ .name = "kind", .type = CA_CFG_ENUM, .offset = OFF(tracing.kind), .def = "none",
 	  .choices = serve_tracing_kinds },
-	{ .name = "daemon_address", .type = CA_CFG_HOSTPORT,
+	{ .name = "daemon_address", .type = CA_CFG_STRING, .max = 300,
 	  .offset = OFF(tracing.daemon_address), .def = "127.0.0.1:2000",
 	  .when_key = "kind", .when_is = "xray" },
 	{ .name = "service_name", .type = CA_CFG_STRING, .offset = OFF(tracing.service_name),

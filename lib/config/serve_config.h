@@ -84,7 +84,8 @@ struct serve_config {
 	} auth;
 	struct {
 		int kind;               /* enum serve_tracing_kind */
-		struct ca_hostport daemon_address;
+		char *daemon_address;   /* host:port, [v6]:port or "tcp:h:p udp:h:p" (checked
+					   when tracing starts, by trace/xray_emitter.h) */
 		char *service_name;
 	} tracing;
 	struct {

@@ -7,6 +7,7 @@ the trace header is answered back.
 A segment is sent before its response is, and loopback UDP delivers at once, so when a
 response has arrived its datagram is already waiting: reads below never wait on time."""
 import json
+import os
 import re
 import socket
 import uuid
@@ -244,7 +245,6 @@ def test_config_address_and_service_name(bins, mysql_db, tmp_path, daemon):
 def test_bad_daemon_address_stops_serve(bins, mysql_db, tmp_path):
     cfg = write_config(tmp_path / "serve.yaml", mysql_db[0], tmp_path / "upload")
     (tmp_path / "upload").mkdir()
-    import os
     env = dict(os.environ, CA_TEST_SECRET=SECRET, AWS_XRAY_DAEMON_ADDRESS="tcp:127.0.0.1:2000")
     p = run([bins / "cloudalbum-serve", "--config", cfg, "--listen", "127.0.0.1:0"], env=env,
             check=False, timeout=60)
@@ -269,3 +269,27 @@ def test_no_daemon_listening_does_not_hurt(bins, mysql_db, tmp_path):
         assert c.signup("x-" + uuid.uuid4().hex[:8] + "@example.com").status_code == 201
     finally:
         srv.stop()
+
+
+def test_two_address_form_in_the_config(bins, mysql_db, tmp_path, daemon):
+    """The SDKs' "tcp:host:port udp:host:port" form works in the YAML as in the environment:
+    segments go to the udp address; a malformed one stops serve with the key's name."""
+    (tmp_path / "upload").mkdir()
+    cfg = write_config(tmp_path / "serve.yaml", mysql_db[0], tmp_path / "upload",
+                       daemon=f"'tcp:127.0.0.1:1 udp:{daemon.address}'")
+    srv = Serve(bins / "cloudalbum-serve", cfg, tmp_path)
+    try:
+        daemon.take()
+        agent = "two-address-" + uuid.uuid4().hex
+        assert get(srv.base + "/healthz", agent).status_code == 200
+        assert only_segment(daemon, agent)["name"] == "CloudAlbum"
+    finally:
+        srv.stop()
+    bad = write_config(tmp_path / "bad.yaml", mysql_db[0], tmp_path / "upload",
+                       daemon="'udp:127.0.0.1'")
+    env = dict(os.environ, CA_TEST_SECRET=SECRET)
+    env.pop("AWS_XRAY_DAEMON_ADDRESS", None)
+    p = run([bins / "cloudalbum-serve", "--config", bad, "--listen", "127.0.0.1:0"], env=env,
+            check=False, timeout=60)
+    assert p.returncode == 1
+    assert "tracing.daemon_address" in p.stderr, p.stderr

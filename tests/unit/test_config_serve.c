@@ -155,8 +155,7 @@ START_TEST(local_lab_configs_load)
 		ck_assert_ptr_null(c.auth.user_pool_id);
 	}
 	if (n == 4) {
-		ck_assert_str_eq(c.tracing.daemon_address.host, "127.0.0.1");
-		ck_assert_int_eq(c.tracing.daemon_address.port, 2000);
+		ck_assert_str_eq(c.tracing.daemon_address, "127.0.0.1:2000");
 		ck_assert_str_eq(c.tracing.service_name, "CloudAlbum");
 	} else {
 		ck_assert_ptr_null(c.tracing.service_name);

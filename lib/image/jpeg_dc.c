@@ -7,7 +7,11 @@
 #include "util/banned.h"
 
 #define LOOK 11          /* code bits resolved by one table lookup */
-#define PAD 256          /* zero bytes after the entropy data: one block's worst overrun + a load */
+/* Zero bytes after the entropy data. A block is checked against its data's end after it
+ * is decoded, so it may read past: a DC code with its bits (27), then at most 63 AC codes
+ * of 16 bits with 15 extra bits each (hostile tables), about 250 bytes, plus the reader's
+ * 8-byte loads. */
+#define PAD 512
 #define MAX_COMPS 3
 #define MAX_BLOCKS_IN_MCU 10
 #define EOB_ADVANCE 128  /* moves k past any run, so the AC loop ends */

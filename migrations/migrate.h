@@ -26,8 +26,10 @@
  *   - with --cognito, users are created in the pool (AdminCreateUser, username the
  *     email, name, email_verified, custom:legacy_id, no invitation message) and the
  *     owner id everywhere (User item id, Photo user_id) is the pool's user name,
- *     the token's cognito:username. Passwords cannot be carried into Cognito: users
- *     set a new one at first sign-in. The werkzeug hash is still kept in the User item.
+ *     the token's cognito:username. Cognito cannot take a password hash, so the
+ *     werkzeug hash stays in the User item and the pool user waits in
+ *     FORCE_CHANGE_PASSWORD; cloudalbum-serve checks the user's first sign-in against
+ *     the hash and makes that password their pool password (lib/app/api_cognito.c).
  */
 #ifndef CA_MIGRATE_H
 #define CA_MIGRATE_H

@@ -73,7 +73,7 @@ static int sync_object(struct run *r, const char *key, const struct ca_buf *data
 		       struct ca_err *err)
 {
 	struct mig_object have;
-	char md5[33], etag[80] = "";
+	char md5[33], etag[MIG_ETAG_MAX] = "";
 	int rc;
 
 	mig_md5_hex(data->data, data->len, md5);
@@ -439,7 +439,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	fprintf(c->out, "users: %zu legacy, %zu migrated (%zu written, %zu already there), %zu conflicts\n",
 		c->legacy.n_users, users_done, users_written, users_unchanged, conflicts.n);
 	if (c->opts->cognito)
-		fprintf(c->out, "cognito: %zu users created in pool %s; passwords cannot be carried into Cognito, so users set a new one at first sign-in\n",
+		fprintf(c->out, "cognito: %zu users created in pool %s; they keep their passwords: at each one's first sign-in to the app, it is checked against the legacy hash in the User item and becomes their pool password\n",
 			cognito_created, c->pool_id);
 	fprintf(c->out, "photos: %zu legacy rows, %zu items written, %zu already there, %zu skipped\n",
 		c->legacy.n_photos, n_items, items_unchanged,

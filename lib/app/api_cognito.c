@@ -6,7 +6,10 @@
  *   POST /api/users   {email, username, password}  SignUp (username is the
  *                     pool's `name`); confirmed at once on the local stand-in,
  *                     else the answer asks the user to verify their email.
- *   POST /api/session {email, password}            InitiateAuth, id token verified
+ *   POST /api/session {email, password}            InitiateAuth, id token verified;
+ *                                                  a user moved by cloudalbum-migrate
+ *                                                  --cognito keeps their legacy
+ *                                                  password (see legacy_sign_in)
  *                or   {id_token}                   an id token the browser got
  *                                                  from the pool (hosted UI, SDK),
  *                                                  verified the same way
@@ -24,6 +27,7 @@
 #include <time.h>
 
 #include "auth/cognito_auth.h"
+#include "auth/password.h"
 #include "util/banned.h"
 
 #define NAME_MAX_CHARS 50
@@ -103,6 +107,91 @@ static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
 	free(addr);
 	free(acct);
 	return ok;
+}
+
+static int not_right(struct ca_err *err)
+{
+	return ca_err_set(err, CA_AUTH_MISMATCH, "The email or password is not right.");
+}
+
+/*
+ * What Cognito's user migration trigger does, done here. The pool has just refused
+ * email and password. When the pool's user for email waits for its legacy password
+ * (cognito_auth.h: FORCE_CHANGE_PASSWORD, custom:legacy_id) and the User item of its
+ * email is the one the migration wrote for it (id = the pool's user name), the
+ * password is checked against the item's werkzeug hash; if it matches it becomes
+ * the user's pool password (AdminSetUserPassword, permanent) and the sign-in is made
+ * again. CA_OK with *who filled then. CA_AUTH_MISMATCH in every other case, alike
+ * (a failed look-up on the way is logged, not shown); CA_EUNSUPPORTED when the pool's
+ * password rules refuse the password (nothing changed; err says what to do);
+ * the code of setting the password or of the second sign-in when those fail.
+ * Passwords and hashes are never logged.
+ */
+static int legacy_sign_in(struct ca_app *app, const struct ca_http_request *req,
+			  const char *email, const char *password,
+			  struct ca_cognito_identity *who, struct ca_err *err)
+{
+	struct ca_cognito_pool_user pu = { 0 };
+	struct ca_user rec = { 0 };
+	struct ca_err local;
+	int rc;
+
+	ca_err_clear(&local);
+	rc = ca_cognito_auth_pool_user(app->cognito, email, &pu, &local);
+	if (rc != CA_OK) {
+		if (rc != CA_ENOTFOUND)
+			app_log(req, "%s %s: reading the pool user after a refused sign-in failed: %s",
+				req->method, req->path, ca_err_msg(&local));
+		rc = not_right(err);
+		goto out;
+	}
+	if (!ca_cognito_awaits_legacy_password(&pu)) {
+		rc = not_right(err);
+		goto out;
+	}
+	rc = ca_db_user_find_by_email(app->db, pu.email, &rec, &local);
+	if (rc != CA_OK) {
+		if (rc != CA_DB_NOTFOUND)
+			app_log(req, "%s %s: reading the legacy record of pool user %s failed: %s",
+				req->method, req->path, pu.username, ca_err_msg(&local));
+		rc = not_right(err);
+		goto out;
+	}
+	if (!ca_cognito_legacy_record_is(&pu, rec.id, rec.email)) {
+		app_log(req, "%s %s: pool user %s waits for its legacy password, but the User item "
+			"of its email (id %s) is not the one the migration wrote for it; not carried "
+			"over", req->method, req->path, pu.username, rec.id);
+		rc = not_right(err);
+		goto out;
+	}
+	rc = rec.password ? ca_password_verify(rec.password, password, &local) : CA_AUTH_MISMATCH;
+	if (rc != CA_OK) {
+		if (rc != CA_AUTH_MISMATCH)
+			app_log(req, "%s %s: the legacy password hash of pool user %s cannot be "
+				"checked: %s", req->method, req->path, pu.username, ca_err_msg(&local));
+		rc = not_right(err);
+		goto out;
+	}
+	rc = ca_cognito_auth_set_password(app->cognito, pu.username, password, &local);
+	if (rc == CA_EINVAL) {
+		rc = ca_err_set(err, CA_EUNSUPPORTED, "Your password is right, but the user pool's "
+				"password rules do not accept it, so it could not be kept: choose a "
+				"new password on the hosted sign-in page (/login), or ask the "
+				"administrator to set one. The user pool says: %s", ca_err_msg(&local));
+		goto out;
+	}
+	if (rc != CA_OK) {
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+		goto out;
+	}
+	app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy password, "
+		"which is now their user pool password", req->method, req->path, pu.username,
+		pu.legacy_id);
+	rc = ca_cognito_auth_sign_in(app->cognito, email, password, who, err);
+out:
+	ca_user_release(&rec);
+	ca_cognito_pool_user_release(&pu);
+	return rc;
 }
 
 int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
@@ -195,6 +284,10 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 		}
 	} else {
 		rc = ca_cognito_auth_sign_in(app->cognito, email, password, &who, &err);
+		if (rc == CA_AUTH_MISMATCH) {
+			ca_err_clear(&err);
+			rc = legacy_sign_in(app, req, email, password, &who, &err);
+		}
 	}
 	if (rc != CA_OK) {
 		pool_refusal(req, resp, rc, &err);

@@ -289,6 +289,80 @@ int ca_cognito_auth_profile(struct ca_cognito_auth *a, const char *username,
 	return rc;
 }
 
+void ca_cognito_pool_user_release(struct ca_cognito_pool_user *u)
+{
+	if (!u)
+		return;
+	ca_free_str(&u->username);
+	ca_free_str(&u->email);
+	ca_free_str(&u->legacy_id);
+	ca_free_str(&u->status);
+	u->enabled = false;
+}
+
+int ca_cognito_auth_pool_user(struct ca_cognito_auth *a, const char *email,
+			      struct ca_cognito_pool_user *u, struct ca_err *err)
+{
+	struct cognito_user rec = { 0 };
+	const char *mail, *legacy;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	rc = cognito_idp_admin_describe_user(a->client, a->cfg->auth.user_pool_id, email, &rec,
+					     err);
+	if (rc != CA_OK)
+		return rc;
+	mail = claim(rec.attrs, "email");
+	legacy = claim(rec.attrs, "custom:legacy_id");
+	u->username = ca_strdup(rec.username);
+	u->status = rec.status ? ca_strdup(rec.status) : NULL;
+	u->email = mail ? ca_strdup(mail) : NULL;
+	u->legacy_id = legacy ? ca_strdup(legacy) : NULL;
+	u->enabled = rec.enabled;
+	if (!u->username || (rec.status && !u->status) || (mail && !u->email) ||
+	    (legacy && !u->legacy_id)) {
+		ca_cognito_pool_user_release(u);
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+	cognito_user_release(&rec);
+	return rc;
+}
+
+/* A legacy row id as the migration writes it ("%ld" of a positive id). */
+static bool legacy_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || s[0] < '1' || s[0] > '9')
+		return false;
+	for (; s[n]; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return false;
+	return n <= 18;
+}
+
+bool ca_cognito_awaits_legacy_password(const struct ca_cognito_pool_user *u)
+{
+	return u && u->enabled && u->username && *u->username && u->email && *u->email &&
+	       u->status && strcmp(u->status, "FORCE_CHANGE_PASSWORD") == 0 &&
+	       legacy_id_ok(u->legacy_id);
+}
+
+bool ca_cognito_legacy_record_is(const struct ca_cognito_pool_user *u, const char *record_id,
+				 const char *record_email)
+{
+	return u && u->username && *u->username && u->email && *u->email && record_id &&
+	       record_email && strcmp(record_id, u->username) == 0 &&
+	       strcasecmp(record_email, u->email) == 0;
+}
+
+int ca_cognito_auth_set_password(struct ca_cognito_auth *a, const char *username,
+				 const char *password, struct ca_err *err)
+{
+	return cognito_idp_admin_set_user_password(a->client, a->cfg->auth.user_pool_id, username,
+						   password, true, err);
+}
+
 int ca_cognito_auth_update(struct ca_cognito_auth *a, const char *email,
 			   const char *expect_username, const char *current_password,
 			   const char *new_name, const char *new_password, struct ca_err *err)

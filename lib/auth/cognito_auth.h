@@ -104,6 +104,57 @@ int ca_cognito_auth_profile(struct ca_cognito_auth *a, const char *username,
 			    struct ca_cognito_identity *who, struct ca_err *err);
 
 /*
+ * Users moved by `cloudalbum-migrate run --cognito` are created with AdminCreateUser
+ * (no invitation, custom:legacy_id set), so they wait in FORCE_CHANGE_PASSWORD with
+ * a temporary password nobody knows, while the User item the migration wrote (id =
+ * the pool's user name) keeps their legacy werkzeug hash. The app carries the
+ * password over at their first password sign-in, as Cognito's user migration
+ * trigger would (lib/app/api_cognito.c): the calls and checks it needs are these.
+ */
+
+/* What the pool says of a user; every string malloc'd (NULL when absent). */
+struct ca_cognito_pool_user {
+	char *username;    /* the pool's user name */
+	char *email;       /* the email attribute */
+	char *legacy_id;   /* custom:legacy_id */
+	char *status;      /* UserStatus */
+	bool enabled;
+};
+
+void ca_cognito_pool_user_release(struct ca_cognito_pool_user *u);
+
+/*
+ * The pool's user whose sign-in name is email into *u (AdminGetUser; release it).
+ * CA_ENOTFOUND when there is none; network and service codes otherwise.
+ */
+int ca_cognito_auth_pool_user(struct ca_cognito_auth *a, const char *email,
+			      struct ca_cognito_pool_user *u, struct ca_err *err);
+
+/*
+ * true when u waits for the password it had in the legacy application: enabled,
+ * FORCE_CHANGE_PASSWORD, with an email and a custom:legacy_id of the form the
+ * migration writes (a legacy row id: 1 to 18 decimal digits, no leading zero).
+ * Pure; false for NULL.
+ */
+bool ca_cognito_awaits_legacy_password(const struct ca_cognito_pool_user *u);
+
+/*
+ * true when the legacy record (the User item found by u's email) is the one the
+ * migration wrote for u: its id is u's user name and its email is u's email
+ * (ASCII case ignored). Pure; false when anything is NULL or empty.
+ */
+bool ca_cognito_legacy_record_is(const struct ca_cognito_pool_user *u, const char *record_id,
+				 const char *record_email);
+
+/*
+ * Makes password username's own (AdminSetUserPassword, Permanent: the user becomes
+ * CONFIRMED). CA_EINVAL when the pool refuses it (err holds the pool's sentence
+ * on its policy, never the password); network and service codes otherwise.
+ */
+int ca_cognito_auth_set_password(struct ca_cognito_auth *a, const char *username,
+				 const char *password, struct ca_err *err);
+
+/*
  * Changes name and/or password (NULL: unchanged) after re-verifying
  * current_password for email; expect_username must be who the session says, so a
  * session cannot change another account. Errors as for sign-in, plus CA_EINVAL when

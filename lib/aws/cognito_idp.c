@@ -373,6 +373,64 @@ int cognito_idp_admin_get_user(struct aws_client *c, const char *pool_id,
 	return rc;
 }
 
+void cognito_user_release(struct cognito_user *u)
+{
+	if (!u)
+		return;
+	free(u->username);
+	free(u->status);
+	json_decref(u->attrs);
+	memset(u, 0, sizeof(*u));
+}
+
+int cognito_idp_admin_describe_user(struct aws_client *c, const char *pool_id,
+				    const char *username, struct cognito_user *u,
+				    struct ca_err *err)
+{
+	json_t *in = json_pack("{s:s, s:s}", "UserPoolId", pool_id, "Username", username);
+	json_t *out = NULL;
+	const char *name, *status;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	rc = call(c, "AdminGetUser", in, &out, err);
+	json_decref(in);
+	if (rc != CA_OK)
+		goto out;
+	name = json_string_value(json_object_get(out, "Username"));
+	status = json_string_value(json_object_get(out, "UserStatus"));
+	if (!name || !*name) {
+		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE,
+				"cognito-idp: the AdminGetUser answer has no Username.");
+		goto out;
+	}
+	u->username = ca_strdup(name);
+	u->status = status ? ca_strdup(status) : NULL;
+	u->enabled = json_is_true(json_object_get(out, "Enabled"));
+	if (!u->username || (status && !u->status)) {
+		rc = oom(err);
+		goto out;
+	}
+	rc = attrs_object(json_object_get(out, "UserAttributes"), &u->attrs, err);
+out:
+	if (rc != CA_OK)
+		cognito_user_release(u);
+	json_decref(out);
+	return rc;
+}
+
+int cognito_idp_admin_set_user_password(struct aws_client *c, const char *pool_id,
+					const char *username, const char *password,
+					bool permanent, struct ca_err *err)
+{
+	json_t *in = json_pack("{s:s, s:s, s:s, s:b}", "UserPoolId", pool_id, "Username",
+			       username, "Password", password, "Permanent", permanent);
+	int rc = call(c, "AdminSetUserPassword", in, NULL, err);
+
+	json_decref(in);
+	return rc;
+}
+
 int cognito_idp_update_user_attributes(struct aws_client *c, const char *access_token,
 				       const struct cognito_attr *attrs, size_t n_attrs,
 				       struct ca_err *err)

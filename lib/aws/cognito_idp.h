@@ -111,6 +111,37 @@ int cognito_idp_get_user(struct aws_client *c, const char *access_token, char **
 int cognito_idp_admin_get_user(struct aws_client *c, const char *pool_id,
 			       const char *username, json_t **attrs, struct ca_err *err);
 
+/* What AdminGetUser says of a user. Strings malloc'd; release with cognito_user_release(). */
+struct cognito_user {
+	char *username;   /* the pool's user name (a generated uuid when the email signs in) */
+	char *status;     /* UserStatus ("CONFIRMED", "FORCE_CHANGE_PASSWORD", ...); NULL if absent */
+	bool enabled;     /* Enabled; false when the answer does not say */
+	json_t *attrs;    /* {"email": "...", "custom:legacy_id": "...", ...} */
+};
+
+/* Frees the record's members and zeroes it. NULL accepted. */
+void cognito_user_release(struct cognito_user *u);
+
+/*
+ * AdminGetUser by username (the user name or, in a pool whose users sign in with
+ * their email, the email), the whole record into *u (release it; zeroed on error).
+ * CA_ENOTFOUND when the pool has no such user; CA_AWS_BAD_RESPONSE when the answer
+ * has no Username.
+ */
+int cognito_idp_admin_describe_user(struct aws_client *c, const char *pool_id,
+				    const char *username, struct cognito_user *u,
+				    struct ca_err *err);
+
+/*
+ * AdminSetUserPassword (needs the server's IAM credentials): sets username's
+ * password; permanent makes the user CONFIRMED with it, else FORCE_CHANGE_PASSWORD.
+ * CA_EINVAL when the pool refuses the password (err holds the pool's sentence on its
+ * policy, never the password), CA_ENOTFOUND for an unknown user.
+ */
+int cognito_idp_admin_set_user_password(struct aws_client *c, const char *pool_id,
+					const char *username, const char *password,
+					bool permanent, struct ca_err *err);
+
 /* UpdateUserAttributes with the user's access token. */
 int cognito_idp_update_user_attributes(struct aws_client *c, const char *access_token,
 				       const struct cognito_attr *attrs, size_t n_attrs,

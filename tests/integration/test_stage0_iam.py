@@ -130,6 +130,11 @@ def test_least_privilege_policy_is_filled_in(bins, moto, env, tmp_path):
     assert "${" not in doc
     assert "arn:aws:dynamodb:ap-southeast-1:123456789012:table/User" in doc
     assert "arn:aws:s3:::cloudalbum-local-photos/photos/*" in doc
+    # what cloudalbum-serve calls with its own credentials: profiles, and a migrated
+    # user's legacy password made their pool password at the first sign-in
+    pool = [s for s in json.loads(doc)["Statement"] if s.get("Sid") == "UserPool"]
+    assert len(pool) == 1 and pool[0]["Effect"] == "Allow"
+    assert {"cognito-idp:AdminGetUser", "cognito-idp:AdminSetUserPassword"} <= set(pool[0]["Action"])
 
 
 def test_initial_from_the_command_line(bins, moto, env, tmp_path):

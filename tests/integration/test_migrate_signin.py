@@ -1,0 +1,248 @@
+"""Migrated users keep their password at stage 3: a legacy deployment seeded with
+cloudalbum-legacy-seed, stages 0-3 applied with scripts/stage.sh (what `make stage-3`
+runs) on moto, `cloudalbum-migrate run --cognito` into the generated stage-3 config, and
+cloudalbum-serve on that config. The pool users wait in FORCE_CHANGE_PASSWORD; the first
+password sign-in with the legacy password carries it into the pool (checked with boto3),
+and nothing else ever does: wrong passwords, unknown emails, passwords the pool's policy
+refuses, and pool users that the migration did not make for that User item."""
+import base64
+import hashlib
+import hmac
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers import fresh_mysql_database, mysql_query, run
+from serve_helpers import Client, Serve
+
+ROOT = Path(__file__).resolve().parents[2]
+USERS, PER_USER, SEED = 8, 3, 2121
+UNAUTHORIZED_MSG = "The email or password is not right."
+
+
+def secret_hash(secret, username, client_id):
+    mac = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(mac).decode()
+
+
+def meets_stage3_policy(password):
+    """stage-3-cognito's password policy: 8+ characters, upper, lower and a digit."""
+    return (len(password) >= 8 and re.search(r"[A-Z]", password) and re.search(r"[a-z]", password)
+            and re.search(r"[0-9]", password)) is not None
+
+
+@pytest.fixture(scope="module")
+def legacy(bins, tmp_path_factory):
+    upload = tmp_path_factory.mktemp("legacy") / "upload"
+    with fresh_mysql_database("ca_migsignin_") as (name, url):
+        p = run([bins / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
+                 "--users", USERS, "--photos-per-user", PER_USER, "--seed", SEED, "--quiet"],
+                timeout=600)
+        passwords = dict(l.split("\t")[:2] for l in p.stdout.strip().split("\n")[1:])
+        users = mysql_query(name, "SELECT id, email, username, password FROM `User` ORDER BY id")
+        strong = [u for u in users if meets_stage3_policy(passwords[u["email"]])]
+        weak = [u for u in users if not meets_stage3_policy(passwords[u["email"]])]
+        # the seed is fixed: these counts are facts of it, not luck
+        assert len(strong) >= 7 and weak, (len(strong), len(weak))
+        yield dict(db=name, url=url, upload=upload, passwords=passwords, strong=strong,
+                   weak=weak)
+
+
+class Stack:
+    def __init__(self, moto, legacy, cfg, serve):
+        self.moto, self.legacy, self.cfg, self.serve = moto, legacy, cfg, serve
+        auth = yaml.safe_load(cfg.read_text())["auth"]
+        self.pool, self.client_id, self.secret = (auth["user_pool_id"], auth["client_id"],
+                                                  auth["client_secret"])
+        self.idp = moto.client("cognito-idp")
+        self.ddb = moto.client("dynamodb")
+
+    def pool_user(self, email):
+        return self.idp.admin_get_user(UserPoolId=self.pool, Username=email)
+
+    def status(self, email):
+        return self.pool_user(email)["UserStatus"]
+
+    def item(self, email):
+        items = self.ddb.query(TableName="User", IndexName="user-email-index",
+                               KeyConditionExpression="email = :e",
+                               ExpressionAttributeValues={":e": {"S": email}})["Items"]
+        assert len(items) == 1, items
+        return self.ddb.get_item(TableName="User", Key={"id": items[0]["id"]})["Item"]
+
+    def sign_in(self, email, password):
+        c = Client(self.serve.base)
+        return c, c.post("/api/session", json=dict(email=email, password=password))
+
+    def pool_sign_in(self, email, password):
+        """InitiateAuth straight to the pool, as any other client of it would."""
+        return self.idp.initiate_auth(
+            ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": password,
+                            "SECRET_HASH": secret_hash(self.secret, email, self.client_id)})
+
+    def carried_over_lines(self):
+        return [l for l in self.serve.stderr().splitlines()
+                if "signed in with the legacy password" in l]
+
+
+@pytest.fixture
+def stack(bins, moto, aws_env, legacy, tmp_path):
+    gen = tmp_path / "generated"
+    env = dict(aws_env, CA_BIN=str(bins), MOTO_PORT=str(moto.port), TARGET="local",
+               CA_STATE_DIR=str(tmp_path / "state"), GENERATED_DIR=str(gen))
+    run([ROOT / "scripts/stage.sh", 3], env=env, timeout=600)
+    cfg = gen / "local" / "stage-3.yaml"
+    p = run([bins / "cloudalbum-migrate", "run", "--cognito", "--from-db", legacy["url"],
+             "--from-dir", legacy["upload"], "--to", cfg, "--state", tmp_path / "migrate.state"],
+            env=aws_env, timeout=600)
+    assert f"cognito: {USERS} users created" in p.stdout and "they keep their passwords" in p.stdout
+    serve = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=aws_env)
+    s = Stack(moto, legacy, cfg, serve)
+    try:
+        yield s
+    finally:
+        serve.stop()
+        err = serve.stderr()
+        # never a password or a hash in the server's log
+        for email, password in legacy["passwords"].items():
+            assert password not in err
+        for u in legacy["strong"] + legacy["weak"]:
+            assert u["password"].split("$")[-1] not in err
+
+
+def test_legacy_password_signs_in_and_becomes_the_pool_password(stack, legacy):
+    u = legacy["strong"][0]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    before = stack.pool_user(email)
+    assert before["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    owner = before["Username"]
+    item = stack.item(email)
+    assert item["id"]["S"] == owner and item["password"]["S"] == u["password"]
+
+    c, r = stack.sign_in(email, password)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"id": owner, "email": email, "username": u["username"]}
+    assert c.cookies.get("session") and c.cookies.get("csrf_token")
+    assert stack.status(email) == "CONFIRMED"
+    # the pool itself now takes the legacy password
+    assert stack.pool_sign_in(email, password)["AuthenticationResult"]["IdToken"]
+    lines = stack.carried_over_lines()
+    assert len(lines) == 1 and owner in lines[0] and f"legacy user {u['id']}" in lines[0]
+    assert email not in lines[0]
+
+    # the album is the migrated one
+    r = c.get("/api/me")
+    assert r.status_code == 200 and r.json()["id"] == owner
+    r = c.get("/api/photos")
+    assert r.status_code == 200, r.text
+    got = r.json()["photos"]
+    rows = mysql_query(legacy["db"], "SELECT filename_orig FROM Photo WHERE user_id = %s",
+                       (u["id"],))
+    assert rows and sorted(p["filename_orig"] for p in got) == sorted(x["filename_orig"] for x in rows)
+    items = stack.ddb.query(TableName="Photo", KeyConditionExpression="user_id = :u",
+                            ExpressionAttributeValues={":u": {"S": owner}})["Items"]
+    assert sorted(p["id"] for p in got) == sorted(int(i["id"]["N"]) for i in items)
+
+    # a second sign-in is the pool's own: it works with the legacy hash gone from the item
+    stack.ddb.update_item(TableName="User", Key={"id": {"S": owner}},
+                          UpdateExpression="SET password = :p",
+                          ExpressionAttributeValues={":p": {"S": "pbkdf2:sha256:1000$x$00"}})
+    c2, r = stack.sign_in(email, password)
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == owner and c2.cookies.get("session")
+    assert len(stack.carried_over_lines()) == 1
+    assert stack.status(email) == "CONFIRMED"
+
+
+def test_wrong_password_and_unknown_email_are_401_alike(stack, legacy):
+    u, other = legacy["strong"][1], legacy["strong"][2]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    answers = []
+    for e, pw in ((email, password + "x"), (email, ""),
+                  (email, legacy["passwords"][other["email"]]),  # another user's password
+                  ("nobody-" + uuid.uuid4().hex[:8] + "@example.com", password)):
+        c, r = stack.sign_in(e, pw)
+        if pw == "":
+            assert r.status_code in (400, 401), r.text
+            continue
+        assert r.status_code == 401, (pw == password, r.text)
+        assert "session" not in c.cookies
+        answers.append(r.json())
+    assert all(a == {"error": "unauthorized", "message": UNAUTHORIZED_MSG} for a in answers), answers
+    assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
+    assert stack.status(other["email"]) == "FORCE_CHANGE_PASSWORD"
+    assert stack.carried_over_lines() == []
+    # the right one still works afterwards (the attempts above stay under the account's limit)
+    c, r = stack.sign_in(email, password)
+    assert r.status_code == 200, r.text
+    assert stack.status(email) == "CONFIRMED"
+
+
+def test_password_the_pool_refuses_is_403_and_changes_nothing(stack, legacy):
+    u = legacy["weak"][0]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    for _ in range(2):
+        c, r = stack.sign_in(email, password)
+        assert r.status_code == 403, r.text
+        msg = r.json()["message"]
+        assert "/login" in msg and "new password" in msg
+        assert password not in msg and u["password"] not in msg
+        assert "session" not in c.cookies
+        assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
+    # a wrong password for that user is the usual 401, not this 403
+    c, r = stack.sign_in(email, password + "-wrong")
+    assert r.status_code == 401 and r.json()["message"] == UNAUTHORIZED_MSG
+    assert stack.item(email)["password"]["S"] == u["password"]
+    assert stack.carried_over_lines() == []
+
+
+def recreate(stack, email, attrs):
+    """The pool user of email deleted and made again by someone else, FORCE_CHANGE_PASSWORD."""
+    stack.idp.admin_delete_user(UserPoolId=stack.pool, Username=email)
+    made = stack.idp.admin_create_user(
+        UserPoolId=stack.pool, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "name", "Value": "X"},
+                        *attrs])["User"]
+    assert made["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    return made["Username"]
+
+
+def test_pool_users_the_migration_did_not_make_get_no_password(stack, legacy):
+    users = legacy["strong"][1:7]
+    idp, pool = stack.idp, stack.pool
+
+    # 1. no custom:legacy_id (the item is still the one written for this pool user)
+    u = users[0]
+    idp.admin_delete_user_attributes(UserPoolId=pool, Username=u["email"],
+                                     UserAttributeNames=["custom:legacy_id"])
+    assert stack.item(u["email"])["id"]["S"] == stack.pool_user(u["email"])["Username"]
+    # 2. a custom:legacy_id the migration never writes
+    v = users[1]
+    idp.admin_update_user_attributes(UserPoolId=pool, Username=v["email"], UserAttributes=[
+        {"Name": "custom:legacy_id", "Value": f"{v['id']} "}])
+    # 3. made again by someone else with the right legacy id: the item is not this user's
+    w = users[2]
+    new_name = recreate(stack, w["email"], [{"Name": "custom:legacy_id", "Value": str(w["id"])}])
+    assert stack.item(w["email"])["id"]["S"] != new_name
+    # 4. made again with another user's legacy id
+    x, y = users[3], users[4]
+    recreate(stack, x["email"], [{"Name": "custom:legacy_id", "Value": str(y["id"])}])
+    # 5. disabled
+    idp.admin_disable_user(UserPoolId=pool, Username=y["email"])
+    # 6. the User item the migration wrote is gone
+    g = users[5]
+    stack.ddb.delete_item(TableName="User", Key={"id": stack.item(g["email"])["id"]})
+
+    for z in (u, v, w, x, y, g):
+        c, r = stack.sign_in(z["email"], legacy["passwords"][z["email"]])
+        assert r.status_code == 401, (z["email"], r.text)
+        assert r.json()["message"] == UNAUTHORIZED_MSG and "session" not in c.cookies
+        assert stack.status(z["email"]) == "FORCE_CHANGE_PASSWORD", z["email"]
+    assert stack.carried_over_lines() == []
+    # the server says why for the one whose item belongs to another pool user
+    assert f"pool user {new_name} waits for its legacy password" in stack.serve.stderr()
+

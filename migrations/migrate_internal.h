@@ -96,10 +96,12 @@ struct mig_ctx {
 
 /* ---- the target (migrate_target.c) ---- */
 
+#define MIG_ETAG_MAX 80
+
 /* What S3 holds under a key. */
 struct mig_object {
 	bool exists;
-	char etag[80];          /* without quotes */
+	char etag[MIG_ETAG_MAX];        /* without quotes */
 	char content_type[64];
 	unsigned long long size;
 };
@@ -108,7 +110,8 @@ struct mig_object {
 int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
 	    struct ca_buf *out, struct ca_err *err);
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err);
-/* PUT with Content-Type image/jpeg; *etag (80 bytes) receives the answer's ETag. */
+/* PUT with Content-Type image/jpeg; etag (MIG_ETAG_MAX bytes) receives the answer's
+ * ETag without quotes ("" when S3 sent none). */
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err);
 int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err);

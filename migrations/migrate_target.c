@@ -1,7 +1,8 @@
 /*
- * migrate_target.c — the AWS side of a migration: S3 objects (HEAD with ETag and
- * Content-Type, PUT, GET), DynamoDB items in the DynamoDB backend's own form
- * (db/dynamodb_internal.h's conversion), BatchWriteItem, and Cognito users.
+ * migrate_target.c — the AWS side of a migration: S3 objects through aws/s3.h (HEAD
+ * with ETag and Content-Type, PUT with its ETag, GET), DynamoDB items in the DynamoDB
+ * backend's own form (db/dynamodb_internal.h's conversion), BatchWriteItem, and
+ * Cognito users.
  */
 #include "migrate_internal.h"
 
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/s3.h"
 #include "aws/service_call.h"
 #include "db/dynamodb_internal.h"
 #include "migrate_batch.h"
@@ -49,114 +51,51 @@ int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bo
 				 out, err);
 }
 
-/* Copies a header value into out, without surrounding quotes. */
-static void copy_header(const struct aws_response *resp, const char *name, char *out, size_t cap,
-			bool unquote)
-{
-	const char *v = aws_http_response_header(&resp->http, name);
-	size_t n;
-
-	out[0] = '\0';
-	if (!v)
-		return;
-	n = strlen(v);
-	if (unquote && n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v++;
-		n -= 2;
-	}
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
-
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err)
 {
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err local;
-	const char *len;
-	uint64_t v;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	memset(&r, 0, sizeof(r));
-	r.method = "HEAD";
-	r.bucket = c->bucket;
-	r.key = key;
-	aws_response_init(&resp);
 	ca_err_clear(&local);
-	rc = aws_s3_send(c->aws, &r, &resp, &local);
-	if (rc == CA_AWS_SERVICE && resp.http.status == 404) {
-		rc = CA_OK;
-		goto out;
-	}
-	if (rc != CA_OK) {
-		rc = ca_err_set(err, rc, "Looking at s3://%s/%s failed: %s", c->bucket, key,
-				ca_err_msg(&local));
-		goto out;
-	}
-	out->exists = true;
-	copy_header(&resp, "ETag", out->etag, sizeof(out->etag), true);
-	copy_header(&resp, "Content-Type", out->content_type, sizeof(out->content_type), false);
-	len = aws_http_response_header(&resp.http, "Content-Length");
-	if (len && ca_parse_u64(len, &v))
-		out->size = v;
-out:
-	aws_response_release(&resp);
-	return rc;
+	rc = s3_head_object(c->aws, c->bucket, key, &out->exists, &meta, &local);
+	if (rc != CA_OK)
+		return ca_err_set(err, rc, "Looking at s3://%s/%s failed: %s", c->bucket, key,
+				  ca_err_msg(&local));
+	/* "" and 0 when the object is not there */
+	snprintf(out->etag, sizeof(out->etag), "%s", meta.etag);
+	snprintf(out->content_type, sizeof(out->content_type), "%s", meta.content_type);
+	out->size = meta.content_length;
+	return CA_OK;
 }
 
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err)
 {
-	struct aws_http_header hdr = { "Content-Type", "image/jpeg" };
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err local;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.method = "PUT";
-	r.bucket = c->bucket;
-	r.key = key;
-	r.headers = &hdr;
-	r.n_headers = 1;
-	r.body = len ? data : NULL;
-	r.body_len = len;
-	aws_response_init(&resp);
 	ca_err_clear(&local);
-	rc = aws_s3_send(c->aws, &r, &resp, &local);
+	rc = s3_put_object(c->aws, c->bucket, key, data, len, "image/jpeg", &meta, &local);
 	if (rc != CA_OK)
-		rc = ca_err_set(err, rc, "Uploading s3://%s/%s failed: %s", c->bucket, key,
-				ca_err_msg(&local));
-	else
-		copy_header(&resp, "ETag", etag, 80, true);
-	aws_response_release(&resp);
-	return rc;
+		return ca_err_set(err, rc, "Uploading s3://%s/%s failed: %s", c->bucket, key,
+				  ca_err_msg(&local));
+	snprintf(etag, MIG_ETAG_MAX, "%s", meta.etag);
+	return CA_OK;
 }
 
 int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err)
 {
-	struct aws_s3_request r;
-	struct aws_response resp;
 	struct ca_err local;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.method = "GET";
-	r.bucket = c->bucket;
-	r.key = key;
-	r.max_body = MIG_MAX_IMAGE;
-	aws_response_init(&resp);
 	ca_err_clear(&local);
-	rc = aws_s3_send(c->aws, &r, &resp, &local);
+	rc = s3_get_object(c->aws, c->bucket, key, out, MIG_MAX_IMAGE, NULL, &local);
 	if (rc != CA_OK)
 		rc = ca_err_set(err, rc, "Reading s3://%s/%s failed: %s", c->bucket, key,
 				ca_err_msg(&local));
-	else if (ca_buf_add(out, resp.http.body.data, resp.http.body.len) != CA_OK)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading s3://%s/%s.", c->bucket, key);
-	aws_response_release(&resp);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #define S3_MAX_DELETE 1000
 #define S3_SMALL_ANSWER (1u * 1024 * 1024)
 #define S3_LIST_ANSWER (8u * 1024 * 1024)
+#define S3_ERROR_ROOM (64u * 1024) /* room for S3's XML error answers */
 
 /* Everything one S3 call varies; the rest of aws_s3_request stays zero. */
 struct s3_call {
@@ -612,50 +613,106 @@ int s3_empty_bucket(struct aws_client *c, const char *bucket, size_t *deleted,
 	return rc;
 }
 
+/* Copies a header value into out[cap], cut to fit, without surrounding quotes if asked. */
+static void copy_header(const struct aws_response *resp, const char *name, bool unquote,
+			char *out, size_t cap)
+{
+	const char *v = aws_http_response_header(&resp->http, name);
+	size_t n;
+
+	out[0] = '\0';
+	if (!v)
+		return;
+	n = strlen(v);
+	if (unquote && n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+/* Fills *meta (NULL: nothing) from an object call's answer; the object's type and
+ * size only when the answer describes the object (GET, HEAD). */
+static void object_meta(const struct aws_response *resp, bool describes_object,
+			struct s3_object_meta *meta)
+{
+	const char *len;
+	uint64_t v = 0;
+
+	if (!meta)
+		return;
+	memset(meta, 0, sizeof(*meta));
+	meta->status = resp->http.status;
+	if (meta->status < 200 || meta->status > 299)
+		return;
+	copy_header(resp, "ETag", true, meta->etag, sizeof(meta->etag));
+	if (!describes_object)
+		return;
+	copy_header(resp, "Content-Type", false, meta->content_type, sizeof(meta->content_type));
+	len = aws_http_response_header(&resp->http, "Content-Length");
+	if (len && ca_parse_u64(len, &v))
+		meta->content_length = v;
+}
+
+/*
+ * One object request (call names the method, bucket and key; op the call, for the
+ * message), meta filled from the answer, also when it failed. *resp is initialised
+ * here and released by the caller. CA_EINVAL, without a request, for an empty key.
+ */
+static int object_call(struct aws_client *c, const char *op, const struct s3_call *call,
+		       bool describes_object, struct aws_response *resp,
+		       struct s3_object_meta *meta, struct ca_err *err)
+{
+	int rc;
+
+	aws_response_init(resp);
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	if (!call->key || !*call->key)
+		return ca_err_set(err, CA_EINVAL, "s3: %s in bucket %s needs a key.", op, call->bucket);
+	rc = s3_call_send(c, call, resp, err);
+	object_meta(resp, describes_object, meta);
+	return rc;
+}
+
 int s3_put_object(struct aws_client *c, const char *bucket, const char *key, const void *body,
-		  size_t len, const char *content_type, struct ca_err *err)
+		  size_t len, const char *content_type, struct s3_object_meta *meta,
+		  struct ca_err *err)
 {
 	struct aws_http_header h = { "Content-Type", content_type ? content_type
 				     : "binary/octet-stream" };
+	struct s3_call call = { .method = "PUT", .bucket = bucket, .key = key, .headers = &h,
+				.n_headers = 1, .body = len ? body : NULL, .body_len = len };
 	struct aws_response resp;
-	struct s3_call call;
 	int rc;
 
-	if (!key || !*key)
-		return ca_err_set(err, CA_EINVAL, "s3: PutObject to bucket %s needs a key.", bucket);
-	aws_response_init(&resp);
-	memset(&call, 0, sizeof(call));
-	call.method = "PUT";
-	call.bucket = bucket;
-	call.key = key;
-	call.headers = &h;
-	call.n_headers = 1;
-	call.body = body;
-	call.body_len = len;
-	rc = s3_call_send(c, &call, &resp, err);
+	rc = object_call(c, "PutObject", &call, false, &resp, meta, err);
 	aws_response_release(&resp);
 	return rc;
 }
 
 int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
-		  struct ca_buf *out, size_t max_bytes, struct ca_err *err)
+		  struct ca_buf *out, size_t max_bytes, struct s3_object_meta *meta,
+		  struct ca_err *err)
 {
+	size_t cap = max_bytes ? max_bytes : AWS_HTTP_DEFAULT_MAX_BODY;
+	/* the transport stops reading past its cap, error answers included: never below
+	 * S3_ERROR_ROOM, so that a small max_bytes still reads NoSuchKey; exact check below */
+	struct s3_call call = { .method = "GET", .bucket = bucket, .key = key,
+				.max_body = cap > S3_ERROR_ROOM ? cap : S3_ERROR_ROOM };
 	struct aws_response resp;
 	struct ca_err local;
-	struct s3_call call;
 	int rc;
 
-	if (!key || !*key)
-		return ca_err_set(err, CA_EINVAL, "s3: GetObject from bucket %s needs a key.", bucket);
-	aws_response_init(&resp);
 	ca_err_clear(&local);
-	memset(&call, 0, sizeof(call));
-	call.method = "GET";
-	call.bucket = bucket;
-	call.key = key;
-	call.max_body = max_bytes ? max_bytes : AWS_HTTP_DEFAULT_MAX_BODY;
-	rc = s3_call_send(c, &call, &resp, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(resp.error.code, "NoSuchKey"))
+	rc = object_call(c, "GetObject", &call, true, &resp, meta, &local);
+	if (rc == CA_ERANGE || (rc == CA_OK && resp.http.body.len > cap))
+		rc = ca_err_set(err, CA_ERANGE, "s3: object %s in bucket %s is larger than %zu bytes.",
+				key, bucket, cap);
+	else if (rc == CA_AWS_SERVICE && !strcmp(resp.error.code, "NoSuchKey"))
 		rc = ca_err_set(err, CA_ENOTFOUND, "s3: no object %s in bucket %s.", key, bucket);
 	else if (rc)
 		rc = pass_on(err, rc, &local);
@@ -666,56 +723,34 @@ int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
 }
 
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bool *exists,
-		   unsigned long long *size, struct ca_err *err)
+		   struct s3_object_meta *meta, struct ca_err *err)
 {
+	struct s3_call call = { .method = "HEAD", .bucket = bucket, .key = key };
 	struct aws_response resp;
 	struct ca_err local;
-	struct s3_call call;
-	const char *len;
-	uint64_t v = 0;
 	int rc;
 
 	*exists = false;
-	if (size)
-		*size = 0;
-	if (!key || !*key)
-		return ca_err_set(err, CA_EINVAL, "s3: HeadObject in bucket %s needs a key.", bucket);
-	aws_response_init(&resp);
 	ca_err_clear(&local);
-	memset(&call, 0, sizeof(call));
-	call.method = "HEAD";
-	call.bucket = bucket;
-	call.key = key;
-	rc = s3_call_send(c, &call, &resp, &local);
-	if (rc == CA_AWS_SERVICE && resp.http.status == 404) {
+	rc = object_call(c, "HeadObject", &call, true, &resp, meta, &local);
+	if (rc == CA_AWS_SERVICE && resp.http.status == 404)
 		rc = CA_OK;
-	} else if (rc) {
+	else if (rc)
 		rc = pass_on(err, rc, &local);
-	} else {
+	else
 		*exists = true;
-		len = aws_http_response_header(&resp.http, "Content-Length");
-		if (size && len && ca_parse_u64(len, &v))
-			*size = v;
-	}
 	aws_response_release(&resp);
 	return rc;
 }
 
 int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
-		     struct ca_err *err)
+		     struct s3_object_meta *meta, struct ca_err *err)
 {
+	struct s3_call call = { .method = "DELETE", .bucket = bucket, .key = key };
 	struct aws_response resp;
-	struct s3_call call;
 	int rc;
 
-	if (!key || !*key)
-		return ca_err_set(err, CA_EINVAL, "s3: DeleteObject in bucket %s needs a key.", bucket);
-	aws_response_init(&resp);
-	memset(&call, 0, sizeof(call));
-	call.method = "DELETE";
-	call.bucket = bucket;
-	call.key = key;
-	rc = s3_call_send(c, &call, &resp, err);
+	rc = object_call(c, "DeleteObject", &call, false, &resp, meta, err);
 	aws_response_release(&resp);
 	return rc;
 }

@@ -3,7 +3,8 @@
  *
  * Bucket calls for the stage 2 provisioner (create, probe, public access block,
  * default encryption, listing, emptying, delete) and the plain object calls the
- * storage backend and the migration need (put, get, head, delete).
+ * storage backend and the migration need (put, get, head, delete); these also say
+ * what S3 answered (status, ETag, type, size) through an optional s3_object_meta.
  * Every call fails with one sentence in err that names the bucket (and key); S3's own
  * error code is kept in the sentence ("s3: NoSuchBucket: ...").
  * Requests whose body S3 wants integrity-checked (PutPublicAccessBlock,
@@ -143,23 +144,59 @@ int s3_delete_objects(struct aws_client *c, const char *bucket, char *const *key
 int s3_empty_bucket(struct aws_client *c, const char *bucket, size_t *deleted,
 		    struct ca_err *err);
 
-/* PutObject. content_type may be NULL (binary/octet-stream). */
-int s3_put_object(struct aws_client *c, const char *bucket, const char *key, const void *body,
-		  size_t len, const char *content_type, struct ca_err *err);
+#define S3_ETAG_MAX 128
+#define S3_CONTENT_TYPE_MAX 128
 
 /*
- * GetObject into out (appended to; the caller owns and releases it), at most max_bytes
- * (0: the transport's cap). CA_ENOTFOUND for NoSuchKey, CA_ERANGE when larger.
+ * What S3 answered to one object call (put, get, head, delete), for callers that need
+ * more than the result code. Every object call takes one optionally (NULL: not wanted)
+ * and overwrites all of it, on success and on failure alike. Plain values: the caller
+ * owns the struct (usually on its stack) and there is nothing to free.
+ */
+struct s3_object_meta {
+	long status;            /* HTTP status of the last attempt (200, 204, 404, 403 ...);
+				 * 0 when no answer came (network failure, timeout, bad argument) */
+	/* The rest is filled from a 2xx answer only; "" and 0 otherwise. */
+	char etag[S3_ETAG_MAX]; /* ETag without its quotes (put, get, head): the hex MD5 of the
+				 * bytes for a one-part upload, "<hex>-<parts>" for a multipart
+				 * one; "" when S3 sent none */
+	char content_type[S3_CONTENT_TYPE_MAX];  /* the object's (get, head); "" when none */
+	unsigned long long content_length;       /* the object's size (get, head) */
+};
+
+/*
+ * PutObject. content_type may be NULL (binary/octet-stream). meta (may be NULL) gets
+ * the status and the new object's ETag. CA_EINVAL for an empty key; failures from the
+ * client (CA_AWS_SERVICE with meta->status 404 for a missing bucket).
+ */
+int s3_put_object(struct aws_client *c, const char *bucket, const char *key, const void *body,
+		  size_t len, const char *content_type, struct s3_object_meta *meta,
+		  struct ca_err *err);
+
+/*
+ * GetObject, appended to out (the caller owns and releases it; only a CA_OK call adds
+ * to it). An object over max_bytes (0: the transport's cap) is refused with CA_ERANGE;
+ * error answers are read whatever max_bytes is. CA_ENOTFOUND (meta->status 404) for
+ * NoSuchKey; other failures from the client. meta (may be NULL): status, ETag,
+ * Content-Type and size.
  */
 int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
-		  struct ca_buf *out, size_t max_bytes, struct ca_err *err);
+		  struct ca_buf *out, size_t max_bytes, struct s3_object_meta *meta,
+		  struct ca_err *err);
 
-/* HeadObject: *exists, and *size (may be NULL) when it does. CA_OK also for 404. */
+/*
+ * HeadObject: *exists true for 200, false for 404 (CA_OK for both). meta (may be NULL):
+ * status, and for an existing object its ETag, Content-Type and size. Other answers
+ * are failures from the client (meta->status says which, e.g. 403).
+ */
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bool *exists,
-		   unsigned long long *size, struct ca_err *err);
+		   struct s3_object_meta *meta, struct ca_err *err);
 
-/* DeleteObject. A missing key is fine (S3 answers 204 either way). */
+/*
+ * DeleteObject. A missing key is fine (S3 answers 204 either way). meta (may be NULL):
+ * the status. Failures from the client (meta->status 404 for a missing bucket).
+ */
 int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
-		     struct ca_err *err);
+		     struct s3_object_meta *meta, struct ca_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * s3.c — the storage backend on an S3 bucket: objects through aws_s3_send,
- * presigned GET URLs through s3_presign_url.
+ * s3.c — the storage backend on an S3 bucket: objects through aws/s3.h's object calls
+ * (the bucket check at open through aws_s3_send), presigned GET URLs through
+ * s3_presign_url.
  */
 #include "storage/s3.h"
 
@@ -10,13 +11,13 @@
 #include <time.h>
 
 #include "aws/client.h"
+#include "aws/s3.h"
 #include "aws/s3_presign.h"
 #include "aws/sigv4_canon.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
 #define S3_BUCKET_NAME_MAX 255
-#define S3_ERROR_ROOM (64u * 1024) /* room for S3's XML error answers */
 
 struct s3_storage {
 	struct ca_storage base; /* first */
@@ -80,12 +81,12 @@ static int old_thumb_key(const char *prefix, const char *email, const char *file
 }
 
 /* The storage code for a failed S3 call: 404 is "not found", the rest I/O. */
-static int s3_failure(int rc, const struct aws_response *resp, const struct ca_err *call_err,
+static int s3_failure(int rc, const struct s3_object_meta *meta, const struct ca_err *call_err,
 		      const char *key, struct ca_err *err)
 {
 	if (rc == CA_ENOMEM)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory talking to S3.");
-	if (resp->http.status == 404)
+	if (meta->status == 404)
 		return ca_err_set(err, CA_STORAGE_NOTFOUND, "The object %s is not in the bucket.", key);
 	return ca_err_set(err, CA_STORAGE_IO, "%s", ca_err_msg(call_err));
 }
@@ -93,26 +94,14 @@ static int s3_failure(int rc, const struct aws_response *resp, const struct ca_e
 /* HEAD key: *found true/false, or an error other than 404. */
 static int head_object(struct s3_storage *s, const char *key, bool *found, struct ca_err *err)
 {
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err call_err;
 	int rc;
 
-	*found = false;
-	memset(&r, 0, sizeof(r));
-	r.method = "HEAD";
-	r.bucket = s->bucket;
-	r.key = key;
-	aws_response_init(&resp);
 	ca_err_clear(&call_err);
-	rc = aws_s3_send(s->client, &r, &resp, &call_err);
-	if (rc == CA_OK)
-		*found = true;
-	else if (resp.http.status == 404)
-		rc = CA_OK;
-	else
-		rc = s3_failure(rc, &resp, &call_err, key, err);
-	aws_response_release(&resp);
+	rc = s3_head_object(s->client, s->bucket, key, found, &meta, &call_err);
+	if (rc != CA_OK)
+		rc = s3_failure(rc, &meta, &call_err, key, err);
 	return rc;
 }
 
@@ -120,65 +109,46 @@ static int s3_put(struct ca_storage *st, const char *email, const char *filename
 		  enum ca_image_kind kind, const void *data, size_t len, struct ca_err *err)
 {
 	struct s3_storage *s = s3_of(st);
-	struct aws_http_header hdr = { "Content-Type", "image/jpeg" };
 	struct ca_buf key = CA_BUF_INIT;
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err call_err;
 	int rc;
 
-	aws_response_init(&resp);
 	ca_err_clear(&call_err);
 	rc = ca_storage_s3_key(s->prefix, email, filename, kind, &key, err);
 	if (rc != CA_OK)
 		goto out;
-	memset(&r, 0, sizeof(r));
-	r.method = "PUT";
-	r.bucket = s->bucket;
-	r.key = key.data;
-	r.headers = &hdr;
-	r.n_headers = 1;
-	r.body = len ? data : NULL;
-	r.body_len = len;
-	rc = aws_s3_send(s->client, &r, &resp, &call_err);
-	if (rc != CA_OK) {
-		rc = s3_failure(rc, &resp, &call_err, key.data, err);
-		if (rc == CA_STORAGE_NOTFOUND) /* NoSuchBucket */
-			rc = ca_err_set(err, CA_STORAGE_IO, "The bucket %s does not exist.", s->bucket);
-	}
+	rc = s3_put_object(s->client, s->bucket, key.data, data, len, "image/jpeg", &meta,
+			   &call_err);
+	if (rc != CA_OK && rc != CA_ENOMEM && meta.status == 404) /* NoSuchBucket */
+		rc = ca_err_set(err, CA_STORAGE_IO, "The bucket %s does not exist.", s->bucket);
+	else if (rc != CA_OK)
+		rc = s3_failure(rc, &meta, &call_err, key.data, err);
 out:
-	aws_response_release(&resp);
 	ca_buf_release(&key);
 	return rc;
 }
 
-/* GET key into out, refusing objects over max_len bytes. */
+/* GET key into out, refusing objects over max_len bytes (0: only an empty one). */
 static int get_object(struct s3_storage *s, const char *key, size_t max_len, struct ca_buf *out,
 		      struct ca_err *err)
 {
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err call_err;
+	size_t before = out->len;
 	int rc;
 
-	memset(&r, 0, sizeof(r));
-	r.method = "GET";
-	r.bucket = s->bucket;
-	r.key = key;
-	/* the transport stops reading past the cap (error answers count too, so
-	 * it is never below S3_ERROR_ROOM); the exact limit is checked below */
-	r.max_body = max_len > S3_ERROR_ROOM ? max_len : S3_ERROR_ROOM;
-	aws_response_init(&resp);
 	ca_err_clear(&call_err);
-	rc = aws_s3_send(s->client, &r, &resp, &call_err);
-	if (rc == CA_ERANGE || (rc == CA_OK && resp.http.body.len > max_len)) {
-		rc = ca_err_set(err, CA_ERANGE, "The image %s is larger than %zu bytes.", key, max_len);
-	} else if (rc != CA_OK) {
-		rc = s3_failure(rc, &resp, &call_err, key, err);
-	} else if (ca_buf_add(out, resp.http.body.data, resp.http.body.len) != CA_OK) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading an image.");
+	/* s3_get_object reads 0 as "the transport's cap": ask for 1 and check below */
+	rc = s3_get_object(s->client, s->bucket, key, out, max_len ? max_len : 1, &meta, &call_err);
+	if (rc == CA_OK && out->len - before > max_len) {
+		ca_buf_setlen(out, before);
+		rc = CA_ERANGE;
 	}
-	aws_response_release(&resp);
+	if (rc == CA_ERANGE)
+		rc = ca_err_set(err, CA_ERANGE, "The image %s is larger than %zu bytes.", key, max_len);
+	else if (rc != CA_OK)
+		rc = s3_failure(rc, &meta, &call_err, key, err);
 	return rc;
 }
 
@@ -217,8 +187,7 @@ out:
 /* Deletes key if it exists; *deleted says whether it did. */
 static int delete_object(struct s3_storage *s, const char *key, bool *deleted, struct ca_err *err)
 {
-	struct aws_s3_request r;
-	struct aws_response resp;
+	struct s3_object_meta meta;
 	struct ca_err call_err;
 	bool found = false;
 	int rc;
@@ -227,18 +196,12 @@ static int delete_object(struct s3_storage *s, const char *key, bool *deleted, s
 	rc = head_object(s, key, &found, err);
 	if (rc != CA_OK || !found)
 		return rc;
-	memset(&r, 0, sizeof(r));
-	r.method = "DELETE";
-	r.bucket = s->bucket;
-	r.key = key;
-	aws_response_init(&resp);
 	ca_err_clear(&call_err);
-	rc = aws_s3_send(s->client, &r, &resp, &call_err);
+	rc = s3_delete_object(s->client, s->bucket, key, &meta, &call_err);
 	if (rc == CA_OK)
 		*deleted = true;
 	else
-		rc = s3_failure(rc, &resp, &call_err, key, err);
-	aws_response_release(&resp);
+		rc = s3_failure(rc, &meta, &call_err, key, err);
 	return rc;
 }
 

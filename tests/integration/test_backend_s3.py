@@ -2,6 +2,7 @@
 independent party: the keys and Content-Type of what it writes, and its presigned
 URLs, which must fetch the objects from moto and carry the signature botocore
 computes for the same request. The C side runs as a tcase of test_storage_s3."""
+import re
 import urllib.parse
 import urllib.request
 
@@ -57,10 +58,11 @@ def test_presigned_urls_fetch_from_moto(moto, s3, tmp_path):
     assert q["X-Amz-Credential"].endswith(f"/{REGION}/s3/aws4_request")
 
 
-def test_presigned_signature_is_botocores(moto, s3, tmp_path):
+def test_presigned_signature_is_botocores(moto, s3, tmp_path, monkeypatch):
     """botocore signs the same GET at the same instant: the signatures must agree."""
     import datetime
 
+    import botocore.auth
     from botocore.auth import S3SigV4QueryAuth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -70,7 +72,9 @@ def test_presigned_signature_is_botocores(moto, s3, tmp_path):
     q = dict(urllib.parse.parse_qsl(parts.query))
     when = datetime.datetime.strptime(q["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
     req = AWSRequest(method="GET", url=f"{parts.scheme}://{parts.netloc}{parts.path}")
-    req.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
+    # add_auth stamps the request with the clock, not with context["timestamp"]:
+    # stop the clock at our URL's instant, or a second boundary makes them differ
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: when)
     S3SigV4QueryAuth(Credentials("testing", "testing"), "s3", REGION,
                      expires=3600).add_auth(req)
     theirs = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(req.url).query))
@@ -89,3 +93,47 @@ def test_objects_boto3_wrote_in_the_seed_layout_are_read(moto, s3):
                   ContentType="image/jpeg", StorageClass="STANDARD")
     run_case(BINARY, "seed_reads", moto, {"CA_TEST_S3_BUCKET": BUCKET,
                                           "CA_TEST_SEED_WRITTEN": "1"})
+
+
+def test_object_meta_is_what_boto3_sees(moto, s3, tmp_path):
+    """lib/aws/s3.c's object calls report status, ETag, Content-Type and size
+    (struct s3_object_meta; test_aws_s3's contract tcase): for an object they wrote
+    and for objects boto3 wrote, one in one part and one in two, boto3's head_object
+    must say the same."""
+    import hashlib
+
+    single, multi = "meta/theirs-single.jpg", "meta/theirs-multipart.bin"
+    s3.put_object(Bucket=BUCKET, Key=single, Body=b"\xff\xd8boto3 bytes\xff\xd9",
+                  ContentType="image/jpeg")
+    up = s3.create_multipart_upload(Bucket=BUCKET, Key=multi,
+                                    ContentType="application/octet-stream")
+    parts = []
+    for n, body in ((1, b"a" * (5 << 20)), (2, b"tail")):
+        r = s3.upload_part(Bucket=BUCKET, Key=multi, UploadId=up["UploadId"], PartNumber=n,
+                           Body=body)
+        parts.append({"PartNumber": n, "ETag": r["ETag"]})
+    s3.complete_multipart_upload(Bucket=BUCKET, Key=multi, UploadId=up["UploadId"],
+                                 MultipartUpload={"Parts": parts})
+    out = tmp_path / "meta.txt"
+    run_case("test_aws_s3", "contract", moto, {"CA_TEST_S3_BUCKET": BUCKET,
+                                               "CA_TEST_META_OUT": str(out),
+                                               "CA_TEST_S3_THEIRS": f"{single} {multi}"})
+    rows = {}
+    for line in out.read_text().splitlines():
+        label, status, etag, ctype, length = line.split("\t")
+        rows[label] = (int(status), etag, ctype, int(length))
+    assert set(rows) == {"put", "head", "get", single, multi}
+
+    body = b"\xff\xd8 written by s3_put_object \xff\xd9"  # CONTRACT_BYTES
+    ours = s3.head_object(Bucket=BUCKET, Key="meta/ours.jpg")
+    etag = ours["ETag"].strip('"')
+    assert etag == hashlib.md5(body).hexdigest()
+    assert rows["put"] == (200, etag, "", 0)
+    assert rows["head"] == (200, etag, "image/jpeg", len(body))
+    assert rows["get"] == (200, etag, "image/jpeg", len(body))
+    assert ours["ContentType"] == "image/jpeg" and ours["ContentLength"] == len(body)
+    for key in (single, multi):
+        h = s3.head_object(Bucket=BUCKET, Key=key)
+        assert rows[key] == (200, h["ETag"].strip('"'), h["ContentType"], h["ContentLength"])
+    assert re.fullmatch(r"[0-9a-f]{32}-2", rows[multi][1])
+    assert rows[single][1] == hashlib.md5(b"\xff\xd8boto3 bytes\xff\xd9").hexdigest()

@@ -8,7 +8,8 @@
  * It also points the credentials chain at fixed test keys and clears the
  * endpoint variables, so the tests pass the endpoint themselves.
  * A server moto_up() started is stopped when the test process exits.
- * moto_client() gives an AWS client pointed at that server.
+ * moto_client() gives an AWS client pointed at that server; moto_s3_bucket() the
+ * bucket an S3 test run works in.
  */
 #ifndef CA_TEST_MOTO_SUPPORT_H
 #define CA_TEST_MOTO_SUPPORT_H
@@ -29,6 +30,7 @@
 #include "check_ca.h"
 
 #include "aws/client.h"
+#include "aws/s3.h"
 
 static char moto_endpoint[64];
 static pid_t moto_pid = -1;
@@ -183,6 +185,41 @@ static void moto_unique(char *out, size_t cap)
 	ck_assert_int_eq(fread(b, 1, sizeof(b), f), sizeof(b));
 	fclose(f);
 	snprintf(out, cap, "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+/* Makes bucket name in ap-southeast-1 on the server; fails the test when it cannot. */
+static inline void moto_make_bucket(const char *name)
+{
+	struct aws_client *c = moto_client();
+	struct ca_err err;
+
+	ca_err_clear(&err);
+	ck_assert_msg(s3_create_bucket(c, name, "ap-southeast-1", &err) == CA_OK, "%s",
+		      ca_err_msg(&err));
+	aws_client_free(c);
+}
+
+/*
+ * The bucket an S3 test run works in, into bucket[cap]: the one CA_TEST_S3_BUCKET
+ * names (made by the caller, e.g. boto3 in an integration test), else a fresh
+ * "<prefix>-<random>" made here. Once per process: a bucket already set is kept.
+ * Calls moto_up() first.
+ */
+static inline void moto_s3_bucket(const char *prefix, char *bucket, size_t cap)
+{
+	const char *given = getenv("CA_TEST_S3_BUCKET");
+	char unique[16];
+
+	moto_up();
+	if (given && *given) {
+		snprintf(bucket, cap, "%s", given);
+		return;
+	}
+	if (bucket[0])
+		return;
+	moto_unique(unique, sizeof(unique));
+	snprintf(bucket, cap, "%s-%s", prefix, unique);
+	moto_make_bucket(bucket);
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * The S3 storage backend, against a moto server (test_moto_support.h): keys,
  * Content-Type, the old thumbnail/ folder, the size cap, hostile names,
- * presigned URLs fetched back, and the checks made at open.
+ * presigned URLs fetched back, the checks made at open, and a bucket that goes
+ * away after it.
  *
  * Run by tests/integration/test_backend_s3.py too, with CA_TEST_MOTO and
  * CA_TEST_S3_BUCKET naming a bucket it made with boto3, and CA_TEST_URL_OUT
@@ -54,22 +55,7 @@ static long raw_s3(const char *method, const char *b, const char *key, const voi
 
 static void setup_run(void)
 {
-	static const char config[] =
-		"<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-		"<LocationConstraint>ap-southeast-1</LocationConstraint></CreateBucketConfiguration>";
-	const char *given = getenv("CA_TEST_S3_BUCKET");
-	char unique[16];
-
-	moto_up();
-	if (given && *given) {
-		snprintf(bucket, sizeof(bucket), "%s", given);
-		return;
-	}
-	if (bucket[0])
-		return;
-	moto_unique(unique, sizeof(unique));
-	snprintf(bucket, sizeof(bucket), "ca-test-%s", unique);
-	ck_assert_int_eq(raw_s3("PUT", bucket, NULL, config, sizeof(config) - 1, NULL), 200);
+	moto_s3_bucket("ca-test", bucket, sizeof(bucket));
 }
 
 static void teardown_run(void)
@@ -461,6 +447,48 @@ START_TEST(prefix_and_missing_bucket)
 }
 END_TEST
 
+/* The bucket goes away under an open backend: each call says so its own way. */
+START_TEST(bucket_deleted_after_open)
+{
+	struct ca_storage_s3_options opt;
+	struct ca_storage *st = NULL;
+	struct ca_buf got = CA_BUF_INIT;
+	struct ca_err err;
+	char gone[64], unique[16], msg[128];
+	bool there = true;
+
+	moto_unique(unique, sizeof(unique));
+	snprintf(gone, sizeof(gone), "ca-test-gone-%s", unique);
+	moto_make_bucket(gone);
+	memset(&opt, 0, sizeof(opt));
+	opt.bucket = gone;
+	opt.region = "ap-southeast-1";
+	opt.endpoint = moto_endpoint;
+	ca_err_clear(&err);
+	ck_assert_msg(ca_storage_s3_open(&opt, &st, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_int_eq(raw_s3("DELETE", gone, NULL, NULL, 0, NULL), 204);
+
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID_NAME, CA_IMAGE_ORIGINAL, "x", 1, &err),
+			 CA_STORAGE_IO);
+	snprintf(msg, sizeof(msg), "The bucket %s does not exist.", gone);
+	ck_assert_str_eq(ca_err_msg(&err), msg);
+	ca_buf_adds(&got, "kept");
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_storage_get(st, EMAIL, UUID_NAME, CA_IMAGE_ORIGINAL, 100, &got, &err),
+			 CA_STORAGE_NOTFOUND);
+	ck_assert_str_eq(got.data, "kept");
+	ck_assert_str_eq(ca_err_msg(&err), "The object photos/" NORM "/" UUID_NAME
+			 " is not in the bucket.");
+	ck_assert_int_eq(ca_storage_exists(st, EMAIL, UUID_NAME, CA_IMAGE_THUMB, &there, NULL), CA_OK);
+	ck_assert(!there);
+	ck_assert_int_eq(ca_storage_delete(st, EMAIL, UUID_NAME, CA_IMAGE_ORIGINAL, NULL),
+			 CA_STORAGE_NOTFOUND);
+	ca_buf_release(&got);
+	ca_storage_release(st);
+}
+END_TEST
+
 /* Objects in the seed application's layout (written by boto3 in test_backend_s3.py
  * with CA_TEST_SEED_WRITTEN=1, else here with plain requests). */
 START_TEST(seed_layout_reads)
@@ -537,6 +565,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, hostile_names_are_refused);
 	tcase_add_test(server, presigned_urls_fetch_the_object);
 	tcase_add_test(server, prefix_and_missing_bucket);
+	tcase_add_test(server, bucket_deleted_after_open);
 	suite_add_tcase(s, server);
 
 	tcase_add_unchecked_fixture(seed, setup_run, teardown_run);

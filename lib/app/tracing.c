@@ -11,6 +11,12 @@
  * AWS_XRAY_DAEMON_ADDRESS when set (as the SDKs do), else
  * tracing.daemon_address. Requests without a sampling decision are all traced:
  * the service's sampling rules are not fetched (the stand-in has none).
+ *
+ * The AWS calls a sampled request makes become its subsegments: the thread's
+ * call observer (aws_call_observer_set, aws/client.h) is set around the
+ * dispatch and hands each finished call to an xray_subsegments list (at most
+ * XRAY_SUBSEGMENTS_MAX; the datagram stays within XRAY_DATAGRAM_MAX). Calls
+ * outside a request (start-up checks) and of unsampled requests record nothing.
  */
 #include "app/app_internal.h"
 
@@ -107,7 +113,7 @@ static void request_url(const struct app_tracing *t, const struct ca_http_reques
 
 static void send_segment(struct app_tracing *t, const struct ca_http_request *req,
 			 const struct ca_http_response *resp, int handler_rc, const char *trace_id,
-			 const char *parent, double start)
+			 const char *parent, double start, const struct xray_subsegments *calls)
 {
 	struct xray_segment seg;
 	struct ca_buf url = CA_BUF_INIT;
@@ -132,6 +138,7 @@ static void send_segment(struct app_tracing *t, const struct ca_http_request *re
 	seg.client_ip = req->remote[0] ? req->remote : NULL;
 	seg.user_agent = ca_http_header(req, "User-Agent");
 	seg.status = resp->status;
+	seg.subsegments = calls;
 	seg.content_length = resp->file_fd >= 0 ? (long long)resp->file_size
 						 : (long long)resp->body.len;
 	if (resp->status == 0 || (handler_rc != CA_OK && resp->status < 100)) {
@@ -146,11 +153,20 @@ out:
 	ca_buf_release(&url);
 }
 
+/* The call observer's callback: one finished AWS call into the request's list. */
+static void record_call(void *ctx, const struct aws_call_record *rec)
+{
+	xray_subsegments_add(ctx, rec, NULL); /* a call that cannot be kept is counted */
+}
+
 static int traced(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	struct app_tracing *t = ctx;
 	struct xray_trace_header in;
 	struct ca_buf answer = CA_BUF_INIT;
+	struct xray_subsegments *calls = NULL;
+	struct aws_call_observer observer = { record_call, NULL };
+	const struct aws_call_observer *prev = NULL;
 	char trace_id[XRAY_TRACE_ID_LEN + 1];
 	double start = now_seconds();
 	bool sampled;
@@ -163,12 +179,20 @@ static int traced(struct ca_http_request *req, struct ca_http_response *resp, vo
 		return ca_http_router_dispatch(t->app->router, req, resp); /* serve untraced */
 	sampled = in.sampled != XRAY_SAMPLED_NO;
 
+	/* without a list (out of memory) the request is served, its calls untraced */
+	if (sampled && xray_subsegments_new(XRAY_SUBSEGMENTS_MAX, &calls, NULL) == CA_OK) {
+		observer.ctx = calls;
+		prev = aws_call_observer_set(&observer);
+	}
 	rc = ca_http_router_dispatch(t->app->router, req, resp);
+	if (calls)
+		aws_call_observer_set(prev);
 
 	if (xray_trace_header_format(trace_id, sampled, &answer, NULL) == CA_OK)
 		ca_http_set_header(resp, "X-Amzn-Trace-Id", answer.data);
 	ca_buf_release(&answer);
 	if (sampled)
-		send_segment(t, req, resp, rc, trace_id, in.parent, start);
+		send_segment(t, req, resp, rc, trace_id, in.parent, start, calls);
+	xray_subsegments_free(calls);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/call_observe.h"
 #include "aws/service_call.h"
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
@@ -248,8 +249,8 @@ static const char *kind_name(enum aws_retry_kind k)
 }
 
 /* The retry loop around send_once, for an endpoint already resolved. */
-static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
-		   const struct aws_request *req, struct aws_response *resp, struct ca_err *err)
+static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
+		     const struct aws_request *req, struct aws_response *resp, struct ca_err *err)
 {
 	struct aws_retry_policy policy = c->retry;
 	struct aws_error_input in;
@@ -308,6 +309,40 @@ static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const ch
 	return ca_err_set(err, rc, "%s", ca_err_msg(&attempt_err));
 }
 
+/*
+ * send_loop, reported to the thread's observer (call_observe.h) when there is one.
+ * s3_operation and bucket: aws_s3_send's description, or NULL to tell it from req.
+ */
+static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
+		   const struct aws_request *req, const char *s3_operation, const char *bucket,
+		   struct aws_response *resp, struct ca_err *err)
+{
+	const struct aws_call_observer *obs = aws_call_observer_current();
+	struct aws_call_outcome o;
+	struct ca_err local;
+	int rc;
+
+	if (!obs)
+		return send_loop(c, ep, host, req, resp, err);
+	ca_err_clear(&local);
+	memset(&o, 0, sizeof(o));
+	o.start_time = aws_call_now();
+	rc = send_loop(c, ep, host, req, resp, &local);
+	o.end_time = aws_call_now();
+	o.ep = ep;
+	o.req = req;
+	o.s3_operation = s3_operation;
+	o.bucket = bucket;
+	o.resp = resp;
+	o.rc = rc;
+	o.throttled = rc == CA_AWS_THROTTLED;
+	o.message = rc != CA_OK ? ca_err_msg(&local) : "";
+	aws_call_report(obs, &o);
+	if (rc != CA_OK)
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	return rc;
+}
+
 int aws_client_send(struct aws_client *c, const struct aws_request *req,
 		    struct aws_response *resp, struct ca_err *err)
 {
@@ -318,7 +353,7 @@ int aws_client_send(struct aws_client *c, const struct aws_request *req,
 		return ca_err_set(err, CA_EINVAL, "aws_client_send needs a client, a request and a response.");
 	if ((rc = aws_endpoint_resolve(req->service, c->region, c->endpoint, &ep, err)))
 		return rc;
-	rc = send_to(c, &ep, ep.host, req, resp, err);
+	rc = send_to(c, &ep, ep.host, req, NULL, NULL, resp, err);
 	aws_endpoint_release(&ep);
 	return rc;
 }
@@ -488,6 +523,7 @@ int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws
 	struct aws_endpoint ep = { 0 };
 	struct ca_buf path = CA_BUF_INIT, query = CA_BUF_INIT, host = CA_BUF_INIT;
 	struct aws_request req;
+	char op[AWS_CALL_OPERATION_MAX] = "";
 	bool virtual_host;
 	int rc;
 
@@ -532,7 +568,10 @@ int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws
 	req.body = r->body;
 	req.body_len = r->body_len;
 	req.max_body = r->max_body;
-	rc = send_to(c, &ep, host.data, &req, resp, err);
+	if (aws_call_observer_current())
+		aws_call_s3_operation(r->method, r->bucket != NULL, r->key && *r->key, query.data,
+				      r->headers, r->n_headers, op, sizeof(op));
+	rc = send_to(c, &ep, host.data, &req, op, r->bucket, resp, err);
 out:
 	aws_endpoint_release(&ep);
 	ca_buf_release(&path);

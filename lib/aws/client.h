@@ -22,6 +22,7 @@
 #define CA_AWS_CLIENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aws/aws_error.h"
@@ -166,5 +167,56 @@ int aws_response_xml(const struct aws_response *resp, struct ca_xml_node **out,
  * value writes the name alone). For query strings and form bodies. CA_OK or CA_ENOMEM.
  */
 int aws_params_encode(struct ca_buf *out, const struct aws_param *params, size_t n);
+
+/* --- watching calls (X-Ray subsegments) ----------------------------------------------
+ *
+ * A thread-local observer, so that lib/aws knows nothing of who watches: the tracing
+ * of served requests (lib/app/tracing.c) sets one around each sampled request's
+ * dispatch and turns every call into a subsegment. Every call a thread makes through
+ * aws_client_send or aws_s3_send (and so every call built on them) is reported to the
+ * thread's observer once, after its last attempt, whatever the outcome: retries of
+ * one call are one report. Presigned URLs are not calls and are never reported.
+ * A thread without an observer pays nothing.
+ */
+
+/* Most table names one record lists (BatchWriteItem, TransactWriteItems); more are left out. */
+#define AWS_CALL_TABLES_MAX 8
+
+/*
+ * One finished call. Every pointer is borrowed for the duration of the callback only.
+ * Nothing of a request's or answer's body is carried but DynamoDB table names.
+ */
+struct aws_call_record {
+	enum aws_service service;
+	const char *operation;          /* "Query", "PutObject", "InitiateAuth"; "" unknown */
+	const char *region;             /* the signing region */
+	const char *table_name;         /* DynamoDB: the request's TableName, else NULL */
+	const char *table_names[AWS_CALL_TABLES_MAX]; /* DynamoDB batch/transaction tables */
+	size_t n_table_names;
+	const char *bucket;             /* S3: the bucket, else NULL */
+	const char *request_id;         /* of the last answer; "" when none */
+	const char *error_code;         /* the service's code ("ResourceNotFoundException"); "" */
+	const char *error_message;      /* the call's failure sentence; "" on success */
+	int status;                     /* last answer's HTTP status; 0: none (network, signing) */
+	long long content_length;       /* bytes of the last answer's body; -1 when none */
+	int rc;                         /* the call's result, CA_OK or the CA_* it returned */
+	bool throttled;                 /* the last answer was the service throttling */
+	int attempts;                   /* 1..; retries are attempts - 1 (0 when never sent) */
+	double start_time, end_time;    /* epoch seconds, around every attempt */
+};
+
+struct aws_call_observer {
+	/* Called on the calling thread. Must not make AWS calls itself (the thread's
+	 * observer is cleared while it runs, so they would go unreported). */
+	void (*on_call)(void *ctx, const struct aws_call_record *rec);
+	void *ctx;
+};
+
+/*
+ * Sets the calling thread's observer (NULL: none) and returns the one it replaces,
+ * for the caller to put back when done. obs is borrowed: it must stay valid until
+ * replaced. Threads start with none. Never fails.
+ */
+const struct aws_call_observer *aws_call_observer_set(const struct aws_call_observer *obs);
 
 #endif

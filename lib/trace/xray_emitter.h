@@ -41,6 +41,14 @@
 #define XRAY_USER_AGENT_MAX 512
 #define XRAY_FIELD_MAX 64 /* method, client_ip */
 
+/* Most subsegments (AWS calls) one segment carries; later calls are counted, not kept. */
+#define XRAY_SUBSEGMENTS_MAX 100
+/* Caps on what a subsegment copies from a call (bytes). */
+#define XRAY_AWS_FIELD_MAX 256   /* operation, region, table and bucket names, request id */
+#define XRAY_CAUSE_MAX 512       /* an error's code and message */
+/* The metadata key (namespace "default") counting subsegments left out of a segment. */
+#define XRAY_DROPPED_KEY "subsegments_dropped"
+
 enum xray_sampled { XRAY_SAMPLED_UNKNOWN, XRAY_SAMPLED_YES, XRAY_SAMPLED_NO };
 
 /* What an incoming X-Amzn-Trace-Id header said; "" for a part it did not carry. */
@@ -72,6 +80,45 @@ int xray_trace_header_format(const char *trace_id, bool sampled, struct ca_buf *
 bool xray_segment_id_valid(const char *s);
 
 /*
+ * The AWS calls one request made, as subsegments the way the AWS SDKs' X-Ray
+ * instrumentation writes them: name the service ("DynamoDB", "S3",
+ * "CognitoIdentityServiceProvider", "STS", "IAM", "EC2", "XRay"), namespace
+ * "aws", id, start_time, end_time, aws {operation, region, request_id,
+ * retries, table_name or table_names (DynamoDB), bucket_name (S3)},
+ * http.response {status, content_length}, and error (4xx), throttle (429 or a
+ * throttling answer) or fault (5xx, or no answer at all) with a cause
+ * (exceptions [{id, type, message, remote}]) when the call failed. Object keys
+ * and request bodies are never copied. Strings from the call are cut to the
+ * caps above and made valid UTF-8.
+ *
+ * Lifecycle: xray_subsegments_new(), xray_subsegments_add() per call (one
+ * thread at a time), handed to a segment by pointer, xray_subsegments_free().
+ */
+struct xray_subsegments;
+
+/*
+ * A new, empty list keeping at most cap subsegments (0: XRAY_SUBSEGMENTS_MAX).
+ * *out is freed with xray_subsegments_free(). CA_OK or CA_ENOMEM (*out NULL).
+ */
+int xray_subsegments_new(size_t cap, struct xray_subsegments **out, struct ca_err *err);
+
+/*
+ * Appends one call as a subsegment with a new id. A call beyond the cap, or one
+ * that cannot be written, is counted in xray_subsegments_dropped() instead.
+ * CA_OK (also when counted as dropped for the cap); CA_EIO (no random id) or
+ * CA_ENOMEM, counted as dropped too.
+ */
+int xray_subsegments_add(struct xray_subsegments *list, const struct aws_call_record *rec,
+			 struct ca_err *err);
+
+/* Subsegments kept, and calls counted instead of kept. 0 for NULL. */
+size_t xray_subsegments_count(const struct xray_subsegments *list);
+size_t xray_subsegments_dropped(const struct xray_subsegments *list);
+
+/* Frees the list. NULL is accepted. */
+void xray_subsegments_free(struct xray_subsegments *list);
+
+/*
  * One segment for one served request. Strings are borrowed; NULL leaves the
  * field out. Untrusted ones (url, user_agent, method, client_ip) are cut to the
  * caps above and made valid UTF-8 when written.
@@ -86,19 +133,27 @@ struct xray_segment {
 	bool forwarded;              /* client_ip came from X-Forwarded-For */
 	int status;                  /* HTTP status; 0 leaves http.response out */
 	long long content_length;    /* bytes of the response body; < 0 leaves it out */
+	/* the request's AWS calls (borrowed); NULL or empty: no "subsegments" */
+	const struct xray_subsegments *subsegments;
 };
 
 /*
  * Appends the segment document (JSON, one line, no header) to out: name, id,
  * trace_id, parent_id, start_time, end_time, http.request {method, url,
  * client_ip, user_agent, x_forwarded_for}, http.response {status,
- * content_length}, and error (4xx), throttle (429) or fault (5xx) set true.
+ * content_length}, and error (4xx), throttle (429) or fault (5xx) set true;
+ * then every subsegment kept, and metadata.default.subsegments_dropped when
+ * the list counted calls it did not keep.
  * CA_OK; CA_EINVAL naming the field for a missing or invalid name, id,
  * trace_id, parent_id or times (out unchanged); CA_ENOMEM.
  */
 int xray_segment_json(const struct xray_segment *seg, struct ca_buf *out, struct ca_err *err);
 
-/* The header line then xray_segment_json(); CA_ERANGE when over XRAY_DATAGRAM_MAX. */
+/*
+ * The header line then xray_segment_json(), kept within XRAY_DATAGRAM_MAX by
+ * leaving out the last subsegments (added to subsegments_dropped) as needed.
+ * CA_ERANGE (out unchanged) when even without subsegments it is over.
+ */
 int xray_segment_datagram(const struct xray_segment *seg, struct ca_buf *out,
 			  struct ca_err *err);
 

@@ -2,7 +2,7 @@
  * xray_segment.c — the text side of X-Ray tracing: segment documents and the
  * X-Amzn-Trace-Id header (see xray_emitter.h).
  */
-#include "trace/xray_emitter.h"
+#include "trace/xray_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -159,11 +159,7 @@ static size_t utf8_len(const unsigned char *p, size_t left)
 	return n;
 }
 
-/*
- * A JSON string of at most cap bytes of s: invalid UTF-8 and control bytes
- * become '?', and a character that would cross cap is left out.
- */
-static json_t *capped_string(const char *s, size_t cap)
+json_t *xray_capped_string(const char *s, size_t cap)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strnlen(s, cap + 4), i = 0;
@@ -199,7 +195,7 @@ static bool put(json_t *obj, const char *key, json_t *value)
 
 static bool put_text(json_t *obj, const char *key, const char *s, size_t cap)
 {
-	return !s || put(obj, key, capped_string(s, cap));
+	return !s || put(obj, key, xray_capped_string(s, cap));
 }
 
 static int check_segment(const struct xray_segment *seg, struct ca_err *err)
@@ -253,17 +249,12 @@ static json_t *http_json(const struct xray_segment *seg)
 	return http;
 }
 
-int xray_segment_json(const struct xray_segment *seg, struct ca_buf *out, struct ca_err *err)
+/* The segment document with the first `keep` subsegments; NULL on out of memory. */
+static json_t *segment_doc(const struct xray_segment *seg, size_t keep)
 {
-	json_t *doc = NULL;
-	char *text = NULL;
+	json_t *doc = json_object();
 	bool ok;
-	int rc;
 
-	rc = check_segment(seg, err);
-	if (rc != CA_OK)
-		return rc;
-	doc = json_object();
 	ok = doc && put_text(doc, "name", seg->name, XRAY_NAME_MAX) &&
 	     put(doc, "id", json_string(seg->id)) &&
 	     put(doc, "trace_id", json_string(seg->trace_id)) &&
@@ -277,8 +268,28 @@ int xray_segment_json(const struct xray_segment *seg, struct ca_buf *out, struct
 	} else if (ok && seg->status >= 500) {
 		ok = put(doc, "fault", json_true());
 	}
-	/* 16 significant digits keep microseconds of an epoch time exactly */
-	text = ok ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(16)) : NULL;
+	ok = ok && xray_subsegments_attach(doc, seg->subsegments, keep);
+	if (!ok) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* 16 significant digits keep microseconds of an epoch time exactly */
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(16))
+
+int xray_segment_json(const struct xray_segment *seg, struct ca_buf *out, struct ca_err *err)
+{
+	json_t *doc = NULL;
+	char *text = NULL;
+	int rc;
+
+	rc = check_segment(seg, err);
+	if (rc != CA_OK)
+		return rc;
+	doc = segment_doc(seg, xray_subsegments_count(seg->subsegments));
+	text = doc ? json_dumps(doc, DUMP_FLAGS) : NULL;
 	if (!text || ca_buf_adds(out, text) != CA_OK)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory writing an X-Ray segment.");
 	free(text);
@@ -289,16 +300,51 @@ int xray_segment_json(const struct xray_segment *seg, struct ca_buf *out, struct
 int xray_segment_datagram(const struct xray_segment *seg, struct ca_buf *out,
 			  struct ca_err *err)
 {
-	size_t start = out->len;
+	size_t room = XRAY_DATAGRAM_MAX - strlen(XRAY_DATAGRAM_HEADER);
+	size_t keep = xray_subsegments_count(seg->subsegments), len, over, start = out->len;
+	size_t *lens = NULL;
+	json_t *doc = NULL;
+	char *text = NULL;
 	int rc;
 
-	if (ca_buf_adds(out, XRAY_DATAGRAM_HEADER) != CA_OK)
-		return ca_err_set(err, CA_ENOMEM, "Out of memory writing an X-Ray segment.");
-	rc = xray_segment_json(seg, out, err);
-	if (rc == CA_OK && out->len - start > XRAY_DATAGRAM_MAX)
-		rc = ca_err_set(err, CA_ERANGE, "The X-Ray segment is larger than %d bytes.",
-				XRAY_DATAGRAM_MAX);
-	if (rc != CA_OK && ca_buf_ok(out))
-		ca_buf_setlen(out, start);
+	rc = check_segment(seg, err);
+	if (rc != CA_OK)
+		return rc;
+	for (;;) {
+		json_decref(doc);
+		free(text);
+		text = NULL;
+		doc = segment_doc(seg, keep);
+		if (!doc || !(text = json_dumps(doc, DUMP_FLAGS)))
+			goto oom;
+		len = strlen(text);
+		if (len <= room)
+			break;
+		if (keep == 0) {
+			rc = ca_err_set(err, CA_ERANGE, "The X-Ray segment is larger than %d bytes.",
+					XRAY_DATAGRAM_MAX);
+			goto out;
+		}
+		/* leave out enough of the last subsegments (and a comma each) to fit */
+		if (!lens && !(lens = xray_subsegments_lengths(seg->subsegments)))
+			goto oom;
+		over = len - room;
+		do {
+			keep--;
+			over = lens[keep] + 1 >= over ? 0 : over - lens[keep] - 1;
+		} while (over > 0 && keep > 0);
+	}
+	if (ca_buf_adds(out, XRAY_DATAGRAM_HEADER) != CA_OK || ca_buf_adds(out, text) != CA_OK) {
+		if (ca_buf_ok(out))
+			ca_buf_setlen(out, start);
+		goto oom;
+	}
+	goto out;
+oom:
+	rc = ca_err_set(err, CA_ENOMEM, "Out of memory writing an X-Ray segment.");
+out:
+	json_decref(doc);
+	free(text);
+	free(lens);
 	return rc;
 }

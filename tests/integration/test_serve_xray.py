@@ -4,6 +4,10 @@ then a segment document (name CloudAlbum, valid ids, http fields, error/fault fl
 incoming X-Amzn-Trace-Id keeps its trace id and becomes the parent; Sampled=0 sends nothing;
 the trace header is answered back.
 
+With DynamoDB and S3 behind it (a stage-4 style config on moto), each AWS call a sampled
+request makes is a subsegment of its segment (name, namespace "aws", operation, table or
+bucket, status, error/fault flags); presigned URLs and start-up checks are not calls.
+
 A segment is sent before its response is, and loopback UDP delivers at once, so when a
 response has arrived its datagram is already waiting: reads below never wait on time."""
 import json
@@ -15,8 +19,8 @@ import uuid
 import pytest
 import requests
 
-from helpers import run
-from serve_helpers import ROOT, SECRET, Client, Serve, new_user
+from helpers import create_contract_tables, run
+from serve_helpers import ROOT, SECRET, Client, Serve, jpeg, new_user
 
 HEADER_LINE = b'{"format": "json", "version": 1}\n'
 TRACE_RE = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
@@ -293,3 +297,162 @@ def test_two_address_form_in_the_config(bins, mysql_db, tmp_path, daemon):
             check=False, timeout=60)
     assert p.returncode == 1
     assert "tracing.daemon_address" in p.stderr, p.stderr
+
+
+# --- subsegments: the AWS calls of a request (stage 4 on DynamoDB + S3) -------------------
+
+BUCKET = "cloudalbum-xray-photos"
+REGION = "ap-southeast-1"
+
+
+def write_aws_config(path, moto, daemon):
+    # stage 4's services with local sign-in: no `stage:`, a custom mix
+    path.write_text(f"""server:
+  listen: 127.0.0.1:8080
+  base_url: http://localhost:8080
+  session_secret: ${{CA_TEST_SECRET}}
+  max_upload_mb: 2
+  threads: 4
+  static_dir: {ROOT / 'web'}
+database:
+  kind: dynamodb
+  user_table: User
+  photo_table: Photo
+storage:
+  kind: s3
+  bucket: {BUCKET}
+  prefix: photos
+auth:
+  kind: local
+tracing:
+  kind: xray
+  daemon_address: {daemon}
+aws:
+  region: {REGION}
+  endpoint: {moto.endpoint}
+""")
+    return path
+
+
+@pytest.fixture
+def aws_served(moto, aws_env, tmp_path, bins, daemon):
+    ddb = moto.client("dynamodb")
+    create_contract_tables(ddb)
+    moto.client("s3").create_bucket(Bucket=BUCKET,
+                                    CreateBucketConfiguration={"LocationConstraint": REGION})
+    cfg = write_aws_config(tmp_path / "serve.yaml", moto, daemon.address)
+    env = dict(aws_env)
+    env.pop("AWS_XRAY_DAEMON_ADDRESS", None)
+    srv = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=env)
+    try:
+        yield dict(srv=srv, ddb=ddb, base=srv.base)
+    finally:
+        srv.stop()
+
+
+def subsegments(seg, name=None, operation=None):
+    subs = seg.get("subsegments", [])
+    return [s for s in subs if (name is None or s["name"] == name) and
+            (operation is None or s["aws"].get("operation") == operation)]
+
+
+def check_subsegment_shape(seg, sub):
+    assert sub["namespace"] == "aws"
+    assert ID_RE.fullmatch(sub["id"]) and sub["id"] != seg["id"]
+    assert seg["start_time"] <= sub["start_time"] <= sub["end_time"] <= seg["end_time"]
+    assert sub["aws"]["region"] == REGION
+    assert sub["aws"]["retries"] == 0
+    assert "trace_id" not in sub and "parent_id" not in sub
+
+
+def test_startup_checks_record_nothing(aws_served, daemon):
+    """Start-up checked the table (DescribeTable) and the bucket (HeadBucket) outside any
+    request: the only datagrams waiting are the readiness probes' /healthz segments, whose
+    own calls are there and no start-up call is. A Sampled=0 request's calls send nothing."""
+    docs = daemon.segments()
+    assert docs, "the readiness probe's segment"
+    for d in docs:
+        assert d["http"]["request"]["url"] == "http://localhost:8080/healthz"
+        ops = {s["aws"]["operation"] for s in subsegments(d)}
+        assert ops, d  # /healthz reaches the table and the bucket
+        assert "DescribeTable" not in ops and "HeadBucket" not in ops, ops
+
+    alice = new_user(aws_served["base"], "quiet")
+    daemon.take()
+    r = alice.get("/api/photos", headers={
+        "X-Amzn-Trace-Id": "Root=1-5f84c7a1-0123456789abcdef01234567;Sampled=0"})
+    assert r.status_code == 200
+    assert daemon.take() == []
+
+
+def test_album_listing_has_dynamodb_subsegments(aws_served, daemon):
+    alice = new_user(aws_served["base"], "alice")
+    daemon.take()
+    agent = "list-" + uuid.uuid4().hex
+    r = alice.get("/api/photos", headers={"User-Agent": agent})
+    assert r.status_code == 200, r.text
+    seg = only_segment(daemon, agent)
+    queries = subsegments(seg, "DynamoDB", "Query")
+    assert queries, seg
+    photo_queries = [s for s in queries if s["aws"].get("table_name") == "Photo"]
+    assert photo_queries, queries
+    for sub in subsegments(seg):
+        check_subsegment_shape(seg, sub)
+        assert sub["name"] == "DynamoDB"
+        assert sub["http"]["response"]["status"] == 200
+        assert sub["aws"]["request_id"]
+        for flag in ("error", "fault", "throttle", "cause"):
+            assert flag not in sub
+    # nothing of the request's body or the user's keys is copied
+    assert alice.email not in json.dumps(seg)
+
+
+def test_upload_has_s3_putobject_and_image_link_none(aws_served, daemon):
+    alice = new_user(aws_served["base"], "bob")
+    daemon.take()
+    agent = "upload-" + uuid.uuid4().hex
+    r = alice.upload([("sea.jpg", jpeg(640, 480))], tags="sea", desc="day",
+                     headers={"User-Agent": agent})
+    assert r.status_code == 201, r.text
+    seg = only_segment(daemon, agent)
+    puts = subsegments(seg, "S3", "PutObject")
+    assert len(puts) == 2, seg  # the original and its thumbnail
+    for sub in puts:
+        check_subsegment_shape(seg, sub)
+        assert sub["aws"]["bucket_name"] == BUCKET
+        assert sub["http"]["response"]["status"] == 200
+        assert "key" not in sub["aws"]  # object keys carry the user's e-mail
+        assert "error" not in sub and "fault" not in sub
+    writes = [s for s in subsegments(seg, "DynamoDB")
+              if s["aws"]["operation"] in ("PutItem", "TransactWriteItems", "UpdateItem")]
+    assert writes, seg
+    assert alice.email not in json.dumps(seg)
+
+    # the image link is a presigned URL, which is no call: no S3 subsegment
+    (photo,) = r.json()["photos"]
+    agent = "image-" + uuid.uuid4().hex
+    r = alice.get(photo["original_url"], allow_redirects=False, headers={"User-Agent": agent})
+    assert r.status_code == 302
+    seg = only_segment(daemon, agent)
+    assert subsegments(seg, "S3") == [], seg
+
+
+def test_failing_call_marks_its_subsegment(aws_served, daemon):
+    alice = new_user(aws_served["base"], "carol")
+    aws_served["ddb"].delete_table(TableName="Photo")
+    daemon.take()
+    agent = "gone-" + uuid.uuid4().hex
+    r = alice.get("/api/photos", headers={"User-Agent": agent})
+    assert r.status_code >= 500, r.text
+    seg = only_segment(daemon, agent)
+    assert seg["fault"] is True
+    failed = [s for s in subsegments(seg, "DynamoDB") if s["aws"].get("table_name") == "Photo"]
+    assert failed, seg
+    sub = failed[-1]
+    check_subsegment_shape(seg, sub)
+    assert sub["aws"]["operation"] == "Query"
+    assert sub["http"]["response"]["status"] == 400
+    assert sub["error"] is True and "fault" not in sub
+    (ex,) = sub["cause"]["exceptions"]
+    assert ex["type"] == "ResourceNotFoundException"
+    assert ex["remote"] is True and ID_RE.fullmatch(ex["id"])

@@ -257,6 +257,357 @@ START_TEST(datagram_has_header_line)
 }
 END_TEST
 
+/* ---------- subsegments: the AWS calls of a request ---------- */
+
+static struct aws_call_record sample_call(void)
+{
+	struct aws_call_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.service = AWS_SVC_DYNAMODB;
+	r.operation = "Query";
+	r.region = "ap-southeast-1";
+	r.table_name = "Photo";
+	r.request_id = "UBQNSO5AEM8T4FDA4RQDEB94OVTDRVV4K4HIRGVJF66Q9ASUAAJG";
+	r.error_code = "";
+	r.error_message = "";
+	r.status = 200;
+	r.content_length = 60;
+	r.rc = CA_OK;
+	r.attempts = 1;
+	r.start_time = 1700000000.3;
+	r.end_time = 1700000000.35;
+	return r;
+}
+
+/* The segment with the calls in l, parsed back; *subs is its subsegments array. */
+static json_t *doc_with(const struct xray_subsegments *l, json_t **subs)
+{
+	struct xray_segment s = sample();
+	json_t *doc;
+
+	s.subsegments = l;
+	doc = doc_of(&s);
+	*subs = json_object_get(doc, "subsegments");
+	return doc;
+}
+
+static struct xray_subsegments *list_of(size_t cap, const struct aws_call_record *recs, size_t n)
+{
+	struct xray_subsegments *l = NULL;
+	size_t i;
+
+	ck_assert_int_eq(xray_subsegments_new(cap, &l, NULL), CA_OK);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(xray_subsegments_add(l, &recs[i], NULL), CA_OK);
+	return l;
+}
+
+START_TEST(subsegment_fields)
+{
+	struct aws_call_record r[2] = { sample_call(), sample_call() };
+	struct xray_subsegments *l;
+	json_t *doc, *subs, *sub, *aws, *resp;
+
+	r[1].service = AWS_SVC_S3;
+	r[1].operation = "PutObject";
+	r[1].table_name = NULL;
+	r[1].bucket = "cloudalbum-photos";
+	r[1].attempts = 3;
+	r[1].content_length = -1;
+	l = list_of(0, r, 2);
+	doc = doc_with(l, &subs);
+	ck_assert_uint_eq(json_array_size(subs), 2);
+	ck_assert_uint_eq(xray_subsegments_count(l), 2);
+	ck_assert_uint_eq(xray_subsegments_dropped(l), 0);
+
+	sub = json_array_get(subs, 0);
+	ck_assert_str_eq(str_at(sub, "name"), "DynamoDB");
+	ck_assert_str_eq(str_at(sub, "namespace"), "aws");
+	ck_assert(xray_segment_id_valid(str_at(sub, "id")));
+	ck_assert_str_ne(str_at(sub, "id"), SEG);
+	ck_assert(json_real_value(json_object_get(sub, "start_time")) == 1700000000.3);
+	ck_assert(json_real_value(json_object_get(sub, "end_time")) == 1700000000.35);
+	aws = json_object_get(sub, "aws");
+	ck_assert_str_eq(str_at(aws, "operation"), "Query");
+	ck_assert_str_eq(str_at(aws, "region"), "ap-southeast-1");
+	ck_assert_str_eq(str_at(aws, "table_name"), "Photo");
+	ck_assert_str_eq(str_at(aws, "request_id"), r[0].request_id);
+	ck_assert_int_eq(json_integer_value(json_object_get(aws, "retries")), 0);
+	ck_assert_ptr_null(json_object_get(aws, "bucket_name"));
+	ck_assert_ptr_null(json_object_get(aws, "table_names"));
+	resp = json_object_get(json_object_get(sub, "http"), "response");
+	ck_assert_int_eq(json_integer_value(json_object_get(resp, "status")), 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(resp, "content_length")), 60);
+	ck_assert_ptr_null(json_object_get(json_object_get(sub, "http"), "request"));
+	ck_assert_ptr_null(json_object_get(sub, "error"));
+	ck_assert_ptr_null(json_object_get(sub, "fault"));
+	ck_assert_ptr_null(json_object_get(sub, "throttle"));
+	ck_assert_ptr_null(json_object_get(sub, "cause"));
+	/* embedded subsegments carry neither trace_id nor parent_id */
+	ck_assert_ptr_null(json_object_get(sub, "trace_id"));
+	ck_assert_ptr_null(json_object_get(sub, "parent_id"));
+
+	sub = json_array_get(subs, 1);
+	ck_assert_str_eq(str_at(sub, "name"), "S3");
+	ck_assert_str_ne(str_at(sub, "id"), str_at(json_array_get(subs, 0), "id"));
+	aws = json_object_get(sub, "aws");
+	ck_assert_str_eq(str_at(aws, "operation"), "PutObject");
+	ck_assert_str_eq(str_at(aws, "bucket_name"), "cloudalbum-photos");
+	ck_assert_ptr_null(json_object_get(aws, "table_name"));
+	ck_assert_int_eq(json_integer_value(json_object_get(aws, "retries")), 2);
+	resp = json_object_get(json_object_get(sub, "http"), "response");
+	ck_assert_ptr_null(json_object_get(resp, "content_length"));
+	ck_assert_ptr_null(json_object_get(doc, "metadata"));
+	json_decref(doc);
+	xray_subsegments_free(l);
+	xray_subsegments_free(NULL);
+}
+END_TEST
+
+START_TEST(subsegment_names_and_tables)
+{
+	static const struct {
+		enum aws_service svc;
+		const char *name;
+	} names[] = {
+		{ AWS_SVC_DYNAMODB, "DynamoDB" }, { AWS_SVC_S3, "S3" }, { AWS_SVC_STS, "STS" },
+		{ AWS_SVC_IAM, "IAM" }, { AWS_SVC_EC2, "EC2" },
+		{ AWS_SVC_COGNITO_IDP, "CognitoIdentityServiceProvider" }, { AWS_SVC_XRAY, "XRay" },
+	};
+	struct aws_call_record r[8];
+	struct xray_subsegments *l;
+	json_t *doc, *subs, *aws, *tables;
+	size_t i;
+
+	for (i = 0; i < 7; i++) {
+		r[i] = sample_call();
+		r[i].service = names[i].svc;
+	}
+	/* a batch names its tables in a list, as the SDKs' "table_names" */
+	r[7] = sample_call();
+	r[7].operation = "TransactWriteItems";
+	r[7].table_name = NULL;
+	r[7].table_names[0] = "User";
+	r[7].table_names[1] = "Photo";
+	r[7].n_table_names = 2;
+	l = list_of(0, r, 8);
+	doc = doc_with(l, &subs);
+	for (i = 0; i < 7; i++)
+		ck_assert_str_eq(str_at(json_array_get(subs, i), "name"), names[i].name);
+	aws = json_object_get(json_array_get(subs, 7), "aws");
+	ck_assert_ptr_null(json_object_get(aws, "table_name"));
+	tables = json_object_get(aws, "table_names");
+	ck_assert_uint_eq(json_array_size(tables), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(tables, 0)), "User");
+	ck_assert_str_eq(json_string_value(json_array_get(tables, 1)), "Photo");
+	json_decref(doc);
+	xray_subsegments_free(l);
+}
+END_TEST
+
+static const struct {
+	int status, rc;
+	bool throttled;
+	const char *code;
+	bool error, throttle, fault;
+} call_flag_cases[] = {
+	{ 200, CA_OK, false, "", false, false, false },
+	{ 404, CA_AWS_SERVICE, false, "NoSuchKey", true, false, false },
+	{ 400, CA_AWS_SERVICE, false, "ResourceNotFoundException", true, false, false },
+	{ 400, CA_AWS_THROTTLED, true, "ProvisionedThroughputExceededException", true, true, false },
+	{ 429, CA_AWS_THROTTLED, true, "TooManyRequestsException", true, true, false },
+	{ 500, CA_AWS_SERVICE, false, "InternalServerError", false, false, true },
+	{ 503, CA_AWS_THROTTLED, true, "SlowDown", false, true, true },
+	{ 0, CA_AWS_NETWORK, false, "", false, false, true },
+	{ 0, CA_AWS_TIMEOUT, false, "", false, false, true },
+};
+
+START_TEST(subsegment_status_flags)
+{
+	struct aws_call_record r = sample_call();
+	struct xray_subsegments *l;
+	json_t *doc, *subs, *sub, *ex;
+	char msg[64];
+
+	r.status = call_flag_cases[_i].status;
+	r.rc = call_flag_cases[_i].rc;
+	r.throttled = call_flag_cases[_i].throttled;
+	r.error_code = call_flag_cases[_i].code;
+	snprintf(msg, sizeof(msg), "dynamodb: it went wrong (case %d)", _i);
+	r.error_message = r.rc == CA_OK ? "" : msg;
+	if (r.status == 0) {
+		r.request_id = "";
+		r.content_length = -1;
+	}
+	l = list_of(0, &r, 1);
+	doc = doc_with(l, &subs);
+	sub = json_array_get(subs, 0);
+	ck_assert_int_eq(json_is_true(json_object_get(sub, "error")), call_flag_cases[_i].error);
+	ck_assert_int_eq(json_is_true(json_object_get(sub, "throttle")),
+			 call_flag_cases[_i].throttle);
+	ck_assert_int_eq(json_is_true(json_object_get(sub, "fault")), call_flag_cases[_i].fault);
+	if (r.status > 0)
+		ck_assert_int_eq(json_integer_value(json_object_get(
+			json_object_get(json_object_get(sub, "http"), "response"), "status")), r.status);
+	else
+		ck_assert_ptr_null(json_object_get(sub, "http"));
+	if (r.rc == CA_OK) {
+		ck_assert_ptr_null(json_object_get(sub, "cause"));
+	} else {
+		ex = json_array_get(json_object_get(json_object_get(sub, "cause"), "exceptions"), 0);
+		ck_assert(xray_segment_id_valid(str_at(ex, "id")));
+		ck_assert_str_eq(str_at(ex, "message"), msg);
+		if (r.status > 0) {
+			ck_assert_str_eq(str_at(ex, "type"), r.error_code);
+			ck_assert(json_is_true(json_object_get(ex, "remote")));
+		} else {
+			ck_assert_str_eq(str_at(ex, "type"), ca_strerror(r.rc));
+			ck_assert_ptr_null(json_object_get(ex, "remote"));
+			ck_assert_ptr_null(json_object_get(json_object_get(sub, "aws"), "request_id"));
+		}
+	}
+	/* a failing call does not make the request's segment fail */
+	ck_assert_ptr_null(json_object_get(doc, "fault"));
+	ck_assert_ptr_null(json_object_get(doc, "error"));
+	json_decref(doc);
+	xray_subsegments_free(l);
+}
+END_TEST
+
+START_TEST(subsegment_hostile_names)
+{
+	struct aws_call_record r = sample_call();
+	struct xray_subsegments *l;
+	struct ca_buf b = CA_BUF_INIT;
+	struct xray_segment s = sample();
+	char long_name[XRAY_AWS_FIELD_MAX + 50];
+	json_t *doc, *subs, *aws;
+
+	memset(long_name, 'b', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	r.table_name = "Pho\"to\\\",\"fault\":true,\"x\":\"\n\x01\xff";
+	r.bucket = long_name;
+	r.operation = "Query</script>";
+	r.request_id = "id\"}\n{\"format\"";
+	r.rc = CA_AWS_SERVICE;
+	r.status = 400;
+	r.error_code = "Bad\"Code";
+	r.error_message = "message with \"quotes\"\nand a newline";
+	l = list_of(0, &r, 1);
+	/* the text stays one line of JSON */
+	s.subsegments = l;
+	ck_assert_int_eq(xray_segment_json(&s, &b, NULL), CA_OK);
+	ck_assert_ptr_null(strchr(b.data, '\n'));
+	ca_buf_release(&b);
+	doc = doc_with(l, &subs);
+	ck_assert_uint_eq(json_array_size(subs), 1);
+	aws = json_object_get(json_array_get(subs, 0), "aws");
+	ck_assert_str_eq(str_at(aws, "table_name"), "Pho\"to\\\",\"fault\":true,\"x\":\"???");
+	ck_assert_uint_eq(strlen(str_at(aws, "bucket_name")), XRAY_AWS_FIELD_MAX);
+	ck_assert_str_eq(str_at(aws, "operation"), "Query</script>");
+	ck_assert_str_eq(str_at(aws, "request_id"), "id\"}?{\"format\"");
+	ck_assert_ptr_null(json_object_get(doc, "fault"));
+	ck_assert_ptr_null(json_object_get(json_array_get(subs, 0), "fault"));
+	ck_assert_str_eq(str_at(json_array_get(json_object_get(json_object_get(
+		json_array_get(subs, 0), "cause"), "exceptions"), 0), "message"),
+		"message with \"quotes\"?and a newline");
+	json_decref(doc);
+	xray_subsegments_free(l);
+}
+END_TEST
+
+static long long dropped_of(json_t *doc)
+{
+	json_t *v = json_object_get(json_object_get(json_object_get(doc, "metadata"), "default"),
+				    XRAY_DROPPED_KEY);
+
+	return v ? json_integer_value(v) : -1;
+}
+
+START_TEST(subsegment_cap)
+{
+	struct aws_call_record r = sample_call();
+	struct xray_subsegments *l = NULL;
+	json_t *doc, *subs;
+	size_t i;
+
+	ck_assert_int_eq(xray_subsegments_new(0, &l, NULL), CA_OK);
+	for (i = 0; i < XRAY_SUBSEGMENTS_MAX + 7; i++)
+		ck_assert_int_eq(xray_subsegments_add(l, &r, NULL), CA_OK);
+	ck_assert_uint_eq(xray_subsegments_count(l), XRAY_SUBSEGMENTS_MAX);
+	ck_assert_uint_eq(xray_subsegments_dropped(l), 7);
+	doc = doc_with(l, &subs);
+	ck_assert_uint_eq(json_array_size(subs), XRAY_SUBSEGMENTS_MAX);
+	ck_assert_int_eq(dropped_of(doc), 7);
+	json_decref(doc);
+	xray_subsegments_free(l);
+
+	/* a small cap, and an empty list writes nothing */
+	l = list_of(2, (struct aws_call_record[]){ r, r, r }, 3);
+	ck_assert_uint_eq(xray_subsegments_count(l), 2);
+	ck_assert_uint_eq(xray_subsegments_dropped(l), 1);
+	xray_subsegments_free(l);
+	l = list_of(0, NULL, 0);
+	doc = doc_with(l, &subs);
+	ck_assert_ptr_null(subs);
+	ck_assert_ptr_null(json_object_get(doc, "metadata"));
+	json_decref(doc);
+	xray_subsegments_free(l);
+	ck_assert_int_eq(xray_subsegments_add(NULL, &r, NULL), CA_EINVAL);
+}
+END_TEST
+
+START_TEST(datagram_within_limit)
+{
+	struct aws_call_record r = sample_call();
+	struct xray_segment s = sample();
+	struct xray_subsegments *l = NULL;
+	struct ca_buf b = CA_BUF_INIT, full = CA_BUF_INIT;
+	char big[XRAY_AWS_FIELD_MAX + 1];
+	json_t *doc;
+	size_t i, kept;
+
+	/* 100 calls with long names: about 100 * 900 bytes, more than a datagram takes */
+	memset(big, 't', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	r.table_name = big;
+	r.bucket = big;
+	r.request_id = big;
+	ck_assert_int_eq(xray_subsegments_new(0, &l, NULL), CA_OK);
+	for (i = 0; i < XRAY_SUBSEGMENTS_MAX; i++) {
+		r.start_time = 1700000000.3 + (double)i / 1000;
+		ck_assert_int_eq(xray_subsegments_add(l, &r, NULL), CA_OK);
+	}
+	s.subsegments = l;
+	ck_assert_int_eq(xray_segment_json(&s, &full, NULL), CA_OK);
+	ck_assert_uint_gt(full.len, XRAY_DATAGRAM_MAX);
+
+	ca_buf_adds(&b, "kept:");
+	ck_assert_int_eq(xray_segment_datagram(&s, &b, NULL), CA_OK);
+	ck_assert(strncmp(b.data, "kept:" XRAY_DATAGRAM_HEADER, 5 + strlen(XRAY_DATAGRAM_HEADER)) == 0);
+	ck_assert_uint_le(b.len - 5, XRAY_DATAGRAM_MAX);
+	doc = json_loads(b.data + 5 + strlen(XRAY_DATAGRAM_HEADER), 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	kept = json_array_size(json_object_get(doc, "subsegments"));
+	ck_assert_uint_gt(kept, 10);
+	ck_assert_uint_lt(kept, XRAY_SUBSEGMENTS_MAX);
+	/* the first calls are the ones kept, and the rest are counted */
+	ck_assert(json_real_value(json_object_get(json_array_get(json_object_get(doc, "subsegments"),
+							      kept - 1), "start_time")) ==
+		  1700000000.3 + (double)(kept - 1) / 1000);
+	ck_assert_int_eq(dropped_of(doc), (long long)(XRAY_SUBSEGMENTS_MAX - kept));
+	/* and the datagram is close to the limit: it did not leave out more than needed */
+	ck_assert_uint_gt(b.len - 5, XRAY_DATAGRAM_MAX - 1200);
+	/* the list itself is untouched */
+	ck_assert_uint_eq(xray_subsegments_count(l), XRAY_SUBSEGMENTS_MAX);
+	json_decref(doc);
+	xray_subsegments_free(l);
+	ca_buf_release(&b);
+	ca_buf_release(&full);
+}
+END_TEST
+
 START_TEST(header_parse_valid)
 {
 	struct xray_trace_header h;
@@ -515,6 +866,13 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, segment_invalid_refused);
 	tcase_add_test(tc, segment_hostile_strings);
 	tcase_add_test(tc, datagram_has_header_line);
+	tcase_add_test(tc, subsegment_fields);
+	tcase_add_test(tc, subsegment_names_and_tables);
+	tcase_add_loop_test(tc, subsegment_status_flags, 0,
+			    sizeof(call_flag_cases) / sizeof(call_flag_cases[0]));
+	tcase_add_test(tc, subsegment_hostile_names);
+	tcase_add_test(tc, subsegment_cap);
+	tcase_add_test(tc, datagram_within_limit);
 	tcase_add_test(tc, header_parse_valid);
 	tcase_add_test(tc, header_parse_bad_parts_dropped);
 	tcase_add_loop_test(tc, header_parse_ignored, 0,

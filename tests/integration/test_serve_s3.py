@@ -20,7 +20,9 @@ BUCKET = "cloudalbum-test-photos"
 REGION = "ap-southeast-1"
 
 
-def write_s3_config(path, moto, bucket=BUCKET, expires=600):
+def write_s3_config(path, moto, bucket=BUCKET, expires=600, daemon=None):
+    """A serve config on DynamoDB + S3 with local sign-in; traced to daemon when given."""
+    tracing = f"kind: xray\n  daemon_address: {daemon}" if daemon else "kind: none"
     path.write_text(f"""server:
   listen: 127.0.0.1:8080
   base_url: http://localhost:8080
@@ -40,7 +42,7 @@ storage:
 auth:
   kind: local
 tracing:
-  kind: none
+  {tracing}
 aws:
   region: {REGION}
   endpoint: {moto.endpoint}

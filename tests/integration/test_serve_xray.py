@@ -21,6 +21,7 @@ import requests
 
 from helpers import create_contract_tables, run
 from serve_helpers import ROOT, SECRET, Client, Serve, jpeg, new_user
+from test_serve_s3 import write_s3_config
 
 HEADER_LINE = b'{"format": "json", "version": 1}\n'
 TRACE_RE = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
@@ -305,42 +306,14 @@ BUCKET = "cloudalbum-xray-photos"
 REGION = "ap-southeast-1"
 
 
-def write_aws_config(path, moto, daemon):
-    # stage 4's services with local sign-in: no `stage:`, a custom mix
-    path.write_text(f"""server:
-  listen: 127.0.0.1:8080
-  base_url: http://localhost:8080
-  session_secret: ${{CA_TEST_SECRET}}
-  max_upload_mb: 2
-  threads: 4
-  static_dir: {ROOT / 'web'}
-database:
-  kind: dynamodb
-  user_table: User
-  photo_table: Photo
-storage:
-  kind: s3
-  bucket: {BUCKET}
-  prefix: photos
-auth:
-  kind: local
-tracing:
-  kind: xray
-  daemon_address: {daemon}
-aws:
-  region: {REGION}
-  endpoint: {moto.endpoint}
-""")
-    return path
-
-
 @pytest.fixture
 def aws_served(moto, aws_env, tmp_path, bins, daemon):
     ddb = moto.client("dynamodb")
     create_contract_tables(ddb)
     moto.client("s3").create_bucket(Bucket=BUCKET,
                                     CreateBucketConfiguration={"LocationConstraint": REGION})
-    cfg = write_aws_config(tmp_path / "serve.yaml", moto, daemon.address)
+    # stage 4's services with local sign-in: no `stage:`, a custom mix
+    cfg = write_s3_config(tmp_path / "serve.yaml", moto, bucket=BUCKET, daemon=daemon.address)
     env = dict(aws_env)
     env.pop("AWS_XRAY_DAEMON_ADDRESS", None)
     srv = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=env)

@@ -9,7 +9,14 @@
  *   POST /api/session {email, password}            InitiateAuth, id token verified;
  *                                                  a user moved by cloudalbum-migrate
  *                                                  --cognito keeps their legacy
- *                                                  password (see legacy_sign_in)
+ *                                                  password (see legacy_sign_in);
+ *                                                  403 "new_password_required" when
+ *                                                  the pool's rules refuse it
+ *                or   {email, password, new_password}  as above; for that migrated
+ *                                                  user only (legacy password right),
+ *                                                  new_password becomes the pool
+ *                                                  password instead; ignored for
+ *                                                  everyone else
  *                or   {id_token}                   an id token the browser got
  *                                                  from the pool (hosted UI, SDK),
  *                                                  verified the same way
@@ -119,23 +126,28 @@ static int not_right(struct ca_err *err)
  * email and password. When the pool's user for email waits for its legacy password
  * (cognito_auth.h: FORCE_CHANGE_PASSWORD, custom:legacy_id) and the User item of its
  * email is the one the migration wrote for it (id = the pool's user name), the
- * password is checked against the item's werkzeug hash; if it matches it becomes
- * the user's pool password (AdminSetUserPassword, permanent) and the sign-in is made
- * again. CA_OK with *who filled then. CA_AUTH_MISMATCH in every other case, alike
- * (a failed look-up on the way is logged, not shown); CA_EUNSUPPORTED when the pool's
- * password rules refuse the password (nothing changed; err says what to do);
- * the code of setting the password or of the second sign-in when those fail.
- * Passwords and hashes are never logged.
+ * password is checked against the item's werkzeug hash; if it matches, new_password
+ * (when not NULL: the user chose one, as in Cognito's NEW_PASSWORD_REQUIRED
+ * challenge) or else password becomes the user's pool password (AdminSetUserPassword,
+ * permanent) and the sign-in is made again with it. CA_OK with *who filled then.
+ * CA_AUTH_MISMATCH in every other case, alike (a failed look-up on the way is
+ * logged, not shown); when the pool's password rules refuse the password, nothing
+ * is changed and the answer is CA_EUNSUPPORTED with *must_change set (password
+ * itself; err asks for a new one) or CA_EINVAL (new_password; err holds the pool's
+ * sentence); the code of setting the password or of the second sign-in when those
+ * fail. Passwords and hashes are never logged.
  */
 static int legacy_sign_in(struct ca_app *app, const struct ca_http_request *req,
-			  const char *email, const char *password,
-			  struct ca_cognito_identity *who, struct ca_err *err)
+			  const char *email, const char *password, const char *new_password,
+			  struct ca_cognito_identity *who, bool *must_change, struct ca_err *err)
 {
 	struct ca_cognito_pool_user pu = { 0 };
 	struct ca_user rec = { 0 };
+	const char *chosen = new_password ? new_password : password;
 	struct ca_err local;
 	int rc;
 
+	*must_change = false;
 	ca_err_clear(&local);
 	rc = ca_cognito_auth_pool_user(app->cognito, email, &pu, &local);
 	if (rc != CA_OK) {
@@ -172,22 +184,35 @@ static int legacy_sign_in(struct ca_app *app, const struct ca_http_request *req,
 		rc = not_right(err);
 		goto out;
 	}
-	rc = ca_cognito_auth_set_password(app->cognito, pu.username, password, &local);
+	rc = ca_cognito_auth_set_password(app->cognito, pu.username, chosen, &local);
+	if (rc == CA_EINVAL && new_password) {
+		rc = ca_err_set(err, CA_EINVAL, "The user pool's password rules do not accept the "
+				"new password; choose another. The user pool says: %s",
+				ca_err_msg(&local));
+		goto out;
+	}
 	if (rc == CA_EINVAL) {
-		rc = ca_err_set(err, CA_EUNSUPPORTED, "Your password is right, but the user pool's "
-				"password rules do not accept it, so it could not be kept: choose a "
-				"new password on the hosted sign-in page (/login), or ask the "
-				"administrator to set one. The user pool says: %s", ca_err_msg(&local));
+		*must_change = true;
+		rc = ca_err_set(err, CA_EUNSUPPORTED, "Your password is right, but it must be "
+				"changed: the user pool's password rules do not accept it. Choose a "
+				"new password and send it with your email and password "
+				"(new_password); the sign-in page asks for it. The user pool says: %s",
+				ca_err_msg(&local));
 		goto out;
 	}
 	if (rc != CA_OK) {
 		ca_err_set(err, rc, "%s", ca_err_msg(&local));
 		goto out;
 	}
-	app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy password, "
-		"which is now their user pool password", req->method, req->path, pu.username,
-		pu.legacy_id);
-	rc = ca_cognito_auth_sign_in(app->cognito, email, password, who, err);
+	if (new_password)
+		app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy "
+			"password and chose a new one, which is now their user pool password",
+			req->method, req->path, pu.username, pu.legacy_id);
+	else
+		app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy "
+			"password, which is now their user pool password", req->method, req->path,
+			pu.username, pu.legacy_id);
+	rc = ca_cognito_auth_sign_in(app->cognito, email, chosen, who, err);
 out:
 	ca_user_release(&rec);
 	ca_cognito_pool_user_release(&pu);
@@ -255,7 +280,8 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 {
 	struct ca_app *app = ctx;
 	struct ca_cognito_identity who = { 0 };
-	const char *email = NULL, *password = NULL, *id_token = NULL;
+	const char *email = NULL, *password = NULL, *id_token = NULL, *new_password = NULL;
+	bool must_change = false;
 	json_t *body = NULL;
 	struct ca_err err;
 	int rc;
@@ -265,12 +291,15 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 		goto out;
 	if (!app_json_string(body, "email", &email) ||
 	    !app_json_string(body, "password", &password) ||
-	    !app_json_string(body, "id_token", &id_token) || (id_token ? (email || password)
-				  : (!email || !password || !*email ||
-				     strlen(email) > EMAIL_MAX_BYTES ||
-				     strlen(password) > APP_PASSWORD_MAX))) {
-		ca_http_respond_error(resp, 400, "Send email and password as strings (or an "
-				      "id_token alone).");
+	    !app_json_string(body, "new_password", &new_password) ||
+	    !app_json_string(body, "id_token", &id_token) ||
+	    (id_token ? (email || password || new_password)
+		      : (!email || !password || !*email || strlen(email) > EMAIL_MAX_BYTES ||
+			 strlen(password) > APP_PASSWORD_MAX ||
+			 (new_password && strlen(new_password) > APP_PASSWORD_MAX)))) {
+		ca_http_respond_error(resp, 400, "Send email and password as strings (and "
+				      "new_password when asked to choose one), or an id_token "
+				      "alone.");
 		goto out;
 	}
 	if (!attempts_left(app, req, resp, email))
@@ -286,8 +315,15 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 		rc = ca_cognito_auth_sign_in(app->cognito, email, password, &who, &err);
 		if (rc == CA_AUTH_MISMATCH) {
 			ca_err_clear(&err);
-			rc = legacy_sign_in(app, req, email, password, &who, &err);
+			rc = legacy_sign_in(app, req, email, password, new_password, &who,
+					    &must_change, &err);
 		}
+	}
+	if (rc == CA_EUNSUPPORTED && must_change) {
+		/* its own error code: the sign-in page then asks for a new password */
+		app_respond_json_new(req, resp, 403, json_pack("{s:s, s:s}", "error",
+				     "new_password_required", "message", ca_err_msg(&err)));
+		goto out;
 	}
 	if (rc != CA_OK) {
 		pool_refusal(req, resp, rc, &err);

@@ -131,3 +131,17 @@ test('pointsOf reads GeoJSON points and skips the malformed', () => {
   assert.deepEqual(pointsOf({ features: [{ geometry: { type: 'Point', coordinates: ['127.5', '37.25'] }, properties: { id: 'a' } }] }),
     [{ lat: 37.25, lng: 127.5, props: { id: 'a' } }]);
 });
+
+test('newPasswordProblem: the sign-in form\'s check of a chosen new password', async () => {
+  const { newPasswordProblem } = await import('../../web/js/views/signin.js');
+  assert.equal(newPasswordProblem('Fresh-Start-2024x', 'Fresh-Start-2024x'), '');
+  assert.equal(newPasswordProblem('12345678', '12345678'), ''); // the pool judges the rest
+  assert.match(newPasswordProblem('', ''), /Choose a new password/);
+  assert.match(newPasswordProblem('Short1', 'Short1'), /at least 8/);
+  assert.match(newPasswordProblem('Fresh-Start-2024x', 'Fresh-Start-2024y'), /not the same/);
+  assert.match(newPasswordProblem('Fresh-Start-2024x', ''), /not the same/);
+  assert.match(newPasswordProblem('Fresh-Start-2024x', 'fresh-start-2024x'), /not the same/);
+  for (const bad of [null, undefined, 12345678, ['Fresh-Start-2024x'], {}]) {
+    assert.match(newPasswordProblem(bad, bad), /Choose a new password/);
+  }
+});

@@ -4,11 +4,17 @@ runs) on moto, `cloudalbum-migrate run --cognito` into the generated stage-3 con
 cloudalbum-serve on that config. The pool users wait in FORCE_CHANGE_PASSWORD; the first
 password sign-in with the legacy password carries it into the pool (checked with boto3),
 and nothing else ever does: wrong passwords, unknown emails, passwords the pool's policy
-refuses, and pool users that the migration did not make for that User item."""
+refuses, and pool users that the migration did not make for that User item. A legacy
+password the policy refuses is answered 403 "new_password_required"; the same sign-in
+with new_password then makes that the pool password (like Cognito's NEW_PASSWORD_REQUIRED
+challenge), and new_password changes nothing for anyone else."""
 import base64
 import hashlib
 import hmac
+import os
 import re
+import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -73,9 +79,9 @@ class Stack:
         assert len(items) == 1, items
         return self.ddb.get_item(TableName="User", Key={"id": items[0]["id"]})["Item"]
 
-    def sign_in(self, email, password):
+    def sign_in(self, email, password, **more):
         c = Client(self.serve.base)
-        return c, c.post("/api/session", json=dict(email=email, password=password))
+        return c, c.post("/api/session", json=dict(email=email, password=password, **more))
 
     def pool_sign_in(self, email, password):
         """InitiateAuth straight to the pool, as any other client of it would."""
@@ -188,8 +194,10 @@ def test_password_the_pool_refuses_is_403_and_changes_nothing(stack, legacy):
     for _ in range(2):
         c, r = stack.sign_in(email, password)
         assert r.status_code == 403, r.text
+        assert r.json()["error"] == "new_password_required", r.json()
         msg = r.json()["message"]
-        assert "/login" in msg and "new password" in msg
+        assert "password is right" in msg and "new password" in msg and "new_password" in msg
+        assert "password policy" in msg  # the pool's own sentence
         assert password not in msg and u["password"] not in msg
         assert "session" not in c.cookies
         assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
@@ -246,3 +254,140 @@ def test_pool_users_the_migration_did_not_make_get_no_password(stack, legacy):
     # the server says why for the one whose item belongs to another pool user
     assert f"pool user {new_name} waits for its legacy password" in stack.serve.stderr()
 
+
+
+NEW_PASSWORD = "Fresh-Start-2024x"  # meets the stage-3 policy
+assert meets_stage3_policy(NEW_PASSWORD)
+
+
+def pool_refuses(stack, email, password):
+    with pytest.raises(stack.idp.exceptions.NotAuthorizedException):
+        stack.pool_sign_in(email, password)
+
+
+def test_new_password_replaces_a_legacy_password_the_pool_refuses(stack, legacy):
+    u = legacy["weak"][0]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    owner = stack.pool_user(email)["Username"]
+    c, r = stack.sign_in(email, password)
+    assert r.status_code == 403 and r.json()["error"] == "new_password_required", r.text
+
+    c, r = stack.sign_in(email, password, new_password=NEW_PASSWORD)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"id": owner, "email": email, "username": u["username"]}
+    assert c.cookies.get("session") and c.cookies.get("csrf_token")
+    assert c.get("/api/me").json()["id"] == owner
+    assert stack.status(email) == "CONFIRMED"
+    assert stack.pool_sign_in(email, NEW_PASSWORD)["AuthenticationResult"]["IdToken"]
+    pool_refuses(stack, email, password)
+    lines = stack.carried_over_lines()
+    assert len(lines) == 1 and "chose a new one" in lines[0] and owner in lines[0], lines
+
+    # from now on the new password is the password, through the app too; the old one is not
+    c2, r = stack.sign_in(email, NEW_PASSWORD)
+    assert r.status_code == 200 and r.json()["id"] == owner, r.text
+    c3, r = stack.sign_in(email, password)
+    assert r.status_code == 401 and r.json()["message"] == UNAUTHORIZED_MSG, r.text
+    assert "session" not in c3.cookies
+    # and new_password is no way to change it again, not even with the legacy password
+    c3, r = stack.sign_in(email, password, new_password="Another-Try-2025y")
+    assert r.status_code == 401 and r.json()["message"] == UNAUTHORIZED_MSG, r.text
+    pool_refuses(stack, email, "Another-Try-2025y")
+    assert len(stack.carried_over_lines()) == 1
+    assert NEW_PASSWORD not in stack.serve.stderr()
+
+
+def test_new_password_the_pool_refuses_is_400_and_changes_nothing(stack, legacy):
+    u = legacy["weak"][0]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    for weak in ("short1A", "alllowercase123", "NoDigitsHereAtAll", ""):
+        c, r = stack.sign_in(email, password, new_password=weak)
+        assert r.status_code == 400, (weak, r.text)
+        msg = r.json()["message"]
+        assert "new password" in msg and "password policy" in msg, msg
+        assert (weak == "" or weak not in msg) and password not in msg
+        assert "session" not in c.cookies
+        assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
+    pool_refuses(stack, email, "short1A")
+    # malformed: not a string, too long, or next to an id_token
+    for body in (dict(email=email, password=password, new_password=12345678),
+                 dict(email=email, password=password, new_password=["Fresh-Start-2024x"]),
+                 dict(email=email, password=password, new_password="A1a" * 400),
+                 dict(id_token="x.y.z", new_password=NEW_PASSWORD)):
+        r = Client(stack.serve.base).post("/api/session", json=body)
+        assert r.status_code == 400, (body, r.text)
+    assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
+    assert stack.item(email)["password"]["S"] == u["password"]
+    assert stack.carried_over_lines() == []
+    # still the same offer afterwards
+    c, r = stack.sign_in(email, password)
+    assert r.status_code == 403 and r.json()["error"] == "new_password_required", r.text
+
+
+def test_new_password_without_the_right_password_changes_nothing(stack, legacy):
+    weak, strong = legacy["weak"][0], legacy["strong"][0]
+    for u in (weak, strong):
+        email, password = u["email"], legacy["passwords"][u["email"]]
+        for wrong in (password + "x", legacy["passwords"][legacy["strong"][1]["email"]]):
+            c, r = stack.sign_in(email, wrong, new_password=NEW_PASSWORD)
+            assert r.status_code == 401, r.text
+            assert r.json() == {"error": "unauthorized", "message": UNAUTHORIZED_MSG}
+            assert "session" not in c.cookies
+        assert stack.status(email) == "FORCE_CHANGE_PASSWORD"
+        pool_refuses(stack, email, NEW_PASSWORD)
+    # an unknown email alike
+    c, r = stack.sign_in("nobody-" + uuid.uuid4().hex[:8] + "@example.com", NEW_PASSWORD,
+                         new_password=NEW_PASSWORD)
+    assert r.status_code == 401 and r.json()["message"] == UNAUTHORIZED_MSG, r.text
+    assert stack.carried_over_lines() == []
+
+    # a migrated user whose legacy password the pool takes may choose a new one as well
+    email, password = strong["email"], legacy["passwords"][strong["email"]]
+    c, r = stack.sign_in(email, password, new_password=NEW_PASSWORD)
+    assert r.status_code == 200, r.text
+    assert stack.status(email) == "CONFIRMED"
+    assert stack.pool_sign_in(email, NEW_PASSWORD)["AuthenticationResult"]["IdToken"]
+    pool_refuses(stack, email, password)
+
+
+def test_new_password_is_ignored_for_a_normal_user(stack):
+    email = "normal-" + uuid.uuid4().hex[:8] + "@example.com"
+    password = "Normal-User-2024z"
+    r = Client(stack.serve.base).post("/api/users", json=dict(email=email, username="Norma",
+                                                              password=password))
+    assert r.status_code == 201, r.text
+    assert stack.status(email) == "CONFIRMED"
+    pool_user = stack.pool_user(email)
+    assert not any(a["Name"] == "custom:legacy_id" for a in pool_user["UserAttributes"])
+
+    c, r = stack.sign_in(email, password, new_password=NEW_PASSWORD)
+    assert r.status_code == 200, r.text
+    assert r.json()["email"] == email and c.cookies.get("session")
+    c, r = stack.sign_in(email, password + "x", new_password=NEW_PASSWORD)
+    assert r.status_code == 401 and r.json()["message"] == UNAUTHORIZED_MSG, r.text
+    c, r = stack.sign_in(email, password, new_password="weak")
+    assert r.status_code == 200, r.text
+    assert stack.pool_sign_in(email, password)["AuthenticationResult"]["IdToken"]
+    pool_refuses(stack, email, NEW_PASSWORD)
+    c, r = stack.sign_in(email, NEW_PASSWORD)
+    assert r.status_code == 401, r.text
+    assert stack.carried_over_lines() == []
+
+
+def test_sign_in_page_asks_for_a_new_password(stack, legacy):
+    """The web front end's side, in headless Chromium (tests/e2e/new_password.test.mjs)."""
+    chromium = os.environ.get("CA_CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which("node") and (ROOT / "node_modules/playwright-core").is_dir()
+            and os.access(chromium, os.X_OK)):
+        pytest.skip("node, node_modules/playwright-core (npm ci) or chromium is missing")
+    u = legacy["weak"][0]
+    email, password = u["email"], legacy["passwords"][u["email"]]
+    env = dict(os.environ, CA_NEWPW_BASE_URL=stack.serve.base, CA_NEWPW_EMAIL=email,
+               CA_NEWPW_PASSWORD=password, CA_NEWPW_NEW=NEW_PASSWORD)
+    p = subprocess.run(["node", "--test", "tests/e2e/new_password.test.mjs"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "# pass 1" in p.stdout, p.stdout + p.stderr
+    assert stack.status(email) == "CONFIRMED"
+    assert stack.pool_sign_in(email, NEW_PASSWORD)["AuthenticationResult"]["IdToken"]
+    pool_refuses(stack, email, password)
+    assert NEW_PASSWORD not in stack.serve.stderr()

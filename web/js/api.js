@@ -166,7 +166,11 @@ export const api = {
   me: () => request('GET', '/api/me'),
   updateMe: (changes) => request('PUT', '/api/me', { body: changes }),
   signUp: (email, username, password) => request('POST', '/api/users', { body: { email, username, password } }),
-  signIn: (email, password) => request('POST', '/api/session', { body: { email, password } }),
+  // newPassword: only after the server answered 403 "new_password_required" (a migrated
+  // user whose legacy password the Cognito pool's rules refuse); it then becomes the password.
+  signIn: (email, password, newPassword) => request('POST', '/api/session', {
+    body: newPassword === undefined ? { email, password } : { email, password, new_password: newPassword },
+  }),
   signOut: () => request('DELETE', '/api/session'),
   photos: ({ q, limit, cursor } = {}) => request('GET', '/api/photos', { query: { q, limit, cursor } }),
   photo: (id) => request('GET', photoPath(id)),

@@ -124,7 +124,7 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 	fprintf(c->out, "objects: %zu originals and %zu thumbnails, %.1f MB on disk\n", originals, thumbs,
 		(double)bytes / 1e6);
 	if (c->opts->cognito)
-		fprintf(c->out, "note: passwords cannot be carried into Cognito; users set a new one at first sign-in (the werkzeug hash stays in the User item)\n");
+		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
 	print_list(c->out, "emails already in DynamoDB under another id", &conflicts);
 	mig_print_notes(c, &missing, &stray, &no_thumb);
 	fprintf(c->out, "problems: %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",

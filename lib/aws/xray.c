@@ -150,82 +150,20 @@ out:
 	return rc;
 }
 
-int xray_batch_get_traces(struct aws_client *c, const char *const *ids, size_t n,
-			  json_t **traces, struct ca_err *err)
-{
-	json_t *in = json_object(), *arr = json_array(), *all = json_array(), *out = NULL;
-	const char *token = NULL;
-	size_t i, pages;
-	int rc = CA_OK;
-
-	*traces = NULL;
-	if (!in || !arr || !all || json_object_set(in, "TraceIds", arr)) {
-		rc = oom(err);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (json_array_append_new(arr, json_string(ids[i]))) {
-			rc = oom(err);
-			goto out;
-		}
-	for (pages = 0; pages < MAX_PAGES; pages++) {
-		if (token && json_object_set_new(in, "NextToken", json_string(token))) {
-			rc = oom(err);
-			goto out;
-		}
-		json_decref(out);
-		out = NULL;
-		if ((rc = call(c, "BatchGetTraces", "/Traces", in, &out, err)))
-			goto out;
-		if (json_is_array(json_object_get(out, "Traces")) &&
-		    json_array_extend(all, json_object_get(out, "Traces"))) {
-			rc = oom(err);
-			goto out;
-		}
-		token = json_string_value(json_object_get(out, "NextToken"));
-		if (!token || !*token)
-			break;
-	}
-	*traces = json_incref(all);
-out:
-	json_decref(in);
-	json_decref(arr);
-	json_decref(all);
-	json_decref(out);
-	return rc;
-}
-
-bool xray_traces_have_segment(const json_t *traces, const char *trace_id,
-			      const char *segment_id)
-{
-	json_t *t, *s;
-	size_t i, j;
-
-	json_array_foreach(traces, i, t) {
-		const char *id = json_string_value(json_object_get(t, "Id"));
-
-		if (!id || strcmp(id, trace_id) != 0)
-			continue;
-		json_array_foreach(json_object_get(t, "Segments"), j, s) {
-			const char *sid = json_string_value(json_object_get(s, "Id"));
-
-			if (sid && !strcmp(sid, segment_id))
-				return true;
-		}
-	}
-	return false;
-}
-
-/* Every page of a Get* listing, items of `list_key` (optionally member `inner` of each). */
-static int get_all(struct aws_client *c, const char *op, const char *path,
+/*
+ * Every page of a listing, items of `list_key` (optionally member `inner` of each) that
+ * are objects. in is the request (NULL: an empty one); NextToken is set in it per page.
+ */
+static int get_all(struct aws_client *c, const char *op, const char *path, json_t *in,
 		   const char *list_key, const char *inner, json_t **items, struct ca_err *err)
 {
-	json_t *in = json_object(), *all = json_array(), *out = NULL, *it;
+	json_t *all = json_array(), *out = NULL, *it;
 	const char *token = NULL;
 	size_t i, pages;
 	int rc = CA_OK;
 
 	*items = NULL;
+	in = in ? json_incref(in) : json_object();
 	if (!in || !all) {
 		rc = oom(err);
 		goto out;
@@ -259,9 +197,54 @@ out:
 	return rc;
 }
 
+int xray_batch_get_traces(struct aws_client *c, const char *const *ids, size_t n,
+			  json_t **traces, struct ca_err *err)
+{
+	json_t *in = json_object(), *arr = json_array();
+	size_t i;
+	int rc = CA_OK;
+
+	*traces = NULL;
+	if (!in || !arr || json_object_set(in, "TraceIds", arr)) {
+		rc = oom(err);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(arr, json_string(ids[i]))) {
+			rc = oom(err);
+			goto out;
+		}
+	rc = get_all(c, "BatchGetTraces", "/Traces", in, "Traces", NULL, traces, err);
+out:
+	json_decref(in);
+	json_decref(arr);
+	return rc;
+}
+
+bool xray_traces_have_segment(const json_t *traces, const char *trace_id,
+			      const char *segment_id)
+{
+	json_t *t, *s;
+	size_t i, j;
+
+	json_array_foreach(traces, i, t) {
+		const char *id = json_string_value(json_object_get(t, "Id"));
+
+		if (!id || strcmp(id, trace_id) != 0)
+			continue;
+		json_array_foreach(json_object_get(t, "Segments"), j, s) {
+			const char *sid = json_string_value(json_object_get(s, "Id"));
+
+			if (sid && !strcmp(sid, segment_id))
+				return true;
+		}
+	}
+	return false;
+}
+
 int xray_get_sampling_rules(struct aws_client *c, json_t **rules, struct ca_err *err)
 {
-	return get_all(c, "GetSamplingRules", "/GetSamplingRules", "SamplingRuleRecords",
+	return get_all(c, "GetSamplingRules", "/GetSamplingRules", NULL, "SamplingRuleRecords",
 		       "SamplingRule", rules, err);
 }
 
@@ -304,7 +287,7 @@ int xray_delete_sampling_rule(struct aws_client *c, const char *name, struct ca_
 
 int xray_get_groups(struct aws_client *c, json_t **groups, struct ca_err *err)
 {
-	return get_all(c, "GetGroups", "/Groups", "Groups", NULL, groups, err);
+	return get_all(c, "GetGroups", "/Groups", NULL, "Groups", NULL, groups, err);
 }
 
 static int group_call(struct aws_client *c, const char *op, const char *path, const char *name,

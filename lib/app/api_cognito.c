@@ -204,14 +204,9 @@ static int legacy_sign_in(struct ca_app *app, const struct ca_http_request *req,
 		ca_err_set(err, rc, "%s", ca_err_msg(&local));
 		goto out;
 	}
-	if (new_password)
-		app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy "
-			"password and chose a new one, which is now their user pool password",
-			req->method, req->path, pu.username, pu.legacy_id);
-	else
-		app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy "
-			"password, which is now their user pool password", req->method, req->path,
-			pu.username, pu.legacy_id);
+	app_log(req, "%s %s: pool user %s (legacy user %s) signed in with the legacy password%s, "
+		"which is now their user pool password", req->method, req->path, pu.username,
+		pu.legacy_id, new_password ? " and chose a new one" : "");
 	rc = ca_cognito_auth_sign_in(app->cognito, email, chosen, who, err);
 out:
 	ca_user_release(&rec);

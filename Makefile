@@ -37,7 +37,8 @@ LIB_SRCS  := $(shell find lib stages migrations -name '*.c' 2>/dev/null | sort)
 CMD_MAINS := $(wildcard cmd/*.c)
 BINS      := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_MAINS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
-TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
+             $(BUILD)/tests/test_jpeg_dc_small_window
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCHES   := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
@@ -89,6 +90,18 @@ $(BINDIR)/%: $(BUILD)/obj/cmd/%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The DC decoder's tests once more with a scan window barely wider than an MCU can read
+# (lib/image/jpeg_dc.c), so that every way of moving the window on is crossed.
+$(BUILD)/obj/small-window/jpeg_dc.o: lib/image/jpeg_dc.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (small window)"
+	@$(CC) $(CPPFLAGS) -DJPEG_DC_WINDOW=4200 $(CFLAGS) -c -o $@ $<
+$(BUILD)/tests/test_jpeg_dc_small_window: $(BUILD)/obj/tests/unit/test_jpeg_dc.o \
+                                          $(BUILD)/obj/small-window/jpeg_dc.o $(LIBA)
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)

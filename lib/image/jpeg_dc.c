@@ -1,5 +1,6 @@
 #include "image/jpeg_dc.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,21 +8,32 @@
 #include "util/banned.h"
 
 #define LOOK 11          /* code bits resolved by one table lookup */
-/* Zero bytes after the entropy data. A block is checked against its data's end after it
- * is decoded, so it may read past: a DC code with its bits (27), then at most 63 AC codes
- * of 16 bits with 15 extra bits each (hostile tables), about 250 bytes, plus the reader's
- * 8-byte loads. */
-#define PAD 512
+/* Zero bytes after the entropy data. An MCU is checked against its data's end after it
+ * is decoded, so it may read past: per block a DC code with its bits (27), then at most
+ * 63 AC codes of 16 bits with 15 extra bits each (hostile tables), about 250 bytes; ten
+ * blocks to an MCU, plus the reader's 8-byte loads. */
+#define PAD 4096
+/* Unstuffed scan data held at once, PAD excluded; the tests also build it barely wider
+ * than PAD, so that every way of moving the window on gets crossed. */
+#ifndef JPEG_DC_WINDOW
+#define JPEG_DC_WINDOW (64 * 1024)
+#endif
+#define WINDOW JPEG_DC_WINDOW
+_Static_assert(WINDOW > PAD, "the window must hold more than an MCU can read");
 #define MAX_COMPS 3
 #define MAX_BLOCKS_IN_MCU 10
 #define EOB_ADVANCE 128  /* moves k past any run, so the AC loop ends */
 #define DECLINE CA_EUNSUPPORTED
 
-/* One Huffman table: a LOOK-bit lookup for short codes, canonical limits for long ones. */
+/*
+ * One Huffman table: a LOOK-bit lookup for short codes, canonical limits for long ones,
+ * and a step table the scan loop reads instead (16-bit entries, so that a scan's tables
+ * stay in the L1 cache together).
+ */
 struct huff {
 	bool defined;
 	uint16_t fast[1 << LOOK];   /* code length << 8 | symbol; 0: a longer code */
-	uint32_t skip[1 << LOOK];   /* AC steps, see skip_entry() */
+	uint16_t step[1 << LOOK];   /* DC: dc_step(); AC: ac_step() */
 	int32_t maxcode[17];        /* the largest code of each length, -1 when none */
 	int32_t valoff[17];         /* index into vals minus code, per length */
 	unsigned nvals;
@@ -31,8 +43,8 @@ struct huff {
 struct comp {
 	unsigned id, h, v, tq, td, ta;
 	int pred;                   /* the DC predictor */
-	unsigned pw, ph;            /* the plane of block averages, in blocks */
-	uint8_t *plane;
+	unsigned pw, ph;            /* the planes' size, in blocks */
+	int16_t *dcq;               /* each block's quantised DC */
 };
 
 struct dc_decoder {
@@ -46,9 +58,13 @@ struct dc_decoder {
 	struct huff dc[4], ac[4];
 	struct comp comp[MAX_COMPS];
 	unsigned order[MAX_COMPS];  /* scan order -> frame component */
-	uint8_t *bits;              /* the scan's entropy data, unstuffed, PAD zeros after */
-	size_t *seg_end;            /* where each restart interval's data ends in bits */
-	size_t nseg;
+	/* a window on the current restart interval's entropy data, unstuffed (scan_fill()) */
+	uint8_t *bits;              /* WINDOW bytes, then PAD zeros after the data */
+	size_t have;                /* bytes of data in bits */
+	const unsigned char *src;   /* the next byte of the file not yet in bits */
+	bool seg_done;              /* the interval's data is all in bits: seg_marker ended it */
+	unsigned seg_marker;
+	size_t seg, nseg;           /* the current restart interval, and how many */
 };
 
 static unsigned be16(const unsigned char *p)
@@ -87,10 +103,11 @@ static inline void consume(struct bitreader *br, unsigned n)
 	br->cnt -= n;
 }
 
-/* How many bits of b the reader has used. */
-static uint64_t bits_used(const struct bitreader *br, const uint8_t *b)
+/* How many bits from b on the reader has used: negative while it still holds bits from
+ * before b (the window was moved on under it). */
+static int64_t bits_used(const struct bitreader *br, const uint8_t *b)
 {
-	return (uint64_t)(br->p - b) * 8 - br->cnt;
+	return (int64_t)(br->p - b) * 8 - br->cnt;
 }
 
 /* How far an AC symbol moves the coefficient index k: a run and one coefficient, 16 zeros
@@ -101,21 +118,19 @@ static unsigned ac_advance(unsigned sym)
 }
 
 /*
- * The AC step for the LOOK bits in idx, packed as
- *   bits  0..7   the first symbol's advance of k
- *   bits  8..15  the first symbol's length with its extra bits (0: code longer than LOOK)
- *   bits 16..23  the advance of every whole symbol in idx before an EOB (255: none)
- *   bits 24..30  the length of those symbols, the EOB included
- *   bit  31      the group ends with an EOB
- * so that one lookup steps over several short symbols at once.
+ * The AC step for the LOOK bits in idx: every whole symbol in them up to and including
+ * the first EOB, so that one lookup steps over several short codes. Packed as
+ *   bits 0..7   the gate: how far the group moves k when it has no EOB (0..63), 64 + the
+ *               advance of the symbols before its EOB when it has one, 255 when it holds
+ *               no whole symbol or moves k too far to say
+ *   bits 8..11  the length of the group, its extra bits and the EOB included
+ * The scan loop takes a gate below 64 - k at once and looks closer at anything else.
  */
-static uint32_t skip_entry(const struct huff *t, unsigned idx)
+static uint16_t ac_step(const struct huff *t, unsigned idx)
 {
-	unsigned e = t->fast[idx], used = 0, adv = 0, eob = 0, first;
+	unsigned used = 0, adv = 0, gate;
+	bool eob = false;
 
-	if (!e)
-		return (uint32_t)255 << 16;  /* a longer code: no group, no first symbol */
-	first = ((e >> 8) + (e & 15)) << 8 | ac_advance(e & 0xFF);
 	while (used < LOOK) {
 		unsigned f = t->fast[(idx << used) & ((1u << LOOK) - 1)];
 		unsigned l = f >> 8, sym = f & 0xFF;
@@ -124,14 +139,34 @@ static uint32_t skip_entry(const struct huff *t, unsigned idx)
 			break;
 		used += l + (sym & 15);
 		if (ac_advance(sym) == EOB_ADVANCE) {
-			eob = 1;
+			eob = true;
 			break;
 		}
 		adv += ac_advance(sym);
 	}
-	if (!used)
-		adv = 255;
-	return (uint32_t)eob << 31 | (uint32_t)used << 24 | (uint32_t)adv << 16 | first;
+	if (!used || adv > 63)
+		gate = 255;
+	else
+		gate = eob ? 64 + adv : adv;
+	return (uint16_t)(used << 8 | gate);
+}
+
+/*
+ * The DC step for the LOOK bits in idx: a code with its extra bits within them, as
+ * (difference << 4 | total length); 0 when the code is longer, its bits do not fit, or
+ * its category is over 11 (see decode_dc()).
+ */
+static uint16_t dc_step(const struct huff *t, unsigned idx)
+{
+	unsigned f = t->fast[idx], l = f >> 8, s = f & 0xFF;
+	int32_t diff;
+
+	if (!f || s > 11 || l + s > LOOK)
+		return 0;
+	diff = s ? (int32_t)((idx >> (LOOK - l - s)) & ((1u << s) - 1)) : 0;
+	if (s && diff < (int32_t)1 << (s - 1))
+		diff -= ((int32_t)1 << s) - 1;
+	return (uint16_t)(diff * 16 + (int32_t)(l + s));
 }
 
 /* Builds t from a DHT entry as libjpeg does, refusing what libjpeg refuses (a code
@@ -160,9 +195,8 @@ static bool huff_build(struct huff *t, const unsigned char counts[16], const uns
 	}
 	memcpy(t->vals, vals, nvals);
 	t->nvals = nvals;
-	if (!is_dc)
-		for (j = 0; j < 1u << LOOK; j++)
-			t->skip[j] = skip_entry(t, j);
+	for (j = 0; j < 1u << LOOK; j++)
+		t->step[j] = is_dc ? dc_step(t, j) : ac_step(t, j);
 	t->defined = true;
 	return true;
 }
@@ -342,107 +376,162 @@ static size_t div_up(size_t a, size_t b)
 	return (a + b - 1) / b;
 }
 
-/* Copies the scan's entropy data into d->bits without byte stuffing, splitting it at
- * restart markers, which must come in order and in the number the frame needs; the scan
- * must end with EOI. */
-static int gather_scan(struct dc_decoder *d, struct ca_err *err)
+/*
+ * Moves the window on: drops the first `drop` bytes of bits, then copies more of the
+ * current interval's entropy data in without byte stuffing, until the window is full or
+ * the interval's marker (a restart or EOI) is reached. Anything else — no EOI, another
+ * marker — declines.
+ */
+static int scan_fill(struct dc_decoder *d, size_t drop)
 {
-	const unsigned char *src = d->data + d->scan_at, *end = d->data + d->len;
-	size_t total = (size_t)d->mcux * d->mcuy, out = 0, seg = 0;
+	const unsigned char *end = d->data + d->len;
 
-	d->nseg = d->restart ? div_up(total, d->restart) : 1;
-	d->bits = malloc((size_t)(end - src) + PAD);
-	d->seg_end = malloc(d->nseg * sizeof(*d->seg_end));
-	if (!d->bits || !d->seg_end)
-		return ca_err_set(err, CA_ENOMEM, "Out of memory decoding a JPEG.");
-	for (;;) {
-		const unsigned char *ff = memchr(src, 0xFF, (size_t)(end - src));
+	memmove(d->bits, d->bits + drop, d->have - drop);
+	d->have -= drop;
+	while (!d->seg_done && d->have < WINDOW) {
+		size_t room = WINDOW - d->have, n = (size_t)(end - d->src) < room ? (size_t)(end - d->src) : room;
+		const unsigned char *ff = memchr(d->src, 0xFF, n);
 		unsigned m;
 
-		if (!ff)
-			return DECLINE;  /* no EOI: truncated */
-		memcpy(d->bits + out, src, (size_t)(ff - src));
-		out += (size_t)(ff - src);
-		for (src = ff + 1; src < end && *src == 0xFF; src++)
+		if (!ff) {
+			if (d->src + n == end)
+				return DECLINE;  /* no EOI: truncated */
+			memcpy(d->bits + d->have, d->src, n);
+			d->have += n;
+			d->src += n;
+			break;
+		}
+		memcpy(d->bits + d->have, d->src, (size_t)(ff - d->src));
+		d->have += (size_t)(ff - d->src);
+		for (d->src = ff + 1; d->src < end && *d->src == 0xFF; d->src++)
 			;
-		if (src == end)
+		if (d->src == end)
 			return DECLINE;
-		m = *src++;
+		m = *d->src++;
 		if (m == 0x00) {
-			d->bits[out++] = 0xFF;
-			continue;
-		}
-		if (m >= 0xD0 && m <= 0xD7) {
-			if (!d->restart || m != 0xD0 + (seg & 7) || seg + 1 >= d->nseg)
-				return DECLINE;
-			d->seg_end[seg++] = out;
-			continue;
-		}
-		if (m != 0xD9 || seg + 1 != d->nseg)
+			d->bits[d->have++] = 0xFF;
+		} else if ((m >= 0xD0 && m <= 0xD7) || m == 0xD9) {
+			d->seg_done = true;
+			d->seg_marker = m;
+		} else {
 			return DECLINE;
-		d->seg_end[seg] = out;
-		memset(d->bits + out, 0, PAD);
-		return CA_OK;
+		}
 	}
+	memset(d->bits + d->have, 0, PAD);
+	return CA_OK;
 }
 
-/* Decodes one block's DC into *pixel and steps over its AC coefficients. */
-static inline int decode_block(struct bitreader *br, const struct huff *dct,
-			       const struct huff *act, unsigned q0, int *pred, uint8_t *pixel)
+/* Reads to the end of the current interval's data (an interval may carry bytes past its
+ * last MCU) and checks the marker ending it: the next restart in order, or EOI after the
+ * last interval. Then starts the next interval's window. */
+static int scan_next_interval(struct dc_decoder *d, struct bitreader *br)
 {
-	struct bitreader r = *br;
-	unsigned e, len, s, k;
-	int64_t v;
+	while (!d->seg_done)
+		if (scan_fill(d, d->have))
+			return DECLINE;
+	if (d->seg + 1 == d->nseg)
+		return d->seg_marker == 0xD9 ? CA_OK : DECLINE;
+	if (d->seg_marker != 0xD0 + (d->seg & 7))
+		return DECLINE;
+	d->seg++;
+	d->seg_done = false;
+	d->have = 0;
+	br->p = d->bits;
+	br->acc = 0;
+	br->cnt = 0;
+	return scan_fill(d, 0);
+}
 
-	refill(&r);
-	e = dct->fast[r.acc >> (64 - LOOK)];
+/* The DC code at the reader when its step is 0: a long code, or extra bits past LOOK. */
+static bool dc_slow(struct bitreader *r, const struct huff *t, int *pred)
+{
+	unsigned e = t->fast[r->acc >> (64 - LOOK)], len, s;
+
 	if (e) {
 		len = e >> 8;
 		s = e & 0xFF;
-	} else if (!huff_slow(dct, r.acc, &len, &s)) {
-		return DECLINE;
+	} else if (!huff_slow(t, r->acc, &len, &s)) {
+		return false;
 	}
 	if (s > 11)
-		return DECLINE;
-	consume(&r, len);
+		return false;
+	consume(r, len);
 	if (s) {
-		int32_t diff = (int32_t)(r.acc >> (64 - s));
+		int32_t diff = (int32_t)(r->acc >> (64 - s));
 
 		if (diff < (int32_t)1 << (s - 1))
 			diff -= ((int32_t)1 << s) - 1;
-		consume(&r, s);
+		consume(r, s);
 		*pred += diff;
-		if (*pred > 2047 || *pred < -2048)
-			return DECLINE;
 	}
-	for (k = 1; k < 64;) {
-		refill(&r);
-		e = act->skip[r.acc >> (64 - LOOK)];
-		if (k + ((e >> 16) & 0xFF) < 64) {  /* a group of whole symbols, within the block */
-			consume(&r, (e >> 24) & 0x7F);
-			k += (e >> 16) & 0xFF;
-			if (e >> 31)
-				break;
-			continue;
-		}
-		if (!(e & 0xFF00)) {
-			unsigned sym;
+	return true;
+}
 
-			if (!huff_slow(act, r.acc, &len, &sym))
-				return DECLINE;
-			e = (len + (sym & 15)) << 8 | ac_advance(sym);
+/* One group of AC symbols that stays inside the block and holds no EOB (ac_step()):
+ * steps over it and returns true; otherwise leaves the reader and returns false. */
+static inline bool ac_group(struct bitreader *r, const struct huff *t, unsigned *k)
+{
+	unsigned e = t->step[r->acc >> (64 - LOOK)], gate = e & 0xFF;
+
+	if (*k + gate >= 64)
+		return false;
+	consume(r, e >> 8);
+	*k += gate;
+	return true;
+}
+
+/*
+ * Decodes one block's DC difference into *pred and steps over its AC coefficients.
+ * Returns false on anything libjpeg would not decode cleanly.
+ */
+static inline bool decode_block(struct bitreader *br, const struct huff *dct,
+				const struct huff *act, int *pred)
+{
+	struct bitreader r = *br;
+	unsigned e, k = 1;
+
+	refill(&r);
+	e = dct->step[r.acc >> (64 - LOOK)];
+	if (e) {
+		consume(&r, e & 15);
+		*pred += (int16_t)e >> 4;   /* arithmetic shift: the difference's sign */
+	} else if (!dc_slow(&r, dct, pred)) {
+		return false;
+	}
+	if ((unsigned)(*pred + 2048) > 4095)
+		return false;
+	for (;;) {
+		unsigned len, sym, gate;
+
+		/* a refill leaves at least 56 bits; a group takes at most LOOK */
+		refill(&r);
+		if (ac_group(&r, act, &k) && ac_group(&r, act, &k) && ac_group(&r, act, &k) &&
+		    ac_group(&r, act, &k))
+			continue;
+		/* the group here ends the block, crosses its end or starts with a long code */
+		refill(&r);
+		e = act->step[r.acc >> (64 - LOOK)];
+		gate = e & 0xFF;
+		if (gate >= 64 && gate < 128 && k + gate - 64 < 64) {
+			consume(&r, e >> 8);
+			break;
 		}
-		consume(&r, (e >> 8) & 0xFF);
-		k += e & 0xFF;
+		e = act->fast[r.acc >> (64 - LOOK)];
+		if (e) {
+			len = e >> 8;
+			sym = e & 0xFF;
+		} else if (!huff_slow(act, r.acc, &len, &sym)) {
+			return false;
+		}
+		consume(&r, len + (sym & 15));
+		k += ac_advance(sym);
+		if (k >= 64)
+			break;
 	}
 	if (k > 64 && k < EOB_ADVANCE)
-		return DECLINE;  /* a run past the block's end: libjpeg tolerates it, we do not */
+		return false;  /* a run past the block's end: libjpeg tolerates it, we do not */
 	*br = r;
-	/* libjpeg's 1x1 IDCT: dequantise, descale by 8 with rounding, re-centre, clamp */
-	v = (int64_t)*pred * q0 + 4;
-	v = (v >= 0 ? v / 8 : -((-v + 7) / 8)) + 128;
-	*pixel = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-	return CA_OK;
+	return true;
 }
 
 static int alloc_planes(struct dc_decoder *d, struct ca_err *err)
@@ -458,51 +547,92 @@ static int alloc_planes(struct dc_decoder *d, struct ca_err *err)
 			return DECLINE;  /* fractional upsampling */
 		c->pw = d->mcux * c->h;
 		c->ph = d->mcuy * c->v;
-		c->plane = malloc((size_t)c->pw * c->ph);
-		if (!c->plane)
+		c->dcq = malloc((size_t)c->pw * c->ph * sizeof(*c->dcq));
+		if (!c->dcq)
 			return ca_err_set(err, CA_ENOMEM, "Out of memory decoding a JPEG.");
 	}
 	return CA_OK;
 }
 
-static int decode_scan(struct dc_decoder *d)
-{
-	struct bitreader br = { d->bits, 0, 0 };
-	uint64_t end = (uint64_t)d->seg_end[0] * 8;
-	unsigned mx, my, i, bx, by, left = d->restart;
-	size_t seg = 0;
-	int rc;
+/* A block of the MCU: its component and where it lies from the MCU's corner. */
+struct slot {
+	const struct huff *dc, *ac;
+	unsigned comp;
+	size_t at;
+};
 
+/* The MCU's blocks in scan order; 0 when more than a JPEG allows (libjpeg refuses it). */
+static unsigned mcu_slots(const struct dc_decoder *d, struct slot *slot)
+{
+	unsigned i, bx, by, n = 0;
+
+	for (i = 0; i < d->ncomp; i++) {
+		const struct comp *c = &d->comp[d->order[i]];
+
+		for (by = 0; by < c->v; by++)
+			for (bx = 0; bx < c->h; bx++) {
+				if (n == MAX_BLOCKS_IN_MCU)
+					return 0;
+				slot[n].dc = &d->dc[c->td];
+				slot[n].ac = &d->ac[c->ta];
+				slot[n].comp = d->order[i];
+				slot[n].at = (size_t)by * c->pw + bx;
+				n++;
+			}
+	}
+	return n;
+}
+
+static int decode_scan(struct dc_decoder *d, struct ca_err *err)
+{
+	struct slot slot[MAX_BLOCKS_IN_MCU];
+	struct bitreader br = { NULL, 0, 0 };
+	unsigned mx, my, i, j, nslot = mcu_slots(d, slot), left = d->restart;
+	int pred[MAX_COMPS] = { 0 };
+	size_t corner[MAX_COMPS];
+
+	if (!nslot)
+		return DECLINE;
+	d->nseg = d->restart ? div_up((size_t)d->mcux * d->mcuy, d->restart) : 1;
+	d->src = d->data + d->scan_at;
+	d->bits = malloc(WINDOW + PAD);
+	if (!d->bits)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory decoding a JPEG.");
+	br.p = d->bits;
+	if (scan_fill(d, 0))
+		return DECLINE;
 	for (my = 0; my < d->mcuy; my++) {
+		for (i = 0; i < d->ncomp; i++)
+			corner[i] = (size_t)my * d->comp[i].v * d->comp[i].pw;
 		for (mx = 0; mx < d->mcux; mx++) {
 			if (d->restart && !left) {
-				br.p = d->bits + d->seg_end[seg];
-				br.acc = 0;
-				br.cnt = 0;
-				end = (uint64_t)d->seg_end[++seg] * 8;
+				if (scan_next_interval(d, &br))
+					return DECLINE;
 				left = d->restart;
-				for (i = 0; i < d->ncomp; i++)
-					d->comp[i].pred = 0;
+				memset(pred, 0, sizeof(pred));
 			}
 			left--;
-			for (i = 0; i < d->ncomp; i++) {
-				struct comp *c = &d->comp[d->order[i]];
-
-				for (by = 0; by < c->v; by++)
-					for (bx = 0; bx < c->h; bx++) {
-						size_t px = ((size_t)my * c->v + by) * c->pw + (size_t)mx * c->h + bx;
-
-						rc = decode_block(&br, &d->dc[c->td], &d->ac[c->ta],
-								  d->q0[c->tq], &c->pred, c->plane + px);
-						if (rc)
-							return rc;
-						if (bits_used(&br, d->bits) > end)
-							return DECLINE;  /* ran past its data */
-					}
+			/* an MCU reads less than PAD bytes: move the window on before it runs short */
+			if (!d->seg_done && (size_t)(br.p - d->bits) + PAD > d->have) {
+				if (scan_fill(d, (size_t)(br.p - d->bits)))
+					return DECLINE;
+				br.p = d->bits;
 			}
+			for (j = 0; j < nslot; j++) {
+				const struct slot *s = &slot[j];
+
+				if (!decode_block(&br, s->dc, s->ac, &pred[s->comp]))
+					return DECLINE;
+				d->comp[s->comp].dcq[corner[s->comp] + s->at] = (int16_t)pred[s->comp];
+			}
+			/* bits only grow: past the data after this MCU if any block ran past it */
+			if (d->seg_done && bits_used(&br, d->bits) > (int64_t)d->have * 8)
+				return DECLINE;
+			for (i = 0; i < d->ncomp; i++)
+				corner[i] += d->comp[i].h;
 		}
 	}
-	return seg + 1 == d->nseg ? CA_OK : DECLINE;
+	return scan_next_interval(d, &br);
 }
 
 /* Floor of v / 65536, also for negative v. */
@@ -511,31 +641,52 @@ static int32_t shr16(int32_t v)
 	return v >= 0 ? v >> 16 : -(int32_t)(((uint32_t)-v + 65535u) >> 16);
 }
 
-static uint8_t clamp255(int32_t v)
+/* Each possible quantised DC of a component as a pixel, through libjpeg's 1×1 IDCT:
+ * dequantise, descale by 8 with rounding, re-centre, clamp. */
+static void dc_to_pixel(unsigned q0, uint8_t lut[4096])
 {
-	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	int p;
+
+	for (p = -2048; p < 2048; p++) {
+		int64_t v = (int64_t)p * q0 + 4;
+
+		v = (v >= 0 ? v / 8 : -((-v + 7) / 8)) + 128;
+		lut[p + 2048] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+	}
 }
 
+/* What a chroma pair adds to the luma in each of R, G and B. */
+struct chroma {
+	int16_t r, g, b;
+};
+
 /* The planes into RGB, chroma repeated over the luma it covers; JFIF's YCbCr
- * equations in libjpeg's 16-bit fixed point. */
+ * equations in libjpeg's 16-bit fixed point. A row's chroma terms are worked out once
+ * for every output row they cover. */
 static int to_rgb(struct dc_decoder *d, struct ca_rgb_image *out, struct ca_err *err)
 {
 	unsigned w = (unsigned)div_up(d->width, 8), h = (unsigned)div_up(d->height, 8);
-	unsigned *col = NULL, x, y, i;
+	unsigned *col = NULL, x, y, i, row[MAX_COMPS], last[MAX_COMPS] = { UINT_MAX, UINT_MAX, UINT_MAX };
+	struct chroma *add = NULL;
 	int32_t cr_r[256], cb_b[256], cr_g[256], cb_g[256];
+	uint8_t lut[MAX_COMPS][4096], clamp[768];
 
 	out->px = malloc((size_t)w * h * 3);
 	col = malloc((size_t)w * MAX_COMPS * sizeof(*col));
-	if (!out->px || !col) {
+	add = malloc((size_t)w * sizeof(*add));
+	if (!out->px || !col || !add) {
 		free(col);
+		free(add);
 		ca_rgb_image_release(out);
 		return ca_err_set(err, CA_ENOMEM, "Out of memory decoding a JPEG.");
 	}
 	out->width = w;
 	out->height = h;
-	for (i = 0; i < d->ncomp; i++)
+	for (i = 0; i < d->ncomp; i++) {
 		for (x = 0; x < w; x++)
 			col[i * w + x] = x / (d->hmax / d->comp[i].h);
+		dc_to_pixel(d->q0[d->comp[i].tq], lut[i]);
+	}
 	for (i = 0; i < 256; i++) {
 		int32_t c = (int32_t)i - 128;
 
@@ -544,28 +695,45 @@ static int to_rgb(struct dc_decoder *d, struct ca_rgb_image *out, struct ca_err 
 		cr_g[i] = -46802 * c;                   /* 0.71414 */
 		cb_g[i] = -22554 * c + 32768;           /* 0.34414 */
 	}
+	for (i = 0; i < 768; i++)  /* luma plus a chroma term: -256..511 */
+		clamp[i] = (uint8_t)(i < 256 ? 0 : i > 511 ? 255 : i - 256);
 	for (y = 0; y < h; y++) {
 		unsigned char *o = out->px + (size_t)y * w * 3;
-		const uint8_t *yrow = d->comp[0].plane + (size_t)(y / (d->vmax / d->comp[0].v)) * d->comp[0].pw;
+		const int16_t *yrow;
 
+		for (i = 0; i < d->ncomp; i++)
+			row[i] = y / (d->vmax / d->comp[i].v);
+		yrow = d->comp[0].dcq + (size_t)row[0] * d->comp[0].pw;
 		if (d->ncomp == 1) {
 			for (x = 0; x < w; x++, o += 3)
-				o[0] = o[1] = o[2] = yrow[x];
+				o[0] = o[1] = o[2] = lut[0][yrow[col[x]] + 2048];
 			continue;
 		}
-		const uint8_t *cbrow = d->comp[1].plane + (size_t)(y / (d->vmax / d->comp[1].v)) * d->comp[1].pw;
-		const uint8_t *crrow = d->comp[2].plane + (size_t)(y / (d->vmax / d->comp[2].v)) * d->comp[2].pw;
+		if (row[1] != last[1] || row[2] != last[2]) {
+			const int16_t *cbrow = d->comp[1].dcq + (size_t)row[1] * d->comp[1].pw;
+			const int16_t *crrow = d->comp[2].dcq + (size_t)row[2] * d->comp[2].pw;
 
+			for (x = 0; x < w; x++) {
+				unsigned cb = lut[1][cbrow[col[w + x]] + 2048];
+				unsigned cr = lut[2][crrow[col[2 * w + x]] + 2048];
+
+				add[x].r = (int16_t)cr_r[cr];
+				add[x].g = (int16_t)shr16(cb_g[cb] + cr_g[cr]);
+				add[x].b = (int16_t)cb_b[cb];
+			}
+			last[1] = row[1];
+			last[2] = row[2];
+		}
 		for (x = 0; x < w; x++, o += 3) {
-			int32_t lum = yrow[col[x]];
-			unsigned cb = cbrow[col[w + x]], cr = crrow[col[2 * w + x]];
+			int lum = lut[0][yrow[col[x]] + 2048] + 256;
 
-			o[0] = clamp255(lum + cr_r[cr]);
-			o[1] = clamp255(lum + shr16(cb_g[cb] + cr_g[cr]));
-			o[2] = clamp255(lum + cb_b[cb]);
+			o[0] = clamp[lum + add[x].r];
+			o[1] = clamp[lum + add[x].g];
+			o[2] = clamp[lum + add[x].b];
 		}
 	}
 	free(col);
+	free(add);
 	return CA_OK;
 }
 
@@ -589,18 +757,14 @@ int ca_jpeg_decode_dc(const unsigned char *data, size_t len, uint64_t max_pixels
 	rc = alloc_planes(d, err);
 	if (rc)
 		goto out;
-	rc = gather_scan(d, err);
-	if (rc)
-		goto out;
-	rc = decode_scan(d);
+	rc = decode_scan(d, err);
 	if (rc)
 		goto out;
 	rc = to_rgb(d, out, err);
 out:
 	for (i = 0; i < MAX_COMPS; i++)
-		free(d->comp[i].plane);
+		free(d->comp[i].dcq);
 	free(d->bits);
-	free(d->seg_end);
 	free(d);
 	return rc;
 }

@@ -1,11 +1,16 @@
 #include "image/resample.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/banned.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define WEIGHT_BITS 14
 #define CUBIC_SUPPORT 2.0
@@ -23,19 +28,18 @@ static double cubic(double x)
 	return 0.0;
 }
 
-/* For each output position: the first source index, how many taps, and their
- * fixed-point weights (stride `max_taps`). */
+/* For each output position the first source index and its weights, in fixed point:
+ * every position has the same number of taps (zero weights pad the short ones), so the
+ * passes run loops of one length. */
 struct taps {
 	unsigned *first;
-	unsigned *count;
-	int32_t *weight;
-	unsigned max_taps;
+	int32_t *weight;            /* n per output position */
+	unsigned n;
 };
 
 static void taps_release(struct taps *t)
 {
 	free(t->first);
-	free(t->count);
 	free(t->weight);
 	memset(t, 0, sizeof(*t));
 }
@@ -46,16 +50,15 @@ static int taps_build(struct taps *t, double extent, unsigned in_size, unsigned 
 	double filter_scale = scale > 1.0 ? scale : 1.0;
 	double support = CUBIC_SUPPORT * filter_scale;
 	double k[4096];
-	unsigned i;
+	unsigned i, max_taps = (unsigned)ceil(support) * 2 + 1;
 
 	memset(t, 0, sizeof(*t));
-	t->max_taps = (unsigned)ceil(support) * 2 + 1;
-	if (t->max_taps > sizeof(k) / sizeof(k[0]))
+	if (max_taps > sizeof(k) / sizeof(k[0]))
 		return CA_EINVAL;
+	t->n = max_taps < in_size ? max_taps : in_size;
 	t->first = calloc(out_size, sizeof(*t->first));
-	t->count = calloc(out_size, sizeof(*t->count));
-	t->weight = calloc((size_t)out_size * t->max_taps, sizeof(*t->weight));
-	if (!t->first || !t->count || !t->weight) {
+	t->weight = calloc((size_t)out_size * t->n, sizeof(*t->weight));
+	if (!t->first || !t->weight) {
 		taps_release(t);
 		return CA_ENOMEM;
 	}
@@ -64,7 +67,7 @@ static int taps_build(struct taps *t, double extent, unsigned in_size, unsigned 
 		double lo_f = center - support + 0.5, hi_f = center + support + 0.5;
 		long lo = lo_f < 0.0 ? 0 : (long)lo_f;
 		long hi = hi_f > (double)in_size ? (long)in_size : (long)hi_f;
-		long x;
+		long x, start;
 		unsigned n;
 
 		if (hi <= lo) { /* cannot happen for sane extents; keep one tap */
@@ -72,20 +75,21 @@ static int taps_build(struct taps *t, double extent, unsigned in_size, unsigned 
 			hi = lo + 1;
 		}
 		n = (unsigned)(hi - lo);
-		if (n > t->max_taps)
-			n = t->max_taps;
+		if (n > t->n)
+			n = t->n;
 		for (x = 0; x < (long)n; x++) {
 			k[x] = cubic((lo + x - center + 0.5) / filter_scale);
 			sum += k[x];
 		}
+		/* the window of t->n taps holding [lo, lo + n), inside the source */
+		start = lo + (long)t->n <= (long)in_size ? lo : (long)in_size - (long)t->n;
 		for (x = 0; x < (long)n; x++) {
 			double w = sum != 0.0 ? k[x] / sum : (x == 0 ? 1.0 : 0.0);
 
-			t->weight[(size_t)i * t->max_taps + (size_t)x] =
+			t->weight[(size_t)i * t->n + (size_t)(lo - start + x)] =
 				(int32_t)lround(w * (1 << WEIGHT_BITS));
 		}
-		t->first[i] = (unsigned)lo;
-		t->count[i] = n;
+		t->first[i] = (unsigned)start;
 	}
 	return CA_OK;
 }
@@ -96,55 +100,119 @@ static unsigned char clamp_px(int32_t acc)
 	return (unsigned char)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
 }
 
-/* Rows of src (width sw) → rows of dst (width dw) through taps t. */
-static void pass_horizontal(const unsigned char *src, unsigned sw, unsigned rows,
-			    unsigned char *dst, unsigned dw, const struct taps *t)
+/* Whether every weight fits the 16-bit lanes of the SIMD passes (a weight over 2.0 can
+ * only come of a degenerate kernel; the scalar passes take those). */
+static bool taps_fit16(const struct taps *t, unsigned out_size)
 {
-	unsigned y, x, j;
+	size_t i;
 
-	for (y = 0; y < rows; y++) {
-		const unsigned char *srow = src + (size_t)y * sw * 3;
-		unsigned char *drow = dst + (size_t)y * dw * 3;
+	for (i = 0; i < (size_t)out_size * t->n; i++)
+		if (t->weight[i] > INT16_MAX || t->weight[i] < INT16_MIN)
+			return false;
+	return true;
+}
 
-		for (x = 0; x < dw; x++) {
-			const int32_t *w = t->weight + (size_t)x * t->max_taps;
-			const unsigned char *p = srow + (size_t)t->first[x] * 3;
-			int32_t r = 0, g = 0, b = 0;
+#if defined(__SSE2__)
+/* Two weights in each 32-bit lane, for _mm_madd_epi16 against two pixels' bytes. */
+static __m128i weight_pair(const int32_t *w, unsigned j, unsigned n)
+{
+	int32_t w1 = j + 1 < n ? w[j + 1] : 0;
 
-			for (j = 0; j < t->count[x]; j++, p += 3) {
-				r += w[j] * p[0];
-				g += w[j] * p[1];
-				b += w[j] * p[2];
-			}
-			drow[x * 3] = clamp_px(r);
-			drow[x * 3 + 1] = clamp_px(g);
-			drow[x * 3 + 2] = clamp_px(b);
+	return _mm_set1_epi32((int32_t)((uint32_t)w1 << 16 | (uint16_t)w[j]));
+}
+#endif
+
+/*
+ * Columns: out[0..len) = the n rows weighted by w. The SIMD version pairs two rows' bytes
+ * as 16-bit lanes and multiplies-adds them with two weights at once; both compute the
+ * same exact integer sums.
+ */
+static void combine_rows(const unsigned char *const *rows, const int32_t *w, unsigned n,
+			 size_t len, unsigned char *out, bool simd)
+{
+	size_t i = 0;
+	unsigned j;
+
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128(), half = _mm_set1_epi32(1 << (WEIGHT_BITS - 1));
+
+	for (; simd && i + 16 <= len; i += 16) {
+		__m128i acc[4] = { half, half, half, half };
+
+		for (j = 0; j < n; j += 2) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(rows[j] + i));
+			__m128i b = j + 1 < n ? _mm_loadu_si128((const __m128i *)(rows[j + 1] + i)) : zero;
+			__m128i wp = weight_pair(w, j, n);
+			__m128i alo = _mm_unpacklo_epi8(a, zero), ahi = _mm_unpackhi_epi8(a, zero);
+			__m128i blo = _mm_unpacklo_epi8(b, zero), bhi = _mm_unpackhi_epi8(b, zero);
+
+			acc[0] = _mm_add_epi32(acc[0], _mm_madd_epi16(_mm_unpacklo_epi16(alo, blo), wp));
+			acc[1] = _mm_add_epi32(acc[1], _mm_madd_epi16(_mm_unpackhi_epi16(alo, blo), wp));
+			acc[2] = _mm_add_epi32(acc[2], _mm_madd_epi16(_mm_unpacklo_epi16(ahi, bhi), wp));
+			acc[3] = _mm_add_epi32(acc[3], _mm_madd_epi16(_mm_unpackhi_epi16(ahi, bhi), wp));
 		}
+		for (j = 0; j < 4; j++)
+			acc[j] = _mm_srai_epi32(acc[j], WEIGHT_BITS);
+		_mm_storeu_si128((__m128i *)(out + i),
+				 _mm_packus_epi16(_mm_packs_epi32(acc[0], acc[1]),
+						  _mm_packs_epi32(acc[2], acc[3])));
+	}
+#else
+	(void)simd;
+#endif
+	for (; i < len; i++) {
+		int32_t acc = 0;
+
+		for (j = 0; j < n; j++)
+			acc += w[j] * rows[j][i];
+		out[i] = clamp_px(acc);
 	}
 }
 
-/* Columns: each output row is a weighted sum of whole source rows. */
-static void pass_vertical(const unsigned char *src, unsigned width, unsigned char *dst,
-			  unsigned dh, const struct taps *t, int32_t *acc)
+/*
+ * Rows: dst (dw RGB pixels) from src (RGB, with 4 readable bytes past its last pixel)
+ * through taps t. The SIMD version pairs two source pixels' channels as 16-bit lanes, as
+ * combine_rows() does.
+ */
+static void combine_columns(const unsigned char *src, unsigned char *dst, unsigned dw,
+			    const struct taps *t, bool simd)
 {
-	size_t row_len = (size_t)width * 3;
-	unsigned y, j;
-	size_t i;
+	unsigned x, j;
 
-	for (y = 0; y < dh; y++) {
-		const int32_t *w = t->weight + (size_t)y * t->max_taps;
-		unsigned char *drow = dst + (size_t)y * row_len;
+	for (x = 0; x < dw; x++) {
+		const int32_t *w = t->weight + (size_t)x * t->n;
+		const unsigned char *p = src + (size_t)t->first[x] * 3;
+		int32_t r = 0, g = 0, b = 0;
 
-		memset(acc, 0, row_len * sizeof(*acc));
-		for (j = 0; j < t->count[y]; j++) {
-			const unsigned char *srow = src + (size_t)(t->first[y] + j) * row_len;
-			int32_t wj = w[j];
+#if defined(__SSE2__)
+		if (simd) {
+			const __m128i zero = _mm_setzero_si128();
+			__m128i acc = _mm_set1_epi32(1 << (WEIGHT_BITS - 1));
+			uint32_t pa, pb;
 
-			for (i = 0; i < row_len; i++)
-				acc[i] += wj * srow[i];
+			for (j = 0; j < t->n; j += 2) {
+				memcpy(&pa, p + 3 * j, 4);
+				memcpy(&pb, p + 3 * j + 3, 4);  /* weighted 0 past the last tap */
+				acc = _mm_add_epi32(acc, _mm_madd_epi16(
+					_mm_unpacklo_epi8(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)pa),
+									    _mm_cvtsi32_si128((int)pb)), zero),
+					weight_pair(w, j, t->n)));
+			}
+			acc = _mm_srai_epi32(acc, WEIGHT_BITS);
+			acc = _mm_packus_epi16(_mm_packs_epi32(acc, zero), zero);
+			pa = (uint32_t)_mm_cvtsi128_si32(acc);
+			memcpy(dst + (size_t)x * 3, &pa, 3);
+			continue;
 		}
-		for (i = 0; i < row_len; i++)
-			drow[i] = clamp_px(acc[i]);
+#endif
+		for (j = 0; j < t->n; j++, p += 3) {
+			r += w[j] * p[0];
+			g += w[j] * p[1];
+			b += w[j] * p[2];
+		}
+		dst[x * 3] = clamp_px(r);
+		dst[x * 3 + 1] = clamp_px(g);
+		dst[x * 3 + 2] = clamp_px(b);
 	}
 }
 
@@ -152,8 +220,11 @@ int ca_resample_rgb(const struct ca_rgb_image *src, double src_extent_w, double 
 		    unsigned out_w, unsigned out_h, struct ca_rgb_image *dst, struct ca_err *err)
 {
 	struct taps tx = { 0 }, ty = { 0 };
-	unsigned char *mid = NULL;
-	int32_t *acc = NULL;
+	const unsigned char **rows = NULL;
+	unsigned char *row = NULL;
+	size_t len;
+	unsigned y, j;
+	bool simd;
 	int rc = CA_OK;
 
 	memset(dst, 0, sizeof(*dst));
@@ -168,22 +239,30 @@ int ca_resample_rgb(const struct ca_rgb_image *src, double src_extent_w, double 
 			   "The image is too large to reduce in one step.");
 		goto out;
 	}
-	mid = malloc((size_t)out_w * src->height * 3);
-	acc = malloc((size_t)out_w * 3 * sizeof(*acc));
+	len = (size_t)src->width * 3;
+	rows = malloc(ty.n * sizeof(*rows));
+	row = malloc(len + 4);  /* combine_columns() reads 4 bytes at its last tap */
 	dst->px = malloc((size_t)out_w * out_h * 3);
-	if (!mid || !acc || !dst->px) {
+	if (!rows || !row || !dst->px) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory resizing an image.");
 		goto out;
 	}
+	memset(row + len, 0, 4);
 	dst->width = out_w;
 	dst->height = out_h;
-	pass_horizontal(src->px, src->width, src->height, mid, out_w, &tx);
-	pass_vertical(mid, out_w, dst->px, out_h, &ty, acc);
+	simd = taps_fit16(&tx, out_w) && taps_fit16(&ty, out_h);
+	/* one output row at a time: its source rows combined into row, then row narrowed */
+	for (y = 0; y < out_h; y++) {
+		for (j = 0; j < ty.n; j++)
+			rows[j] = src->px + (size_t)(ty.first[y] + j) * len;
+		combine_rows(rows, ty.weight + (size_t)y * ty.n, ty.n, len, row, simd);
+		combine_columns(row, dst->px + (size_t)y * out_w * 3, out_w, &tx, simd);
+	}
 out:
 	taps_release(&tx);
 	taps_release(&ty);
-	free(mid);
-	free(acc);
+	free(rows);
+	free(row);
 	if (rc)
 		ca_rgb_image_release(dst);
 	return rc;

@@ -1,10 +1,11 @@
 /*
  * thumb_bench — how many thumbnails per second lib/image makes.
  *
- *   thumb_bench [--threads N] [--width W --height H] FILE...
+ *   thumb_bench [--threads N] [--rounds R] [--width W --height H] FILE...
  *
  * Each file is read from disk and made into a JPEG thumbnail (300×200 by default),
- * the way an upload handler would, with N threads sharing the list. Prints one line:
+ * the way an upload handler would, with N threads sharing the list; the list is done
+ * R times (default 1) and the fastest round counts. Prints one line:
  * "thumbs=<count> seconds=<s> per_second=<rate>". Exit 1 if any thumbnail failed.
  */
 #include <pthread.h>
@@ -62,19 +63,21 @@ int main(int argc, char **argv)
 {
 	struct job job;
 	pthread_t tids[64];
-	long threads = 1, v;
+	long threads = 1, rounds = 1, v, r;
 	int i, first = 1;
-	double t0, secs;
+	double t0, secs = 0;
 
 	memset(&job, 0, sizeof(job));
 	ca_thumb_opts_init(&job.opts);
 	for (; first < argc && argv[first][0] == '-'; first += 2) {
 		if (first + 1 >= argc || !ca_parse_long(argv[first + 1], 1, 10000, &v)) {
-			fprintf(stderr, "usage: thumb_bench [--threads N] [--width W --height H] FILE...\n");
+			fprintf(stderr, "usage: thumb_bench [--threads N] [--rounds R] [--width W --height H] FILE...\n");
 			return 2;
 		}
 		if (!strcmp(argv[first], "--threads") && v <= 64)
 			threads = v;
+		else if (!strcmp(argv[first], "--rounds"))
+			rounds = v;
 		else if (!strcmp(argv[first], "--width"))
 			job.opts.max_width = (unsigned)v;
 		else if (!strcmp(argv[first], "--height"))
@@ -87,20 +90,25 @@ int main(int argc, char **argv)
 	job.files = argv + first;
 	job.nfiles = argc - first;
 	if (job.nfiles < 1) {
-		fprintf(stderr, "usage: thumb_bench [--threads N] [--width W --height H] FILE...\n");
+		fprintf(stderr, "usage: thumb_bench [--threads N] [--rounds R] [--width W --height H] FILE...\n");
 		return 2;
 	}
-	atomic_init(&job.next, 0);
 	atomic_init(&job.failed, 0);
-	t0 = now();
-	for (i = 0; i < threads; i++)
-		if (pthread_create(&tids[i], NULL, worker, &job) != 0) {
-			fprintf(stderr, "thumb_bench: cannot start a thread\n");
-			return 1;
-		}
-	for (i = 0; i < threads; i++)
-		pthread_join(tids[i], NULL);
-	secs = now() - t0;
+	for (r = 0; r < rounds; r++) {
+		double t;
+
+		atomic_init(&job.next, 0);
+		t0 = now();
+		for (i = 0; i < threads; i++)
+			if (pthread_create(&tids[i], NULL, worker, &job) != 0) {
+				fprintf(stderr, "thumb_bench: cannot start a thread\n");
+				return 1;
+			}
+		for (i = 0; i < threads; i++)
+			pthread_join(tids[i], NULL);
+		t = now() - t0;
+		secs = r == 0 || t < secs ? t : secs;
+	}
 	printf("thumbs=%d seconds=%.3f per_second=%.2f\n", job.nfiles, secs, job.nfiles / secs);
 	return atomic_load(&job.failed) ? 1 : 0;
 }

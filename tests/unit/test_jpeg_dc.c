@@ -28,12 +28,15 @@ struct enc {
 	unsigned restart;       /* restart interval in MCUs, 0 none */
 	bool progressive, arith, force_baseline, rgb_out;
 	bool smooth;            /* colour that changes over tens of pixels, as in photos */
+	bool grain;             /* per-pixel noise: a scan of several bits a pixel */
+	unsigned flat_below;    /* rows from here on one flat grey (0: none) */
 };
 
 /* Ramps with hard edges every few blocks (hard on every decoder), or, smooth, colour
  * fields that change over tens of pixels with sharp edges in brightness only, as in a
  * photo seen at 1/8 scale. */
-static unsigned char *picture(unsigned w, unsigned h, int comps, unsigned seed, bool smooth)
+static unsigned char *picture(unsigned w, unsigned h, int comps, unsigned seed, bool smooth,
+			      bool grain, unsigned flat_below)
 {
 	unsigned char *px = malloc((size_t)w * h * comps);
 	unsigned x, y;
@@ -51,6 +54,11 @@ static unsigned char *picture(unsigned w, unsigned h, int comps, unsigned seed, 
 				} else if ((x / 40 + y / 30 + seed) % 3 == 0) {
 					v = 255 - (int)v / 2;
 				}
+				if (grain)
+					v = (int)v / 2 + (int)(((x * 7919u + y * 104729u + c * 31u) *
+								2654435761u) >> 26);
+				if (flat_below && y >= flat_below)
+					v = 128;
 				px[((size_t)y * w + x) * comps + c] = (unsigned char)v;
 			}
 	return px;
@@ -65,7 +73,8 @@ static unsigned char *encode(const struct enc *e, size_t *len)
 {
 	struct jpeg_compress_struct ci;
 	struct jpeg_error_mgr jerr;
-	unsigned char *out = NULL, *px = picture(e->w, e->h, e->comps, e->w + e->h, e->smooth);
+	unsigned char *out = NULL, *px = picture(e->w, e->h, e->comps, e->w + e->h, e->smooth,
+				       e->grain, e->flat_below);
 	unsigned long out_len = 0;
 	unsigned y;
 
@@ -421,6 +430,50 @@ START_TEST(damaged_scans_never_crash_and_codec_agrees)
 }
 END_TEST
 
+START_TEST(scans_longer_than_the_window)
+{
+	/* the decoder holds 64 KB of scan data at a time (a few KB in the build of these
+	 * tests named test_jpeg_dc_small_window): grainy pictures make scans of several
+	 * windows, so restart markers and stuffed bytes fall across window edges, and a
+	 * flat end makes the window move on under bits the reader still holds */
+	struct enc grey = { .w = 1400, .h = 1000, .comps = 1, .quality = 98, .grain = true,
+			    .force_baseline = true };
+	struct enc flat_end = { .w = 1400, .h = 1000, .comps = 1, .quality = 98, .grain = true,
+				.flat_below = 600, .force_baseline = true };
+	struct enc full = { .w = 1000, .h = 700, .comps = 3, .quality = 98, .hs = 1, .vs = 1,
+			    .restart = 5, .grain = true, .force_baseline = true };
+	size_t len, start, t;
+	unsigned char *j, *p;
+	unsigned seed = 777;
+
+	ck_assert_int_eq(compare_with_libjpeg(&grey, NULL), 0);
+	ck_assert_int_eq(compare_with_libjpeg(&flat_end, NULL), 0);
+	ck_assert_int_le(compare_with_libjpeg(&full, NULL), 1);
+	j = encode(&full, &len);
+	start = scan_start(j, len);
+	ck_assert_uint_gt(len - start, 3 * 65536);  /* the test is about long scans */
+	p = malloc(len);
+	/* cut anywhere in the scan: declined */
+	for (t = 1; t < 40; t++)
+		ck_assert_int_eq(decode_rc(j, start + (len - start) * t / 40), CA_EUNSUPPORTED);
+	/* damage anywhere in it: never accepted where libjpeg refuses */
+	for (t = 0; t < 60; t++) {
+		size_t at;
+		int rc;
+
+		memcpy(p, j, len);
+		seed = seed * 1103515245u + 12345u;
+		at = start + (seed >> 4) % (len - 2 - start);
+		p[at] = t % 2 ? 0xFF : (unsigned char)(p[at] ^ 0x10);
+		rc = decode_rc(p, len);
+		if (rc == CA_OK)
+			ck_assert_msg(libjpeg_eighth(p, len, NULL), "trial %zu: byte %zu", t, at);
+	}
+	free(p);
+	free(j);
+}
+END_TEST
+
 /* Finds marker m's segment; returns the offset of its 0xFF, or 0. */
 static size_t find_marker(const unsigned char *j, size_t len, unsigned m)
 {
@@ -521,6 +574,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pixel_cap_is_kept);
 	tcase_add_test(tc, every_truncation_is_declined);
 	tcase_add_test(tc, damaged_scans_never_crash_and_codec_agrees);
+	tcase_add_test(tc, scans_longer_than_the_window);
 	tcase_add_test(tc, hostile_tables_and_markers_are_declined);
 	tcase_add_test(tc, codec_uses_it_only_for_eighths_of_big_frames);
 	suite_add_tcase(s, tc);

@@ -7,7 +7,9 @@
 
 #include "util/banned.h"
 
-#define LOOK 11          /* code bits resolved by one table lookup */
+#define LOOK 12          /* code bits resolved by one table lookup */
+/* a group's and a DC step's length fit their 4-bit fields, and four groups a refill */
+_Static_assert(LOOK <= 14, "LOOK bits per lookup");
 /* Zero bytes after the entropy data. An MCU is checked against its data's end after it
  * is decoded, so it may read past: per block a DC code with its bits (27), then at most
  * 63 AC codes of 16 bits with 15 extra bits each (hostile tables), about 250 bytes; ten
@@ -154,7 +156,7 @@ static uint16_t ac_step(const struct huff *t, unsigned idx)
 /*
  * The DC step for the LOOK bits in idx: a code with its extra bits within them, as
  * (difference << 4 | total length); 0 when the code is longer, its bits do not fit, or
- * its category is over 11 (see decode_dc()).
+ * its category is over 11 (see dc_slow()).
  */
 static uint16_t dc_step(const struct huff *t, unsigned idx)
 {
@@ -468,16 +470,17 @@ static bool dc_slow(struct bitreader *r, const struct huff *t, int *pred)
 }
 
 /* One group of AC symbols that stays inside the block and holds no EOB (ac_step()):
- * steps over it and returns true; otherwise leaves the reader and returns false. */
-static inline bool ac_group(struct bitreader *r, const struct huff *t, unsigned *k)
+ * steps over it and returns 0; otherwise leaves the reader and returns the group's
+ * step entry (never 0: a group of no symbols has gate 255). */
+static inline unsigned ac_group(struct bitreader *r, const struct huff *t, unsigned *k)
 {
 	unsigned e = t->step[r->acc >> (64 - LOOK)], gate = e & 0xFF;
 
 	if (*k + gate >= 64)
-		return false;
+		return e;
 	consume(r, e >> 8);
 	*k += gate;
-	return true;
+	return 0;
 }
 
 /*
@@ -505,17 +508,16 @@ static inline bool decode_block(struct bitreader *br, const struct huff *dct,
 
 		/* a refill leaves at least 56 bits; a group takes at most LOOK */
 		refill(&r);
-		if (ac_group(&r, act, &k) && ac_group(&r, act, &k) && ac_group(&r, act, &k) &&
-		    ac_group(&r, act, &k))
+		if (!(e = ac_group(&r, act, &k)) && !(e = ac_group(&r, act, &k)) &&
+		    !(e = ac_group(&r, act, &k)) && !(e = ac_group(&r, act, &k)))
 			continue;
-		/* the group here ends the block, crosses its end or starts with a long code */
-		refill(&r);
-		e = act->step[r.acc >> (64 - LOOK)];
+		/* the group at e ends the block, crosses its end or starts with a long code */
 		gate = e & 0xFF;
 		if (gate >= 64 && gate < 128 && k + gate - 64 < 64) {
 			consume(&r, e >> 8);
 			break;
 		}
+		refill(&r);
 		e = act->fast[r.acc >> (64 - LOOK)];
 		if (e) {
 			len = e >> 8;
@@ -670,6 +672,7 @@ static int to_rgb(struct dc_decoder *d, struct ca_rgb_image *out, struct ca_err 
 	struct chroma *add = NULL;
 	int32_t cr_r[256], cb_b[256], cr_g[256], cb_g[256];
 	uint8_t lut[MAX_COMPS][4096], clamp[768];
+	bool full_luma = d->comp[0].h == d->hmax;
 
 	out->px = malloc((size_t)w * h * 3);
 	col = malloc((size_t)w * MAX_COMPS * sizeof(*col));
@@ -725,7 +728,8 @@ static int to_rgb(struct dc_decoder *d, struct ca_rgb_image *out, struct ca_err 
 			last[2] = row[2];
 		}
 		for (x = 0; x < w; x++, o += 3) {
-			int lum = lut[0][yrow[col[x]] + 2048] + 256;
+			/* luma is nearly always at full resolution: no column map then */
+			int lum = lut[0][yrow[full_luma ? x : col[x]] + 2048] + 256;
 
 			o[0] = clamp[lum + add[x].r];
 			o[1] = clamp[lum + add[x].g];

@@ -35,12 +35,15 @@ struct taps {
 	unsigned *first;
 	int32_t *weight;            /* n per output position */
 	unsigned n;
+	int32_t *pair;              /* the same two by two in 16-bit halves, (n + 1) / 2 per
+	                             * position (taps_pair()), for the SIMD passes */
 };
 
 static void taps_release(struct taps *t)
 {
 	free(t->first);
 	free(t->weight);
+	free(t->pair);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -100,35 +103,40 @@ static unsigned char clamp_px(int32_t acc)
 	return (unsigned char)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
 }
 
-/* Whether every weight fits the 16-bit lanes of the SIMD passes (a weight over 2.0 can
- * only come of a degenerate kernel; the scalar passes take those). */
-static bool taps_fit16(const struct taps *t, unsigned out_size)
+/*
+ * Fills t->pair for the SIMD passes: weights j and j + 1 (0 past the last) as the low
+ * and high halves of one 32-bit lane. Returns false, leaving the scalar passes to do
+ * the work, when a weight does not fit 16 bits (over 2.0: only a degenerate kernel) or
+ * memory is short.
+ */
+static bool taps_pair(struct taps *t, unsigned out_size)
 {
-	size_t i;
+	unsigned half = (t->n + 1) / 2, x, j;
 
-	for (i = 0; i < (size_t)out_size * t->n; i++)
-		if (t->weight[i] > INT16_MAX || t->weight[i] < INT16_MIN)
-			return false;
+	t->pair = malloc((size_t)out_size * half * sizeof(*t->pair));
+	if (!t->pair)
+		return false;
+	for (x = 0; x < out_size; x++) {
+		const int32_t *w = t->weight + (size_t)x * t->n;
+
+		for (j = 0; j < t->n; j += 2) {
+			int32_t w1 = j + 1 < t->n ? w[j + 1] : 0;
+
+			if (w[j] > INT16_MAX || w[j] < INT16_MIN || w1 > INT16_MAX || w1 < INT16_MIN)
+				return false;
+			t->pair[(size_t)x * half + j / 2] = (int32_t)((uint32_t)w1 << 16 | (uint16_t)w[j]);
+		}
+	}
 	return true;
 }
-
-#if defined(__SSE2__)
-/* Two weights in each 32-bit lane, for _mm_madd_epi16 against two pixels' bytes. */
-static __m128i weight_pair(const int32_t *w, unsigned j, unsigned n)
-{
-	int32_t w1 = j + 1 < n ? w[j + 1] : 0;
-
-	return _mm_set1_epi32((int32_t)((uint32_t)w1 << 16 | (uint16_t)w[j]));
-}
-#endif
 
 /*
  * Columns: out[0..len) = the n rows weighted by w. The SIMD version pairs two rows' bytes
  * as 16-bit lanes and multiplies-adds them with two weights at once; both compute the
  * same exact integer sums.
  */
-static void combine_rows(const unsigned char *const *rows, const int32_t *w, unsigned n,
-			 size_t len, unsigned char *out, bool simd)
+static void combine_rows(const unsigned char *const *rows, const int32_t *w, const int32_t *pair,
+			 unsigned n, size_t len, unsigned char *out, bool simd)
 {
 	size_t i = 0;
 	unsigned j;
@@ -142,7 +150,7 @@ static void combine_rows(const unsigned char *const *rows, const int32_t *w, uns
 		for (j = 0; j < n; j += 2) {
 			__m128i a = _mm_loadu_si128((const __m128i *)(rows[j] + i));
 			__m128i b = j + 1 < n ? _mm_loadu_si128((const __m128i *)(rows[j + 1] + i)) : zero;
-			__m128i wp = weight_pair(w, j, n);
+			__m128i wp = _mm_set1_epi32(pair[j / 2]);
 			__m128i alo = _mm_unpacklo_epi8(a, zero), ahi = _mm_unpackhi_epi8(a, zero);
 			__m128i blo = _mm_unpacklo_epi8(b, zero), bhi = _mm_unpackhi_epi8(b, zero);
 
@@ -183,6 +191,9 @@ static void combine_columns(const unsigned char *src, unsigned char *dst, unsign
 		const int32_t *w = t->weight + (size_t)x * t->n;
 		const unsigned char *p = src + (size_t)t->first[x] * 3;
 		int32_t r = 0, g = 0, b = 0;
+#if defined(__SSE2__)
+		const int32_t *pair = simd ? t->pair + (size_t)x * ((t->n + 1) / 2) : NULL;
+#endif
 
 #if defined(__SSE2__)
 		if (simd) {
@@ -196,7 +207,7 @@ static void combine_columns(const unsigned char *src, unsigned char *dst, unsign
 				acc = _mm_add_epi32(acc, _mm_madd_epi16(
 					_mm_unpacklo_epi8(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)pa),
 									    _mm_cvtsi32_si128((int)pb)), zero),
-					weight_pair(w, j, t->n)));
+					_mm_set1_epi32(pair[j / 2])));
 			}
 			acc = _mm_srai_epi32(acc, WEIGHT_BITS);
 			acc = _mm_packus_epi16(_mm_packs_epi32(acc, zero), zero);
@@ -250,12 +261,13 @@ int ca_resample_rgb(const struct ca_rgb_image *src, double src_extent_w, double 
 	memset(row + len, 0, 4);
 	dst->width = out_w;
 	dst->height = out_h;
-	simd = taps_fit16(&tx, out_w) && taps_fit16(&ty, out_h);
+	simd = taps_pair(&tx, out_w) && taps_pair(&ty, out_h);
 	/* one output row at a time: its source rows combined into row, then row narrowed */
 	for (y = 0; y < out_h; y++) {
 		for (j = 0; j < ty.n; j++)
 			rows[j] = src->px + (size_t)(ty.first[y] + j) * len;
-		combine_rows(rows, ty.weight + (size_t)y * ty.n, ty.n, len, row, simd);
+		combine_rows(rows, ty.weight + (size_t)y * ty.n,
+			     simd ? ty.pair + (size_t)y * ((ty.n + 1) / 2) : NULL, ty.n, len, row, simd);
 		combine_columns(row, dst->px + (size_t)y * out_w * 3, out_w, &tx, simd);
 	}
 out:

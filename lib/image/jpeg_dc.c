@@ -662,6 +662,15 @@ struct chroma {
 	int16_t r, g, b;
 };
 
+/* A pixel from its luma and its chroma's terms, through the clamp table (-256..511). */
+static inline void put_rgb(unsigned char *o, int lum, const struct chroma *c,
+			   const uint8_t clamp[768])
+{
+	o[0] = clamp[lum + 256 + c->r];
+	o[1] = clamp[lum + 256 + c->g];
+	o[2] = clamp[lum + 256 + c->b];
+}
+
 /* The planes into RGB, chroma repeated over the luma it covers; JFIF's YCbCr
  * equations in libjpeg's 16-bit fixed point. A row's chroma terms are worked out once
  * for every output row they cover. */
@@ -727,14 +736,12 @@ static int to_rgb(struct dc_decoder *d, struct ca_rgb_image *out, struct ca_err 
 			last[1] = row[1];
 			last[2] = row[2];
 		}
-		for (x = 0; x < w; x++, o += 3) {
-			/* luma is nearly always at full resolution: no column map then */
-			int lum = lut[0][yrow[full_luma ? x : col[x]] + 2048] + 256;
-
-			o[0] = clamp[lum + add[x].r];
-			o[1] = clamp[lum + add[x].g];
-			o[2] = clamp[lum + add[x].b];
-		}
+		if (full_luma)  /* nearly always: no column map for luma */
+			for (x = 0; x < w; x++, o += 3)
+				put_rgb(o, lut[0][yrow[x] + 2048], &add[x], clamp);
+		else
+			for (x = 0; x < w; x++, o += 3)
+				put_rgb(o, lut[0][yrow[col[x]] + 2048], &add[x], clamp);
 	}
 	free(col);
 	free(add);

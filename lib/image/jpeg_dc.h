@@ -8,6 +8,8 @@
  * Huffman, 8-bit, grey or YCbCr, one interleaved scan, restart markers — and declines
  * everything else, and anything unusual in the data, so that the caller can give the
  * file to libjpeg for the verdict. It never accepts what it has not fully decoded.
+ * Memory: the output image, two bytes a block for the DC planes, and a 64 KB window
+ * through which the scan is read with its byte stuffing taken out.
  */
 #ifndef CA_IMAGE_JPEG_DC_H
 #define CA_IMAGE_JPEG_DC_H

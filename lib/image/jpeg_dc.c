@@ -44,7 +44,6 @@ struct huff {
 
 struct comp {
 	unsigned id, h, v, tq, td, ta;
-	int pred;                   /* the DC predictor */
 	unsigned pw, ph;            /* the planes' size, in blocks */
 	int16_t *dcq;               /* each block's quantised DC */
 };
@@ -497,7 +496,8 @@ static inline bool decode_block(struct bitreader *br, const struct huff *dct,
 	e = dct->step[r.acc >> (64 - LOOK)];
 	if (e) {
 		consume(&r, e & 15);
-		*pred += (int16_t)e >> 4;   /* arithmetic shift: the difference's sign */
+		/* the entry as signed 16 bits, shifted arithmetically (GCC and Clang define both) */
+		*pred += (int16_t)e >> 4;
 	} else if (!dc_slow(&r, dct, pred)) {
 		return false;
 	}

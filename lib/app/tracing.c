@@ -165,7 +165,7 @@ static int traced(struct ca_http_request *req, struct ca_http_response *resp, vo
 	struct xray_trace_header in;
 	struct ca_buf answer = CA_BUF_INIT;
 	struct xray_subsegments *calls = NULL;
-	struct aws_call_observer observer = { record_call, NULL };
+	struct aws_call_observer observer = { record_call, NULL, NULL };
 	const struct aws_call_observer *prev = NULL;
 	char trace_id[XRAY_TRACE_ID_LEN + 1];
 	double start = now_seconds();
@@ -182,6 +182,7 @@ static int traced(struct ca_http_request *req, struct ca_http_response *resp, vo
 	/* without a list (out of memory) the request is served, its calls untraced */
 	if (sampled && xray_subsegments_new(XRAY_SUBSEGMENTS_MAX, &calls, NULL) == CA_OK) {
 		observer.ctx = calls;
+		observer.trace_root = trace_id;  /* each call names its subsegment downstream */
 		prev = aws_call_observer_set(&observer);
 	}
 	rc = ca_http_router_dispatch(t->app->router, req, resp);

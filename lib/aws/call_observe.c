@@ -306,6 +306,7 @@ void aws_call_report(const struct aws_call_observer *obs, const struct aws_call_
 	rec.attempts = resp->attempts;
 	rec.start_time = o->start_time;
 	rec.end_time = o->end_time < o->start_time ? o->start_time : o->end_time;
+	rec.subsegment_id = o->subsegment_id ? o->subsegment_id : "";
 
 	current = NULL; /* calls the observer makes are not its own subject */
 	obs->on_call(obs->ctx, &rec);

@@ -40,6 +40,7 @@ struct aws_call_outcome {
 	bool throttled;
 	const char *message;           /* the failure sentence, "" on success */
 	double start_time, end_time;
+	const char *subsegment_id;     /* the Parent sent in X-Amzn-Trace-Id, or "" */
 };
 
 /*

@@ -11,11 +11,13 @@
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
+#include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
 #define CLIENT_USER_AGENT "cloudalbum-toolkit/0.1"
-/* The caller's headers plus the ones the client adds (Host, date, auth, token, hash, UA). */
+/* The caller's headers plus the ones the client adds (Host, date, auth, token, hash, UA,
+ * trace). */
 #define CLIENT_MAX_EXTRA_HEADERS 64
 
 struct aws_client {
@@ -145,9 +147,10 @@ static bool valid_path(const char *p)
 	return p && p[0] == '/' && !strpbrk(p, " \r\n?#");
 }
 
-/* One signed attempt on the wire. *attempt_err gets this attempt's error. */
+/* One signed attempt on the wire, with trace_header (NULL: none) as X-Amzn-Trace-Id,
+ * outside the signature. *attempt_err gets this attempt's error. */
 static int send_once(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
-		     const struct aws_request *req, const char *path,
+		     const struct aws_request *req, const char *path, const char *trace_header,
 		     struct aws_http_response *resp, struct ca_err *attempt_err)
 {
 	struct sigv4_header sh[CLIENT_MAX_EXTRA_HEADERS];
@@ -162,9 +165,9 @@ static int send_once(struct aws_client *c, const struct aws_endpoint *ep, const 
 	size_t n = 0, i;
 	int rc;
 
-	if (req->n_headers > CLIENT_MAX_EXTRA_HEADERS - 6) {
+	if (req->n_headers > CLIENT_MAX_EXTRA_HEADERS - 7) {
 		rc = ca_err_set(attempt_err, CA_ERANGE, "Too many request headers (%zu, at most %d).",
-				req->n_headers, CLIENT_MAX_EXTRA_HEADERS - 6);
+				req->n_headers, CLIENT_MAX_EXTRA_HEADERS - 7);
 		goto out;
 	}
 	if ((rc = aws_credentials_provider_get(c->creds, &creds, attempt_err)))
@@ -223,6 +226,10 @@ static int send_once(struct aws_client *c, const struct aws_endpoint *ep, const 
 	}
 	hh[n].name = "User-Agent";
 	hh[n++].value = CLIENT_USER_AGENT;
+	if (trace_header) {
+		hh[n].name = "X-Amzn-Trace-Id";
+		hh[n++].value = trace_header;
+	}
 
 	memset(&hr, 0, sizeof(hr));
 	hr.method = req->method;
@@ -250,7 +257,8 @@ static const char *kind_name(enum aws_retry_kind k)
 
 /* The retry loop around send_once, for an endpoint already resolved. */
 static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
-		     const struct aws_request *req, struct aws_response *resp, struct ca_err *err)
+		     const struct aws_request *req, const char *trace_header,
+		     struct aws_response *resp, struct ca_err *err)
 {
 	struct aws_retry_policy policy = c->retry;
 	struct aws_error_input in;
@@ -273,7 +281,7 @@ static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const 
 		ca_err_clear(&attempt_err);
 		resp->attempts = attempt;
 		memset(&resp->error, 0, sizeof(resp->error));
-		rc = send_once(c, ep, host, req, path, &resp->http, &attempt_err);
+		rc = send_once(c, ep, host, req, path, trace_header, &resp->http, &attempt_err);
 		if (rc == CA_OK) {
 			long st = resp->http.status;
 
@@ -309,6 +317,21 @@ static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const 
 	return ca_err_set(err, rc, "%s", ca_err_msg(&attempt_err));
 }
 
+/* A new subsegment id into id (16 hex digits) and the X-Amzn-Trace-Id naming it as the
+ * parent under root into *out. CA_OK, CA_EIO (no randomness) or CA_ENOMEM. */
+static int call_trace_header(const char *root, char id[17], struct ca_buf *out)
+{
+	unsigned char raw[8];
+	size_t i;
+
+	if (ca_random_bytes(raw, sizeof(raw)) != CA_OK)
+		return CA_EIO;
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(id + 2 * i, 3, "%02x", raw[i]);
+	ca_buf_addf(out, "Root=%s;Parent=%s;Sampled=1", root, id);
+	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
+}
+
 /*
  * send_loop, reported to the thread's observer (call_observe.h) when there is one.
  * s3_operation and bucket: aws_s3_send's description, or NULL to tell it from req.
@@ -319,15 +342,20 @@ static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const ch
 {
 	const struct aws_call_observer *obs = aws_call_observer_current();
 	struct aws_call_outcome o;
+	struct ca_buf trace = CA_BUF_INIT;
+	char id[17] = "";
 	struct ca_err local;
 	int rc;
 
 	if (!obs)
-		return send_loop(c, ep, host, req, resp, err);
+		return send_loop(c, ep, host, req, NULL, resp, err);
 	ca_err_clear(&local);
 	memset(&o, 0, sizeof(o));
+	/* without an id (no randomness, no memory) the call goes out untraced */
+	if (obs->trace_root && call_trace_header(obs->trace_root, id, &trace) != CA_OK)
+		id[0] = '\0';
 	o.start_time = aws_call_now();
-	rc = send_loop(c, ep, host, req, resp, &local);
+	rc = send_loop(c, ep, host, req, id[0] ? trace.data : NULL, resp, &local);
 	o.end_time = aws_call_now();
 	o.ep = ep;
 	o.req = req;
@@ -337,7 +365,9 @@ static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const ch
 	o.rc = rc;
 	o.throttled = rc == CA_AWS_THROTTLED;
 	o.message = rc != CA_OK ? ca_err_msg(&local) : "";
+	o.subsegment_id = id;
 	aws_call_report(obs, &o);
+	ca_buf_release(&trace);
 	if (rc != CA_OK)
 		ca_err_set(err, rc, "%s", ca_err_msg(&local));
 	return rc;

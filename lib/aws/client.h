@@ -203,6 +203,8 @@ struct aws_call_record {
 	bool throttled;                 /* the last answer was the service throttling */
 	int attempts;                   /* 1..; retries are attempts - 1 (0 when never sent) */
 	double start_time, end_time;    /* epoch seconds, around every attempt */
+	const char *subsegment_id;      /* the Parent its X-Amzn-Trace-Id named (16 hex), ""
+					 * when the observer has no trace_root */
 };
 
 struct aws_call_observer {
@@ -210,6 +212,11 @@ struct aws_call_observer {
 	 * observer is cleared while it runs, so they would go unreported). */
 	void (*on_call)(void *ctx, const struct aws_call_record *rec);
 	void *ctx;
+	/* An X-Ray trace id ("1-5f84c7a1-..."), or NULL. When set, every attempt of a call
+	 * carries "X-Amzn-Trace-Id: Root=<trace_root>;Parent=<id>;Sampled=1", unsigned (as
+	 * the AWS SDKs send it), with an id made for the call and reported as
+	 * rec->subsegment_id, so that the call's subsegment is the parent downstream. */
+	const char *trace_root;
 };
 
 /*

@@ -193,8 +193,12 @@ int xray_subsegments_add(struct xray_subsegments *l, const struct aws_call_recor
 		l->dropped++;
 		return CA_OK;
 	}
-	if ((rc = xray_new_segment_id(id, err)) != CA_OK ||
-	    (rec->rc != CA_OK && (rc = xray_new_segment_id(ex_id, err)) != CA_OK)) {
+	/* the id the call's X-Amzn-Trace-Id named as the parent, else a new one */
+	if (rec->subsegment_id && strlen(rec->subsegment_id) == XRAY_SEGMENT_ID_LEN)
+		memcpy(id, rec->subsegment_id, sizeof(id));
+	else if ((rc = xray_new_segment_id(id, err)) != CA_OK)
+		id[0] = '\0';
+	if (!id[0] || (rec->rc != CA_OK && (rc = xray_new_segment_id(ex_id, err)) != CA_OK)) {
 		l->dropped++;
 		return rc;
 	}

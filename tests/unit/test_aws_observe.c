@@ -29,16 +29,20 @@ struct answer {
 	const char *body;
 };
 
+#define MAX_KEPT 4
+
 struct script {
 	int fd;
 	int port;
 	const struct answer *answers;
 	size_t n;
 	pthread_t thread;
+	char head[MAX_KEPT][4096];   /* the first requests' header blocks, as received */
 };
 
-/* Reads one request (headers, then Content-Length bytes of body). */
-static void read_request(int c)
+/* Reads one request (headers, then Content-Length bytes of body); its header block
+ * into keep (cap bytes, NUL-terminated) when keep is not NULL. */
+static void read_request(int c, char *keep, size_t cap)
 {
 	char buf[65536];
 	size_t len = 0;
@@ -55,6 +59,8 @@ static void read_request(int c)
 		if ((end = strstr(buf, "\r\n\r\n")) != NULL)
 			break;
 	}
+	if (keep)
+		snprintf(keep, cap, "%.*s", (int)(end - buf), buf);
 	cl = strcasestr(buf, "\r\nContent-Length:");
 	want = cl && cl < end ? (size_t)strtoul(cl + 17, NULL, 10) : 0;
 	while (len - (size_t)(end + 4 - buf) < want && len < sizeof(buf) - 1) {
@@ -78,7 +84,7 @@ static void *serve(void *arg)
 
 		if (c < 0)
 			break;
-		read_request(c);
+		read_request(c, i < MAX_KEPT ? s->head[i] : NULL, sizeof(s->head[0]));
 		n = snprintf(head, sizeof(head),
 			     "HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n",
 			     s->answers[i].status, strlen(body),
@@ -169,6 +175,7 @@ struct seen {
 		char error_code[64], error_message[CA_ERR_MSG_MAX];
 		char table_names[AWS_CALL_TABLES_MAX][32];
 		size_t n_table_names;
+		char subsegment_id[24];
 		bool has_table, has_bucket, throttled, nested_observer;
 		int status, rc, attempts;
 		long long content_length;
@@ -204,6 +211,7 @@ static void record(void *ctx, const struct aws_call_record *r)
 	s->c[i].content_length = r->content_length;
 	s->c[i].start = r->start_time;
 	s->c[i].end = r->end_time;
+	snprintf(s->c[i].subsegment_id, 24, "%s", r->subsegment_id);
 	/* while the observer runs, the thread has none */
 	inner = aws_call_observer_set(NULL);
 	s->c[i].nested_observer = inner != NULL;
@@ -218,7 +226,7 @@ START_TEST(retries_are_one_call)
 		{ 200, "x-amzn-RequestId: REQ-2\r\n", "{\"Items\":[],\"Count\":0}" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct script s;
 	struct aws_client *c;
 	json_t *in = json_pack("{s:s, s:s}", "TableName", "Photo", "KeyConditionExpression", "x");
@@ -260,7 +268,7 @@ START_TEST(failure_is_reported_with_its_code)
 				"\"message\":\"Requested resource not found\"}" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct script s;
 	struct aws_client *c;
 	struct ca_err err;
@@ -301,7 +309,7 @@ START_TEST(throttling_outlasting_retries)
 		{ 400, JSON_OK, "{\"__type\":\"#ProvisionedThroughputExceededException\"}" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct script s;
 	struct aws_client *c;
 
@@ -326,7 +334,7 @@ START_TEST(batch_and_transaction_tables)
 		{ 200, JSON_OK, "{}" }, { 200, JSON_OK, "{}" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct script s;
 	struct aws_client *c;
 	json_t *tx = json_loads("{\"TransactItems\":[{\"Put\":{\"TableName\":\"User\"}},"
@@ -367,7 +375,7 @@ START_TEST(s3_and_query_calls)
 		  "</GetCallerIdentityResult></GetCallerIdentityResponse>" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct aws_http_header ct = { "Content-Type", "image/jpeg" };
 	struct aws_s3_request put, head;
 	struct aws_response resp;
@@ -423,7 +431,8 @@ START_TEST(without_observer_nothing_is_reported)
 		{ 200, JSON_OK, "{}" }, { 200, JSON_OK, "{}" },
 	};
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen }, other = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen },
+				 other = { .on_call = record, .ctx = &seen };
 	struct script s;
 	struct aws_client *c;
 
@@ -452,7 +461,7 @@ static void *other_thread(void *arg)
 START_TEST(observer_is_per_thread)
 {
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	pthread_t t;
 	void *got = &seen;
 
@@ -467,7 +476,7 @@ END_TEST
 START_TEST(no_answer_is_reported)
 {
 	struct seen seen = { 0 };
-	struct aws_call_observer obs = { record, &seen };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct aws_client *c;
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
@@ -532,6 +541,81 @@ static const struct {
 	{ "PATCH", true, true, NULL, NULL, "" },
 };
 
+/* The value of header name in a kept request's header block ("" when absent). */
+static void header_value(const char *head, const char *name, char *out, size_t cap)
+{
+	char pat[64];
+	const char *at, *eol;
+
+	snprintf(pat, sizeof(pat), "\r\n%s: ", name);
+	at = strcasestr(head, pat);
+	if (!at) {
+		snprintf(out, cap, "%s", "");
+		return;
+	}
+	at += strlen(pat);
+	eol = strstr(at, "\r\n");
+	snprintf(out, cap, "%.*s", (int)(eol ? (size_t)(eol - at) : strlen(at)), at);
+}
+
+START_TEST(traced_calls_name_their_subsegment_downstream)
+{
+	/* with a trace root, every attempt carries X-Amzn-Trace-Id naming the call's
+	 * subsegment as the parent, outside the signature (as botocore leaves it); without
+	 * one, or without an observer, no attempt does */
+	static const struct answer answers[] = {
+		{ 500, JSON_OK, "{\"__type\":\"InternalServerError\",\"message\":\"boom\"}" },
+		{ 200, JSON_OK, "{}" },
+		{ 200, JSON_OK, "{}" },
+		{ 200, JSON_OK, "{}" },
+	};
+	const char *root = "1-5f84c7a1-0123456789abcdef01234567";
+	struct seen seen = { 0 };
+	struct aws_call_observer obs = { .on_call = record, .ctx = &seen, .trace_root = root };
+	struct aws_call_observer plain = { .on_call = record, .ctx = &seen };
+	char want[128], got[256], auth[512];
+	struct script s;
+	struct aws_client *c;
+	json_t *in = json_pack("{s:s}", "TableName", "User"), *out = NULL;
+	size_t i;
+
+	script_start(&s, answers, 4);
+	c = client_to(s.port, 3);
+	aws_call_observer_set(&obs);
+	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+				       NULL), CA_OK);
+	json_decref(out);
+	aws_call_observer_set(&plain);
+	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+				       NULL), CA_OK);
+	json_decref(out);
+	aws_call_observer_set(NULL);
+	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+				       NULL), CA_OK);
+	script_stop(&s);
+
+	ck_assert_uint_eq(seen.n, 2);
+	ck_assert_uint_eq(strlen(seen.c[0].subsegment_id), 16);
+	ck_assert_uint_eq(strspn(seen.c[0].subsegment_id, "0123456789abcdef"), 16);
+	snprintf(want, sizeof(want), "Root=%s;Parent=%s;Sampled=1", root, seen.c[0].subsegment_id);
+	for (i = 0; i < 2; i++) {  /* the failed attempt and its retry */
+		header_value(s.head[i], "X-Amzn-Trace-Id", got, sizeof(got));
+		ck_assert_str_eq(got, want);
+		header_value(s.head[i], "Authorization", auth, sizeof(auth));
+		ck_assert_ptr_nonnull(strstr(auth, "SignedHeaders="));
+		ck_assert_ptr_null(strcasestr(auth, "x-amzn-trace-id"));
+	}
+	ck_assert_str_eq(seen.c[1].subsegment_id, "");
+	for (i = 2; i < 4; i++) {
+		header_value(s.head[i], "X-Amzn-Trace-Id", got, sizeof(got));
+		ck_assert_str_eq(got, "");
+	}
+	json_decref(in);
+	json_decref(out);
+	aws_client_free(c);
+}
+END_TEST
+
 START_TEST(s3_operation_names)
 {
 	struct aws_http_header h = { "X-Amz-Copy-Source", s3_ops[_i].copy_source };
@@ -556,6 +640,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, without_observer_nothing_is_reported);
 	tcase_add_test(tc, observer_is_per_thread);
 	tcase_add_test(tc, no_answer_is_reported);
+	tcase_add_test(tc, traced_calls_name_their_subsegment_downstream);
 	tcase_add_loop_test(tc, s3_operation_names, 0, sizeof(s3_ops) / sizeof(s3_ops[0]));
 	suite_add_tcase(s, tc);
 	return s;

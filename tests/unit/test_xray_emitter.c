@@ -315,6 +315,7 @@ START_TEST(subsegment_fields)
 	r[1].bucket = "cloudalbum-photos";
 	r[1].attempts = 3;
 	r[1].content_length = -1;
+	r[1].subsegment_id = "00c0ffee15900d42";  /* the parent its trace header named */
 	l = list_of(0, r, 2);
 	doc = doc_with(l, &subs);
 	ck_assert_uint_eq(json_array_size(subs), 2);
@@ -350,7 +351,7 @@ START_TEST(subsegment_fields)
 
 	sub = json_array_get(subs, 1);
 	ck_assert_str_eq(str_at(sub, "name"), "S3");
-	ck_assert_str_ne(str_at(sub, "id"), str_at(json_array_get(subs, 0), "id"));
+	ck_assert_str_eq(str_at(sub, "id"), "00c0ffee15900d42");
 	aws = json_object_get(sub, "aws");
 	ck_assert_str_eq(str_at(aws, "operation"), "PutObject");
 	ck_assert_str_eq(str_at(aws, "bucket_name"), "cloudalbum-photos");

@@ -191,12 +191,10 @@ static void combine_columns(const unsigned char *src, unsigned char *dst, unsign
 		const int32_t *w = t->weight + (size_t)x * t->n;
 		const unsigned char *p = src + (size_t)t->first[x] * 3;
 		int32_t r = 0, g = 0, b = 0;
-#if defined(__SSE2__)
-		const int32_t *pair = simd ? t->pair + (size_t)x * ((t->n + 1) / 2) : NULL;
-#endif
 
 #if defined(__SSE2__)
 		if (simd) {
+			const int32_t *pair = t->pair + (size_t)x * ((t->n + 1) / 2);
 			const __m128i zero = _mm_setzero_si128();
 			__m128i acc = _mm_set1_epi32(1 << (WEIGHT_BITS - 1));
 			uint32_t pa, pb;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cloudalbum-migrate throughput: the same seeded legacy deployment (default 10 users x 20
 # photos, cloudalbum-legacy-seed) migrated into a fresh moto target with --jobs 1 and then
-# --jobs 4, in this run; prints photos/s and MB/s of the image phase for each and the
-# ratios against --jobs 1.
+# --jobs 4, in this run; prints photos/s and MB/s of the image phase for each, the
+# ratios against --jobs 1, and the CPU seconds the moto stand-in and the migration each
+# spent (on a small machine the stand-in, one Python process, is what limits the rate).
 #
 #   CA_BIN       the binaries (default bin/)
 #   BENCH_USERS, BENCH_PHOTOS   the deployment's size
@@ -79,17 +80,31 @@ boto3.client("s3", **kw).create_bucket(Bucket="bench-photos", CreateBucketConfig
 PYEOF
 }
 
-# prints "photos/s MB/s" of one run from its summary line
-measure() {
-  fresh_target
-  rm -f "$WORK/state"
-  "$BIN/cloudalbum-migrate" run --from-db "$URL" --from-dir "$WORK/upload" --to "$WORK/target.yaml" \
-    --state "$WORK/state" --jobs "$1" 2>/dev/null >"$WORK/out.$1"
-  sed -n 's/^objects: .*MB in .* s, \([0-9.]*\) MB\/s, \([0-9.]*\) photos\/s.*/\2 \1/p' "$WORK/out.$1"
+# CPU seconds (user + system) process $1 has used so far.
+cpu_of() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
-read -r P1 M1 < <(measure 1)
-read -r P4 M4 < <(measure 4)
-printf '%-10s %10s %10s %8s\n' jobs photos/s MB/s ratio
-printf '%-10s %10s %10s %8s\n' 1 "$P1" "$M1" 1.00
-printf '%-10s %10s %10s %8s\n' 4 "$P4" "$M4" "$(awk -v a="$P4" -v b="$P1" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+# prints "photos/s MB/s moto-CPU-s migrate-CPU-s" of one run: the rates from its summary
+# line, and the CPU time the stand-in and the migration each spent on it (when the
+# stand-in's share dominates, the run measures moto, not the migration)
+measure() {
+  local m0 m1 ours
+  fresh_target
+  rm -f "$WORK/state"
+  m0=$(cpu_of "$MOTO_PID")
+  ours=$( { TIMEFORMAT='%3U %3S'; time "$BIN/cloudalbum-migrate" run --from-db "$URL" \
+    --from-dir "$WORK/upload" --to "$WORK/target.yaml" --state "$WORK/state" --jobs "$1" \
+    2>/dev/null >"$WORK/out.$1"; } 2>&1 | awk '{ printf "%.2f", $1 + $2 }')
+  m1=$(cpu_of "$MOTO_PID")
+  printf '%s %s %s\n' \
+    "$(sed -n 's/^objects: .*MB in .* s, \([0-9.]*\) MB\/s, \([0-9.]*\) photos\/s.*/\2 \1/p' "$WORK/out.$1")" \
+    "$(awk -v a="$m0" -v b="$m1" 'BEGIN { printf "%.2f", b - a }')" "$ours"
+}
+
+read -r P1 M1 C1 O1 < <(measure 1)
+read -r P4 M4 C4 O4 < <(measure 4)
+printf '%-10s %10s %10s %8s %12s %12s\n' jobs photos/s MB/s ratio "moto CPU s" "ours CPU s"
+printf '%-10s %10s %10s %8s %12s %12s\n' 1 "$P1" "$M1" 1.00 "$C1" "$O1"
+printf '%-10s %10s %10s %8s %12s %12s\n' 4 "$P4" "$M4" \
+  "$(awk -v a="$P4" -v b="$P1" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')" "$C4" "$O4"

@@ -98,23 +98,30 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void script_start(struct script *s, const struct answer *answers, size_t n)
+/* A TCP socket bound to a free loopback port (*port), not yet listening. */
+static int loopback_bound(int *port)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	memset(s, 0, sizeof(*s));
-	s->answers = answers;
-	s->n = n;
-	s->fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(s->fd, 0);
+	ck_assert_int_ge(fd, 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void script_start(struct script *s, const struct answer *answers, size_t n)
+{
+	memset(s, 0, sizeof(*s));
+	s->answers = answers;
+	s->n = n;
+	s->fd = loopback_bound(&s->port);
 	ck_assert_int_eq(listen(s->fd, 8), 0);
-	ck_assert_int_eq(getsockname(s->fd, (struct sockaddr *)&a, &len), 0);
-	s->port = ntohs(a.sin_port);
 	ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }
 
@@ -478,17 +485,8 @@ START_TEST(no_answer_is_reported)
 	struct seen seen = { 0 };
 	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct aws_client *c;
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	int port, fd = loopback_bound(&port);  /* a port nothing listens on */
 
-	/* a port nothing listens on: bound, never listened */
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
 	c = client_to(port, 2);
 	aws_call_observer_set(&obs);
 	ck_assert_int_ne(aws_json_call(c, AWS_SVC_COGNITO_IDP,

@@ -1,6 +1,7 @@
 # CloudAlbum toolkit — the one build.
 #
-#   make              build every binary into bin/
+#   make              ensure what building needs (Debian packages, npm packages), then
+#                     build every binary into bin/ (`make build` skips the check)
 #   make test         ensure prerequisites, then unit + integration tests, plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench        benchmarks (ratios against a baseline measured in the same run)
@@ -51,9 +52,14 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all web-vendor deps test unit unit-san integration integration-san e2e e2e-san bench fuzz \
+.PHONY: all build web-vendor deps test unit unit-san integration integration-san e2e e2e-san bench fuzz \
         local-up local-down demo clean
-all: $(BINS) $(GEODATA) web-vendor
+# Plain `make` on a fresh clone first installs (as root) or names (otherwise) what the
+# build needs; the build itself runs in a second make, which reads pkg-config afresh.
+all:
+	@scripts/ensure-deps.sh build
+	@$(MAKE) --no-print-directory build
+build: $(BINS) $(GEODATA) web-vendor
 
 # Front-end libraries are copied in from node_modules (pinned by package-lock.json).
 LEAFLET_DIST := node_modules/leaflet/dist
@@ -139,13 +145,15 @@ test: deps
 	@$(MAKE) --no-print-directory integration-san
 	@$(MAKE) --no-print-directory e2e
 
-bench: deps all $(BENCHES)
+bench: deps
+	@$(MAKE) --no-print-directory build $(BENCHES)
 	@CA_BIN=$(abspath $(BINDIR)) CA_BENCH=$(abspath $(BUILD)/bench) scripts/run-bench.sh
 
 fuzz: deps
 	@scripts/run-fuzz.sh
 
-local-up: deps all
+local-up: deps
+	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/local.sh up
 local-down:
 	@MOTO_PORT=$(MOTO_PORT) scripts/local.sh down
@@ -154,10 +162,12 @@ local-down:
 # and write lab-configs/generated/<target>/stage-N.yaml for cloudalbum-serve.
 STAGES := stage-0 stage-1 stage-2 stage-3 stage-4
 .PHONY: $(STAGES)
-$(STAGES): stage-%: deps all
+$(STAGES): stage-%: deps
+	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/stage.sh $*
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/demo.sh
 
 clean:

@@ -1,6 +1,6 @@
 -- The legacy CloudAlbum schema: the tables SQLAlchemy's create_all() makes for the
 -- seed application's models (User, Photo) on MySQL, written from the data contract
--- in DESIGN.md. Table names are case-sensitive on Linux; `desc` is a reserved word.
+-- in docs/CONTRACTS.md. Table names are case-sensitive on Linux; `desc` is a reserved word.
 --
 -- cloudalbum's MySQL backend (lib/db/mysql_schema.c) runs exactly these statements
 -- when the tables are absent; a unit test keeps the two identical. The explicit

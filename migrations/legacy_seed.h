@@ -2,8 +2,8 @@
  * legacy_seed.h — a realistic legacy CloudAlbum deployment, made from a seed.
  *
  * Writes users and photos into the legacy MySQL schema and their images into the
- * legacy UPLOAD_FOLDER exactly as the seed application did (DESIGN.md, "Fixed
- * facts"), so that migrations can be tried on something that looks lived in.
+ * legacy UPLOAD_FOLDER exactly as the seed application did (docs/CONTRACTS.md,
+ * "Legacy MySQL", "Legacy files"), so that migrations can be tried on something that looks lived in.
  *
  * What the seed application stored, and so what this writes:
  *   - User: username "First Last" (some non-ASCII), a unique email, password as a

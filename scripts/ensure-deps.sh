@@ -6,8 +6,13 @@
 #   3. npm packages from package-lock.json (front end, browser tests);
 #   4. MariaDB running on 127.0.0.1:3306 with the databases the project uses.
 # Idempotent and quiet when everything is already in place.
+#
+#   scripts/ensure-deps.sh          all four (make test, make demo, make bench)
+#   scripts/ensure-deps.sh build    only what building needs: 1 and 3 (plain make)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scope=${1:-all}
+case "$scope" in all|build) ;; *) echo "usage: $0 [all|build]" >&2; exit 2 ;; esac
 
 PACKAGES=(
   build-essential pkg-config clang libclang-rt-dev
@@ -42,16 +47,19 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# The virtualenv, rebuilt when requirements.txt changes.
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "deps: preparing the virtualenv .venv (moto server, boto3, test tools)"
-  python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import moto, boto3, pytest, pymysql, PIL, werkzeug" || { echo "deps: the virtualenv is incomplete" >&2; exit 1; }
-  echo "$want" > "$stamp"
-fi
+# The virtualenv, rebuilt when requirements.txt changes (not needed to build).
+ensure_venv() {
+  stamp=.venv/.requirements.sha256
+  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "deps: preparing the virtualenv .venv (moto server, boto3, test tools)"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "^WARNING: Location" || true
+    .venv/bin/python -c "import moto, boto3, pytest, pymysql, PIL, werkzeug" || { echo "deps: the virtualenv is incomplete" >&2; exit 1; }
+    echo "$want" > "$stamp"
+  fi
+}
+[ "$scope" = build ] || ensure_venv
 
 # npm packages, pinned by package-lock.json.
 if [ -f package-lock.json ]; then
@@ -63,6 +71,8 @@ if [ -f package-lock.json ]; then
     echo "$nwant" > "$nstamp"
   fi
 fi
+
+[ "$scope" = build ] && exit 0
 
 # MariaDB: start it where it is not running, then make sure root can connect.
 mysql_up() { mariadb -h 127.0.0.1 -P 3306 -u root -e 'SELECT 1' >/dev/null 2>&1; }

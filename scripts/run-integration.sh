@@ -5,7 +5,6 @@
 set -u
 cd "$(dirname "$0")/.."
 export CA_BIN=${CA_BIN:-$PWD/bin}
-export CA_SHARED_DIR=${CA_SHARED_DIR:-$(cd .. && pwd)/shared}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 echo "integration: binaries from $CA_BIN"

@@ -3,7 +3,6 @@
 # own summary per binary and a closing total. Exit status non-zero when any test failed.
 set -u
 cd "$(dirname "$0")/.."
-export CA_SHARED_DIR=${CA_SHARED_DIR:-$(cd .. && pwd)/shared}
 export CK_FORK=${CK_FORK:-yes}
 # Check's per-test timeouts (4 s by default) are for hangs, not speed: a loaded machine
 # or the sanitizer build must not turn a slow pass into a failure.
@@ -12,6 +11,10 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# AWS's SigV4 suite, kept in the tree as one file (tests/data/sigv4-cases.txt), laid out
+# as the case folders the signer's tests read.
+python3 scripts/sigv4-cases.py expand tests/data/sigv4-cases.txt "$out/sigv4-suite" || exit 1
+export CA_SIGV4_SUITE="$out/sigv4-suite"
 
 run_one() {
   local t=$1 dir=$2 name rc

@@ -1,5 +1,5 @@
 /*
- * Stage 0: IAM for the workshop instance (DESIGN.md, "IAM"):
+ * Stage 0: IAM for the workshop instance (docs/CONTRACTS.md, "IAM"):
  *   policy   workshop-cloud9-policy      infra/iam/workshop-cloud9-policy.json, or with
  *                                        provision.iam.policy: least-privilege,
  *                                        infra/iam/cloudalbum-app-policy.json filled in

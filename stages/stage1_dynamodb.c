@@ -1,5 +1,5 @@
 /*
- * Stage 1: the DynamoDB tables of the data contract (DESIGN.md):
+ * Stage 1: the DynamoDB tables of the data contract (docs/CONTRACTS.md):
  *   User  hash id (S); GSI user-email-index hash email (S), projection INCLUDE [password]
  *   Photo hash user_id (S), range id (N)
  * Provisioned (10/10 as in the lab, the GSI too) or on-demand, from

@@ -1,5 +1,5 @@
 /*
- * Stage 2: the S3 bucket for the photos (DESIGN.md, "S3"):
+ * Stage 2: the S3 bucket for the photos (docs/CONTRACTS.md, "S3 layout"):
  *   the bucket named by storage.bucket, created in the client's region
  *   (LocationConstraint outside us-east-1), all four public access block switches on,
  *   and default encryption (SSE-S3, AES256).

@@ -1,6 +1,6 @@
 /*
  * Stage 3: the Cognito user pool, its app client and its hosted-UI domain
- * (DESIGN.md, "Cognito"):
+ * (docs/CONTRACTS.md, "Cognito"):
  *   pool    email is the username (case-insensitive), `name` required, email
  *           auto-verified by LINK, a password policy, custom attribute legacy_id
  *           (String, mutable) for the user migration, recovery by verified email;

@@ -1,5 +1,5 @@
 /*
- * Stage 4: X-Ray (DESIGN.md, "X-Ray").
+ * Stage 4: X-Ray (docs/CONTRACTS.md, "X-Ray").
  *   probe          apply writes one segment (service name from tracing.service_name,
  *                  proper trace and segment ids) with PutTraceSegments and reads it
  *                  back with BatchGetTraces: the write path works with these

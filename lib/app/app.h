@@ -1,6 +1,6 @@
 /*
  * app.h — the CloudAlbum web application (cloudalbum-serve): its backends
- * chosen by the serve config, and the routes of the JSON API (DESIGN.md "The
+ * chosen by the serve config, and the routes of the JSON API (docs/CONTRACTS.md "The
  * JSON API"), /healthz and the static front end.
  *
  * Lifecycle: ca_app_open(), start an HTTP server with ca_app_router() and the

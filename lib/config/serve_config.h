@@ -1,5 +1,5 @@
 /*
- * serve_config.h — the configuration of cloudalbum-serve (DESIGN.md, "The
+ * serve_config.h — the configuration of cloudalbum-serve (docs/CONTRACTS.md, "The
  * serve config"): one YAML file per lab stage choosing the backends.
  *
  *   stage: 0..4            optional; when given, the kinds must be that stage's

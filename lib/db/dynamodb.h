@@ -1,7 +1,8 @@
 /*
  * dynamodb.h — the database backend on the DynamoDB tables of the lab (stage 1+).
  *
- * Tables (DESIGN.md, "Fixed facts"): User, hash key `id` (S, uuid4 hex), with
+ * Tables (docs/CONTRACTS.md, "User item", "Photo item"): User, hash key `id`
+ * (S, uuid4 hex), with
  * `email`, `username`, `password` (S) and the global secondary index
  * `user-email-index` (hash `email`, INCLUDE [password]); Photo, hash `user_id` (S),
  * range `id` (N, epoch milliseconds of the upload). What this backend writes is

@@ -3,7 +3,7 @@
  *
  * Keys: <prefix>/<norm(email)>/<filename> for originals and
  * <prefix>/<norm(email)>/thumbnails/<filename> for thumbnails (prefix "photos"
- * by default, as DESIGN.md fixes; the seed's thumbnail/ is also read and
+ * by default, as docs/CONTRACTS.md fixes; the seed's thumbnail/ is also read and
  * deleted). Objects are written with Content-Type image/jpeg in one PUT, so a
  * reader sees the old object or the new one. Reads are capped: an object larger
  * than the caller's max_len is refused (CA_ERANGE) without being held in full.

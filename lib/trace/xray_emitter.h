@@ -1,6 +1,6 @@
 /*
  * xray_emitter.h — X-Ray segment documents for served requests, sent over UDP
- * to the X-Ray daemon (DESIGN.md "X-Ray (stage 4+)").
+ * to the X-Ray daemon (docs/CONTRACTS.md "X-Ray").
  *
  * Each datagram is the header line {"format": "json", "version": 1}, a '\n',
  * then one segment document. The daemon batches them into PutTraceSegments

@@ -27,11 +27,6 @@ def bins():
     return d
 
 
-@pytest.fixture(scope="session")
-def shared_dir():
-    return Path(os.environ.get("CA_SHARED_DIR", ROOT.parent / "shared"))
-
-
 class Moto:
     def __init__(self, port, proc):
         self.port = port

@@ -1,5 +1,6 @@
 """cloudalbum-legacy-seed: the sample legacy deployment, checked against the legacy
-contract (DESIGN.md, "Fixed facts") with independent tools: pymysql for the rows,
+contract (docs/CONTRACTS.md, "Legacy MySQL", "Legacy files", "Passwords") with independent
+tools: pymysql for the rows,
 Pillow for the JPEGs and their EXIF, werkzeug for the password hashes.
 
 One deployment of 20 users x 50 photos is built per module and examined by several

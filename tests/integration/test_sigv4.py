@@ -1,7 +1,12 @@
 """SigV4 from the command line: `cloudalbum-aws sign-case` against every file of AWS's
 published suite, and `cloudalbum-aws presign` against botocore's own S3 presigner."""
+import atexit
 import datetime
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import random
 import urllib.parse
 import urllib.request
@@ -15,10 +20,13 @@ from botocore.config import Config
 
 from helpers import run
 
-SUITE = Path(os.environ.get("CA_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")) \
-    / "aws-sigv4-suite" / "v4"
-CASES = sorted(p.name for p in SUITE.iterdir() if (p / "context.json").is_file()) \
-    if SUITE.is_dir() else []
+ROOT = Path(__file__).resolve().parents[2]
+# AWS's suite lives in the tree as one file; lay it out as case folders once per run.
+SUITE = Path(tempfile.mkdtemp(prefix="sigv4-suite-"))
+atexit.register(shutil.rmtree, SUITE, True)
+subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
+                ROOT / "tests" / "data" / "sigv4-cases.txt", SUITE], check=True)
+CASES = sorted(p.name for p in SUITE.iterdir() if (p / "context.json").is_file())
 PRINTS = {"creq": "canonical-request", "sts": "string-to-sign", "signature": "signature",
           "request": "signed-request"}
 
@@ -231,3 +239,35 @@ def test_presign_needs_credentials_and_region(bins, tmp_path):
 def test_presign_help(bins):
     p = run([cli(bins), "presign", "--help"])
     assert "--expires" in p.stdout and "--url" in p.stdout
+
+
+# ---- the tree's copy of the suite (scripts/sigv4-cases.py) ----
+
+def expand_bundle(tmp_path, data):
+    bundle = tmp_path / "cases.txt"
+    bundle.write_bytes(data)
+    return subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
+                           bundle, tmp_path / "out"], capture_output=True, text=True)
+
+
+def test_bundle_round_trips_every_byte(tmp_path):
+    again = tmp_path / "again.txt"
+    subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "bundle", SUITE, again],
+                   check=True)
+    assert again.read_bytes() == (ROOT / "tests" / "data" / "sigv4-cases.txt").read_bytes()
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"not a bundle\n", "first line"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/b 10\nshort\n", "cut short"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/b 2\nxyz\n", "cut short"),
+    (b"#cloudalbum-sigv4-cases 1\n@file ../b 1\nx\n", "bad file name"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/.. 1\nx\n", "bad file name"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/b/c 1\nx\n", "bad header"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/b -1\nx\n", "bad header"),
+    (b"#cloudalbum-sigv4-cases 1\n@file a/b 1", "truncated"),
+])
+def test_bundle_refuses_malformed_input(tmp_path, data, why):
+    p = expand_bundle(tmp_path, data)
+    assert p.returncode == 1 and why in p.stderr, p.stderr
+    assert not (tmp_path / "b").exists() and not (tmp_path / "out" / "a" / "b" / "c").exists()

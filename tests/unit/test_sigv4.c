@@ -1,6 +1,7 @@
 /*
- * test_sigv4.c — the SigV4 signer against AWS's published suite (read at run time from
- * $CA_SHARED_DIR/aws-sigv4-suite/v4), AWS's documented S3 examples, and hostile input.
+ * test_sigv4.c — the SigV4 signer against AWS's published suite (case folders under
+ * $CA_SIGV4_SUITE, laid out by scripts/run-unit.sh from tests/data/sigv4-cases.txt),
+ * AWS's documented S3 examples, and hostile input.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -36,9 +37,9 @@ static char **list_cases(size_t *n)
 	size_t cap = 0;
 
 	*n = 0;
-	snprintf(dir, sizeof(dir), "%s/aws-sigv4-suite/v4", ca_test_shared_dir());
+	snprintf(dir, sizeof(dir), "%s", ca_test_sigv4_suite());
 	d = opendir(dir);
-	ck_assert_msg(d != NULL, "cannot open the SigV4 suite at %s (set CA_SHARED_DIR)", dir);
+	ck_assert_msg(d != NULL, "cannot open the SigV4 suite at %s (set CA_SIGV4_SUITE; scripts/run-unit.sh does)", dir);
 	while ((e = readdir(d)) != NULL) {
 		char ctx[8192];
 		FILE *f;
@@ -115,7 +116,7 @@ START_TEST(suite_case_matches)
 	struct ca_err err;
 
 	ck_assert_uint_gt(n, (size_t)_i);
-	snprintf(dir, sizeof(dir), "%s/aws-sigv4-suite/v4/%s", ca_test_shared_dir(), names[_i]);
+	snprintf(dir, sizeof(dir), "%s/%s", ca_test_sigv4_suite(), names[_i]);
 	sigv4_case_init(&c);
 	ca_err_clear(&err);
 	ck_assert_msg(sigv4_case_load(dir, &c, &err) == CA_OK, "%s: %s", names[_i], ca_err_msg(&err));

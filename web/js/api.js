@@ -1,4 +1,4 @@
-// api.js — the JSON API of cloudalbum-serve (DESIGN.md "The JSON API").
+// api.js — the JSON API of cloudalbum-serve (docs/CONTRACTS.md "The JSON API").
 // Errors arrive as {"error", "message"} with a status; they become ApiError,
 // whose message is the server's sentence, ready to show to the user.
 

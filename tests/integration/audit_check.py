@@ -109,6 +109,7 @@ class Call:
 class Report:
     def __init__(self):
         self.calls = []            # Call, one per identified request
+        self.public = []           # exchanges that fetched a public document, no operation
         self.findings = []
         self.requests = 0
 
@@ -201,7 +202,18 @@ def _rest_operation(service, ex):
                 ok = False
         if not ok:
             continue
-        score = (len([k for k in lits if k != "x-id"]), len(rx.pattern))
+        # same URI (PutObject / CopyObject / UploadPart): the one whose required header
+        # and query members are all there
+        missing = 0
+        if op.input_shape is not None:
+            for req in op.input_shape.required_members:
+                mem = op.input_shape.members[req]
+                loc = mem.serialization.get("location")
+                lname = mem.serialization.get("name", req)
+                if (loc == "header" and ex.header(lname) is None) or \
+                        (loc == "querystring" and lname not in q):
+                    missing += 1
+        score = (len([k for k in lits if k != "x-id"]), -missing, len(rx.pattern))
         if best_score is None or score > best_score:
             best, best_score = (op, m, lits), score
     return best
@@ -386,7 +398,9 @@ def _rest_params(service, op, m, lits, ex, problems):
     else:
         body_members = [n for n, mm in shape.members.items()
                         if "location" not in mm.serialization]
-        if body:
+        if body and model(service).protocol == "rest-xml":
+            problems.append(f"{op.name} takes no body, {len(body)} bytes sent")
+        elif body:
             try:
                 doc = json.loads(body)
             except ValueError as e:
@@ -416,6 +430,18 @@ def _timestamps_to_datetime(shape, value):
     if t == "map" and isinstance(value, dict):
         return {k: _timestamps_to_datetime(shape.value, v) for k, v in value.items()}
     return value
+
+
+# Public documents served on an AWS endpoint that are no API operation (no model, no
+# signature): the user pool's JSON Web Key Set and OpenID configuration.
+PUBLIC_DOCUMENTS = re.compile(r"^/[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+/\.well-known/"
+                              r"(jwks\.json|openid-configuration)$")
+
+
+def public_document(ex):
+    """True for an unsigned GET of a PUBLIC_DOCUMENTS path without a query."""
+    return (ex.method == "GET" and not ex.query and PUBLIC_DOCUMENTS.match(ex.path) is not None
+            and _auth_parts(ex) is None)
 
 
 def identify(ex, problems):
@@ -694,6 +720,9 @@ def audit(exchanges, secrets):
     validator = ParamValidator()
     for i, ex in enumerate(exchanges):
         report.requests += 1
+        if public_document(ex):
+            report.public.append(ex)
+            continue
         problems = []
         got = identify(ex, problems)
         call = None
@@ -705,7 +734,7 @@ def audit(exchanges, secrets):
                 v = validator.validate(_timestamps_to_datetime(op.input_shape, params),
                                        op.input_shape)
                 if v.has_errors():
-                    problems += v.generate_report().splitlines()[1:]
+                    problems += v.generate_report().splitlines()
             if _auth_parts(ex) is None and not _unsigned_ok(op):
                 report.findings.append(Finding(i, ex, "signature",
                                                f"{op.name} needs SigV4 and is unsigned"))

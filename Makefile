@@ -4,6 +4,8 @@
 #                     build every binary into bin/ (`make build` skips the check)
 #   make test         ensure prerequisites, then unit + integration tests, plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make audit        the wire audit alone: every AWS request of the programs' journeys
+#                     checked with botocore, and the IAM policies against them (docs/AUDIT.md)
 #   make bench        benchmarks (ratios against a baseline measured in the same run)
 #   make fuzz         bounded libFuzzer runs over the untrusted-input parsers
 #   make local-up     start the local AWS stand-in (moto) on 127.0.0.1:$(MOTO_PORT)
@@ -52,7 +54,7 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all build web-vendor deps test unit unit-san integration integration-san e2e e2e-san bench fuzz \
+.PHONY: all build web-vendor deps test unit unit-san integration integration-san audit e2e e2e-san bench fuzz \
         local-up local-down demo clean
 # Plain `make` on a fresh clone first installs (as root) or names (otherwise) what the
 # build needs; the build itself runs in a second make, which reads pkg-config afresh.
@@ -130,7 +132,12 @@ unit-san:
 integration: $(BINS) $(GEODATA) $(TESTS)
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
-	@$(MAKE) --no-print-directory SAN=1 integration
+	@CA_WIRE_AUDIT=off $(MAKE) --no-print-directory SAN=1 integration
+
+# The wire audit alone (docs/AUDIT.md); `make integration` runs it too.
+audit: $(BINS) $(GEODATA)
+	@CA_BIN=$(abspath $(BINDIR)) .venv/bin/python -m pytest -q -p no:cacheprovider -rxX \
+		tests/integration/test_wire_audit.py
 
 # End to end: the real server, a fresh database, headless Chromium (tests/e2e/run.sh).
 e2e: $(BINS) $(GEODATA) web-vendor

@@ -16,6 +16,7 @@ is checked with botocore's own service models and signer.
 `audit(exchanges)` returns a Report; `Report.summary()` is the one line the suite prints."""
 import base64
 import binascii
+import copy
 import datetime
 import hashlib
 import json
@@ -53,9 +54,9 @@ RULES = {
     "client-update-input-only": (4, "UpdateUserPoolClient carries only members of its input "
                                     "shape"),
     "transact-token": (5, "TransactWriteItems carries a ClientRequestToken"),
-    "s3-canonical-path": (6, "an S3 path is sent as S3 canonicalises it (UriEncode of each "
-                             "byte but unreserved ones and '/'), so the signature S3 "
-                             "computes is the one sent"),
+    "s3-canonical-path": (6, "an S3 request's signature is the one S3 computes, over "
+                             "UriEncode of the decoded path (every byte but unreserved "
+                             "ones and '/' encoded), whatever form the path was sent in"),
     "checksum-required": (None, "S3 operations whose model requires a request checksum "
                                 "carry a correct Content-MD5 or x-amz-checksum-*"),
     "location-constraint": (None, "CreateBucket outside us-east-1 names its region in "
@@ -65,6 +66,9 @@ RULES = {
 }
 
 _session = botocore.session.get_session()
+# Summary lines of the audits of this test session, for the closing lines of pytest's
+# output (conftest.py pytest_terminal_summary).
+SUMMARIES = []
 _models = {}
 
 
@@ -671,9 +675,6 @@ def rules(call, calls):
         if len(p.get("TransactItems") or []) > 100:
             out.append(("batch-limits", f"{len(p['TransactItems'])} actions (at most 100)"))
     if call.service == "s3":
-        if _s3_canonical(ex.path) != ex.path:
-            out.append(("s3-canonical-path", f"path {ex.path!r} is signed as sent, S3 "
-                        f"signs {_s3_canonical(ex.path)!r}"))
         hc = call.op.http_checksum or {}
         if call.op.http_checksum_required or hc.get("requestChecksumRequired"):
             for msg in _check_md5_or_checksum(ex):
@@ -740,6 +741,17 @@ def audit(exchanges, secrets):
                                                f"{op.name} needs SigV4 and is unsigned"))
             for msg in check_signature(ex, service, secrets):
                 report.findings.append(Finding(i, ex, "signature", msg))
+            if service == "s3" and _s3_canonical(ex.path) != ex.path:
+                # S3 signs UriEncode(the decoded path), whatever form was sent
+                as_s3 = copy.copy(ex)
+                as_s3.path = _s3_canonical(ex.path)
+                as_s3.target = as_s3.path + ("?" + ex.query if ex.query else "")
+                if any(m.startswith("signature ") for m in
+                       check_signature(as_s3, service, secrets)):
+                    report.findings.append(Finding(
+                        i, ex, "rule", f"path {ex.path!r} is signed as sent; S3 computes the "
+                        f"signature over {as_s3.path!r}, which does not match",
+                        "s3-canonical-path", RULES["s3-canonical-path"][0]))
         rule, item = _item_of_invalid(call)
         for msg in problems:
             report.findings.append(Finding(i, ex, "invalid", msg.strip(), rule, item))

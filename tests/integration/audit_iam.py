@@ -150,6 +150,15 @@ def needs(call):
     return out
 
 
+def pattern(resource):
+    """resource with what varies per call shown as '*' (S3 keys below their first folder),
+    for listing; evaluation always uses the full ARN."""
+    m = re.match(r"^(arn:[^:]+:s3:::[^/]+/)([^/]+/)?(.+)$", resource)
+    if m:
+        return m.group(1) + (m.group(2) or "") + "*"
+    return resource
+
+
 # ---------------------------------------------------------------------------------------
 # evaluation
 

@@ -92,3 +92,10 @@ def mysql_db():
     """A fresh database; yields (name, url)."""
     with fresh_mysql_database("ca_test_") as (name, url):
         yield name, url
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The wire audit's summary line (test_wire_audit.py), when it ran in this session."""
+    audit = sys.modules.get("audit_check")
+    for line in getattr(audit, "SUMMARIES", []):
+        terminalreporter.write_line(line)

@@ -9,8 +9,8 @@ The summary line, the findings and the per-program action lists go to the test o
 and to tests/artifacts/wire-audit.txt."""
 import copy
 import json
+import os
 import subprocess
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,12 @@ import audit_check
 import audit_iam
 from audit_proxy import Recorder
 from wire_journeys import KEY, PLAIN_TARGET, SECRET, program_of, run_all
+
+# The audit runs once per `make test`: in the plain integration run; the sanitizer run
+# (Makefile integration-san) sets CA_WIRE_AUDIT=off.
+pytestmark = pytest.mark.skipif(os.environ.get("CA_WIRE_AUDIT") == "off",
+                                reason="CA_WIRE_AUDIT=off: the wire audit runs in the plain "
+                                       "integration run only")
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACT = ROOT / "tests" / "artifacts" / "wire-audit.txt"
@@ -90,12 +96,20 @@ def write_artifact(report, lists, local, recorder_errors):
                  "cover the program):")
     for prog in sorted(lists):
         lines.append(f"  {prog}")
+        rows = {}                  # one line per action and resource pattern
         for action, resource, ctx in sorted(lists[prog]):
-            cond = " " + " ".join(f"{k}={v}" for k, v in ctx) if ctx else ""
-            verdicts = " / ".join(
+            verdicts = tuple(
                 audit_iam.decide(policy(n, prog), action, resource, dict(ctx))
                 if prog in POLICIES[n][1] else "-" for n in sorted(POLICIES))
-            lines.append(f"    {action} {resource}{cond}  [{verdicts}]")
+            key = (action, audit_iam.pattern(resource), ctx)
+            row = rows.setdefault(key, [0, set()])
+            row[0] += 1
+            row[1].add(verdicts)
+        for (action, resource, ctx), (n, verdicts) in sorted(rows.items()):
+            cond = " " + " ".join(f"{k}={v}" for k, v in ctx) if ctx else ""
+            times = f" ({n} resources)" if n > 1 else ""
+            shown = "; ".join(" / ".join(v) for v in sorted(verdicts))
+            lines.append(f"    {action} {resource}{cond}{times}  [{shown}]")
         for op in sorted(local.get(prog, ())):
             lines.append(f"    ({op}: local stand-in only, {audit_iam.LOCAL_ONLY[op]})")
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +126,7 @@ def wire(bins, moto_server, tmp_path_factory):
     lists, local = action_lists(report)
     text = write_artifact(report, lists, local, j.rec.errors)
     print("\n" + text)
+    audit_check.SUMMARIES.append(f"{report.summary()} (details: {ARTIFACT.relative_to(ROOT)})")
     moto_server.reset()
     return dict(report=report, lists=lists, rec=j.rec)
 
@@ -286,8 +301,8 @@ def test_item4_update_user_pool_client_is_built_from_the_input_shape(bins, moto,
     from wire_journeys import Journeys
     j = Journeys(bins, moto, tmp_path)
     try:
-        for n in (0, 1, 2, 3):
-            j.stage(n, "apply", "apply") if n else None
+        for n in (1, 2, 3):
+            j.stage(n, "apply", "apply")
         idp = moto.client("cognito-idp")
         pool = idp.list_user_pools(MaxResults=10)["UserPools"][0]["Id"]
         client = idp.list_user_pool_clients(UserPoolId=pool, MaxResults=10)["UserPoolClients"][0]
@@ -340,7 +355,6 @@ def test_item6_presigned_s3_path_is_signed_as_s3_canonicalises_it(bins, moto, tm
         found = report.of_item(6)
         assert not found, "\n".join(map(str, found))
         assert got.status_code == 200 and got.content == b"dollar"
-        assert urllib.parse.urlsplit(url).path == "/cloudalbum-wire/test%24file.text"
     finally:
         rec.close()
 

@@ -195,26 +195,43 @@ class Proxy:
             conn.settimeout(IO_TIMEOUT)
             cf = conn.makefile("rb")
             while True:
-                head = _read_head(cf)
+                try:
+                    head = _read_head(cf)
+                except socket.timeout:
+                    return                   # an idle keep-alive connection: done with it
                 if not head:
                     return
                 first, headers = _parse_head(head)
                 method, target, _version = first.split(" ", 2)
                 raw_body, body, _ = _read_body(cf, headers)
                 ex = Exchange(self.label, method, target, headers, body)
-                if up is None:
-                    up = socket.create_connection(("127.0.0.1", self.recorder.upstream_port),
-                                                  timeout=IO_TIMEOUT)
-                    uf = up.makefile("rb")
-                up.sendall(head + raw_body)
-                while True:
-                    rhead = _read_head(uf)
-                    if not rhead:
+                reused = up is not None
+                for attempt in (1, 2):
+                    if up is None:
+                        up = socket.create_connection(
+                            ("127.0.0.1", self.recorder.upstream_port), timeout=IO_TIMEOUT)
+                        uf = up.makefile("rb")
+                    try:
+                        up.sendall(head + raw_body)
+                        rhead = _read_head(uf)
+                    except OSError:
+                        rhead = b""
+                    if rhead:
+                        break
+                    # upstream closed a kept-alive connection it had answered on before:
+                    # sent once more on a new one (an idle close, nothing was handled)
+                    up.close()
+                    up = None
+                    if attempt == 2 or not reused:
                         raise ConnectionError("upstream closed before answering")
+                while True:
                     status_line, rheaders = _parse_head(rhead)
                     status = int(status_line.split(" ", 2)[1])
                     if 100 <= status < 200 and status != 101:
                         conn.sendall(rhead)          # interim answer: pass on, read on
+                        rhead = _read_head(uf)
+                        if not rhead:
+                            raise ConnectionError("upstream closed after an interim answer")
                         continue
                     break
                 no_body = method == "HEAD" or status in (204, 304)

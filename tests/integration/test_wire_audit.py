@@ -225,6 +225,14 @@ def test_a_mistyped_field_an_unknown_member_and_a_changed_byte_are_reported(wire
     kinds = sorted({(f.kind, f.rule) for f in _findings_for(ex)}, key=str)
     assert ("signature", None) in kinds and ("rule", "checksum-required") in kinds, kinds
 
+    # a presigned URL (serve's image redirect) with its path changed
+    pre = next(c.ex for c in report.calls if "X-Amz-Signature=" in c.ex.query)
+    assert _findings_for(pre) == []
+    ex = copy.deepcopy(pre)
+    ex.path = ex.path.replace("/photos/", "/photoz/", 1)
+    ex.target = ex.path + "?" + ex.query
+    assert [f.kind for f in _findings_for(ex)] == ["signature"], _findings_for(ex)
+
     # a query-protocol parameter of the wrong type
     ex = copy.deepcopy(_first(report, "iam:ListPolicyVersions").ex
                        if any(c.name == "iam:ListPolicyVersions" for c in report.calls)

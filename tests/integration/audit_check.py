@@ -649,8 +649,9 @@ def rules(call, calls):
                         "UpdateTable to compare its throughput with"))
         else:
             mode = (table.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED")
+            # (a switch from on-demand must name the throughput, changed or not)
             if "ProvisionedThroughput" in p and mode == "PROVISIONED" and \
-                    "BillingMode" not in p and \
+                    p.get("BillingMode", "PROVISIONED") == "PROVISIONED" and \
                     _throughput(p["ProvisionedThroughput"]) == \
                     _throughput(table.get("ProvisionedThroughput")):
                 out.append(("unchanged-throughput", "the table's ProvisionedThroughput "

@@ -36,14 +36,55 @@ static const struct {
 	{ "GET", "/api/map", app_handle_map },
 };
 
-/* Paths under /api/ that no route knows get the JSON 404; the rest are the front end's. */
+/*
+ * true for a path the browser app answers itself: a GET or HEAD of one or more
+ * segments of letters, digits, '-' and '_' ("/album", "/photos/12"). A missing
+ * file ("/css/nope.css") and anything odd ("/../x", "//x") stay a 404.
+ */
+static bool app_route_path(const struct ca_http_request *req)
+{
+	const char *c;
+
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+		return false;
+	for (c = req->raw_path; *c; c++) {
+		if (*c == '/') {
+			if (c[1] == '/' || c[1] == '\0')
+				return false;
+		} else if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			     (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+			return false;
+		}
+	}
+	return req->raw_path[0] == '/';
+}
+
+/*
+ * Paths under /api/ that no route knows get the JSON 404; the rest are the front
+ * end's files. A typed or reloaded app address that is no file ("/album") gets
+ * the app's page (index.html), which shows that route or its own "not found" view.
+ */
 static int fallback(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	struct ca_app *app = ctx;
+	const char *path, *raw_path;
+	int rc;
 
 	if (strcmp(req->path, "/api") == 0 || ca_starts_with(req->path, "/api/") || !app->web)
 		return app_handle_api_not_found(req, resp, ctx);
-	return ca_http_static_serve(req, resp, app->web);
+	rc = ca_http_static_serve(req, resp, app->web);
+	if (rc != CA_OK || resp->status != 404 || !app_route_path(req))
+		return rc;
+	ca_http_response_release(resp);
+	ca_http_response_init(resp);
+	path = req->path;
+	raw_path = req->raw_path;
+	req->path = "/";
+	req->raw_path = "/";
+	rc = ca_http_static_serve(req, resp, app->web);
+	req->path = path;
+	req->raw_path = raw_path;
+	return rc;
 }
 
 int app_handle_api_not_found(struct ca_http_request *req, struct ca_http_response *resp,
@@ -182,10 +223,8 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 	if (rc != CA_OK)
 		goto fail;
 	rc = app_csp_build(cfg, &app->csp, err);
-	if (rc != CA_OK) {
-		ca_err_prefix(err, "aws.endpoint");
+	if (rc != CA_OK)
 		goto fail;
-	}
 	rc = app_tracing_open(app, err);
 	if (rc != CA_OK)
 		goto fail;

@@ -225,9 +225,10 @@ const char *app_tracing_daemon(const struct ca_app *app);
 
 /*
  * The policy for cfg into *out (malloc'd, the caller frees): NULL for the
- * server's default, or the default with the S3 endpoint's origin added to
- * img-src when storage is S3 on a custom endpoint. CA_OK, CA_AWS_BAD_ENDPOINT,
- * CA_EINVAL, CA_ENOMEM.
+ * server's default, or the default with origins added to img-src: the S3
+ * endpoint's when storage is S3 on a custom endpoint, the tile server's when
+ * server.tile_url is plain http://. CA_OK, CA_AWS_BAD_ENDPOINT, CA_EINVAL
+ * (a host that cannot be named in a policy; the message names the key), CA_ENOMEM.
  */
 int app_csp_build(const struct serve_config *cfg, char **out, struct ca_err *err);
 

@@ -9,7 +9,8 @@
  *             session_secret (required, >= 32 characters), max_upload_mb (20),
  *             session_ttl (12h), threads (8), static_dir (web), thumb_width (300),
  *             thumb_height (200), max_pixels (50000000), geodata, log_format
- *             (json|text; json), tile_url (OpenStreetMap's)
+ *             (json|text; json), tile_url (OpenStreetMap's https template; an
+ *             http:// one has its origin added to the CSP's img-src, lib/app/csp.c)
  *   database: kind mysql (url) | dynamodb (user_table User, photo_table Photo)
  *   storage:  kind disk (path) | s3 (bucket, prefix photos, presign_expires 3600)
  *   auth:     kind local | cognito (user_pool_id, client_id, client_secret, domain;

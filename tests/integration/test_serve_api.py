@@ -4,6 +4,7 @@ One serve process per module (on a free port, fresh database). Checks every endp
 every error status, ownership (another user's photo is 404 and nothing changes, checked in
 the database and on disk), CSRF, upload caps and hostile images, and werkzeug hash
 compatibility both ways."""
+import http.client
 import json
 import subprocess
 import time
@@ -120,9 +121,63 @@ def test_static_front_end_and_security_headers(base):
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert r.headers.get("X-Request-Id")
-    assert requests.get(base + "/../etc/passwd", timeout=10).status_code in (400, 404)
+    # requests sends "/etc/passwd" (it removes the dot segments): the app's page, not the file
+    r = requests.get(base + "/../etc/passwd", timeout=10)
+    assert "root:" not in r.text and r.status_code in (200, 400, 404)
+    conn = http.client.HTTPConnection(base.split("//")[1], timeout=10)
+    conn.request("GET", "/../etc/passwd")
+    raw = conn.getresponse()
+    assert raw.status in (400, 404) and b"root:" not in raw.read()
+    conn.close()
     assert_error(requests.get(base + "/api/nope", timeout=10), 404, "not_found")
     assert requests.post(base + "/api/map", timeout=10).status_code == 405
+
+
+def test_app_addresses_fall_back_to_the_front_end(base):
+    """A typed or reloaded app address gets the app's page, not a JSON 404."""
+    index = requests.get(base + "/", timeout=10)
+    assert index.status_code == 200
+    for path in ("/album", "/photos/12", "/map/3", "/no-such-page", "/signin"):
+        r = requests.get(base + path, timeout=10)
+        assert r.status_code == 200 and "text/html" in r.headers["Content-Type"], path
+        assert r.text == index.text, path
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert requests.head(base + "/album", timeout=10).status_code == 200
+    # Missing files, odd paths, the API and other methods keep their answers.
+    for path in ("/css/nope.css", "/album/", "/a//b", "/.env", "/album%2Fx", "/al%00bum"):
+        r = requests.get(base + path, timeout=10)
+        assert r.status_code in (400, 404), (path, r.status_code)
+        assert "text/html" not in r.headers.get("Content-Type", ""), path
+    assert_error(requests.get(base + "/api/album", timeout=10), 404, "not_found")
+    assert requests.post(base + "/album", timeout=10).status_code == 405
+
+
+def test_http_tile_server_is_allowed_by_the_policy(bins, tmp_path):
+    """server.tile_url on plain http (a LAN tile server): its origin joins img-src."""
+    dbname = create_database()
+    tiles = "http://tiles.lan:8081/osm/{z}/{x}/{y}.png"
+    cfg = write_config(tmp_path / "serve.yaml", dbname, tmp_path / "upload",
+                       extra_server=f"  tile_url: {tiles}\n")
+    srv = Serve(bins / "cloudalbum-serve", cfg, tmp_path)
+    try:
+        r = requests.get(srv.base + "/", timeout=10)
+        img_src = next(d for d in r.headers["Content-Security-Policy"].split(";")
+                       if d.strip().startswith("img-src"))
+        assert img_src.split()[-1] == "http://tiles.lan:8081"
+        assert requests.get(srv.base + "/api/config", timeout=10).json()["tile_url"] == tiles
+        # A host that cannot be named in a policy is refused at start, naming the key.
+        bad = write_config(tmp_path / "bad.yaml", dbname, tmp_path / "upload",
+                           extra_server="  tile_url: \"http://x;script-src *;/{z}\"\n")
+        out = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(bad),
+                              "--listen", "127.0.0.1:0"],
+                             capture_output=True, text=True, timeout=60,
+                             env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"})
+        assert out.returncode != 0 and "server.tile_url" in out.stderr, out.stderr
+    finally:
+        try:
+            srv.stop()
+        finally:
+            drop_database(dbname)
 
 
 def test_access_log_is_structured(env, base):

@@ -56,6 +56,19 @@ async function imagesLoaded(page, selector) {
   }, selector);
 }
 
+// Opens the viewer's info panel (unless open) and, with edit, its edit form.
+async function openInfo(page, { edit = false } = {}) {
+  const info = page.getByRole('button', { name: 'Info', exact: true });
+  await info.waitFor();
+  if (await info.getAttribute('aria-expanded') !== 'true') await info.click();
+  await page.locator('#photo-info').waitFor();
+  if (edit) {
+    const editBtn = page.locator('#photo-info').getByRole('button', { name: 'Edit', exact: true });
+    if (await editBtn.getAttribute('aria-expanded') !== 'true') await editBtn.click();
+    await page.locator('#edit-form').waitFor();
+  }
+}
+
 // The text of the photo page's metadata row with the given label.
 async function metaRow(page, label) {
   const row = page.locator('.meta-row').filter({ has: page.locator('dt', { hasText: label }) });
@@ -83,11 +96,13 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
     await imagesLoaded(page, '.grid .card img.thumb');
     const titles = await page.locator('.grid .card .card-title').allTextContents();
     assert.deepEqual(titles, ['Second photo', 'First photo'], 'album is newest first');
-    // The hostile tag is shown as text, never as an element.
-    const tagTexts = await page.locator('.grid .tag').allTextContents();
+    await shot(page, 'album.png');
+    // The hostile tag is shown as text in the viewer's info panel, never as an element.
+    await page.locator('.grid .card a.card-link').nth(1).click();
+    await openInfo(page);
+    const tagTexts = await page.locator('#photo-info .tag').allTextContents();
     assert.ok(tagTexts.includes(XSS_TAG), `the tag ${XSS_TAG} is shown literally (saw ${JSON.stringify(tagTexts)})`);
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no element was made from the tag');
-    await shot(page, 'album.png');
 
     // The map: two markers (tiles cannot load here; markers must not need them).
     await page.goto(`${BASE}/#/map`);
@@ -111,7 +126,7 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
     // Search by a tag finds exactly the photo that has it.
     await page.goto(`${BASE}/#/album`);
     await waitCount(page, '.grid .card', 2);
-    await page.getByLabel('Search tags and descriptions').fill('mountain');
+    await page.getByLabel('Search tags, descriptions, places and file names').fill('mountain');
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     await waitHash(page, '#/album');
     await page.waitForFunction(() => location.hash === '#/album?q=mountain');
@@ -123,6 +138,7 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
     await page.waitForFunction(() => location.hash.startsWith('#/photos/'));
     const photoHash = await page.evaluate(() => location.hash);
     await imagesLoaded(page, 'img.original');
+    await openInfo(page);
     const expected = photos[1];
     if (expected.make || expected.model) {
       assert.equal(await metaRow(page, 'Camera'), [expected.make, expected.model].filter(Boolean).join(' '));
@@ -133,6 +149,7 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
       `coordinates ${coords} match the photo's GPS ${expected.lat},${expected.lng}`);
 
     // Edit its description; it is saved (still there after a reload).
+    await openInfo(page, { edit: true });
     await page.getByLabel('Description').fill('Edited on the mountain');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.locator('h1.photo-title', { hasText: 'Edited on the mountain' }).waitFor();
@@ -142,6 +159,7 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
     await shot(page, 'photo.png');
 
     // The map of this one photo.
+    await openInfo(page);
     await page.getByRole('link', { name: 'Show on map' }).click();
     await waitCount(page, '.leaflet-marker-icon', 1);
 
@@ -164,13 +182,17 @@ test('sign up, upload, album, map, search, edit, delete, profile, sign out', { s
 
     // Delete it, with confirmation; cancelling first keeps it.
     await page.goto(`${BASE}/${photoHash}`);
+    await openInfo(page);
     await page.getByRole('button', { name: 'Delete photo' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     assert.equal(await page.evaluate(() => location.hash), photoHash, 'cancel keeps the photo page');
     await page.getByRole('button', { name: 'Delete photo' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
-    await waitHash(page, '#/album');
+    // back to the album page it was opened from (the search for "mountain", now empty)
+    await page.waitForFunction(() => location.hash === '#/album?q=mountain');
+    await page.locator('.album .status', { hasText: 'No photos match' }).waitFor();
+    await page.goto(`${BASE}/#/album`);
     await waitCount(page, '.grid .card', 1);
     assert.equal((await page.locator('.grid .card .card-title').textContent()).trim(), 'First photo');
     await page.goto(`${BASE}/#/map`);
@@ -282,6 +304,7 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
     await page.locator('.grid .card a.card-link').first().click();
     await page.locator('h1.photo-title', { hasText: XSS_DESC }).waitFor();
     assert.equal(await page.locator('main script, main b').count(), 0, 'no element was made on the photo page');
+    await openInfo(page, { edit: true });
 
     // Move this photo to Tokyo: the page shows the new place; then clear its location.
     const geocoding = (await (await page.request.get(`${BASE}/healthz`)).json())?.checks?.geodata?.ok === true;
@@ -294,8 +317,10 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
       `coordinates ${moved} are the ones entered`);
     if (geocoding) assert.equal(await metaRow(page, 'Country'), 'Japan', 'the new place is named');
     await page.reload();
+    await openInfo(page);
     await page.locator('.meta-row[data-field="coordinates"]').waitFor();
     assert.deepEqual((await metaRow(page, 'Coordinates')).split(',').map(Number), moved, 'the move was saved');
+    await openInfo(page, { edit: true });
     await page.getByLabel('Latitude').fill('');
     await page.getByLabel('Longitude').fill('');
     await page.getByRole('button', { name: 'Save changes' }).click();
@@ -304,6 +329,7 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
     assert.equal(await page.getByRole('link', { name: 'Show on map' }).count(), 0, 'nothing to show on a map');
     await page.reload();
     await page.locator('h1.photo-title', { hasText: XSS_DESC }).waitFor();
+    await openInfo(page);
     assert.equal(await page.locator('.meta-row[data-field="coordinates"]').count(), 0, 'the location stays cleared');
     await page.goto(`${BASE}/#/map`);
     await waitCount(page, '.leaflet-marker-icon', 1);

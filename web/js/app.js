@@ -8,19 +8,23 @@ import * as photo from './views/photo.js';
 import * as upload from './views/upload.js';
 import * as mapView from './views/map.js';
 import * as profile from './views/profile.js';
+import * as notFoundView from './views/notfound.js';
 import { parseHash, matchRoute as matchPattern } from './router.js';
 
-// pattern → view; ":id" captures one path segment. `auth` routes need a user.
+// pattern → view; ":id" captures one path segment. `auth` routes need a user; `title`
+// is the page title (a view may set a more precise one, such as the photo's).
 const ROUTES = [
-  { pattern: '/signin', view: signin, auth: false },
-  { pattern: '/signup', view: signup, auth: false },
-  { pattern: '/album', view: album, auth: true },
-  { pattern: '/photos/:id', view: photo, auth: true },
-  { pattern: '/upload', view: upload, auth: true },
-  { pattern: '/map', view: mapView, auth: true },
-  { pattern: '/map/:id', view: mapView, auth: true },
-  { pattern: '/profile', view: profile, auth: true },
+  { pattern: '/signin', view: signin, auth: false, title: 'Sign in' },
+  { pattern: '/signup', view: signup, auth: false, title: 'Create an account' },
+  { pattern: '/album', view: album, auth: true, title: 'Your album' },
+  { pattern: '/photos/:id', view: photo, auth: true, title: 'Photo' },
+  { pattern: '/upload', view: upload, auth: true, title: 'Upload photos' },
+  { pattern: '/map', view: mapView, auth: true, title: 'Map' },
+  { pattern: '/map/:id', view: mapView, auth: true, title: 'Map' },
+  { pattern: '/profile', view: profile, auth: true, title: 'Your profile' },
 ];
+// What an address no route knows shows (signed in or not).
+const NOT_FOUND = { view: notFoundView, auth: null, title: 'Page not found' };
 
 const matchRoute = (path) => matchPattern(ROUTES, path);
 
@@ -114,11 +118,11 @@ function showFatal(message) {
 async function route() {
   const id = ++state.renderId;
   const { path, query } = parseHash(location.hash);
-  const matched = matchRoute(path);
-  if (!matched) {
+  if (path === '/') {
     navigate('#/album');
     return;
   }
+  const matched = matchRoute(path) || { route: NOT_FOUND, params: {} };
   if (state.cleanup) {
     try { state.cleanup(); } catch { /* a view's cleanup must not stop navigation */ }
     state.cleanup = null;
@@ -135,7 +139,7 @@ async function route() {
     navigate('#/signin');
     return;
   }
-  if (!matched.route.auth && user) {
+  if (matched.route.auth === false && user) {
     navigate('#/album');
     return;
   }
@@ -147,6 +151,7 @@ async function route() {
     state.pendingFlash = null;
   }
   replace(main);
+  document.title = `${matched.route.title} · CloudAlbum`;
   const ctx = {
     user,
     config: state.config,
@@ -164,6 +169,12 @@ async function route() {
   } catch (e) {
     if (id !== state.renderId) return;
     if (e instanceof ApiError && e.status === 401) return; // the unauthorized handler redirects
+    if (e instanceof ApiError && e.status === 404) {
+      // the photo the address names is not there: no "try again" can help
+      replace(main);
+      notFoundView.notFound(main, ctx, matched.params.id !== undefined ? 'photo' : 'page');
+      return;
+    }
     showFatal(e.message || 'The page could not be shown.');
   }
 }
@@ -199,6 +210,21 @@ document.getElementById('signout').addEventListener('click', async () => {
   setUser(null);
   navigate('#/signin', 'You are signed out.', 'info');
 });
+
+// A typed or reloaded address like /album or /photos/12 (the server answers every such
+// path with this page): the same route as #/album, #/photos/12.
+if (location.pathname !== '/' && !location.hash) {
+  history.replaceState(null, '', `/#${location.pathname}${location.search}`);
+}
+
+// The album's sticky day headers sit just under the (sticky) top bar, whose height
+// changes when it wraps.
+const topbar = document.querySelector('.topbar');
+if (topbar && 'ResizeObserver' in window) {
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty('--topbar-h', `${topbar.offsetHeight}px`);
+  }).observe(topbar);
+}
 
 window.addEventListener('hashchange', () => route());
 route();

@@ -34,13 +34,73 @@ export function parseDate(value) {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+// Two kinds of date come from the API, both in PynamoDB's UTCDateTimeAttribute form
+// ("…T…ffffff+0000"; see docs/LAB02.md "What the two dates mean"):
+//  - upload_date is an instant: shown in the viewer's time zone (formatInstant);
+//  - taken_date is the camera's wall clock where the photo was taken (EXIF has no
+//    zone; "+0000" is only the storage label): shown as its digits say, for every
+//    viewer (formatTaken).
+const instantFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const wallFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeZone: 'UTC' });
 
-// A readable date, the raw text when it cannot be parsed, '' when absent.
-export function formatDate(value) {
+const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(?:Z|[+-]\d\d:?\d\d)?$/;
+
+// The wall-clock time a date text names, whatever offset it carries, as a Date
+// whose UTC fields are that wall clock; null when it is not a real date.
+export function parseWallClock(value) {
+  if (typeof value !== 'string') return null;
+  const m = WALL_CLOCK.exec(value.trim());
+  if (!m) return null;
+  const [y, mo, d, hh, mi, ss] = m.slice(1, 7).map((x) => (x === undefined ? 0 : Number(x)));
+  const t = new Date(Date.UTC(y, mo - 1, d, hh, mi, ss));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d
+    || t.getUTCHours() !== hh || t.getUTCMinutes() !== mi || t.getUTCSeconds() !== ss) return null;
+  return t;
+}
+
+// An instant (upload_date) in the viewer's zone; the raw text when it cannot be parsed, '' when absent.
+export function formatInstant(value) {
   const d = parseDate(value);
-  if (d) return dateFormat.format(d);
+  if (d) return instantFormat.format(d);
   return typeof value === 'string' ? value : '';
+}
+
+// A taken date as the camera's clock showed it; the raw text when it cannot be parsed, '' when absent.
+export function formatTaken(value) {
+  const d = parseWallClock(value);
+  if (d) return wallFormat.format(d);
+  return typeof value === 'string' ? value : '';
+}
+
+// Kept for callers that show an instant.
+export const formatDate = formatInstant;
+
+// The day a photo belongs to in the album, "YYYY-MM-DD": its taken day as the camera's
+// clock says, or (no taken date, or by="uploaded") its upload day in the viewer's zone;
+// '' when neither is known.
+export function photoDay(photo, by = 'taken') {
+  const wall = by === 'taken' && photo ? parseWallClock(photo.taken_date) : null;
+  if (wall) return wall.toISOString().slice(0, 10);
+  const up = photo ? parseDate(photo.upload_date) : null;
+  if (!up) return '';
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${up.getFullYear()}-${pad(up.getMonth() + 1)}-${pad(up.getDate())}`;
+}
+
+// "Monday, July 10, 2023" for a photoDay key; 'Date unknown' for ''.
+export function formatDay(key) {
+  const d = parseWallClock(key);
+  return d ? dayFormat.format(d) : 'Date unknown';
+}
+
+// A sortable number for a photo's place in the album, newest first: taken wall clock
+// (as if UTC) or upload instant; -Infinity when neither is known.
+export function photoTime(photo, by = 'taken') {
+  const wall = by === 'taken' && photo ? parseWallClock(photo.taken_date) : null;
+  if (wall) return wall.getTime();
+  const up = photo ? parseDate(photo.upload_date) : null;
+  return up ? up.getTime() : -Infinity;
 }
 
 // Latitude/longitude from numbers or numeric strings; null when absent,

@@ -26,3 +26,46 @@ export function safeUrl(url) {
 
 export const photoHash = (id) => `#/photos/${encodeURIComponent(String(id))}`;
 export const mapHash = (id) => `#/map/${encodeURIComponent(String(id))}`;
+
+// The album's order, so that the viewer's next/previous follow what the album showed:
+// photo ids in album order and the album address they came from. Kept for the tab's
+// life in sessionStorage (a reload of a photo keeps its neighbours).
+const ORDER_KEY = 'ca.album.order';
+const VIEWED_KEY = 'ca.album.viewed';
+
+function readSession(key) {
+  try {
+    return JSON.parse(sessionStorage.getItem(key) || 'null');
+  } catch {
+    return null;
+  }
+}
+
+function writeSession(key, value) {
+  try {
+    sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // storage full or refused: next/previous then only know the current page
+  }
+}
+
+export function rememberAlbum(ids, hash) {
+  writeSession(ORDER_KEY, { ids: ids.map(String), hash: String(hash || '#/album') });
+}
+
+// {ids, hash} of the album last shown, or null.
+export function albumOrder() {
+  const o = readSession(ORDER_KEY);
+  return o && Array.isArray(o.ids) && typeof o.hash === 'string' ? o : null;
+}
+
+export function setLastViewed(id) {
+  writeSession(VIEWED_KEY, String(id));
+}
+
+// The id of the photo the viewer showed last (the album focuses it), once.
+export function lastViewed() {
+  const id = readSession(VIEWED_KEY);
+  try { sessionStorage.removeItem(VIEWED_KEY); } catch { /* nothing to forget */ }
+  return typeof id === 'string' ? id : null;
+}

@@ -4,7 +4,7 @@
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { attributionFragment } from '../attribution.js';
-import { formatDate, photoTitle, toLatLng } from '../format.js';
+import { formatTaken, photoTitle, toLatLng } from '../format.js';
 import { tagList, safeUrl, photoHash } from './common.js';
 
 const LEAFLET = '../../vendor/leaflet/leaflet-src.esm.js';
@@ -31,7 +31,7 @@ function popupContent(props) {
       thumb ? h('img', { src: thumb, alt: title, width: 150, height: 100 }) : null,
       h('span', { class: 'popup-title' }, title)),
     tagList(props.tags),
-    props.taken_date ? h('span', { class: 'popup-date' }, formatDate(props.taken_date)) : null);
+    props.taken_date ? h('span', { class: 'popup-date' }, formatTaken(props.taken_date)) : null);
 }
 
 function makeAttributionControl(L, text) {
@@ -48,11 +48,15 @@ function makeAttributionControl(L, text) {
 
 export async function render(main, ctx) {
   const single = ctx.params.id !== undefined;
+  const loading = h('p', { class: 'status page-loading', role: 'status' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading the map…');
+  main.append(loading);
   const [L, data] = await Promise.all([
     import(LEAFLET),
     single ? api.photo(ctx.params.id) : api.map(),
   ]);
   if (!ctx.isCurrent()) return undefined;
+  loading.remove();
 
   let points;
   if (single) {
@@ -63,8 +67,9 @@ export async function render(main, ctx) {
   }
 
   const mapEl = h('div', { class: 'map', id: 'map', role: 'region', 'aria-label': 'Map of photos' });
-  const tileNote = h('p', { class: 'hint tile-note', hidden: true },
-    'Map tiles could not be loaded; the markers still show where the photos were taken.');
+  const tileNote = h('p', { class: 'tile-note', role: 'status', hidden: true },
+    h('strong', null, 'Map tiles could not be loaded.'),
+    ' The markers still show where the photos were taken. An offline or LAN setup can name its own tile server in server.tile_url (see docs/LAB02.md).');
   const count = points.length;
   const summary = single
     ? (count ? null : h('p', { class: 'status' }, 'This photo has no location. ',
@@ -82,7 +87,7 @@ export async function render(main, ctx) {
     h('div', { class: 'page-head' },
       h('h1', null, single ? `Map: ${photoTitle(data)}` : 'Map'),
       single ? h('a', { class: 'button secondary', href: photoHash(ctx.params.id) }, 'Back to the photo') : null),
-    summary, mapEl, tileNote, list));
+    summary, tileNote, mapEl, list));
 
   const map = L.map(mapEl, { attributionControl: false, worldCopyJump: true });
   makeAttributionControl(L, ctx.config.tile_attribution).addTo(map);

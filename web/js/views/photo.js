@@ -1,9 +1,17 @@
-// #/photos/<id> — one photo: the original, its metadata, editing of tags,
-// description and location, and deletion with confirmation.
+// #/photos/<id> — the full-bleed viewer: the photo over a dark backdrop, next and
+// previous in album order (buttons, arrow keys, a swipe on a touch screen), zoom,
+// download of the original, and on demand an info panel (when and where it was taken,
+// camera, file) from which the edit form (tags, description, location) and deletion open.
 import { api } from '../api.js';
-import { h, field, errorBox, showError, busy, replace } from '../dom.js';
-import { formatBytes, formatDate, formatCoord, photoTitle, joinTags, splitTags, toLatLng } from '../format.js';
-import { tagList, safeUrl, mapHash } from './common.js';
+import { h, field, errorBox, showError, busy, replace, showFieldErrors } from '../dom.js';
+import {
+  formatBytes, formatInstant, formatTaken, formatCoord, photoTitle, joinTags, splitTags, toLatLng,
+} from '../format.js';
+import { tagList, safeUrl, mapHash, photoHash, albumOrder, rememberAlbum, setLastViewed } from './common.js';
+import { groupByDay } from './album.js';
+
+const INFO_KEY = 'ca.viewer.info';   // sessionStorage: the info panel stays open from photo to photo
+const SWIPE_MIN = 50;                // px of horizontal travel that counts as a swipe
 
 function text(v) {
   if (v === null || v === undefined) return '';
@@ -15,8 +23,8 @@ function metadataRows(p) {
   const camera = [text(p.make), text(p.model)].filter(Boolean).join(' ');
   const size = text(p.width) && text(p.height) && text(p.width) !== '0' ? `${text(p.width)} × ${text(p.height)} px` : '';
   return [
-    ['Taken', formatDate(p.taken_date)],
-    ['Uploaded', formatDate(p.upload_date)],
+    ['Taken', formatTaken(p.taken_date)],
+    ['Uploaded', formatInstant(p.upload_date)],
     ['Camera', camera],
     ['Size', size],
     ['File', [text(p.filename_orig), formatBytes(p.filesize)].filter(Boolean).join(', ')],
@@ -51,37 +59,119 @@ function confirmDialog(title, message, confirmLabel) {
   });
 }
 
+// The album order around id: {prev, next, back} (ids or null, the album address).
+// Without a remembered order (a deep link in a new tab) the first album page gives one.
+async function neighbours(id) {
+  let order = albumOrder();
+  if (!order || !order.ids.includes(String(id))) {
+    try {
+      const page = await api.photos({ limit: 100 });
+      const photos = Array.isArray(page && page.photos) ? page.photos : [];
+      const ids = groupByDay(photos, 'taken').flatMap((g) => g.photos.map((p) => String(p.id)));
+      order = { ids, hash: order ? order.hash : '#/album' };
+      if (ids.includes(String(id))) rememberAlbum(ids, order.hash);
+    } catch {
+      order = { ids: [], hash: '#/album' };
+    }
+  }
+  const i = order.ids.indexOf(String(id));
+  return {
+    prev: i > 0 ? order.ids[i - 1] : null,
+    next: i >= 0 && i < order.ids.length - 1 ? order.ids[i + 1] : null,
+    back: order.hash,
+  };
+}
+
+function infoWanted() {
+  try { return sessionStorage.getItem(INFO_KEY) === 'open'; } catch { return false; }
+}
+
+function setInfoWanted(open) {
+  try { sessionStorage.setItem(INFO_KEY, open ? 'open' : 'closed'); } catch { /* not kept */ }
+}
+
 export async function render(main, ctx) {
   const id = ctx.params.id;
-  let photo = await api.photo(id);
-  if (!ctx.isCurrent()) return;
+  document.body.classList.add('viewing');
+  const leave = () => document.body.classList.remove('viewing');
 
-  const heading = h('h1', { class: 'photo-title' });
+  // The shell shows at once; the photo fills it when the API answers.
+  const heading = h('h1', { class: 'photo-title' }, 'Loading photo…');
+  const close = h('a', { class: 'viewer-button viewer-close', href: '#/album' },
+    h('span', { 'aria-hidden': 'true' }, '←'), ' Album');
+  const stage = h('div', { class: 'viewer-stage' },
+    h('p', { class: 'viewer-loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading photo…'));
+  const bar = h('div', { class: 'viewer-bar' }, close, heading);
+  const viewer = h('section', { class: 'viewer', 'aria-labelledby': 'viewer-title', 'aria-busy': 'true' }, bar, stage);
+  heading.id = 'viewer-title';
+  main.append(viewer);
+
+  let photo;
+  let around;
+  try {
+    [photo, around] = await Promise.all([api.photo(id), neighbours(id)]);
+  } catch (e) {
+    leave();
+    throw e;
+  }
+  if (!ctx.isCurrent()) {
+    leave();
+    return undefined;
+  }
+  setLastViewed(id);
+  close.setAttribute('href', around.back);
+  viewer.removeAttribute('aria-busy');
+
+  const original = safeUrl(photo.original_url);
+  const img = original
+    ? h('img', { class: 'original', src: original, alt: photoTitle(photo), draggable: 'false' })
+    : h('p', { class: 'thumb-missing' }, 'The original is not available.');
+  const prev = around.prev
+    ? h('a', { class: 'viewer-nav viewer-prev', href: photoHash(around.prev), 'aria-label': 'Previous photo', rel: 'prev' },
+      h('span', { 'aria-hidden': 'true' }, '‹'))
+    : null;
+  const next = around.next
+    ? h('a', { class: 'viewer-nav viewer-next', href: photoHash(around.next), 'aria-label': 'Next photo', rel: 'next' },
+      h('span', { 'aria-hidden': 'true' }, '›'))
+    : null;
+  const zoom = h('button', { type: 'button', class: 'viewer-button', 'aria-pressed': 'false' }, 'Zoom');
+  const download = original
+    ? h('a', { class: 'viewer-button', href: original, download: text(photo.filename_orig) || 'photo.jpg' }, 'Download')
+    : null;
+  const infoBtn = h('button', { type: 'button', class: 'viewer-button', 'aria-expanded': 'false', 'aria-controls': 'photo-info' }, 'Info');
+  replace(stage, img, prev, next);
+  bar.append(h('div', { class: 'viewer-actions' }, original ? zoom : null, download, infoBtn));
+
+  // The info panel.
   const tagsView = h('div', { class: 'photo-tags' });
   const metaView = h('div');
   const actions = h('p', { class: 'actions' });
-  const original = safeUrl(photo.original_url);
+  const editBtn = h('button', { type: 'button', class: 'button secondary', 'aria-expanded': 'false', 'aria-controls': 'edit-form' }, 'Edit');
   const deleteBtn = h('button', { type: 'button', class: 'button danger' }, 'Delete photo');
+  const panelTitle = h('h2', { class: 'info-title' }, photoTitle(photo));
 
-  // Redraws what depends on the saved photo (after loading and after each save).
   function show() {
     heading.textContent = photoTitle(photo);
+    panelTitle.textContent = photoTitle(photo);
+    document.title = `${photoTitle(photo)} · CloudAlbum`;
+    if (img.tagName === 'IMG') img.alt = photoTitle(photo);
     replace(tagsView, tagList(photo.tags));
     replace(metaView, metadataList(photo));
     const where = toLatLng(photo.geotag_lat, photo.geotag_lng);
-    replace(actions, where ? h('a', { class: 'button secondary', href: mapHash(photo.id) }, 'Show on map') : null,
+    replace(actions, editBtn,
+      where ? h('a', { class: 'button secondary', href: mapHash(photo.id) }, 'Show on map') : null,
       deleteBtn);
   }
 
-  // The edit form.
+  // The edit form, opened from the panel.
   const tags = h('input', { type: 'text', name: 'tags', maxlength: 400, value: splitTags(photo.tags).join(', ') });
   const desc = h('textarea', { name: 'desc', rows: 3, maxlength: 400, value: text(photo.desc) });
   const ll = toLatLng(photo.geotag_lat, photo.geotag_lng);
   const lat = h('input', { type: 'number', name: 'lat', step: 'any', min: -90, max: 90, inputmode: 'decimal', value: ll ? ll[0] : '' });
   const lng = h('input', { type: 'number', name: 'lng', step: 'any', min: -180, max: 180, inputmode: 'decimal', value: ll ? ll[1] : '' });
   const error = errorBox();
-  const form = h('form', { class: 'stack edit-form', novalidate: true, 'aria-labelledby': 'edit-title' },
-    h('h2', { id: 'edit-title' }, 'Edit'),
+  const form = h('form', { class: 'stack edit-form', id: 'edit-form', novalidate: true, 'aria-labelledby': 'edit-title', hidden: true },
+    h('h3', { id: 'edit-title' }, 'Edit'),
     field('Tags', tags, 'Separate tags with commas.'),
     field('Description', desc),
     h('fieldset', { class: 'latlng' },
@@ -90,6 +180,36 @@ export async function render(main, ctx) {
       field('Longitude', lng)),
     error,
     h('button', { type: 'submit', class: 'button' }, 'Save changes'));
+
+  const panel = h('aside', { class: 'viewer-info', id: 'photo-info', 'aria-label': 'Photo information', hidden: true },
+    h('div', { class: 'info-head' }, panelTitle,
+      h('button', { type: 'button', class: 'viewer-button info-close', on: { click: () => setInfo(false) } },
+        'Close', h('span', { class: 'visually-hidden' }, ' information'))),
+    tagsView, metaView, actions, form);
+  viewer.append(panel);
+
+  function setInfo(open, focus = true) {
+    panel.hidden = !open;
+    viewer.classList.toggle('with-info', open);
+    infoBtn.setAttribute('aria-expanded', String(open));
+    setInfoWanted(open);
+    if (focus) (open ? panelTitle : infoBtn).focus();
+  }
+  panelTitle.tabIndex = -1;
+  infoBtn.addEventListener('click', () => setInfo(panel.hidden));
+
+  function setEditing(open) {
+    form.hidden = !open;
+    editBtn.setAttribute('aria-expanded', String(open));
+    if (open) tags.focus();
+  }
+  editBtn.addEventListener('click', () => setEditing(form.hidden));
+
+  zoom.addEventListener('click', () => {
+    const on = !stage.classList.contains('zoomed');
+    stage.classList.toggle('zoomed', on);
+    zoom.setAttribute('aria-pressed', String(on));
+  });
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -107,17 +227,21 @@ export async function render(main, ctx) {
     } else {
       const la = Number(latText);
       const ln = Number(lngText);
-      if (latText === '' || lngText === '' || !Number.isFinite(la) || !Number.isFinite(ln)
-        || la < -90 || la > 90 || ln < -180 || ln > 180) {
-        showError(error, 'Enter both latitude (−90 to 90) and longitude (−180 to 180), or leave both empty.');
-        (latText === '' ? lat : lng).focus();
-        return;
+      const problems = [];
+      if (latText === '' || !Number.isFinite(la) || la < -90 || la > 90) {
+        problems.push([lat, 'Enter a latitude from −90 to 90, or leave both empty.']);
       }
+      if (lngText === '' || !Number.isFinite(ln) || ln < -180 || ln > 180) {
+        problems.push([lng, 'Enter a longitude from −180 to 180, or leave both empty.']);
+      }
+      if (showFieldErrors(form, problems)) return;
       if (!before || before[0] !== la || before[1] !== ln) {
         changes.geotag_lat = la;
         changes.geotag_lng = ln;
       }
     }
+    showFieldErrors(form, []);
+    let failed = false;
     await busy(form, async () => {
       try {
         const updated = await api.updatePhoto(id, changes);
@@ -130,8 +254,10 @@ export async function render(main, ctx) {
         ctx.flash('Changes saved.', 'success');
       } catch (e) {
         showError(error, e.message);
+        failed = true;
       }
     });
+    if (failed && ctx.isCurrent()) tags.focus();
   });
 
   deleteBtn.addEventListener('click', async () => {
@@ -144,22 +270,51 @@ export async function render(main, ctx) {
     deleteBtn.disabled = true;
     try {
       await api.deletePhoto(id);
-      ctx.navigate('#/album', 'Photo deleted.');
+      ctx.navigate(around.back, 'Photo deleted.');
     } catch (e) {
       deleteBtn.disabled = false;
       ctx.flash(e.message, 'error');
     }
   });
 
+  // Keys: ← → for previous and next, Escape closes the panel, then the viewer.
+  const typing = (el) => el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+  const onKey = (ev) => {
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || typing(ev.target) || document.querySelector('dialog[open]')) return;
+    if (ev.key === 'ArrowLeft' && around.prev) {
+      ev.preventDefault();
+      ctx.navigate(photoHash(around.prev));
+    } else if (ev.key === 'ArrowRight' && around.next) {
+      ev.preventDefault();
+      ctx.navigate(photoHash(around.next));
+    } else if (ev.key === 'Escape') {
+      ev.preventDefault();
+      if (!panel.hidden) setInfo(false);
+      else ctx.navigate(around.back);
+    }
+  };
+  window.addEventListener('keydown', onKey);
+
+  // A horizontal swipe on the photo (touch or pen) goes to the next or previous one.
+  let start = null;
+  stage.addEventListener('pointerdown', (ev) => {
+    if (ev.pointerType !== 'mouse') start = { x: ev.clientX, y: ev.clientY };
+  });
+  stage.addEventListener('pointerup', (ev) => {
+    if (!start) return;
+    const dx = ev.clientX - start.x;
+    const dy = ev.clientY - start.y;
+    start = null;
+    if (Math.abs(dx) < SWIPE_MIN || Math.abs(dx) < Math.abs(dy) * 1.5 || stage.classList.contains('zoomed')) return;
+    const to = dx < 0 ? around.next : around.prev;
+    if (to) ctx.navigate(photoHash(to));
+  });
+  stage.addEventListener('pointercancel', () => { start = null; });
+
   show();
-  main.append(h('article', { class: 'photo-page' },
-    h('p', { class: 'back' }, h('a', { href: '#/album' }, '← Album')),
-    h('div', { class: 'photo-layout' },
-      h('figure', { class: 'photo-figure' },
-        original
-          ? h('a', { href: original, target: '_blank', rel: 'noopener', 'aria-label': 'Open the original in a new tab' },
-            h('img', { class: 'original', src: original, alt: photoTitle(photo) }))
-          : h('p', { class: 'thumb-missing' }, 'The original is not available.')),
-      h('div', { class: 'photo-side' },
-        heading, tagsView, metaView, actions, form))));
+  if (infoWanted()) setInfo(true, false);
+  return () => {
+    window.removeEventListener('keydown', onKey);
+    leave();
+  };
 }

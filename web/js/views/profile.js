@@ -1,7 +1,7 @@
 // #/profile — change the name and/or the password (PUT /api/me); the current
 // password is always required.
 import { api } from '../api.js';
-import { h, field, errorBox, showError, busy } from '../dom.js';
+import { h, field, errorBox, showError, busy, setInvalid, showFieldErrors } from '../dom.js';
 
 export async function render(main, ctx) {
   const user = ctx.user;
@@ -23,29 +23,20 @@ export async function render(main, ctx) {
     showError(error, '');
     const changes = { current_password: current.value };
     const newName = username.value.trim();
-    if (!newName) {
-      showError(error, 'Your name cannot be empty.');
-      username.focus();
-      return;
+    // Every problem at once, each under its field.
+    const problems = [];
+    if (!newName) problems.push([username, 'Your name cannot be empty.']);
+    if (password.value && password.value.length < 8) {
+      problems.push([password, 'Choose a new password of at least 8 characters.']);
     }
-    if (newName !== (ctx.user.username || '')) changes.username = newName;
-    if (password.value) {
-      if (password.value.length < 8) {
-        showError(error, 'Choose a new password of at least 8 characters.');
-        password.focus();
-        return;
-      }
-      changes.password = password.value;
+    if (newName && newName !== (ctx.user.username || '')) changes.username = newName;
+    if (password.value) changes.password = password.value;
+    if (!problems.length && !changes.username && !changes.password) {
+      problems.push([username, 'Nothing to save: change your name or enter a new password.']);
     }
-    if (!changes.username && !changes.password) {
-      showError(error, 'Nothing to save: change your name or enter a new password.');
-      return;
-    }
-    if (!current.value) {
-      showError(error, 'Enter your current password to save changes.');
-      current.focus();
-      return;
-    }
+    if (!current.value) problems.push([current, 'Enter your current password to save changes.']);
+    if (showFieldErrors(form, problems)) return;
+    let retry = null;
     await busy(form, async () => {
       try {
         const updated = await api.updateMe(changes);
@@ -59,9 +50,14 @@ export async function render(main, ctx) {
         ctx.flash('Profile saved.', 'success');
       } catch (e) {
         showError(error, e.message);
-        current.select();
+        retry = current;
       }
     });
+    // only now that busy() has enabled the inputs again can one take focus
+    if (retry && ctx.isCurrent()) {
+      setInvalid(retry, true, error);
+      retry.select();
+    }
   });
 
   main.append(h('section', { class: 'panel narrow' },

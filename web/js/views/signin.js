@@ -3,7 +3,7 @@
 // is right but refused by the Cognito pool's rules), the form asks for a new
 // password twice and signs in again with it as new_password.
 import { api } from '../api.js';
-import { h, field, errorBox, showError, busy } from '../dom.js';
+import { h, field, errorBox, showError, busy, setInvalid, showFieldErrors } from '../dom.js';
 
 export const NEW_PASSWORD_REQUIRED = 'new_password_required';
 
@@ -64,20 +64,21 @@ export async function render(main, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showError(error, '');
-    if (!email.value.trim() || !password.value) {
-      showError(error, 'Enter your email and password.');
-      (email.value.trim() ? password : email).focus();
-      return;
-    }
     const choosing = choosingNow();
+    // Every problem at once, each under its field.
+    const problems = [];
+    if (!email.value.trim()) problems.push([email, 'Enter your email.']);
+    if (!password.value) problems.push([password, 'Enter your password.']);
     if (choosing) {
       const problem = newPasswordProblem(newPassword.value, confirmPassword.value);
       if (problem) {
-        showError(error, problem);
-        (newPassword.value && newPassword.value.length >= 8 ? confirmPassword : newPassword).focus();
-        return;
+        problems.push([newPassword.value && newPassword.value.length >= 8 ? confirmPassword : newPassword, problem]);
       }
     }
+    if (showFieldErrors(form, problems)) return;
+    // The field to select after a refusal; only once busy() has enabled the
+    // controls again (a disabled input cannot take focus).
+    let retry = null;
     await busy(form, async () => {
       try {
         const user = await api.signIn(email.value.trim(), password.value,
@@ -90,15 +91,16 @@ export async function render(main, ctx) {
           return;
         }
         showError(error, e.message);
-        if (choosing && e.status === 400) {
-          newPassword.select();
-        } else {
-          password.select();
-        }
+        retry = choosing && e.status === 400 ? newPassword : password;
       }
     });
-    // busy() has enabled the controls again: focus can move now
-    if (choosingNow() && !newPassword.value) newPassword.focus();
+    if (!ctx.isCurrent()) return;
+    if (retry) {
+      setInvalid(retry, true, error);
+      retry.select();
+    } else if (choosingNow() && !newPassword.value) {
+      newPassword.focus();
+    }
   });
 
   main.append(h('section', { class: 'panel narrow' },

@@ -1,6 +1,6 @@
 // #/signup — create an account (POST /api/users), then sign in with it.
 import { api } from '../api.js';
-import { h, field, errorBox, showError, busy } from '../dom.js';
+import { h, field, errorBox, showError, busy, showFieldErrors } from '../dom.js';
 
 export async function render(main, ctx) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true, maxlength: 50 });
@@ -17,23 +17,15 @@ export async function render(main, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     showError(error, '');
-    const missing = [[email, 'your email'], [username, 'a name'], [password, 'a password']]
-      .find(([el]) => !el.value.trim());
-    if (missing) {
-      showError(error, `Enter ${missing[1]}.`);
-      missing[0].focus();
-      return;
-    }
-    if (!email.checkValidity()) {
-      showError(error, 'Enter a valid email address, such as name@example.com.');
-      email.focus();
-      return;
-    }
-    if (password.value.length < 8) {
-      showError(error, 'Choose a password of at least 8 characters.');
-      password.focus();
-      return;
-    }
+    // Every problem at once, each under its field.
+    const problems = [];
+    if (!email.value.trim()) problems.push([email, 'Enter your email.']);
+    else if (!email.checkValidity()) problems.push([email, 'Enter a valid email address, such as name@example.com.']);
+    if (!username.value.trim()) problems.push([username, 'Enter a name.']);
+    if (!password.value) problems.push([password, 'Enter a password.']);
+    else if (password.value.length < 8) problems.push([password, 'Choose a password of at least 8 characters.']);
+    if (showFieldErrors(form, problems)) return;
+    let failed = false;
     await busy(form, async () => {
       try {
         await api.signUp(email.value.trim(), username.value.trim(), password.value);
@@ -42,8 +34,10 @@ export async function render(main, ctx) {
         ctx.navigate('#/upload', 'Welcome to CloudAlbum! Upload your first photos.', 'info');
       } catch (e) {
         showError(error, e.message);
+        failed = true;
       }
     });
+    if (failed && ctx.isCurrent()) email.focus();
   });
 
   if (ctx.config.auth_kind === 'cognito') {
@@ -56,6 +50,6 @@ export async function render(main, ctx) {
   main.append(h('section', { class: 'panel narrow' },
     h('h1', null, 'Create an account'),
     form,
-    h('p', { class: 'alt-action' }, 'Already have one? ', h('a', { href: '#/signin' }, 'Sign in'))));
+    h('p', { class: 'alt-action' }, 'Already have an account? ', h('a', { href: '#/signin' }, 'Sign in instead'))));
   email.focus();
 }

@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CA_CHROMIUM || '/usr/bin/chromium';
 export const PHONE = { width: 390, height: 844 };
-export const DESKTOP = { width: 1280, height: 860 };
+export const DESKTOP = { width: 1366, height: 900 };
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -18,7 +18,8 @@ const ARGS = [
 // Launches Chromium with a new empty user-data-dir. Returns {context, page,
 // problems, close}: `problems` collects what must never happen in the app
 // (page errors, CSP violations, JavaScript dialogs such as an injected alert).
-export async function launch({ viewport = DESKTOP } = {}) {
+// timezoneId ("America/New_York") and locale ("en-US") set what the page sees.
+export async function launch({ viewport = DESKTOP, timezoneId, locale = 'en-US' } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'ca-e2e-chromium-'));
   let context;
   try {
@@ -27,6 +28,8 @@ export async function launch({ viewport = DESKTOP } = {}) {
       headless: true,
       args: ARGS,
       viewport,
+      locale,
+      ...(timezoneId ? { timezoneId } : {}),
       timeout: 60000,
     });
   } catch (e) {

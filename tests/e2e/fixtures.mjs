@@ -89,6 +89,28 @@ export function photosWithGps() {
   return paths.map(describe);
 }
 
+// One JPEG made here: spec {name, color [r,g,b], taken "YYYY:MM:DD HH:MM:SS", lat, lng,
+// width, height}; lat/lng optional. Returns its path.
+export function makePhoto(spec) {
+  const path = join(scratchDir('made'), spec.name);
+  execFileSync(PYTHON, ['-c', `
+import sys
+from PIL import Image, ImageDraw
+path, r, g, b, w, h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+im = Image.new("RGB", (w, h), (r, g, b))
+d = ImageDraw.Draw(im)
+d.ellipse([w // 4, h // 4, w * 3 // 4, h * 3 // 4], fill=(255 - r, 255 - g, 255 - b))
+im.save(path, "JPEG", quality=85)
+`, path, ...spec.color.map(String), String(spec.width || 480), String(spec.height || 320)]);
+  const tags = [`-DateTimeOriginal=${spec.taken}`, '-Make=CloudAlbumCam', '-Model=E2E Zone'];
+  if (spec.lat !== undefined) {
+    tags.push(`-GPSLatitude=${Math.abs(spec.lat)}`, `-GPSLatitudeRef=${spec.lat >= 0 ? 'N' : 'S'}`,
+      `-GPSLongitude=${Math.abs(spec.lng)}`, `-GPSLongitudeRef=${spec.lng >= 0 ? 'E' : 'W'}`);
+  }
+  execFileSync(EXIFTOOL, ['-q', '-overwrite_original', ...tags, path]);
+  return path;
+}
+
 // A PNG saved under a .jpg name (the server must refuse it: 415), its name
 // `name` (default "not-really.jpg").
 export function pngNamedJpg(name = 'not-really.jpg') {

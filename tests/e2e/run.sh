@@ -46,9 +46,14 @@ need '[ -x .venv/bin/python ]' ".venv is missing (the photo fixtures use Pillow)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ca-e2e.XXXXXX")
 DB="ca_e2e_$(od -An -tx1 -N6 /dev/urandom | tr -d ' \n')"
 SERVE_PID=
+TILES_PID=
 DB_MADE=no
 
 cleanup() {
+	if [ -n "$TILES_PID" ] && kill -0 "$TILES_PID" 2>/dev/null; then
+		kill -TERM "$TILES_PID" 2>/dev/null
+		wait "$TILES_PID" 2>/dev/null
+	fi
 	if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
 		kill -KILL "$SERVE_PID" 2>/dev/null
 		wait "$SERVE_PID" 2>/dev/null
@@ -75,12 +80,30 @@ if ! "${MYSQL[@]}" -e "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4"; then
 fi
 DB_MADE=yes
 
+# A stand-in LAN tile server (plain http, its own origin): the map must load its
+# tiles, which needs its origin in the CSP's img-src (server.tile_url).
+node tests/e2e/tile_server.mjs 0 >"$WORK/tiles.out" 2>&1 &
+TILES_PID=$!
+TILES_PORT=
+for _ in $(seq 1 100); do
+	TILES_PORT=$(sed -n 's/^tile-server: port \([0-9][0-9]*\)$/\1/p' "$WORK/tiles.out")
+	[ -n "$TILES_PORT" ] && break
+	kill -0 "$TILES_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$TILES_PORT" ]; then
+	say "the stand-in tile server did not start:"
+	cat "$WORK/tiles.out" >&2
+	exit 1
+fi
+TILE_URL="http://127.0.0.1:$TILES_PORT/{z}/{x}/{y}.svg"
+
 mkdir -p "$WORK/upload"
 SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 CONFIG=$WORK/serve.yaml
 # listen: replaced by --listen below
 write_stage0_config "$CONFIG" "$DB" "$WORK/upload" 127.0.0.1:8080 http://127.0.0.1 \
-	'${CA_E2E_SESSION_SECRET}' $'  max_upload_mb: 20\n' || exit 1
+	'${CA_E2E_SESSION_SECRET}' $'  max_upload_mb: 20\n'"  tile_url: \"$TILE_URL\""$'\n' || exit 1
 
 # Port 0: the kernel picks a free port, the server says which on stderr.
 CA_E2E_SESSION_SECRET=$SECRET "$SERVE" --config "$CONFIG" --listen 127.0.0.1:0 \
@@ -119,7 +142,8 @@ say "healthz: $(cat "$WORK/healthz.json")"
 
 # The tests' own temp files (photos, browser profiles) go under $WORK as well.
 mkdir -p "$WORK/tmp"
-TMPDIR=$WORK/tmp CA_BASE_URL=$BASE node --test "$@" tests/e2e/
+# Two test files at a time: the browser tests spend most of their time waiting.
+TMPDIR=$WORK/tmp CA_BASE_URL=$BASE CA_E2E_TILE_URL=$TILE_URL node --test --test-concurrency=2 "$@" tests/e2e/
 NODE_RC=$?
 
 # Stop it the way an operator does; it must finish cleanly.

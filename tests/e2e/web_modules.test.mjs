@@ -10,7 +10,7 @@ const { splitTags, joinTags, parseDate, formatBytes, toLatLng, formatCoord, phot
   await import('../../web/js/format.js');
 const { parseHash, matchRoute } = await import('../../web/js/router.js');
 const { attributionRuns, decodeEntities } = await import('../../web/js/attribution.js');
-const { pointsOf } = await import('../../web/js/views/map.js');
+const { pointsOf, clusterPoints } = await import('../../web/js/views/map.js');
 
 test('splitTags and joinTags', () => {
   assert.deepEqual(splitTags('beach, Sun ,, sea'), ['beach', 'Sun', 'sea']);
@@ -144,4 +144,47 @@ test('newPasswordProblem: the sign-in form\'s check of a chosen new password', a
   for (const bad of [null, undefined, 12345678, ['Fresh-Start-2024x'], {}]) {
     assert.match(newPasswordProblem(bad, bad), /Choose a new password/);
   }
+});
+
+test('clusterPoints groups what would overlap on screen', () => {
+  const project = (p) => ({ x: p.x, y: p.y });
+  const pts = [{ x: 0, y: 0 }, { x: 30, y: 0 }, { x: 200, y: 0 }, { x: 0, y: 44 }, { x: 210, y: 10 }, { x: 1000, y: 1000 }];
+  const groups = clusterPoints(pts, project, 44).map((c) => c.points.length);
+  assert.deepEqual(groups, [3, 2, 1]);
+  assert.deepEqual(clusterPoints([], project), []);
+  assert.equal(clusterPoints(pts, project, 0).length, 6, 'radius 0 parts all but identical points');
+});
+
+test('taken dates are wall clock: parseWallClock, formatTaken, photoDay, groupByDay', async () => {
+  const { parseWallClock, formatTaken, photoDay, formatDay } = await import('../../web/js/format.js');
+  const { groupByDay, aspectOf } = await import('../../web/js/views/album.js');
+  // The digits count; the offset label does not move the time.
+  for (const text of ['2023-07-10T00:04:17.000000+0000', '2023-07-10T00:04:17-0500', '2023-07-10 00:04:17', '2023-07-10T00:04:17Z']) {
+    assert.equal(parseWallClock(text).toISOString(), '2023-07-10T00:04:17.000Z', text);
+  }
+  assert.equal(parseWallClock('2023-07-10').toISOString(), '2023-07-10T00:00:00.000Z');
+  for (const bad of ['', '2023-02-30T00:00:00', '2023-07-10T24:00:00', '2023:07:10 00:04:17', '10/07/2023',
+    '2023-07-10T00:04:17+0000<script>', null, undefined, 20230710, {}]) {
+    assert.equal(parseWallClock(bad), null, `parseWallClock(${JSON.stringify(bad)})`);
+  }
+  assert.match(formatTaken('2023-07-10T00:04:17.000000+0000'), /Jul 10, 2023/);
+  assert.match(formatTaken('2023-07-10T00:04:17.000000+0000'), /12:04/);
+  assert.equal(formatTaken('not a date'), 'not a date');
+  assert.equal(formatTaken(undefined), '');
+  assert.equal(photoDay({ taken_date: '2023-07-10T23:59:00.000000+0000', upload_date: '2024-01-01T00:00:00.000000+0000' }), '2023-07-10');
+  assert.equal(photoDay({ taken_date: 'garbage', upload_date: null }), '');
+  assert.equal(formatDay(''), 'Date unknown');
+  // Newest taken first, one group per day, photos without any date last.
+  const p = (id, taken, up) => ({ id, taken_date: taken, upload_date: up });
+  const groups = groupByDay([
+    p(1, '2021-01-01T10:00:00.000000+0000', '2024-01-03T00:00:00.000000+0000'),
+    p(2, null, null),
+    p(3, '2022-05-05T08:00:00.000000+0000', '2024-01-01T00:00:00.000000+0000'),
+    p(4, '2022-05-05T20:00:00.000000+0000', '2024-01-02T00:00:00.000000+0000'),
+  ]);
+  assert.deepEqual(groups.map((g) => [g.day, g.photos.map((x) => x.id)]),
+    [['2022-05-05', [4, 3]], ['2021-01-01', [1]], ['', [2]]]);
+  assert.equal(aspectOf({ width: '640', height: '480' }), 640 / 480);
+  for (const bad of [{}, { width: '0', height: '10' }, { width: 'x', height: '1' }, null]) assert.equal(aspectOf(bad), 1.5);
+  assert.equal(aspectOf({ width: '100000', height: '1' }), 4, 'extreme panoramas are capped');
 });

@@ -69,8 +69,9 @@ function setUser(user) {
   state.user = user;
   nav.hidden = !user;
   if (user) {
-    navUser.textContent = user.username || user.name || user.email || 'Profile';
-    navUser.setAttribute('aria-label', `Your profile (${navUser.textContent})`);
+    // the visible name starts the link's name (WCAG "label in name"); the rest is for screen readers
+    replace(navUser, user.username || user.name || user.email || 'Profile',
+      h('span', { class: 'visually-hidden' }, ' (your profile)'));
   }
 }
 

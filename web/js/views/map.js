@@ -23,6 +23,27 @@ export function pointsOf(collection) {
   return points;
 }
 
+// Points that would overlap on screen, grouped: [{x, y, points}], greedily around the
+// first point of each group. project(point) gives its pixel position at the current zoom;
+// radius is in pixels. Pure (tests give their own project).
+export function clusterPoints(points, project, radius = 44) {
+  const clusters = [];
+  for (const p of points) {
+    const xy = project(p);
+    const near = clusters.find((c) => (c.x - xy.x) ** 2 + (c.y - xy.y) ** 2 <= radius * radius);
+    if (near) near.points.push(p);
+    else clusters.push({ x: xy.x, y: xy.y, points: [p] });
+  }
+  return clusters;
+}
+
+function clusterPopup(points) {
+  return h('div', { class: 'popup' },
+    h('strong', null, `${points.length} photos here`),
+    h('ul', { class: 'popup-list' }, points.map((p) => h('li', null,
+      h('a', { href: photoHash(p.props.id) }, photoTitle(p.props))))));
+}
+
 function popupContent(props) {
   const thumb = safeUrl(props.thumb_url);
   const title = photoTitle(props);
@@ -95,20 +116,51 @@ export async function render(main, ctx) {
   tiles.once('tileerror', () => { tileNote.hidden = false; });
   tiles.addTo(map);
 
-  const markers = points.map((p) => L.marker([p.lat, p.lng], {
-    title: photoTitle(p.props),
-    alt: `Photo: ${photoTitle(p.props)}`,
-    keyboard: true,
-  }).bindPopup(() => popupContent(p.props), { minWidth: 160 }).addTo(map));
+  // Markers, with the ones that would overlap drawn as one numbered cluster; a click on
+  // a cluster zooms in to its photos (or, where they cannot part, lists them).
+  const layer = L.layerGroup().addTo(map);
+  let singles = [];
+  function draw() {
+    layer.clearLayers();
+    singles = [];
+    const zoom = map.getZoom();
+    for (const c of clusterPoints(points, (p) => map.project([p.lat, p.lng], zoom))) {
+      if (c.points.length === 1) {
+        const p = c.points[0];
+        singles.push(L.marker([p.lat, p.lng], {
+          title: photoTitle(p.props),
+          alt: `Photo: ${photoTitle(p.props)}`,
+          keyboard: true,
+        }).bindPopup(() => popupContent(p.props), { minWidth: 160 }).addTo(layer));
+        continue;
+      }
+      const n = c.points.length;
+      const bounds = L.latLngBounds(c.points.map((p) => [p.lat, p.lng]));
+      const icon = L.divIcon({ html: h('span', { class: 'cluster-count' }, String(n)), className: 'cluster-icon', iconSize: [40, 40] });
+      const marker = L.marker(bounds.getCenter(), { icon, title: `${n} photos`, keyboard: true }).addTo(layer);
+      marker.getElement().setAttribute('aria-label', `${n} photos close together; zoom in`);
+      const same = bounds.getNorthEast().equals(bounds.getSouthWest());
+      if (same || zoom >= map.getMaxZoom() - 1) {
+        marker.bindPopup(() => clusterPopup(c.points), { minWidth: 160 });
+      } else {
+        const zoomIn = () => map.fitBounds(bounds, { padding: [60, 60], maxZoom: map.getMaxZoom() });
+        marker.on('click', zoomIn);
+        // Leaflet turns Enter into a click only for markers with a popup
+        marker.on('keypress', (e) => { if (e.originalEvent.key === 'Enter') zoomIn(); });
+      }
+    }
+  }
 
-  if (markers.length === 1) {
+  if (points.length === 1) {
     map.setView([points[0].lat, points[0].lng], single ? 14 : 10);
-    if (single) markers[0].openPopup();
-  } else if (markers.length > 1) {
+  } else if (points.length > 1) {
     map.fitBounds(L.latLngBounds(points.map((p) => [p.lat, p.lng])), { padding: [40, 40], maxZoom: 14 });
   } else {
     map.setView(WORLD.center, WORLD.zoom);
   }
+  draw();
+  map.on('zoomend', draw);
+  if (single && singles.length === 1) singles[0].openPopup();
   // The container's size is final only once it is in the page and styled.
   requestAnimationFrame(() => map.invalidateSize());
   return () => map.remove();

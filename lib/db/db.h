@@ -84,7 +84,8 @@ enum ca_photo_field {
 
 /* What to list: all of an owner's photos, or those matching keyword. */
 struct ca_photo_query {
-	const char *keyword; /* NULL or "": all; else a case-insensitive substring of tags or desc */
+	const char *keyword; /* NULL or "": all; else a case-insensitive substring of tags, desc,
+			      * city, nation, address or filename_orig (the place and the file name) */
 	const char *cursor;  /* NULL: first page; else a next_cursor from the previous page */
 	size_t limit;        /* 0: CA_DB_PAGE_DEFAULT; at most CA_DB_PAGE_MAX */
 };

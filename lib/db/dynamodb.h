@@ -37,7 +37,8 @@
  * Listing is newest id first (the id is the upload time, so this is newest upload
  * first). The cursor is base64url of {"id":"<N>"}: the key of the last photo
  * returned; it never names the owner, so a cursor cannot reach another user's
- * photos. A keyword search matches tags or desc case-insensitively (ASCII case
+ * photos. A keyword search matches tags, desc, city, nation, address or
+ * filename_orig case-insensitively (ASCII case
  * folding, plus exact bytes for other scripts); DynamoDB's contains() is
  * case-sensitive, so matching happens here, over the owner's photos read page by
  * page in order: a search reads as many of the owner's items as it takes to fill

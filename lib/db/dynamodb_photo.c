@@ -131,7 +131,9 @@ int ddb_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
 static bool photo_matches(const struct ca_photo *p, const char *keyword)
 {
 	return !keyword || ddb_contains_nocase(p->tags, keyword) ||
-	       ddb_contains_nocase(p->desc, keyword);
+	       ddb_contains_nocase(p->desc, keyword) || ddb_contains_nocase(p->city, keyword) ||
+	       ddb_contains_nocase(p->nation, keyword) || ddb_contains_nocase(p->address, keyword) ||
+	       ddb_contains_nocase(p->filename_orig, keyword);
 }
 
 /* One Query of the owner's items, newest first, from *start (NULL: the top). */

@@ -469,10 +469,17 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	ca_buf_adds(&sql, "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE user_id = ?");
 	ca_mysql_param_i64(&p, ctx->owner);
 	if (ctx->pattern) {
-		ca_buf_adds(&sql, " AND (LOWER(tags) LIKE LOWER(?) ESCAPE '!'"
-				  " OR LOWER(`desc`) LIKE LOWER(?) ESCAPE '!')");
-		ca_mysql_param_str(&p, ctx->pattern);
-		ca_mysql_param_str(&p, ctx->pattern);
+		/* the fields of db.h's ca_photo_query.keyword, each as a bound parameter */
+		static const char *const fields[] = { "tags", "`desc`", "city", "nation",
+						      "address", "filename_orig" };
+		size_t f;
+
+		for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+			ca_buf_addf(&sql, "%s LOWER(%s) LIKE LOWER(?) ESCAPE '!'",
+				    f ? " OR" : " AND (", fields[f]);
+			ca_mysql_param_str(&p, ctx->pattern);
+		}
+		ca_buf_adds(&sql, ")");
 	}
 	if (ctx->has_cursor && ctx->cursor.null_date) {
 		ca_buf_adds(&sql, " AND upload_date IS NULL AND id < ?");

@@ -36,8 +36,9 @@ test('taken dates show as taken in every viewer time zone; upload dates are inst
       const [photo] = await photosOf(page);
       // Album: the day it was taken and the camera's time on the tile's caption.
       await waitCount(page, '.grid .card', 1);
+      assert.equal(spaces(await page.locator('.grid .card .card-date').textContent()), 'Jul 10, 2023, 12:04 AM',
+        `the album's date for a viewer in ${timezoneId}`);
       assert.equal(spaces(await page.locator('.day-head').first().textContent()), 'Monday, July 10, 2023 · 1 photo');
-      assert.equal(spaces(await page.locator('.grid .card .card-date').textContent()), 'Jul 10, 2023, 12:04 AM');
       // Viewer: taken as taken, uploaded as the instant in this zone.
       await page.locator('.grid .card a.card-link').click();
       await openInfo(page);
@@ -94,7 +95,8 @@ test('focus goes back to the field after a refused sign-in or profile change', {
     await page.locator('.form-error').waitFor();
     const signin = await page.evaluate(() => {
       const el = document.activeElement;
-      return { name: el && el.name, invalid: el && el.getAttribute('aria-invalid'), start: el.selectionStart, end: el.selectionEnd, len: el.value.length };
+      if (!el || el.tagName !== 'INPUT') return { name: el ? el.tagName : null };
+      return { name: el.name, invalid: el.getAttribute('aria-invalid'), start: el.selectionStart, end: el.selectionEnd, len: el.value.length };
     });
     assert.equal(signin.name, 'password', 'the password field has focus after a refused sign-in');
     assert.equal(signin.invalid, 'true');

@@ -88,6 +88,15 @@ test('album grid by day and the viewer: next/previous by button, keys and swipe,
     await other.getByRole('link', { name: 'Next photo' }).waitFor();
     await other.close();
 
+    // Search by file name.
+    await page.getByLabel('Search tags, descriptions, places and file names').fill('B-2023');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.waitForFunction(() => location.hash === '#/album?q=B-2023');
+    await waitCount(page, '.grid .card', 1);
+    assert.equal(await page.locator('.grid .card').getAttribute('data-photo-id'), ids[1]);
+    await page.goto(`${BASE}/#/album`);
+    await waitCount(page, '.grid .card', 3);
+
     // Sorted by upload date: the last uploaded first.
     await page.getByLabel('Sort by').selectOption('uploaded');
     await page.waitForFunction(() => location.hash === '#/album?sort=uploaded');

@@ -460,6 +460,20 @@ def test_search_matches_tags_or_desc_case_insensitively(alice, bob):
     assert len(alice.get("/api/photos", params={"q": ""}).json()["photos"]) == 3
 
 
+def test_search_matches_place_and_file_name(alice, tmp_path):
+    seoul = with_exif(jpeg(), tmp_path, lat=37.5665, lng=126.978)
+    alice.upload([("IMG_2041.jpg", seoul)], tags="x", desc="y")
+    alice.upload([("other.jpg", jpeg())], tags="x", desc="y")
+    def search(q):
+        return sorted(p["filename_orig"] for p in alice.get("/api/photos", params={"q": q}).json()["photos"])
+    assert search("img_2041") == ["IMG_2041.jpg"]
+    [photo] = [p for p in alice.get("/api/photos").json()["photos"] if p["filename_orig"] == "IMG_2041.jpg"]
+    assert photo["nation"] == "South Korea" and photo["city"]
+    assert search("south KOREA") == ["IMG_2041.jpg"]
+    assert search(photo["city"].upper()) == ["IMG_2041.jpg"]
+    assert search("x") == ["IMG_2041.jpg", "other.jpg"]
+
+
 # --- one photo: get, patch, delete, image, map --------------------------------------------------
 
 

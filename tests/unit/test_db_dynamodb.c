@@ -1028,6 +1028,17 @@ START_TEST(seed_items_are_read)
 	ck_assert_uint_eq(page.count, 1);
 	ck_assert_str_eq(page.photos[0].id, "1527848430000");
 	ca_photo_page_release(&page);
+	/* ... also by place and by file name */
+	q.keyword = "SAJIK-RO";
+	ck_assert_int_eq(ca_db_photo_list(db, SEED_USER_ID, &q, &page, &err), CA_OK);
+	ck_assert_uint_eq(page.count, 1);
+	ck_assert_str_eq(page.photos[0].id, "1527848430000");
+	ca_photo_page_release(&page);
+	q.keyword = "img_0001.jpg";
+	ck_assert_int_eq(ca_db_photo_list(db, SEED_USER_ID, &q, &page, &err), CA_OK);
+	ck_assert_uint_eq(page.count, 1);
+	ck_assert_str_eq(page.photos[0].id, "1527848430000");
+	ca_photo_page_release(&page);
 
 	/* a new photo for the seed user, and an update of a seed photo */
 	{

@@ -152,6 +152,9 @@ async function route() {
     state.pendingFlash = null;
   }
   replace(main);
+  // what a view may have set on the page (a full-width album, the full-bleed viewer)
+  main.removeAttribute('class');
+  document.body.classList.remove('viewing');
   document.title = `${matched.route.title} · CloudAlbum`;
   const ctx = {
     user,

@@ -191,8 +191,15 @@ test('every view at desktop and phone size: no serious axe-core violation; scree
         if (signedIn) await signIn(page, account);
         for (const [name, hash, ready, needsUser] of views) {
           if (needsUser !== signedIn) continue;
+          const leaflet = [];
+          const seeLeaflet = (req) => { if (req.url().includes('/vendor/leaflet/')) leaflet.push(req.url()); };
+          page.on('request', seeLeaflet);
           await page.goto(`${BASE}/${hash}`);
           await ready(page);
+          page.off('request', seeLeaflet);
+          // Leaflet (script and stylesheet) is loaded by the map views only.
+          if (name.startsWith('map')) assert.ok(leaflet.some((u) => u.endsWith('/leaflet.css')), `${name} loads Leaflet's stylesheet`);
+          else assert.deepEqual(leaflet, [], `${name} (${size}) loads no Leaflet file`);
           for (const v of await seriousViolations(page)) found.push(`${name} (${size}): ${v}`);
           saved.push(await shot(page, `views/${name}-${size}.png`));
         }

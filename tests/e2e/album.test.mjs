@@ -268,6 +268,17 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, maxMb * 1024 * 1024 + 1);
     await waitCount(page, '.files .file', 4);
+    // A preview of each file that will be sent (not of the one refused before sending;
+    // the PNG named .jpg is refused by the server only).
+    await page.waitForFunction(() => [...document.querySelectorAll('.files img.file-preview')]
+      .filter((img) => img.complete && img.naturalWidth > 0).length === 3);
+    assert.equal(await page.locator('.files img.file-preview').count(), 3, 'the JPEGs and the PNG named .jpg');
+    // "N of M" while sending, read as the status line changes.
+    await page.evaluate(() => {
+      window.uploadStatuses = [];
+      const el = document.querySelector('.upload-form .status');
+      new MutationObserver(() => window.uploadStatuses.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     const huge = page.locator('.files .file', { hasText: 'huge.jpg' });
     assert.equal(await huge.getAttribute('data-state'), 'bad', 'an oversized file is refused before sending');
     assert.match(await huge.locator('.file-status').textContent(), /too large/i);
@@ -286,6 +297,8 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
       assert.equal(await page.locator('.files .file', { hasText: good.path.split('/').pop() }).getAttribute('data-state'), 'done');
     }
     assert.match(await page.locator('.upload-form .status').textContent(), /2 uploaded, 1 failed/);
+    const statuses = await page.evaluate(() => window.uploadStatuses);
+    for (const n of [1, 2, 3]) assert.ok(statuses.includes(`Uploading ${n} of 3…`), `"Uploading ${n} of 3…" in ${JSON.stringify(statuses)}`);
     await shot(page, 'upload-errors-phone.png');
 
     // Paging: one photo per page, then "more" brings the other.

@@ -60,15 +60,22 @@ export async function render(main, ctx) {
       if (entries.some((e) => e.file.name === file.name && e.file.size === file.size
         && e.file.lastModified === file.lastModified && e.state !== 'done')) continue;
       const bar = h('progress', { max: Math.max(file.size, 1), value: 0, 'aria-label': `Progress of ${file.name}` });
+      // A preview of what will be sent (a blob: URL, freed when the row goes).
+      const previewUrl = looksLikeJpeg(file) && file.size > 0 && file.size <= maxBytes ? URL.createObjectURL(file) : '';
+      const preview = previewUrl
+        ? h('img', { class: 'file-preview', src: previewUrl, alt: '', width: 56, height: 56, decoding: 'async' })
+        : h('span', { class: 'file-preview file-preview-none', 'aria-hidden': 'true' });
       const statusEl = h('span', { class: 'file-status' });
       const removeBtn = h('button', { type: 'button', class: 'link-button', 'aria-label': `Remove ${file.name}` }, 'Remove');
       const row = h('li', { class: 'file' },
+        preview,
         h('span', { class: 'file-name' }, file.name),
         h('span', { class: 'file-size' }, formatBytes(file.size)),
         bar, statusEl, removeBtn);
-      const entry = { file, row, bar, statusEl, removeBtn, state: 'ready' };
+      const entry = { file, row, bar, statusEl, removeBtn, state: 'ready', previewUrl };
       removeBtn.addEventListener('click', () => {
         entries = entries.filter((e) => e !== entry);
+        if (previewUrl) URL.revokeObjectURL(previewUrl);
         row.remove();
         refreshButton();
       });
@@ -125,7 +132,8 @@ export async function render(main, ctx) {
     const uploaded = [];
     let failed = 0;
 
-    for (const entry of todo) {
+    for (const [i, entry] of todo.entries()) {
+      status.textContent = `Uploading ${i + 1} of ${todo.length}…`;
       setEntryState(entry, 'sending', 'Uploading…');
       try {
         const result = await uploadPhotos([entry.file], tagText, descText, (loaded, all) => {
@@ -163,6 +171,7 @@ export async function render(main, ctx) {
     h('h1', null, 'Upload photos'),
     form));
   return () => {
+    for (const e of entries) if (e.previewUrl) URL.revokeObjectURL(e.previewUrl);
     window.removeEventListener('dragover', stopDefault);
     window.removeEventListener('drop', stopDefault);
   };

@@ -6,6 +6,8 @@
 #   X-Ray daemon: scripts/xray-daemon.py on UDP 127.0.0.1:$XRAY_DAEMON_PORT (default 2000),
 #           sending the app's segments to moto with PutTraceSegments as the real daemon
 #           sends them to X-Ray (stage 4); pid and log under .cloudalbum/local/.
+#           Started only beside a moto this script started (and it stops with that
+#           moto); XRAY_DAEMON_PORT=off starts none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${MOTO_PORT:-5000}
@@ -22,9 +24,11 @@ xray_running() { [ -f "$XPIDF" ] && kill -0 "$(cat "$XPIDF")" 2>/dev/null; }
 
 # The X-Ray daemon stand-in, forwarding to this moto; started once per UDP port.
 xray_up() {
+  [ "$XPORT" = off ] && return 0
   xray_running && return 0
+  running || return 0  # a moto started elsewhere (tests) brings its own daemon
   setsid .venv/bin/python scripts/xray-daemon.py --listen "127.0.0.1:$XPORT" \
-    --endpoint "$URL" --region "${CA_LOCAL_REGION:-ap-southeast-1}" >"$XLOG" 2>&1 < /dev/null &
+    --endpoint "$URL" --watch-pid "$(cat "$PIDF")" --region "${CA_LOCAL_REGION:-ap-southeast-1}" >"$XLOG" 2>&1 < /dev/null &
   echo $! > "$XPIDF"
   for _ in $(seq 1 50); do grep -q '^ready' "$XLOG" 2>/dev/null && return 0; \
     kill -0 "$(cat "$XPIDF")" 2>/dev/null || break; sleep 0.1; done
@@ -47,10 +51,15 @@ report() {
   else
     echo "Legacy MySQL:         not reachable on 127.0.0.1:3306"
   fi
-  if xray_running; then
+  if [ "$XPORT" = off ]; then
+    echo "X-Ray daemon stand-in: off (XRAY_DAEMON_PORT=off)"
+  elif xray_running; then
     echo "X-Ray daemon stand-in: udp://127.0.0.1:$XPORT -> $URL  pid $(cat "$XPIDF")  log $XLOG"
-  else
+  elif running; then
     echo "X-Ray daemon stand-in: not running (make local-up)"
+  else
+    echo "X-Ray daemon stand-in: not started (moto was not started here; run" \
+         "scripts/xray-daemon.py --endpoint $URL for stage 4's traces)"
   fi
   echo "Use it:               export AWS_ENDPOINT_URL=$URL"
 }

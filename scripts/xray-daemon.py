@@ -9,10 +9,11 @@ the documents and sends them to X-Ray with PutTraceSegments in batches of at mos
 at least every --flush seconds. Datagrams without the header are counted and dropped.
 
   xray-daemon.py --endpoint http://127.0.0.1:5000 [--listen 127.0.0.1:2000]
-                 [--region ap-southeast-1] [--flush 0.2]
+                 [--region ap-southeast-1] [--flush 0.2] [--watch-pid PID]
 
 Prints "ready <host>:<port>" on stdout once bound (port 0 picks a free one). SIGTERM or
-SIGINT send what is buffered and stop it. Credentials are the environment's; dummy
+SIGINT send what is buffered and stop it; so does the end of process PID (--watch-pid:
+the moto it serves, so that it never outlives it). Credentials are the environment's; dummy
 ones are used when none are set (moto takes any)."""
 import argparse
 import json
@@ -40,6 +41,7 @@ def main():
     ap.add_argument("--endpoint", default=os.environ.get("AWS_ENDPOINT_URL"))
     ap.add_argument("--region", default=os.environ.get("AWS_REGION", "ap-southeast-1"))
     ap.add_argument("--flush", type=float, default=0.2)
+    ap.add_argument("--watch-pid", type=int, default=0)
     args = ap.parse_args()
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
@@ -72,7 +74,18 @@ def main():
                       f"dropped: {e}", file=sys.stderr)
         first_at = None
 
-    while not stopping:
+    def watched_gone():
+        if not args.watch_pid:
+            return False
+        try:
+            os.kill(args.watch_pid, 0)
+            return False
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+
+    while not stopping and not watched_gone():
         try:
             data = sock.recv(DATAGRAM_MAX)
         except socket.timeout:

@@ -8,6 +8,7 @@
 
 #include "aws/client.h"
 #include "aws/xray.h"
+#include "util/buf.h"
 #include "verify/verify.h"
 #include "verify/web_client.h"
 
@@ -55,6 +56,19 @@ int verify_journey(struct verify_run *run, struct vweb *web);
 
 /* The hosted-UI sign-in step (verify_hostedui.c). CA_OK or CA_ENOMEM. */
 int verify_hosted_ui(struct verify_run *run, struct vweb *web);
+
+/*
+ * The first <form> of html that has a password field: *action (malloc'd, NULL when the
+ * form has none) and its fields form-encoded into fields (hidden ones as they are, the
+ * user-name field — username, email or login — set to email, the password field to
+ * password). false when the page has no such form (*action NULL).
+ */
+bool verify_form_fill(const char *html, const char *email, const char *password,
+		      char **action, struct ca_buf *fields);
+
+/* action (absolute, rooted or relative; NULL or "": the page itself) resolved against the
+ * page's URL; malloc'd; NULL when out of memory or page has no scheme. */
+char *verify_url_resolve(const char *page, const char *action);
 
 /* Removes what the journey made (verify_cleanup.c); adds its step. CA_OK or CA_ENOMEM. */
 int verify_cleanup(struct verify_run *run);

@@ -283,3 +283,26 @@ def test_app_that_is_not_there(lab):
     assert after and all(s[0] and s[3] == 'needs "the app answers (GET /healthz)", which failed'
                          for s in after)
     assert steps[-1][0]  # nothing was made, nothing to remove
+
+
+def test_hosted_ui_configured_but_unreachable_is_skipped(lab):
+    """A hosted UI the app sends browsers to but nobody answers at (as on a machine
+    without the Internet): the step runs as far as the app's /login, then says why it
+    stops; everything else passes."""
+    cfg = lab.up(3)
+    closed = f"http://127.0.0.1:{free_port()}"
+    hosted = lab.dir / "hosted.yaml"
+    text = cfg.read_text()
+    assert 'hosted_ui_url: ""' in text
+    hosted.write_text(text.replace('hosted_ui_url: ""', f"hosted_ui_url: {closed}"))
+    srv = lab.serve(hosted)
+    try:
+        p = lab.verify(hosted, "--url", srv.base, "--timeout", "5")
+    finally:
+        srv.stop()
+    assert p.returncode == 0, p.stdout + p.stderr
+    _, steps = parse_tap(p.stdout)
+    step = next(s for s in steps if s[2] == "sign in through the hosted UI")
+    assert step[0] and step[3].startswith("the hosted UI cannot be reached from here")
+    assert closed.split("//")[1] in step[3]
+    assert_nothing_left(lab, 3)

@@ -21,6 +21,9 @@
  * skip with its reason; a step that needs an earlier one that failed is a skip naming
  * it. A failure carries one sentence a person can act on (which table, bucket or pool
  * is missing, and what to run). Every network call has a timeout.
+ *
+ * Runs share nothing: several may run at once on different threads (one report and
+ * one target each, or a target only read), e.g. one per attendee of a class.
  */
 #ifndef CA_VERIFY_VERIFY_H
 #define CA_VERIFY_VERIFY_H

@@ -17,6 +17,8 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
+#define S_HOSTED VERIFY_STEP_HOSTED_UI
+
 /* The app's login_url from GET /api/config, or NULL when it has no hosted UI. */
 static char *login_url(struct vweb *web)
 {
@@ -51,7 +53,7 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 	memset(&me, 0, sizeof(me));
 	ca_err_clear(&err);
 	if (!login) {
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_SKIP, "the app offers no hosted-UI "
+		rc = verify_step_add(run, S_HOSTED, VERIFY_SKIP, "the app offers no hosted-UI "
 				     "sign-in (GET /api/config has no login_url: auth.hosted_ui_url "
 				     "is not set)");
 		goto out;
@@ -62,7 +64,7 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 	if (rc == CA_ENOMEM)
 		goto out;
 	if (rc != CA_OK || start.status != 302 || !start.location) {
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_FAIL, "GET %s did not redirect to the "
+		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "GET %s did not redirect to the "
 				     "hosted UI (%s).", login, rc != CA_OK ? ca_err_msg(&err)
 									 : "no 302 with a Location");
 		goto out;
@@ -72,16 +74,25 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 	if (rc == CA_ENOMEM)
 		goto out;
 	if (rc != CA_OK) {
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_SKIP, "the hosted UI cannot be reached "
+		rc = verify_step_add(run, S_HOSTED, VERIFY_SKIP, "the hosted UI cannot be reached "
 				     "from here (%s)", ca_err_msg(&err));
 		goto out;
 	}
+	if (page.status != 200) {
+		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "The hosted UI answered "
+				     "HTTP %ld at %s: open that address in a browser to read its "
+				     "error (a callback URL the app client does not list, or a "
+				     "client without the code grant, are the usual ones; make "
+				     "stage-3 sets both from server.base_url).", page.status,
+				     page.url ? page.url : "?");
+		goto out;
+	}
 	if (!ca_buf_ok(&page.body) || !verify_form_fill(page.body.data, run->email, run->password,
-						 &action, &fields)) {
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_FAIL, "The hosted UI page %s (HTTP %ld) "
-				     "has no sign-in form with a password field; open it in a "
-				     "browser to see what it shows.", page.url ? page.url : "?",
-				     page.status);
+							&action, &fields)) {
+		rc = verify_step_add(run, S_HOSTED, VERIFY_SKIP, "the hosted UI page %s has "
+				     "no HTML sign-in form with a password field (a managed-login "
+				     "page needs JavaScript); sign in there with a browser instead",
+				     page.url ? page.url : "?");
 		goto out;
 	}
 	target = verify_url_resolve(page.url ? page.url : start.location, action);
@@ -94,7 +105,7 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 	if (rc == CA_ENOMEM)
 		goto out;
 	if (rc != CA_OK) {
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_FAIL, "Sending the hosted UI's sign-in "
+		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "Sending the hosted UI's sign-in "
 				     "form failed: %s", ca_err_msg(&err));
 		goto out;
 	}
@@ -105,13 +116,13 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 					      : NULL;
 	email = json_string_value(json_object_get(who, "email"));
 	if (!email || strcmp(email, run->email) != 0)
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_FAIL, "After the hosted UI's sign-in "
+		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "After the hosted UI's sign-in "
 				     "(ending at %s, HTTP %ld) the app has no session for the test "
 				     "user: check the app client's callback URL (it must be the "
 				     "app's base_url + /callback) and the app's log.",
 				     back.url ? back.url : "?", back.status);
 	else
-		rc = verify_step_add(run, VERIFY_STEP_HOSTED_UI, VERIFY_PASS, NULL);
+		rc = verify_step_add(run, S_HOSTED, VERIFY_PASS, NULL);
 	/* the app's session of this sign-in ends here; the user goes with the clean-up */
 	if (who) {
 		vweb_resp_release(&me);

@@ -183,7 +183,8 @@ demo: deps
 # free port, cloudalbum-verify against it, the server stopped again.
 VERIFY_STAGES := verify-stage-0 verify-stage-1 verify-stage-2 verify-stage-3 verify-stage-4
 .PHONY: $(VERIFY_STAGES)
-$(VERIFY_STAGES): verify-stage-%: deps all
+$(VERIFY_STAGES): verify-stage-%: deps
+	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/verify-stage.sh $*
 
 clean:

@@ -76,11 +76,14 @@ class Lab:
         p.write_text(text)
         return p
 
-    def up(self, n):
-        """Stages 0..n applied; returns the generated serve config."""
-        run([ROOT / "scripts/stage.sh", n], env=dict(self.env, CONFIG=str(self.config(n))),
-            timeout=600)
-        return self.dir / "gen" / "local" / f"stage-{n}.yaml"
+    def up(self, n, again=False):
+        """Stages 0..n applied; returns the generated serve config. Once stage n has been
+        brought up in this module its config is reused, unless again (after damage)."""
+        out = self.dir / "gen" / "local" / f"stage-{n}.yaml"
+        if again or not out.exists():
+            run([ROOT / "scripts/stage.sh", n],
+                env=dict(self.env, CONFIG=str(self.config(n))), timeout=600)
+        return out
 
     def serve(self, cfg, daemon=None):
         return Serve(self.bins / "cloudalbum-serve", cfg, self.dir,
@@ -250,7 +253,7 @@ def test_deleted_table_named(lab):
         # the journey against an app is not needed to see it; with one, the rest still runs
         # and what it made is removed
     finally:
-        lab.up(1)  # put it back for whatever runs next
+        lab.up(1, again=True)  # put it back for whatever runs next
     assert lab.verify(cfg).returncode == 0
 
 

@@ -145,7 +145,7 @@ bool verify_form_fill(const char *html, const char *email, const char *password,
 		bool has_password = false;
 
 		if (!tag_end)
-			return false;
+			break;
 		if (!form_end)
 			form_end = end;
 		ca_buf_reset(fields);

@@ -309,3 +309,77 @@ def test_hosted_ui_configured_but_unreachable_is_skipped(lab):
     assert step[0] and step[3].startswith("the hosted UI cannot be reached from here")
     assert closed.split("//")[1] in step[3]
     assert_nothing_left(lab, 3)
+
+
+class RefusingProxy:
+    """An HTTP proxy in front of the app that passes every request on, except those whose
+    method and path start as `refuse` says, which get a 500: an app that breaks in the
+    middle of the journey."""
+
+    def __init__(self, upstream, refuse):
+        import http.client
+        import http.server
+        import threading
+        from urllib.parse import urlparse
+
+        up = urlparse(upstream)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if self.command == refuse[0] and self.path.startswith(refuse[1]):
+                    msg = b'{"error":"server_error","message":"refused by the test proxy"}'
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(msg)))
+                    self.end_headers()
+                    self.wfile.write(msg)
+                    return
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                r = conn.getresponse()
+                data = r.read()
+                self.send_response(r.status)
+                for k, v in r.getheaders():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_photo_left_by_a_failed_delete_is_removed(lab):
+    """The app fails to delete the photo: that step fails with the server's sentence, and
+    the clean-up still removes the photo's row and both objects, and the user."""
+    cfg = lab.up(2)
+    srv = lab.serve(cfg)
+    proxy = RefusingProxy(srv.base, ("DELETE", "/api/photos/"))
+    try:
+        p = lab.verify(cfg, "--url", proxy.base)
+    finally:
+        proxy.close()
+        srv.stop()
+    assert p.returncode == 1
+    _, steps = parse_tap(p.stdout)
+    failed = [s for s in steps if not s[0]]
+    assert [s[2] for s in failed] == ["delete it"]
+    assert "HTTP 500" in failed[0][4][0] and "refused by the test proxy" in failed[0][4][0]
+    assert steps[-1][0] and "1 photo(s) removed" in steps[-1][4][0]
+    assert_nothing_left(lab, 2)

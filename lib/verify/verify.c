@@ -21,6 +21,7 @@ static bool needs_aws(const struct serve_config *cfg)
 static int open_aws(struct verify_run *run)
 {
 	struct aws_client_options o;
+	const char *endpoint;
 	struct ca_err err;
 	int rc;
 
@@ -39,10 +40,12 @@ static int open_aws(struct verify_run *run)
 		snprintf(run->where, sizeof(run->where), "(no region)");
 		return run->aws_note ? CA_OK : CA_ENOMEM;
 	}
-	snprintf(run->where, sizeof(run->where), "in %s at %s", aws_client_region(run->aws),
-		 run->cfg->aws.endpoint ? run->cfg->aws.endpoint
-					: (getenv("AWS_ENDPOINT_URL") ? getenv("AWS_ENDPOINT_URL")
-								      : "AWS"));
+	endpoint = run->cfg->aws.endpoint ? run->cfg->aws.endpoint : getenv("AWS_ENDPOINT_URL");
+	if (endpoint && *endpoint)
+		snprintf(run->where, sizeof(run->where), "in %s at %s",
+			 aws_client_region(run->aws), endpoint);
+	else
+		snprintf(run->where, sizeof(run->where), "in %s", aws_client_region(run->aws));
 	return CA_OK;
 }
 

@@ -35,8 +35,12 @@ PORT=${VERIFY_PORT:-$(.venv/bin/python -c 'import socket; s = socket.socket(); s
 URL=http://127.0.0.1:$PORT
 LOG=.cloudalbum/local/verify-serve-$PORT.log
 mkdir -p .cloudalbum/local
-AWS_XRAY_DAEMON_ADDRESS=${AWS_XRAY_DAEMON_ADDRESS:-127.0.0.1:${XRAY_DAEMON_PORT:-2000}} \
-  "$BIN/cloudalbum-serve" --config "$CONFIG" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
+# the app's segments go to the daemon stand-in of scripts/local.sh (its port, if moved)
+case "${XRAY_DAEMON_PORT:-2000}" in
+  off) ;;
+  *) export AWS_XRAY_DAEMON_ADDRESS=${AWS_XRAY_DAEMON_ADDRESS:-127.0.0.1:${XRAY_DAEMON_PORT:-2000}} ;;
+esac
+"$BIN/cloudalbum-serve" --config "$CONFIG" --listen "127.0.0.1:$PORT" >"$LOG" 2>&1 &
 SERVE=$!
 trap 'kill "$SERVE" 2>/dev/null; wait "$SERVE" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

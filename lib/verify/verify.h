@@ -67,6 +67,10 @@ struct verify_options {
 	/* Borrowed, must outlive the run; NULL: the usual chain (aws/credentials.h).
 	 * cloudalbum-classroom passes an attendee's assumed-role credentials here. */
 	struct aws_credentials_provider *credentials;
+	/* true: the stage-0 parts that live on the app's own machine (the MySQL database,
+	 * the upload folder) are skipped, not checked from here (cloudalbum-classroom
+	 * verifying attendees' Cloud9 instances from the instructor's). */
+	bool skip_host_checks;
 	/* Called after each step is decided (progress); may be NULL. */
 	void (*on_step)(void *ctx, const struct verify_step *step);
 	void *on_step_ctx;

@@ -390,14 +390,22 @@ int verify_resources(struct verify_run *run)
 	bool pool_ok = false;
 	int rc = CA_OK;
 
-	if (cfg->database.kind == SERVE_DB_MYSQL)
+	if (cfg->database.kind == SERVE_DB_MYSQL && run->opt.skip_host_checks)
+		rc = verify_step_add(run, "MySQL database", VERIFY_SKIP, "on the app's own machine, "
+				     "not checked from here");
+	else if (cfg->database.kind == SERVE_DB_MYSQL)
 		rc = check_mysql(run);
 	else
 		rc = check_table(run, cfg->database.user_table, "id", NULL, CA_DDB_EMAIL_INDEX);
 	if (rc == CA_OK && cfg->database.kind == SERVE_DB_DYNAMODB)
 		rc = check_table(run, cfg->database.photo_table, "user_id", "id", NULL);
-	if (rc == CA_OK)
-		rc = cfg->storage.kind == SERVE_STORAGE_S3 ? check_bucket(run) : check_folder(run);
+	if (rc == CA_OK && cfg->storage.kind == SERVE_STORAGE_S3)
+		rc = check_bucket(run);
+	else if (rc == CA_OK && run->opt.skip_host_checks)
+		rc = verify_step_add(run, "upload folder", VERIFY_SKIP, "on the app's own machine, not "
+				     "checked from here");
+	else if (rc == CA_OK)
+		rc = check_folder(run);
 	if (rc == CA_OK && cfg->auth.kind == SERVE_AUTH_COGNITO) {
 		rc = check_pool(run, &pool_ok);
 		if (rc == CA_OK)

@@ -314,6 +314,50 @@ START_TEST(run_refuses_a_bad_url)
 }
 END_TEST
 
+START_TEST(host_checks_of_stage_0)
+{
+	char path[] = "/tmp/ca-verify-s0-XXXXXX";
+	struct verify_target t;
+	struct verify_options o;
+	struct verify_report r = { 0 };
+	FILE *f;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("stage: 0\nserver:\n  session_secret: s0123456789012345678901234567890123\n"
+	      "database:\n  kind: mysql\n  url: mysql://root:hush@127.0.0.1:1/none\n"
+	      "storage:\n  kind: disk\n  path: /nonexistent/upload\nauth:\n  kind: local\n"
+	      "tracing:\n  kind: none\n", f);
+	fclose(f);
+	ck_assert_int_eq(verify_target_load(path, &t, NULL), CA_OK);
+	memset(&o, 0, sizeof(o));
+
+	/* checked here: both fail, each saying which and what to do, no password shown */
+	ck_assert_int_eq(verify_run(&t, &o, &r, NULL), CA_OK);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.steps[0].status, VERIFY_FAIL);
+	ck_assert_str_eq(r.steps[0].name, "MySQL database mysql://root@127.0.0.1:1/none");
+	ck_assert_ptr_null(strstr(r.steps[0].detail, "hush"));
+	ck_assert_ptr_nonnull(strstr(r.steps[0].detail, "database.url"));
+	ck_assert_int_eq(r.steps[1].status, VERIFY_FAIL);
+	ck_assert_ptr_nonnull(strstr(r.steps[1].detail, "/nonexistent/upload"));
+	verify_report_release(&r);
+
+	/* from another machine: skipped with the reason */
+	o.skip_host_checks = true;
+	ck_assert_int_eq(verify_run(&t, &o, &r, NULL), CA_OK);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.steps[0].status, VERIFY_SKIP);
+	ck_assert_int_eq(r.steps[1].status, VERIFY_SKIP);
+	ck_assert(verify_report_ok(&r));
+	verify_report_release(&r);
+	verify_target_release(&t);
+	unlink(path);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("verify");
@@ -326,6 +370,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, url_resolution);
 	tcase_add_test(tc, target_names);
 	tcase_add_test(tc, run_refuses_a_bad_url);
+	tcase_add_test(tc, host_checks_of_stage_0);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -374,6 +374,19 @@ static int step_listed(struct verify_run *run, struct vweb *web, const char *ste
 	return rc;
 }
 
+/* The search by the photo's tag (letters and digits: no encoding needed). */
+static int step_search(struct verify_run *run, struct vweb *web)
+{
+	struct ca_buf q = CA_BUF_INIT;
+	int rc;
+
+	ca_buf_addf(&q, "/api/photos?q=%s", run->tag);
+	rc = ca_buf_ok(&q) ? step_listed(run, web, S_SEARCH, q.data, "the keyword search does "
+					 "not look at tags.") : CA_ENOMEM;
+	ca_buf_release(&q);
+	return rc;
+}
+
 static bool is_jpeg(const struct ca_buf *b)
 {
 	return b->len > 3 && (unsigned char)b->data[0] == 0xff &&
@@ -726,16 +739,7 @@ int verify_journey(struct verify_run *run, struct vweb *web)
 	STEP(S_THUMB, step_image(run, web, S_THUMB, "thumb"));
 	STEP(S_ORIGINAL, step_image(run, web, S_ORIGINAL, "original"));
 	STEP(S_MAP, step_map(run, web));
-	if (rc == CA_OK && !blocker) {
-		struct ca_buf q = CA_BUF_INIT;
-
-		ca_buf_addf(&q, "/api/photos?q=%s", run->tag);
-		rc = ca_buf_ok(&q) ? step_listed(run, web, S_SEARCH, q.data, "the keyword search "
-						 "does not look at tags.") : CA_ENOMEM;
-		ca_buf_release(&q);
-	} else {
-		STEP(S_SEARCH, CA_OK);
-	}
+	STEP(S_SEARCH, step_search(run, web));
 	STEP(S_EDIT, step_edit(run, web));
 	STEP(S_DELETE, step_delete(run, web));
 	if (rc == CA_OK && blocker && strcmp(blocker, S_UPLOAD) != 0) /* signed in or not at all */

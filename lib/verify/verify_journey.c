@@ -267,7 +267,8 @@ static int step_signin(struct verify_run *run, struct vweb *web, bool *ok)
 		goto out;
 	vweb_resp_release(&resp);
 	if (!expect(run, web, S_SIGNIN, "GET", "/api/me", NULL, 200, "The sign-in answer set no "
-		    "working session cookie.", &resp, &rc))
+		    "working session cookie (with an https server.base_url the cookie is "
+		    "Secure: give that https address as --url).", &resp, &rc))
 		goto out;
 	answer = json_of(run, S_SIGNIN, "GET /api/me", &resp, &rc);
 	vweb_resp_release(&resp);

@@ -11,6 +11,8 @@
 #   make local-up     start the local AWS stand-in (moto) on 127.0.0.1:$(MOTO_PORT)
 #   make local-down   stop it
 #   make demo         the whole job on the local stand-ins
+#   make verify-stage-N  bring up stage N on the local stand-ins, serve it, and run
+#                     cloudalbum-verify against it (TAP; JUNIT=file for JUnit XML)
 #
 # BUILD=dir puts objects and test binaries elsewhere (parallel work trees);
 # SAN=1 builds with -fsanitize=address,undefined.
@@ -176,6 +178,14 @@ $(STAGES): stage-%: deps
 demo: deps
 	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/demo.sh
+
+# make verify-stage-N: stage N on the stand-ins (as make stage-N), cloudalbum-serve on a
+# free port, cloudalbum-verify against it, the server stopped again.
+VERIFY_STAGES := verify-stage-0 verify-stage-1 verify-stage-2 verify-stage-3 verify-stage-4
+.PHONY: $(VERIFY_STAGES)
+$(VERIFY_STAGES): verify-stage-%: deps
+	@$(MAKE) --no-print-directory build
+	@MOTO_PORT=$(MOTO_PORT) scripts/verify-stage.sh $*
 
 clean:
 	rm -rf build bin

@@ -3,6 +3,11 @@
 #   AWS:    moto in server mode on 127.0.0.1:$MOTO_PORT (default 5000), state in memory,
 #           pid and log under .cloudalbum/local/.
 #   MySQL:  MariaDB on 127.0.0.1:3306 (started by ensure-deps.sh where it was not running).
+#   X-Ray daemon: scripts/xray-daemon.py on UDP 127.0.0.1:$XRAY_DAEMON_PORT (default 2000),
+#           sending the app's segments to moto with PutTraceSegments as the real daemon
+#           sends them to X-Ray (stage 4); pid and log under .cloudalbum/local/.
+#           Started only beside a moto this script started (and it stops with that
+#           moto); XRAY_DAEMON_PORT=off starts none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${MOTO_PORT:-5000}
@@ -10,8 +15,27 @@ DIR=.cloudalbum/local
 PIDF=$DIR/moto-$PORT.pid
 LOG=$DIR/moto-$PORT.log
 URL=http://127.0.0.1:$PORT
+XPORT=${XRAY_DAEMON_PORT:-2000}
+XPIDF=$DIR/xray-daemon-$XPORT.pid
+XLOG=$DIR/xray-daemon-$XPORT.log
 
 running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
+xray_running() { [ -f "$XPIDF" ] && kill -0 "$(cat "$XPIDF")" 2>/dev/null; }
+
+# The X-Ray daemon stand-in, forwarding to this moto; started once per UDP port.
+xray_up() {
+  [ "$XPORT" = off ] && return 0
+  xray_running && return 0
+  running || return 0  # a moto started elsewhere (tests) brings its own daemon
+  setsid .venv/bin/python scripts/xray-daemon.py --listen "127.0.0.1:$XPORT" \
+    --endpoint "$URL" --watch-pid "$(cat "$PIDF")" --region "${CA_LOCAL_REGION:-ap-southeast-1}" >"$XLOG" 2>&1 < /dev/null &
+  echo $! > "$XPIDF"
+  for _ in $(seq 1 50); do grep -q '^ready' "$XLOG" 2>/dev/null && return 0; \
+    kill -0 "$(cat "$XPIDF")" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$XPIDF"
+  echo "local-up: the X-Ray daemon stand-in did not start on UDP $XPORT (taken by another" \
+       "daemon?); see $XLOG. Stage 4's traces need one there (XRAY_DAEMON_PORT= to move it)." >&2
+}
 answers() { curl -fsS -m 2 "$URL/moto-api/" >/dev/null 2>&1; }
 
 report() {
@@ -26,6 +50,16 @@ report() {
     echo "Legacy MySQL:         mysql://root@127.0.0.1:3306/cloudalbum_legacy"
   else
     echo "Legacy MySQL:         not reachable on 127.0.0.1:3306"
+  fi
+  if [ "$XPORT" = off ]; then
+    echo "X-Ray daemon stand-in: off (XRAY_DAEMON_PORT=off)"
+  elif xray_running; then
+    echo "X-Ray daemon stand-in: udp://127.0.0.1:$XPORT -> $URL  pid $(cat "$XPIDF")  log $XLOG"
+  elif running; then
+    echo "X-Ray daemon stand-in: not running (make local-up)"
+  else
+    echo "X-Ray daemon stand-in: not started (moto was not started here; run" \
+         "scripts/xray-daemon.py --endpoint $URL for stage 4's traces)"
   fi
   echo "Use it:               export AWS_ENDPOINT_URL=$URL"
 }
@@ -66,8 +100,13 @@ up)
     answers || { echo "local-up: moto did not start on port $PORT; see $LOG" >&2; exit 1; }
   fi
   standin_instance
+  xray_up
   report ;;
 down)
+  if xray_running; then
+    kill "$(cat "$XPIDF")" && rm -f "$XPIDF"
+    echo "X-Ray daemon stand-in on UDP $XPORT stopped"
+  fi
   if running; then
     kill "$(cat "$PIDF")" && rm -f "$PIDF"
     echo "AWS stand-in (moto) on port $PORT stopped"

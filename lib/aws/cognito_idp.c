@@ -477,3 +477,44 @@ int cognito_idp_global_sign_out(struct aws_client *c, const char *access_token,
 	json_decref(in);
 	return rc;
 }
+
+int cognito_idp_admin_create_user(struct aws_client *c, const char *pool_id,
+				  const char *username, const struct cognito_attr *attrs,
+				  size_t n_attrs, char **created, struct ca_err *err)
+{
+	json_t *in = json_pack("{s:s, s:s, s:o, s:s}", "UserPoolId", pool_id, "Username",
+			       username, "UserAttributes", attr_list(attrs, n_attrs),
+			       "MessageAction", "SUPPRESS");
+	json_t *out = NULL;
+	const char *name;
+	int rc;
+
+	if (created)
+		*created = NULL;
+	rc = call(c, "AdminCreateUser", in, &out, err);
+	json_decref(in);
+	if (rc != CA_OK || !created)
+		goto out;
+	name = json_string_value(json_object_get(json_object_get(out, "User"), "Username"));
+	if (!name || !*name) {
+		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE,
+				"cognito-idp: the AdminCreateUser answer has no User.Username.");
+		goto out;
+	}
+	*created = ca_strdup(name);
+	if (!*created)
+		rc = oom(err);
+out:
+	json_decref(out);
+	return rc;
+}
+
+int cognito_idp_admin_delete_user(struct aws_client *c, const char *pool_id,
+				  const char *username, struct ca_err *err)
+{
+	json_t *in = json_pack("{s:s, s:s}", "UserPoolId", pool_id, "Username", username);
+	int rc = call(c, "AdminDeleteUser", in, NULL, err);
+
+	json_decref(in);
+	return rc;
+}

@@ -162,4 +162,21 @@ int cognito_idp_change_password(struct aws_client *c, const char *access_token,
 int cognito_idp_global_sign_out(struct aws_client *c, const char *access_token,
 				struct ca_err *err);
 
+/*
+ * AdminCreateUser (needs the server's IAM credentials) with the given attributes and no
+ * invitation message (MessageAction SUPPRESS); the user waits in FORCE_CHANGE_PASSWORD
+ * until cognito_idp_admin_set_user_password(.., permanent) gives it a password. On CA_OK
+ * *created (if not NULL; malloc'd, caller frees) is the pool's user name (a generated
+ * uuid in a pool whose users sign in with their email). CA_EEXIST when the user exists,
+ * CA_EINVAL when the pool refuses an attribute.
+ */
+int cognito_idp_admin_create_user(struct aws_client *c, const char *pool_id,
+				  const char *username, const struct cognito_attr *attrs,
+				  size_t n_attrs, char **created, struct ca_err *err);
+
+/* AdminDeleteUser by user name (or email, where the pool signs in by email).
+ * CA_ENOTFOUND when the pool has no such user. */
+int cognito_idp_admin_delete_user(struct aws_client *c, const char *pool_id,
+				  const char *username, struct ca_err *err);
+
 #endif

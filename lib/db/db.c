@@ -219,6 +219,18 @@ int ca_db_user_update(struct ca_db *db, const char *id, const char *username,
 	return rc;
 }
 
+int ca_db_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
+{
+	int rc = check_id("user", id, err);
+
+	if (!rc && !db->ops->user_delete)
+		rc = ca_err_set(err, CA_EUNSUPPORTED, "The %s backend cannot delete users.",
+				db->ops->name);
+	if (!rc)
+		rc = db->ops->user_delete(db, id, err);
+	return rc;
+}
+
 int ca_db_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
 		       char **id_out, struct ca_err *err)
 {

@@ -121,6 +121,7 @@ struct ca_db_ops {
 	int (*photo_delete)(struct ca_db *db, const char *owner_id, const char *photo_id,
 			    struct ca_err *err);
 	void (*close)(struct ca_db *db);
+	int (*user_delete)(struct ca_db *db, const char *id, struct ca_err *err);
 };
 
 /* Backends embed this as their first member. */
@@ -159,6 +160,14 @@ int ca_db_user_find_by_id(struct ca_db *db, const char *id, struct ca_user *out,
 /* Sets username and/or password (NULL: leave as is). CA_DB_NOTFOUND when no such user. */
 int ca_db_user_update(struct ca_db *db, const char *id, const char *username,
 		      const char *password, struct ca_err *err);
+
+/*
+ * Deletes the user record (and, in DynamoDB, the item that reserves its email), not
+ * their photos: delete those first (the legacy schema's foreign key refuses otherwise).
+ * For tools that clean up after themselves (lib/verify); the app never deletes users.
+ * CA_DB_NOTFOUND when no user has that id.
+ */
+int ca_db_user_delete(struct ca_db *db, const char *id, struct ca_err *err);
 
 /*
  * Creates a photo owned by owner_id from every field of in (in->id and

@@ -319,6 +319,51 @@ static void ddb_close(struct ca_db *db)
 	free(d);
 }
 
+/* Deletes the user's item, then the guard item of its email when that names this user
+ * (a user written without a guard has none; another user's guard is left alone). */
+static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	struct ddb_failure fail = { "", NULL };
+	struct ca_user user = { 0 };
+	char *guard = NULL;
+	json_t *in = NULL;
+	int rc;
+
+	rc = get_user(d, id, &user, err);
+	if (rc != CA_OK)
+		goto out;
+	guard = guard_id(user.email ? user.email : "");
+	in = json_pack("{s:s, s:{s:o}}", "TableName", d->user_table, "Key", "id", ddb_s(id));
+	if (!in || !guard) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+		goto out;
+	}
+	rc = ddb_call(d, "DeleteItem", in, NULL, NULL, err);
+	if (rc != CA_OK || !user.email)
+		goto out;
+	json_decref(in);
+	in = json_pack("{s:s, s:{s:o}, s:s, s:{s:o}}", "TableName", d->user_table, "Key", "id",
+		       ddb_s(guard), "ConditionExpression", "user_id = :u",
+		       "ExpressionAttributeValues", ":u", ddb_s(id));
+	if (!in) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
+		goto out;
+	}
+	rc = ddb_call(d, "DeleteItem", in, NULL, &fail, err);
+	if (rc != CA_OK && ddb_failed_with(&fail, "ConditionalCheckFailedException")) {
+		if (err)
+			ca_err_clear(err);
+		rc = CA_OK;
+	}
+out:
+	ddb_failure_release(&fail);
+	ca_user_release(&user);
+	free(guard);
+	json_decref(in);
+	return rc;
+}
+
 static const struct ca_db_ops dynamodb_ops = {
 	.name = "dynamodb",
 	.user_create = ddb_user_create,
@@ -331,6 +376,7 @@ static const struct ca_db_ops dynamodb_ops = {
 	.photo_update = ddb_photo_update,
 	.photo_delete = ddb_photo_delete,
 	.close = ddb_close,
+	.user_delete = ddb_user_delete,
 };
 
 /* DynamoDB's rule for table names: 3..255 of [A-Za-z0-9_.-]. */

@@ -666,6 +666,32 @@ static int mysql_photo_delete(struct ca_db *db, const char *owner_id, const char
 	return run(mysql_of(db), step_photo_delete, &ctx, false, err);
 }
 
+static int step_user_delete(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
+{
+	const long long *id = vctx;
+	struct mysql_params p = { .n = 0 };
+	MYSQL_STMT *st = NULL;
+	int rc;
+
+	ca_mysql_param_i64(&p, *id);
+	rc = ca_mysql_exec(c, "DELETE FROM `User` WHERE id = ?", &p, &st, executed,
+			   "deleting a user", err);
+	if (rc)
+		return rc;
+	if (mysql_stmt_affected_rows(st) == 0)
+		rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	return rc;
+}
+
+static int mysql_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
+{
+	long long n = 0;
+
+	if (!ca_mysql_parse_id(id, &n))
+		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	return run(mysql_of(db), step_user_delete, &n, false, err);
+}
+
 static void mysql_close_db(struct ca_db *db)
 {
 	struct mysql_db *m = mysql_of(db);
@@ -689,6 +715,7 @@ static const struct ca_db_ops mysql_ops = {
 	.photo_update = mysql_photo_update,
 	.photo_delete = mysql_photo_delete,
 	.close = mysql_close_db,
+	.user_delete = mysql_user_delete,
 };
 
 static pthread_once_t library_once = PTHREAD_ONCE_INIT;

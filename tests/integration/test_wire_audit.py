@@ -53,9 +53,11 @@ APP_PROGRAMS = ["cloudalbum-serve stage 1", "cloudalbum-serve stage 2",
                 "cloudalbum-migrate", "cloudalbum-migrate --cognito"]
 STAGE_PROGRAMS = ["stage-0-iam", "stage-1-dynamodb", "stage-2-s3", "stage-3-cognito",
                   "stage-4-xray"]
+# cloudalbum-verify runs on the attendee's instance, with the workshop policy
+TOOL_PROGRAMS = ["cloudalbum-verify"]
 POLICIES = {
     "least-privilege": ("cloudalbum-app-policy.json", APP_PROGRAMS),
-    "workshop": ("workshop-cloud9-policy.json", APP_PROGRAMS + STAGE_PROGRAMS),
+    "workshop": ("workshop-cloud9-policy.json", APP_PROGRAMS + STAGE_PROGRAMS + TOOL_PROGRAMS),
 }
 
 
@@ -135,7 +137,7 @@ def test_the_journeys_reach_every_program_and_service(wire):
     report, rec = wire["report"], wire["rec"]
     assert not rec.errors, rec.errors
     programs = {program_of(ex.label) for ex in rec.exchanges}
-    assert set(APP_PROGRAMS + STAGE_PROGRAMS) <= programs, programs
+    assert set(APP_PROGRAMS + STAGE_PROGRAMS + TOOL_PROGRAMS) <= programs, programs
     services = {c.service for c in report.calls}
     assert services == {"dynamodb", "s3", "cognito-idp", "xray", "iam", "sts", "ec2"}
     # every request was identified as an operation of its service

@@ -7,7 +7,8 @@ its AWS traffic sent through an audit_proxy.Proxy labelled "<program>: <step>".
   the stage-3 config, from a small seeded legacy deployment;
 - cloudalbum-serve at stages 1-4 on the generated configs: sign-up, sign-in, upload,
   album, the image (its presigned URL fetched through the proxy too), delete; at stage 3
-  a migrated user signs in with the legacy password.
+  a migrated user signs in with the legacy password;
+- cloudalbum-verify on the stage-4 config, against the app.
 
 boto3 setup and checks go to moto directly, never through a proxy."""
 import json
@@ -211,6 +212,25 @@ class Journeys:
         finally:
             serve.stop()
 
+    # --- cloudalbum-verify -------------------------------------------------------------
+
+    def verify(self, config):
+        """cloudalbum-verify on the stage-4 config: its resource checks and its journey's
+        own calls (the test user made and removed, the trace read back) through a proxy,
+        against an app whose calls go through another."""
+        serve = Serve(self.bins / "cloudalbum-serve", config, self.tmp,
+                      env=self.env("cloudalbum-serve stage 4: verified"))
+        try:
+            p = run([self.bins / "cloudalbum-verify", "--config", config, "--url", serve.base,
+                     "--trace-wait", "1"], env=self.env("cloudalbum-verify: stage 4"),
+                    check=False, timeout=300)
+        finally:
+            serve.stop()
+        # the segments go to a socket nobody forwards from: only the trace step fails
+        failed = [l for l in p.stdout.splitlines() if l.startswith("not ok")]
+        assert p.returncode == 1 and len(failed) == 1 and "trace in X-Ray" in failed[0], \
+            p.stdout + p.stderr
+
     def close(self):
         self.rec.close()
         self.daemon.close()
@@ -235,6 +255,7 @@ def run_all(bins, moto, tmp):
             j.migrate(configs, legacy)
             for n in range(1, 5):
                 j.serve(n, configs[n], legacy)
+            j.verify(configs[4])
             j.destroy()
     finally:
         j.close()

@@ -524,6 +524,44 @@ START_TEST(emails_are_unique)
 }
 END_TEST
 
+START_TEST(user_delete_takes_the_guard_along)
+{
+	struct ca_db *db = open_db();
+	char *email = unique_email("gone"), *other = unique_email("stays");
+	char *id = make_user(db, email), *id_other = make_user(db, other), *again = NULL;
+	struct ca_user in = { NULL, (char *)"Back", email, (char *)SEED_PASSWORD };
+	struct ca_user u;
+	char *guard, *req;
+	json_t *got;
+
+	ck_assert_int_eq(ca_db_user_delete(db, id, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id, &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_find_by_email(db, email, &u, NULL), CA_DB_NOTFOUND);
+	/* the guard went with it: the email can be signed up again */
+	guard = fmt("email#%s", email);
+	req = fmt("{\"TableName\":\"%s\",\"Key\":{\"id\":{\"S\":\"%s\"}}}", user_table, guard);
+	got = raw_call("GetItem", req, CA_OK);
+	ck_assert_ptr_null(json_object_get(got, "Item"));
+	json_decref(got);
+	free(req);
+	ck_assert_int_eq(ca_db_user_create(db, &in, &again, NULL), CA_OK);
+	/* absent ids, guards and the other user */
+	ck_assert_int_eq(ca_db_user_delete(db, id, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, guard, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, "", NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id_other, &u, NULL), CA_OK);
+	ca_user_release(&u);
+	ck_assert_int_eq(ca_db_user_delete(db, again, NULL), CA_OK);
+	free(guard);
+	free(again);
+	free(id);
+	free(id_other);
+	free(email);
+	free(other);
+	ca_db_close(db);
+}
+END_TEST
+
 struct race {
 	struct ca_db *db;
 	const char *email;
@@ -1112,6 +1150,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, open_by_url_and_schema_checks);
 	tcase_add_test(server, users_round_trip);
 	tcase_add_test(server, emails_are_unique);
+	tcase_add_test(server, user_delete_takes_the_guard_along);
 	tcase_add_test(server, racing_creates_make_one_user);
 	tcase_add_test(server, photo_fields_and_item_shape);
 	tcase_add_test(server, photos_belong_to_their_owner);

@@ -446,6 +446,28 @@ START_TEST(users_every_operation)
 }
 END_TEST
 
+START_TEST(user_delete)
+{
+	struct ca_db *db = open_db(NULL);
+	char *id = make_user(db, "del@example.com", "Del");
+	char *id2 = make_user(db, "keep@example.com", "Keep");
+	struct ca_user u;
+
+	ck_assert_int_eq(ca_db_user_delete(db, id, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id, &u, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, id, NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, "abc", NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, "1 OR 1=1", NULL), CA_DB_NOTFOUND);
+	ck_assert_int_eq(ca_db_user_delete(db, "", NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_user_find_by_id(db, id2, &u, NULL), CA_OK);
+	ck_assert_str_eq(u.email, "keep@example.com");
+	ca_user_release(&u);
+	free(id);
+	free(id2);
+	ca_db_close(db);
+}
+END_TEST
+
 START_TEST(non_ascii_text_round_trips)
 {
 	/* 50 characters, many of them 4-byte: the column counts characters */
@@ -1550,6 +1572,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(server, setup_db_name, teardown_db);
 	tcase_set_timeout(server, 60);
 	tcase_add_test(server, users_every_operation);
+	tcase_add_test(server, user_delete);
 	tcase_add_test(server, non_ascii_text_round_trips);
 	tcase_add_test(server, photos_every_operation);
 	tcase_add_test(server, listing_pages_with_the_cursor_newest_first);

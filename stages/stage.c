@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "serve_gen.h"
+#include "stage_tags.h"
 #include "state.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -20,6 +21,10 @@ struct stage_args {
 	const char *out;                /* serve-config --out */
 	const char *generated_dir;      /* serve-config --generated-dir */
 	bool force, json, show_secrets, help;
+	const char *sets[STAGE_MAX_SETS];       /* --set PATH=VALUE */
+	size_t n_sets;
+	const char *tags[STAGE_MAX_TAGS];       /* --tag KEY=VALUE */
+	size_t n_tags;
 };
 
 static const char *const verb_names[] = { "plan", "apply", "destroy", "outputs", "serve-config",
@@ -49,6 +54,11 @@ static void usage(const struct stage_def *def, FILE *f)
 		"  --initial X          stage 0: the attendee initial (Name=aws-cloud9-workshop-X*)\n"
 		"  --out FILE           serve-config: write FILE instead (current.yaml untouched)\n"
 		"  --generated-dir DIR  serve-config: default lab-configs/generated\n"
+		"  --set PATH=VALUE     replace (or add) the config value at a dotted path, e.g.\n"
+		"                       --set database.user_table=alice-User (repeatable)\n"
+		"  --tag KEY=VALUE      apply: tag every resource made or adopted with it; an\n"
+		"                       existing resource without the tags is not adopted\n"
+		"                       (repeatable, e.g. --tag cloudalbum:class=dec-workshop)\n"
 		"  --help               this text\n",
 		def->number, def->name, def->title);
 }
@@ -86,6 +96,20 @@ static int parse_args(int argc, char **argv, struct stage_args *a, struct ca_err
 			} else {
 				return ca_err_set(err, CA_STAGE_USAGE, "%s needs a value", arg);
 			}
+			continue;
+		}
+		if (name_len == 5 && (!strncmp(arg, "--set", 5) || !strncmp(arg, "--tag", 5))) {
+			bool set = arg[2] == 's';
+			const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+			if (!v || !strchr(v, '=') || v[0] == '=')
+				return ca_err_set(err, CA_STAGE_USAGE, "%s needs KEY=VALUE", arg);
+			if ((set ? a->n_sets : a->n_tags) >= (set ? STAGE_MAX_SETS : STAGE_MAX_TAGS))
+				return ca_err_set(err, CA_STAGE_USAGE, "too many %s options (at most "
+						  "%d)", arg, set ? STAGE_MAX_SETS : STAGE_MAX_TAGS);
+			if (set)
+				a->sets[a->n_sets++] = v;
+			else
+				a->tags[a->n_tags++] = v;
 			continue;
 		}
 		if (arg[0] == '-')
@@ -194,6 +218,73 @@ out:
 	return rc;
 }
 
+/* Remembers [kind, name] reported as created by this apply (for check_foreign). */
+static void remember_created(struct stage_ctx *ctx, const char *kind, const char *name)
+{
+	if (!ctx->created)
+		ctx->created = json_array();
+	if (ctx->created)
+		json_array_append_new(ctx->created, json_pack("[s, s]", kind, name));
+}
+
+/* Tag keys and values as AWS takes them everywhere: letters, digits, spaces, _.:/=+-@. */
+static bool tag_text_ok(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (len > max)
+		return false;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(" _.:/=+-@", c)))
+			return false;
+	}
+	return true;
+}
+
+/* --set and --tag, applied to the loaded config and the context. */
+static int apply_overrides(struct stage_ctx *ctx, const struct stage_args *a, struct ca_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < a->n_sets; i++) {
+		const char *eq = strchr(a->sets[i], '=');
+		char *path = ca_strndup(a->sets[i], (size_t)(eq - a->sets[i]));
+		if (!path)
+			return ca_err_set(err, CA_ENOMEM, "out of memory");
+		rc = ca_yaml_set_scalar(ctx->doc, path, eq + 1, err);
+		free(path);
+		if (rc) {
+			ca_err_prefix(err, "--set %s", a->sets[i]);
+			return rc;
+		}
+	}
+	if (!a->n_tags)
+		return CA_OK;
+	if (!(ctx->tags = json_object()))
+		return ca_err_set(err, CA_ENOMEM, "out of memory");
+	for (i = 0; i < a->n_tags; i++) {
+		const char *eq = strchr(a->tags[i], '=');
+		size_t klen = (size_t)(eq - a->tags[i]);
+		char *key;
+		if (ca_starts_with(a->tags[i], "aws:") || !tag_text_ok(a->tags[i], klen, 128) ||
+		    !tag_text_ok(eq + 1, strlen(eq + 1), 256))
+			return ca_err_set(err, CA_STAGE_USAGE,
+					  "--tag %.80s: a tag key (1 to 128) and value (up to 256) "
+					  "hold letters, digits, spaces and _.:/=+-@, and the key does "
+					  "not start with aws:", a->tags[i]);
+		if (!(key = ca_strndup(a->tags[i], klen)) ||
+		    json_object_set_new(ctx->tags, key, json_string(eq + 1))) {
+			free(key);
+			return ca_err_set(err, CA_ENOMEM, "out of memory");
+		}
+		free(key);
+	}
+	return CA_OK;
+}
+
 bool stage_applying(const struct stage_ctx *ctx)
 {
 	return ctx->verb == STAGE_VERB_APPLY;
@@ -211,6 +302,8 @@ void stage_report(struct stage_ctx *ctx, enum stage_action action, const char *k
 
 	if (action == STAGE_CREATE || action == STAGE_UPDATE || action == STAGE_DELETE)
 		ctx->changes++;
+	if (action == STAGE_CREATE && ctx->tags && ctx->verb == STAGE_VERB_APPLY)
+		remember_created(ctx, kind, name);
 	fprintf(ctx->out, "  %-8s %s %s", word, kind, name);
 	if (detail_fmt) {
 		fputs(": ", ctx->out);
@@ -237,14 +330,74 @@ static int injected_failure(struct ca_err *err)
 			  "injected failure after %ld created resources (CA_STAGE_FAIL_AFTER)", limit);
 }
 
+/* true when the state file records this resource for the running stage. */
+static bool recorded(struct stage_ctx *ctx, const char *kind, const char *name)
+{
+	json_t *s = stage_state_stage(ctx->state, ctx->def->number, NULL, false), *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(s, "resources"), i, r) {
+		const char *k = json_string_value(json_object_get(r, "kind"));
+		const char *n = json_string_value(json_object_get(r, "name"));
+		if (k && n && !strcmp(k, kind) && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+static bool created_now(const struct stage_ctx *ctx, const char *kind, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(ctx->created, i, v) {
+		const char *k = json_string_value(json_array_get(v, 0));
+		const char *n = json_string_value(json_array_get(v, 1));
+		if (k && n && !strcmp(k, kind) && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * --tag: a resource found by name that this run did not create and the state does not
+ * record is adopted only when it already carries the tags; otherwise it belongs to
+ * someone else and is left alone.
+ */
+static int check_foreign(struct stage_ctx *ctx, const char *kind, const char *name,
+			 struct ca_err *err)
+{
+	json_t *have = NULL;
+	bool exists = false;
+	int rc;
+
+	if (created_now(ctx, kind, name) || recorded(ctx, kind, name))
+		return CA_OK;
+	if ((rc = stage_tags_read(ctx->aws, kind, name, &exists, &have, err)))
+		return rc;
+	if (exists && !stage_tags_match(ctx->tags, have))
+		rc = ca_err_set(err, CA_STAGE_CONFLICT,
+				"%s %s already exists without this run's tags (--tag), so it was "
+				"made by someone else and is left alone; choose another name or "
+				"delete it yourself", kind, name);
+	json_decref(have);
+	return rc;
+}
+
 int stage_resource_created(struct stage_ctx *ctx, const char *kind, const char *name,
 			   const char *id, struct ca_err *err)
 {
-	int rc = stage_state_add_resource(ctx->state, ctx->def->number, ctx->def->name, kind,
-					  name, id, err);
+	bool tagging = ctx->tags && ctx->verb == STAGE_VERB_APPLY &&
+		       stage_tags_kind_taggable(kind);
+	int rc = tagging ? check_foreign(ctx, kind, name, err) : CA_OK;
 
 	if (rc == CA_OK)
+		rc = stage_state_add_resource(ctx->state, ctx->def->number, ctx->def->name, kind,
+					      name, id, err);
+	if (rc == CA_OK)
 		rc = stage_state_save(ctx->state, err);
+	if (rc == CA_OK && tagging)
+		rc = stage_tags_write(ctx->aws, kind, name, ctx->tags, err);
 	if (rc == CA_OK)
 		rc = injected_failure(err);
 	return rc;
@@ -427,6 +580,8 @@ int stage_main(const struct stage_def *def, int argc, char **argv)
 				"top level", doc.name, doc.root->line);
 		goto out;
 	}
+	if ((rc = apply_overrides(&ctx, &a, &err)))
+		goto out;
 	if ((rc = state_dir_for(&a, target, &dir))) {
 		ca_err_set(&err, rc, "out of memory");
 		goto out;
@@ -470,6 +625,8 @@ out:
 	stage_state_release(&state);
 	ca_yaml_doc_release(&doc);
 	json_decref(ctx.outputs);
+	json_decref(ctx.tags);
+	json_decref(ctx.created);
 	free(target);
 	free(dir);
 	return code;

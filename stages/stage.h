@@ -42,6 +42,16 @@
  * the config path, lab-configs/<target>/...), --state-dir DIR (default $CA_STATE_DIR or
  * .cloudalbum), --force, --json, --show-secrets, --initial X (stage 0), --help.
  *
+ * For cloudalbum-classroom (issue 15), two repeatable flags:
+ *   --set PATH=VALUE  replaces or adds the config value at a dotted path before the
+ *                     stage reads it (the class gives each attendee its own names this
+ *                     way: --set database.user_table=alice-User ...);
+ *   --tag KEY=VALUE   apply tags every taggable resource (stage_tags.h) it creates or
+ *                     adopts, in stage_resource_created(). A resource found by name that
+ *                     this run did not create and the state does not record is adopted
+ *                     only when it already carries every tag; otherwise the stage fails
+ *                     with CA_STAGE_CONFLICT and leaves it alone.
+ *
  * The serve-config hook: a stage contributes to the generated serve config by giving
  * stage_output() a serve_key ("auth.user_pool_id"): the value is recorded in the state
  * with that key, and serve-config writes it at that place in the YAML tree, replacing
@@ -69,6 +79,9 @@
 #include "util/error.h"
 
 struct stage_state;     /* stages/state.h */
+
+#define STAGE_MAX_SETS 64       /* --set options per run */
+#define STAGE_MAX_TAGS 16       /* --tag options per run (below AWS's 50 per resource) */
 
 enum stage_verb {
 	STAGE_VERB_PLAN,
@@ -103,6 +116,8 @@ struct stage_ctx {
 	int changes;                    /* STAGE_CREATE/UPDATE/DELETE reported so far */
 	void *priv;                     /* the stage's own, from def->load */
 	json_t *outputs;                /* framework's: this run's outputs, saved by apply */
+	json_t *tags;                   /* --tag KEY=VALUE as {key: value}, or NULL */
+	json_t *created;                /* framework's: [kind, name] this apply created */
 };
 
 struct stage_def {

@@ -26,9 +26,13 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-#define POLICY_NAME "workshop-cloud9-policy"
-#define ROLE_NAME "workshop-cloud9-instance-profile-role"
-#define PROFILE_NAME "workshop-cloud9-instance-profile"
+/* The names, provision.iam.policy_name / role_name / profile_name (the lab's by default;
+ * cloudalbum-classroom gives each attendee of a shared account its own). */
+#define CFG(ctx) ((const struct iam_cfg *)(ctx)->priv)
+#define POLICY_NAME (CFG(ctx)->policy_name)
+#define ROLE_NAME (CFG(ctx)->role_name)
+#define PROFILE_NAME (CFG(ctx)->profile_name)
+#define ROLE_POLICY (CFG(ctx)->role_policy)
 #define NAME_PREFIX "aws-cloud9-workshop-"
 #define WORKSHOP_FILE "workshop-cloud9-policy.json"
 #define APP_FILE "cloudalbum-app-policy.json"
@@ -42,6 +46,8 @@ struct iam_cfg {
 	char *documents;                /* the directory of the JSON documents */
 	json_t *policy_doc, *trust_doc;
 	char *policy_file;              /* for messages */
+	char *policy_name, *role_name, *profile_name;
+	char *role_policy;              /* "<role>/<policy>", the attachment's report name */
 };
 
 static const char *const policy_kinds[] = { "workshop", "least-privilege", NULL };
@@ -53,6 +59,15 @@ static const struct ca_cfg_key provision_keys[] = {
 	  .max = 64 },
 	{ .name = "documents", .type = CA_CFG_STRING,
 	  .offset = offsetof(struct iam_cfg, documents), .def = "infra/iam" },
+	{ .name = "policy_name", .type = CA_CFG_STRING,
+	  .offset = offsetof(struct iam_cfg, policy_name), .def = "workshop-cloud9-policy",
+	  .min = 1, .max = 128 },
+	{ .name = "role_name", .type = CA_CFG_STRING,
+	  .offset = offsetof(struct iam_cfg, role_name),
+	  .def = "workshop-cloud9-instance-profile-role", .min = 1, .max = 64 },
+	{ .name = "profile_name", .type = CA_CFG_STRING,
+	  .offset = offsetof(struct iam_cfg, profile_name),
+	  .def = "workshop-cloud9-instance-profile", .min = 1, .max = 128 },
 	CA_CFG_END
 };
 
@@ -66,6 +81,7 @@ static void unload(void *priv)
 	json_decref(cfg->policy_doc);
 	json_decref(cfg->trust_doc);
 	free(cfg->policy_file);
+	free(cfg->role_policy);
 	free(cfg);
 }
 
@@ -76,6 +92,18 @@ static bool initial_ok(const char *s)
 	for (i = 0; s[i]; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return i > 0;
+}
+
+/* IAM's names: letters, digits and +=,.@_- */
+static bool iam_name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("+=,.@_-", s[i])))
 			return false;
 	return i > 0;
 }
@@ -248,6 +276,21 @@ static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 			goto fail;
 		}
 	}
+	if (!iam_name_ok(cfg->policy_name) || !iam_name_ok(cfg->role_name) ||
+	    !iam_name_ok(cfg->profile_name)) {
+		rc = ca_err_set(err, CA_CONFIG_VALUE,
+				"%s: provision.iam.policy_name, role_name and profile_name may hold "
+				"only letters, digits and +=,.@_-", ctx->doc->name);
+		goto fail;
+	}
+	{
+		struct ca_buf rp = CA_BUF_INIT;
+		ca_buf_addf(&rp, "%s/%s", cfg->role_name, cfg->policy_name);
+		if (!(cfg->role_policy = ca_buf_detach(&rp, NULL))) {
+			rc = ca_err_set(err, CA_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	if (cfg->initial && !initial_ok(cfg->initial)) {
 		rc = ca_err_set(err, CA_CONFIG_VALUE,
 				"the attendee initial \"%.64s\" may only hold letters, digits, '-' "
@@ -390,9 +433,9 @@ static int converge_attachment(struct stage_ctx *ctx, const char *policy_arn, bo
 	if (rc != CA_OK)
 		return rc;
 	if (attached) {
-		stage_report(ctx, STAGE_OK, "iam role policy", ROLE_NAME "/" POLICY_NAME, NULL);
+		stage_report(ctx, STAGE_OK, "iam role policy", ROLE_POLICY, NULL);
 	} else {
-		stage_report(ctx, STAGE_CREATE, "iam role policy", ROLE_NAME "/" POLICY_NAME,
+		stage_report(ctx, STAGE_CREATE, "iam role policy", ROLE_POLICY,
 			     "attach");
 		if (!stage_applying(ctx))
 			return CA_OK;
@@ -400,7 +443,7 @@ static int converge_attachment(struct stage_ctx *ctx, const char *policy_arn, bo
 			return rc;
 	}
 	return stage_applying(ctx) ? stage_resource_created(ctx, "iam role policy",
-							    ROLE_NAME "/" POLICY_NAME, policy_arn,
+							    ROLE_POLICY, policy_arn,
 							    err)
 				   : CA_OK;
 }
@@ -655,9 +698,9 @@ static int destroy(struct stage_ctx *ctx, struct ca_err *err)
 	if (attached) {
 		if ((rc = iam_detach_role_policy(ctx->aws, ROLE_NAME, policy_arn, err)))
 			goto out;
-		stage_report(ctx, STAGE_DELETE, "iam role policy", ROLE_NAME "/" POLICY_NAME, NULL);
+		stage_report(ctx, STAGE_DELETE, "iam role policy", ROLE_POLICY, NULL);
 	}
-	if ((rc = stage_resource_deleted(ctx, "iam role policy", ROLE_NAME "/" POLICY_NAME, err)))
+	if ((rc = stage_resource_deleted(ctx, "iam role policy", ROLE_POLICY, err)))
 		goto out;
 	if (role_arn) {
 		if ((rc = iam_delete_role(ctx->aws, ROLE_NAME, err)))

@@ -754,3 +754,103 @@ int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
 	aws_response_release(&resp);
 	return rc;
 }
+
+int s3_get_bucket_tagging(struct aws_client *c, const char *bucket, json_t **tags,
+			  struct ca_err *err)
+{
+	struct ca_xml_node *doc = NULL;
+	const struct ca_xml_node *t;
+	struct aws_response resp;
+	struct ca_err local;
+	int rc;
+
+	*tags = json_object();
+	if (!*tags)
+		return ca_err_set(err, CA_ENOMEM, "s3: out of memory");
+	aws_response_init(&resp);
+	ca_err_clear(&local);
+	rc = send_sub(c, "GET", bucket, "tagging", &resp, &local);
+	if (rc == CA_AWS_SERVICE && !strcmp(resp.error.code, "NoSuchTagSet")) {
+		rc = CA_OK;
+		goto out;
+	}
+	if (rc) {
+		rc = pass_on(err, rc, &local);
+		goto out;
+	}
+	if ((rc = aws_response_xml(&resp, &doc, err)))
+		goto out;
+	for (t = ca_xml_child(ca_xml_child(doc, "TagSet"), "Tag"); t; t = ca_xml_next(t, "Tag")) {
+		const char *k = ca_xml_path_text(t, "Key"), *v = ca_xml_path_text(t, "Value");
+		if (k && json_object_set_new(*tags, k, json_string(v ? v : "")) != 0) {
+			rc = ca_err_set(err, CA_ENOMEM, "s3: out of memory");
+			goto out;
+		}
+	}
+out:
+	if (rc) {
+		json_decref(*tags);
+		*tags = NULL;
+	}
+	ca_xml_free(doc);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_put_bucket_tagging(struct aws_client *c, const char *bucket, const json_t *tags,
+			  struct ca_err *err)
+{
+	struct aws_param q = { "tagging", NULL };
+	struct ca_buf xml = CA_BUF_INIT;
+	struct aws_response resp;
+	const char *k;
+	json_t *v;
+	int rc;
+
+	aws_response_init(&resp);
+	ca_buf_adds(&xml, "<Tagging xmlns=\"" S3_XMLNS "\"><TagSet>");
+	json_object_foreach((json_t *)tags, k, v) {
+		ca_buf_adds(&xml, "<Tag><Key>");
+		ca_xml_escape(&xml, k);
+		ca_buf_adds(&xml, "</Key><Value>");
+		ca_xml_escape(&xml, json_string_value(v) ? json_string_value(v) : "");
+		ca_buf_adds(&xml, "</Value></Tag>");
+	}
+	ca_buf_adds(&xml, "</TagSet></Tagging>");
+	rc = send_xml(c, "PUT", bucket, &q, 1, &xml, &resp, err);
+	ca_buf_release(&xml);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_list_buckets(struct aws_client *c, json_t **names, struct ca_err *err)
+{
+	struct ca_xml_node *doc = NULL;
+	const struct ca_xml_node *b;
+	struct aws_response resp;
+	int rc;
+
+	*names = json_array();
+	if (!*names)
+		return ca_err_set(err, CA_ENOMEM, "s3: out of memory");
+	aws_response_init(&resp);
+	if ((rc = send_sub(c, "GET", NULL, NULL, &resp, err)) ||
+	    (rc = aws_response_xml(&resp, &doc, err)))
+		goto out;
+	for (b = ca_xml_child(ca_xml_child(doc, "Buckets"), "Bucket"); b;
+	     b = ca_xml_next(b, "Bucket")) {
+		const char *n = ca_xml_path_text(b, "Name");
+		if (n && json_array_append_new(*names, json_string(n)) != 0) {
+			rc = ca_err_set(err, CA_ENOMEM, "s3: out of memory");
+			goto out;
+		}
+	}
+out:
+	if (rc) {
+		json_decref(*names);
+		*names = NULL;
+	}
+	ca_xml_free(doc);
+	aws_response_release(&resp);
+	return rc;
+}

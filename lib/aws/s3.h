@@ -199,4 +199,21 @@ int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bo
 int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
 		     struct s3_object_meta *meta, struct ca_err *err);
 
+/* ---- tags and listing (the classroom's ownership checks, docs/CONTRACTS.md) ---- */
+
+/*
+ * The bucket's tags as a new JSON object {key: value} in *tags (json_decref it; {} when
+ * the bucket has none). CA_OK; CA_AWS_SERVICE (e.g. NoSuchBucket) and the transport's
+ * codes with the service's sentence; CA_ENOMEM. On error *tags is NULL.
+ */
+int s3_get_bucket_tagging(struct aws_client *c, const char *bucket, json_t **tags,
+			  struct ca_err *err);
+
+/* Replaces the bucket's tag set with tags ({key: value}, string values). CA_OK or as above. */
+int s3_put_bucket_tagging(struct aws_client *c, const char *bucket, const json_t *tags,
+			  struct ca_err *err);
+
+/* The names of every bucket of the account, a new JSON array in *names. As above. */
+int s3_list_buckets(struct aws_client *c, json_t **names, struct ca_err *err);
+
 #endif

@@ -559,3 +559,87 @@ int ca_yaml_expand(const struct ca_yaml_doc *doc, const struct ca_yaml_node *nod
 				  doc->name);
 	return CA_OK;
 }
+
+/* A scalar node holding a copy of value, written at line/col (for messages). */
+static struct ca_yaml_node *scalar_new(const char *value, int line)
+{
+	struct ca_yaml_node *node = calloc(1, sizeof(*node));
+
+	if (!node)
+		return NULL;
+	node->kind = CA_YAML_SCALAR;
+	node->line = line;
+	node->col = 1;
+	node->quoted = true;
+	node->len = strlen(value);
+	node->text = ca_strndup(value, node->len);
+	if (!node->text) {
+		free(node);
+		return NULL;
+	}
+	return node;
+}
+
+int ca_yaml_set_scalar(struct ca_yaml_doc *doc, const char *path, const char *value,
+		       struct ca_err *err)
+{
+	struct ca_yaml_node *node = doc->root;
+	const char *dot, *step = path;
+	size_t n, i;
+
+	if (!node || node->kind != CA_YAML_MAP || !path || !*path)
+		return ca_err_set(err, CA_EINVAL, "cannot set '%s': the config is not a mapping",
+				  path ? path : "");
+	for (;;) {
+		struct ca_yaml_pair *pair = NULL;
+		char *key;
+
+		dot = strchr(step, '.');
+		n = dot ? (size_t)(dot - step) : strlen(step);
+		if (n == 0 || n > CA_YAML_MAX_KEY)
+			return ca_err_set(err, CA_EINVAL, "cannot set '%s': empty or long key", path);
+		for (i = 0; i < node->n; i++)
+			if (strlen(node->pairs[i].key) == n && !strncmp(node->pairs[i].key, step, n))
+				pair = &node->pairs[i];
+		if (!pair) {
+			if (reserve(node) != CA_OK || !(key = ca_strndup(step, n)))
+				return ca_err_set(err, CA_ENOMEM, "out of memory");
+			pair = &node->pairs[node->n];
+			pair->key = key;
+			pair->line = node->line;
+			pair->col = 1;
+			pair->value = dot ? calloc(1, sizeof(struct ca_yaml_node))
+					  : scalar_new(value, node->line);
+			if (!pair->value) {
+				free(key);
+				return ca_err_set(err, CA_ENOMEM, "out of memory");
+			}
+			if (dot) {
+				pair->value->kind = CA_YAML_MAP;
+				pair->value->line = node->line;
+				pair->value->col = 1;
+			}
+			node->n++;
+		} else if (!dot) {
+			struct ca_yaml_node *fresh = scalar_new(value, pair->value->line);
+			if (!fresh)
+				return ca_err_set(err, CA_ENOMEM, "out of memory");
+			node_free(pair->value);
+			pair->value = fresh;
+		} else if (pair->value->kind != CA_YAML_MAP) {
+			if (pair->value->kind != CA_YAML_SCALAR || !pair->value->is_null)
+				return ca_err_set(err, CA_CONFIG_TYPE,
+						  "%s:%d: cannot set '%s': '%.*s' is not a mapping",
+						  doc->name, pair->value->line, path, (int)n, step);
+			pair->value->kind = CA_YAML_MAP;
+			pair->value->is_null = false;
+			free(pair->value->text);
+			pair->value->text = NULL;
+			pair->value->len = 0;
+		}
+		if (!dot)
+			return CA_OK;
+		node = pair->value;
+		step = dot + 1;
+	}
+}

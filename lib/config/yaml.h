@@ -106,4 +106,15 @@ const struct ca_yaml_node *ca_yaml_lookup(const struct ca_yaml_node *node, const
 int ca_yaml_expand(const struct ca_yaml_doc *doc, const struct ca_yaml_node *node, char **out,
 		   struct ca_err *err);
 
+/*
+ * Sets the scalar at a dotted path of mapping keys ("database.user_table") to a copy of
+ * value, replacing what is there or adding the missing keys (an absent or empty step
+ * becomes a mapping). The value is kept as written; ${VAR}s in it are still expanded
+ * on reading. For overrides given on a command line. Returns CA_OK; CA_CONFIG_TYPE
+ * (naming file:line) when a step is a value or list; CA_EINVAL for an empty path or
+ * key; CA_ENOMEM.
+ */
+int ca_yaml_set_scalar(struct ca_yaml_doc *doc, const char *path, const char *value,
+		       struct ca_err *err);
+
 #endif

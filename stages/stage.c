@@ -362,20 +362,20 @@ static bool created_now(const struct stage_ctx *ctx, const char *kind, const cha
 /*
  * --tag: a resource found by name that this run did not create and the state does not
  * record is adopted only when it already carries the tags; otherwise it belongs to
- * someone else and is left alone.
+ * someone else and is left alone. *tagged tells whether it carries them already.
  */
 static int check_foreign(struct stage_ctx *ctx, const char *kind, const char *name,
-			 struct ca_err *err)
+			 bool *tagged, struct ca_err *err)
 {
 	json_t *have = NULL;
 	bool exists = false;
 	int rc;
 
-	if (created_now(ctx, kind, name) || recorded(ctx, kind, name))
-		return CA_OK;
+	*tagged = false;
 	if ((rc = stage_tags_read(ctx->aws, kind, name, &exists, &have, err)))
 		return rc;
-	if (exists && !stage_tags_match(ctx->tags, have))
+	*tagged = exists && stage_tags_match(ctx->tags, have);
+	if (exists && !*tagged && !created_now(ctx, kind, name) && !recorded(ctx, kind, name))
 		rc = ca_err_set(err, CA_STAGE_CONFLICT,
 				"%s %s already exists without this run's tags (--tag), so it was "
 				"made by someone else and is left alone; choose another name or "
@@ -389,14 +389,15 @@ int stage_resource_created(struct stage_ctx *ctx, const char *kind, const char *
 {
 	bool tagging = ctx->tags && ctx->verb == STAGE_VERB_APPLY &&
 		       stage_tags_kind_taggable(kind);
-	int rc = tagging ? check_foreign(ctx, kind, name, err) : CA_OK;
+	bool tagged = false;
+	int rc = tagging ? check_foreign(ctx, kind, name, &tagged, err) : CA_OK;
 
 	if (rc == CA_OK)
 		rc = stage_state_add_resource(ctx->state, ctx->def->number, ctx->def->name, kind,
 					      name, id, err);
 	if (rc == CA_OK)
 		rc = stage_state_save(ctx->state, err);
-	if (rc == CA_OK && tagging)
+	if (rc == CA_OK && tagging && !tagged)
 		rc = stage_tags_write(ctx->aws, kind, name, ctx->tags, err);
 	if (rc == CA_OK)
 		rc = injected_failure(err);

@@ -99,7 +99,9 @@ static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, b
 
 	if ((rc = iam_ident(aws, k, name, &id, err)) || !id)
 		goto out;
-	snprintf(action, sizeof(action), "List%sTags", iam_suffix(k));
+	/* instance profiles: GetInstanceProfile carries the tags (the stand-in has no
+	 * ListInstanceProfileTags) */
+	snprintf(action, sizeof(action), k == TK_PROFILE ? "Get%s" : "List%sTags", iam_suffix(k));
 	p[0].name = iam_id_param(k);
 	p[0].value = id;
 	ca_err_clear(&local);
@@ -112,7 +114,7 @@ static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, b
 		rc = ca_err_set(err, rc, "%s", ca_err_msg(&local));
 		goto out;
 	}
-	ca_buf_addf(&path, "%sResult/Tags", action);
+	ca_buf_addf(&path, "%sResult/%sTags", action, k == TK_PROFILE ? "InstanceProfile/" : "");
 	if (!ca_buf_ok(&path) || !(*tags = json_object())) {
 		rc = oom(err);
 		goto out;
@@ -215,6 +217,91 @@ static int resource_arn(struct aws_client *aws, enum tag_kind k, const char *nam
 	return rc;
 }
 
+/* A pool's tags are in its description (UserPoolTags), on AWS and on the stand-in. */
+static int pool_read(struct aws_client *aws, const char *name, bool *exists, json_t **tags,
+		     struct ca_err *err)
+{
+	json_t *pool = NULL, *have;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = cognito_find_user_pool(aws, name, &id, err)) || !id)
+		return rc;
+	if ((rc = cognito_describe_user_pool(aws, id, &pool, err)))
+		goto out;
+	have = json_object_get(pool, "UserPoolTags");
+	*tags = json_is_object(have) ? json_deep_copy(have) : json_object();
+	if (!*tags)
+		rc = oom(err);
+	else
+		*exists = true;
+out:
+	json_decref(pool);
+	free(id);
+	return rc;
+}
+
+/* Read-only members of a pool's description, never sent back in an update. */
+static bool read_only_member(const char *key)
+{
+	static const char *const ro[] = { "Id", "Name", "Arn", "CreationDate", "LastModifiedDate",
+					  "Status", "SchemaAttributes", "EstimatedNumberOfUsers",
+					  "Domain", "CustomDomain", "SmsConfigurationFailure",
+					  "EmailConfigurationFailure", "AliasAttributes",
+					  "UserPoolTier", NULL };
+	int i;
+
+	for (i = 0; ro[i]; i++)
+		if (!strcmp(key, ro[i]))
+			return true;
+	return false;
+}
+
+/*
+ * An endpoint without TagResource for pools (the local stand-in answers 500 with no
+ * error code): UpdateUserPool with everything the pool has and the tags added, which
+ * the stand-in keeps. Real Cognito offers TagResource and never comes here.
+ */
+static int pool_tag_by_update(struct aws_client *aws, const char *name, const json_t *tags,
+			      struct ca_err *err)
+{
+	json_t *pool = NULL, *req = NULL, *v, *have;
+	const char *key;
+	char *id = NULL;
+	int rc;
+
+	if ((rc = cognito_find_user_pool(aws, name, &id, err)))
+		return rc;
+	if (!id)
+		return ca_err_set(err, CA_ENOTFOUND, "cognito user pool %s not found", name);
+	if ((rc = cognito_describe_user_pool(aws, id, &pool, err)))
+		goto out;
+	if (!(req = json_object())) {
+		rc = oom(err);
+		goto out;
+	}
+	json_object_foreach(pool, key, v)
+		if (!read_only_member(key) && json_object_set(req, key, v)) {
+			rc = oom(err);
+			goto out;
+		}
+	have = json_object_get(req, "UserPoolTags");
+	if (!json_is_object(have)) {
+		json_object_set_new(req, "UserPoolTags", json_object());
+		have = json_object_get(req, "UserPoolTags");
+	}
+	if (!have || json_object_update(have, (json_t *)tags)) {
+		rc = oom(err);
+		goto out;
+	}
+	rc = cognito_update_user_pool(aws, id, req, err);
+out:
+	json_decref(pool);
+	json_decref(req);
+	free(id);
+	return rc;
+}
+
 static int arn_read(struct aws_client *aws, enum tag_kind k, const char *name, bool *exists,
 		    json_t **tags, struct ca_err *err)
 {
@@ -292,10 +379,22 @@ static int arn_write(struct aws_client *aws, enum tag_kind k, const char *name,
 		rc = oom(err);
 		goto out;
 	}
-	rc = aws_json_call(aws, k == TK_TABLE ? AWS_SVC_DYNAMODB : AWS_SVC_COGNITO_IDP,
-			   k == TK_TABLE ? "DynamoDB_20120810.TagResource"
-					 : "AWSCognitoIdentityProviderService.TagResource",
-			   in, NULL, err);
+	if (k == TK_TABLE) {
+		rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.TagResource", in, NULL,
+				   err);
+	} else {
+		char code[AWS_ERROR_CODE_MAX];
+		struct ca_err local;
+
+		ca_err_clear(&local);
+		rc = aws_json_call_code(aws, AWS_SVC_COGNITO_IDP,
+					"AWSCognitoIdentityProviderService.TagResource", in, NULL,
+					code, &local);
+		if (rc == CA_AWS_SERVICE && code[0] >= '0' && code[0] <= '9')
+			rc = pool_tag_by_update(aws, name, tags, err);
+		else if (rc)
+			rc = ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	}
 out:
 	json_decref(in);
 	free(arn);
@@ -352,8 +451,9 @@ int stage_tags_read(struct aws_client *aws, const char *kind, const char *name, 
 	case TK_PROFILE:
 		return iam_read(aws, k, name, exists, tags, err);
 	case TK_TABLE:
-	case TK_POOL:
 		return arn_read(aws, k, name, exists, tags, err);
+	case TK_POOL:
+		return pool_read(aws, name, exists, tags, err);
 	case TK_BUCKET:
 		return bucket_read(aws, name, exists, tags, err);
 	case TK_NONE:

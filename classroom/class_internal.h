@@ -115,6 +115,9 @@ int class_for_each(struct class_ctx *c, void (*fn)(struct class_ctx *, struct at
 void class_cell_set(struct class_ctx *c, struct att_run *r, int stage, enum cell_state s,
 		    const char *detail);
 
+/* r could not be prepared (r->error says why): every cell an error, one line said. */
+void class_refused(struct class_ctx *c, struct att_run *r);
+
 /* Marks every cell of r from stage `from` with state s and detail. */
 void class_cells_fill(struct class_ctx *c, struct att_run *r, int from, enum cell_state s,
 		      const char *detail);

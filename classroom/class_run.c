@@ -234,6 +234,23 @@ void class_cell_set(struct class_ctx *c, struct att_run *r, int stage, enum cell
 	pthread_mutex_unlock(&c->lock);
 }
 
+void class_refused(struct class_ctx *c, struct att_run *r)
+{
+	int k;
+
+	pthread_mutex_lock(&c->lock);
+	for (k = 0; k <= c->stage && k < CLASS_STAGES; k++) {
+		r->cells[k].state = CELL_ERROR;
+		free(r->cells[k].detail);
+		r->cells[k].detail = r->error ? ca_strdup(r->error) : NULL;
+	}
+	if (c->tty && c->stage >= 0)
+		redraw(c);
+	else if (strcmp(c->verb, "status") != 0)
+		fprintf(c->o->out, "%s: left out: %s\n", r->a->name, r->error ? r->error : "");
+	pthread_mutex_unlock(&c->lock);
+}
+
 void class_cells_fill(struct class_ctx *c, struct att_run *r, int from, enum cell_state s,
 		      const char *detail)
 {

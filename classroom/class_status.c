@@ -43,7 +43,7 @@ static void plan_one(struct class_ctx *c, struct att_run *r)
 
 	ca_err_clear(&err);
 	if (class_attendee_prepare(c, r) != CA_OK) {
-		class_cells_fill(c, r, 0, CELL_ERROR, r->error);
+		class_refused(c, r);
 		return;
 	}
 	for (n = 0; n <= c->stage; n++) {

@@ -294,6 +294,9 @@ static int parse_doc(const struct ca_yaml_doc *doc, struct roster *r, struct ca_
 				  "region name like ap-southeast-1", doc->name,
 				  ca_yaml_get(doc->root, "region")->line, r->region);
 	list = ca_yaml_get(doc->root, "attendees");
+	if (!list || (list->kind == CA_YAML_SCALAR && list->is_null))
+		return ca_err_set(err, CA_CONFIG_MISSING_KEY, "%s: missing required key "
+				  "'attendees' (a list of attendees)", doc->name);
 	if (list->kind != CA_YAML_SEQ || list->n == 0)
 		return ca_err_set(err, CA_CONFIG_TYPE, "%s:%d: 'attendees' must be a list of at "
 				  "least one attendee", doc->name, list->line);

@@ -122,7 +122,7 @@ bool roster_role_arn_ok(const char *s, char account[13])
 	if (strncmp(p + 12, ":role/", 6) != 0)
 		return false;
 	p += 18;
-	if (strlen(p) > 512)
+	if (p[0] == '/' || strlen(p) > 512)
 		return false;
 	/* an optional path: segments of the same characters, each ending in '/' */
 	name = strrchr(p, '/');

@@ -28,8 +28,15 @@ static char *plan_changes(const char *out, bool *update)
 		if (is_update)
 			*update = true;
 		if ((is_update || is_create) && !first) {
-			const char *s = line + 2;
-			first = ca_strndup(s, n - 2);
+			/* "create   dynamodb table x" -> "create dynamodb table x" */
+			const char *rest = line + 8;
+			struct ca_buf b = CA_BUF_INIT;
+
+			while (*rest == ' ' && rest < line + n)
+				rest++;
+			ca_buf_addf(&b, "%s %.*s", is_update ? "update" : "create",
+				    (int)(n - (size_t)(rest - line)), rest);
+			first = ca_buf_detach(&b, NULL);
 		}
 		line = end ? end + 1 : NULL;
 	}

@@ -141,7 +141,7 @@ def test_prefix_class(bins, env, moto, tmp_path):
     ddb.delete_table(TableName="ben-User")
     p = classroom(bins, env, roster, "status", check=1)
     assert any(l.startswith("ben ") and "missing" in l for l in p.stdout.splitlines()), p.stdout
-    assert "ben stage 1 missing: create   dynamodb table ben-User" in p.stdout, p.stdout
+    assert "ben stage 1 missing: create dynamodb table ben-User" in p.stdout, p.stdout
     assert json_status(bins, env, roster)[1]["ben"][1]["state"] == "missing"
     classroom(bins, env, roster, "up", "--stage", "4", check=1)
     assert [s["state"] for s in json_status(bins, env, roster)[1]["ben"]] == ["up to date"] * 5

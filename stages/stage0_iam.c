@@ -7,6 +7,8 @@
  *   profile  workshop-cloud9-instance-profile holding the role
  *   and its association with every instance tagged Name=aws-cloud9-workshop-<INITIAL>*
  *   (--initial or provision.iam.initial), replacing a different association.
+ * The three names are provision.iam.policy_name, role_name and profile_name (the lab's
+ * above by default; cloudalbum-classroom gives each attendee of a shared account its own).
  * Drift: a changed policy document becomes a new default version (the oldest
  * non-default one is deleted when IAM's five are in use); a changed trust policy is
  * put back. Nothing here holds data, so destroy needs no --force.

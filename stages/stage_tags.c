@@ -184,7 +184,7 @@ out:
 	return rc;
 }
 
-/* ---- DynamoDB and Cognito: by ARN ---- */
+/* ---- DynamoDB and Cognito: tagged by ARN ---- */
 
 static int resource_arn(struct aws_client *aws, enum tag_kind k, const char *name, char **arn,
 			struct ca_err *err)
@@ -302,41 +302,28 @@ out:
 	return rc;
 }
 
-static int arn_read(struct aws_client *aws, enum tag_kind k, const char *name, bool *exists,
-		    json_t **tags, struct ca_err *err)
+/* A table's tags: ListTagsOfResource on its ARN. */
+static int table_read(struct aws_client *aws, const char *name, bool *exists, json_t **tags,
+		      struct ca_err *err)
 {
-	json_t *in = NULL, *out = NULL, *list, *t;
+	json_t *in = NULL, *out = NULL, *t;
 	char *arn = NULL;
 	size_t i;
 	int rc;
 
-	if ((rc = resource_arn(aws, k, name, &arn, err)) || !arn)
+	if ((rc = resource_arn(aws, TK_TABLE, name, &arn, err)) || !arn)
 		goto done;
-	if (!(*tags = json_object()) ||
-	    !(in = json_pack("{s:s}", "ResourceArn", arn))) {
+	if (!(*tags = json_object()) || !(in = json_pack("{s:s}", "ResourceArn", arn))) {
 		rc = oom(err);
 		goto done;
 	}
-	if (k == TK_TABLE) {
-		if ((rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTagsOfResource",
-					in, &out, err)))
-			goto done;
-		list = json_object_get(out, "Tags");
-		json_array_foreach(list, i, t) {
-			const char *tk = json_string_value(json_object_get(t, "Key"));
-			json_t *tv = json_object_get(t, "Value");
-			if (tk && json_is_string(tv) && json_object_set(*tags, tk, tv)) {
-				rc = oom(err);
-				goto done;
-			}
-		}
-	} else {
-		if ((rc = aws_json_call(aws, AWS_SVC_COGNITO_IDP,
-					"AWSCognitoIdentityProviderService.ListTagsForResource", in,
-					&out, err)))
-			goto done;
-		list = json_object_get(out, "Tags");
-		if (json_is_object(list) && json_object_update(*tags, list)) {
+	if ((rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTagsOfResource", in,
+				&out, err)))
+		goto done;
+	json_array_foreach(json_object_get(out, "Tags"), i, t) {
+		const char *tk = json_string_value(json_object_get(t, "Key"));
+		json_t *tv = json_object_get(t, "Value");
+		if (tk && json_is_string(tv) && json_object_set(*tags, tk, tv)) {
 			rc = oom(err);
 			goto done;
 		}
@@ -451,7 +438,7 @@ int stage_tags_read(struct aws_client *aws, const char *kind, const char *name, 
 	case TK_PROFILE:
 		return iam_read(aws, k, name, exists, tags, err);
 	case TK_TABLE:
-		return arn_read(aws, k, name, exists, tags, err);
+		return table_read(aws, name, exists, tags, err);
 	case TK_POOL:
 		return pool_read(aws, name, exists, tags, err);
 	case TK_BUCKET:

@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets for the toolkit's parsers of untrusted input (config
 # YAML + serve schema, XML, AWS error answers, the shared credentials INI, multipart,
 # cookies, percent/base64url coding, endpoint URLs, SigV4 suite requests, stored
-# password hashes, the geodata table, the hosted-UI page reader of lib/verify) with clang, ASan and UBSan, over exactly the lib
-# sources each needs, and runs each for FUZZ_SECONDS (default 30) on a scratch copy of
+# password hashes, the geodata table, the hosted-UI page reader of lib/verify, the
+# classroom roster) with clang, ASan and UBSan, over exactly the lib sources each needs,
+# and runs each for FUZZ_SECONDS (default 30) on a scratch copy of
 # tests/fuzz/corpus/<name> (the committed corpus is never written).
 #
 #   FUZZ_SECONDS=N      seconds per target
@@ -24,7 +25,7 @@ command -v "$CC_FUZZ" >/dev/null ||
 	{ echo "parsers.sh: $CC_FUZZ not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
 UTIL="lib/util/error.c lib/util/buf.c lib/util/strutil.c"
-ALL="yaml xml aws_error ini multipart cookie urlcode endpoint sigv4_case password geo form"
+ALL="yaml xml aws_error ini multipart cookie urlcode endpoint sigv4_case password geo form roster"
 
 # The lib sources, pkg-config packages and -max_len of each target.
 sources() {
@@ -44,12 +45,14 @@ sources() {
 	password) echo "lib/auth/password.c lib/util/crypto.c" ;;
 	geo) echo "lib/geo/table.c lib/geo/kdtree.c" ;;
 	form) echo "lib/verify/verify_form.c" ;;
+	roster) echo "classroom/roster.c lib/config/yaml.c lib/config/expand.c lib/config/schema.c
+		     lib/config/value.c" ;;
 	esac
 }
 # (lib/util/strutil.c wipes secrets with OpenSSL, so every target links libcrypto)
 packages() {
 	case $1 in
-	yaml) echo "yaml-0.1 libcrypto" ;;
+	yaml|roster) echo "yaml-0.1 libcrypto" ;;
 	xml) echo "expat libcrypto" ;;
 	aws_error) echo "expat jansson libcrypto" ;;
 	sigv4_case) echo "jansson libcrypto libcurl" ;; # curl: credentials.c links IMDS

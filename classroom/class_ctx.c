@@ -467,7 +467,7 @@ json_t *class_attendee_tags(const struct class_ctx *c, const struct att_run *r)
 struct class_resource *class_attendee_resources(const struct class_ctx *c,
 						const struct att_run *r, size_t *n)
 {
-	struct class_resource *res = calloc(7, sizeof(*res));
+	struct class_resource *res = calloc(9, sizeof(*res));
 	size_t i;
 
 	*n = 0;
@@ -482,12 +482,14 @@ struct class_resource *class_attendee_resources(const struct class_ctx *c,
 	res[4] = (struct class_resource){ 1, "dynamodb table", lab_name(r, "Photo") };
 	res[5] = (struct class_resource){ 2, "s3 bucket", bucket_name(c, r) };
 	res[6] = (struct class_resource){ 3, "cognito user pool", lab_name(r, "cloudalbum-users") };
-	for (i = 0; i < 7; i++)
+	res[7] = (struct class_resource){ 4, "xray sampling rule", lab_name(r, "cloudalbum") };
+	res[8] = (struct class_resource){ 4, "xray group", lab_name(r, "cloudalbum") };
+	for (i = 0; i < 9; i++)
 		if (!res[i].name) {
-			class_resources_free(res, 7);
+			class_resources_free(res, 9);
 			return NULL;
 		}
-	*n = 7;
+	*n = 9;
 	return res;
 }
 

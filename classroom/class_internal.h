@@ -81,13 +81,13 @@ int class_attendee_prepare(struct class_ctx *c, struct att_run *r);
 /* The --set PATH=VALUE list for stage n's config (strings in a new JSON array). */
 json_t *class_attendee_sets(const struct class_ctx *c, const struct att_run *r, int n);
 
-/* The expected name of stage resource `kind` for r ("dynamodb table" has two: idx). */
+/* A taggable resource an attendee's stages make: its stage, kind and name. */
 struct class_resource {
 	int stage;
 	const char *kind;
 	char *name;
 };
-/* The taggable resources of r, stages 0..3, in a new array of *n (free with
+/* The taggable resources of r, stages 0..4, in a new array of *n (free with
  * class_resources_free). NULL on OOM. */
 struct class_resource *class_attendee_resources(const struct class_ctx *c,
 						const struct att_run *r, size_t *n);

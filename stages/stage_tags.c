@@ -10,11 +10,13 @@
 #include "aws/iam.h"
 #include "aws/s3.h"
 #include "aws/service_call.h"
+#include "aws/xray.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-enum tag_kind { TK_NONE, TK_POLICY, TK_ROLE, TK_PROFILE, TK_TABLE, TK_BUCKET, TK_POOL };
+enum tag_kind { TK_NONE, TK_POLICY, TK_ROLE, TK_PROFILE, TK_TABLE, TK_BUCKET, TK_POOL,
+		TK_RULE, TK_GROUP };
 
 static enum tag_kind kind_of(const char *kind)
 {
@@ -22,6 +24,7 @@ static enum tag_kind kind_of(const char *kind)
 		{ "iam policy", TK_POLICY }, { "iam role", TK_ROLE },
 		{ "iam instance profile", TK_PROFILE }, { "dynamodb table", TK_TABLE },
 		{ "s3 bucket", TK_BUCKET }, { "cognito user pool", TK_POOL },
+		{ "xray sampling rule", TK_RULE }, { "xray group", TK_GROUP },
 	};
 	size_t i;
 
@@ -388,6 +391,103 @@ out:
 	return rc;
 }
 
+/* ---- X-Ray: rules and groups by ARN, from GetSamplingRules / GetGroups ---- */
+
+/* The ARN of the named rule or group; NULL (CA_OK) when absent or not offered. */
+static int xray_arn(struct aws_client *aws, enum tag_kind k, const char *name, char **arn,
+		    struct ca_err *err)
+{
+	json_t *all = NULL, *v;
+	size_t i;
+	int rc;
+
+	*arn = NULL;
+	rc = k == TK_RULE ? xray_get_sampling_rules(aws, &all, err)
+			  : xray_get_groups(aws, &all, err);
+	if (rc == CA_EUNSUPPORTED) {    /* the stand-in: no rules or groups at all */
+		ca_err_clear(err);
+		return CA_OK;
+	}
+	if (rc)
+		return rc;
+	json_array_foreach(all, i, v) {
+		const char *n = json_string_value(json_object_get(v, k == TK_RULE ? "RuleName"
+										  : "GroupName"));
+		const char *a = json_string_value(json_object_get(v, k == TK_RULE ? "RuleARN"
+										  : "GroupARN"));
+		if (n && a && !strcmp(n, name)) {
+			if (!(*arn = ca_strdup(a)))
+				rc = oom(err);
+			break;
+		}
+	}
+	json_decref(all);
+	return rc;
+}
+
+static int xray_read(struct aws_client *aws, enum tag_kind k, const char *name, bool *exists,
+		     json_t **tags, struct ca_err *err)
+{
+	json_t *in = NULL, *out = NULL, *t;
+	char *arn = NULL;
+	size_t i;
+	int rc;
+
+	if ((rc = xray_arn(aws, k, name, &arn, err)) || !arn)
+		return rc;
+	if (!(in = json_pack("{s:s}", "ResourceARN", arn)) || !(*tags = json_object())) {
+		rc = oom(err);
+		goto out;
+	}
+	if ((rc = aws_rest_json_call(aws, AWS_SVC_XRAY, "POST", "/ListTagsForResource", NULL, in,
+				     &out, err)))
+		goto out;
+	json_array_foreach(json_object_get(out, "Tags"), i, t) {
+		const char *tk = json_string_value(json_object_get(t, "Key"));
+		json_t *tv = json_object_get(t, "Value");
+		if (tk && json_is_string(tv) && json_object_set(*tags, tk, tv)) {
+			rc = oom(err);
+			goto out;
+		}
+	}
+	*exists = true;
+out:
+	if (rc) {
+		json_decref(*tags);
+		*tags = NULL;
+	}
+	json_decref(in);
+	json_decref(out);
+	free(arn);
+	return rc;
+}
+
+static int xray_write(struct aws_client *aws, enum tag_kind k, const char *name,
+		      const json_t *tags, struct ca_err *err)
+{
+	json_t *in = NULL, *list = json_array(), *v;
+	const char *key;
+	char *arn = NULL;
+	int rc;
+
+	if (!list)
+		return oom(err);
+	if ((rc = xray_arn(aws, k, name, &arn, err)) || !arn)
+		goto out;
+	json_object_foreach((json_t *)tags, key, v)
+		json_array_append_new(list, json_pack("{s:s, s:O}", "Key", key, "Value", v));
+	if (!(in = json_pack("{s:s, s:O}", "ResourceARN", arn, "Tags", list))) {
+		rc = oom(err);
+		goto out;
+	}
+	rc = aws_rest_json_call(aws, AWS_SVC_XRAY, "POST", "/TagResource", NULL, in, NULL, err);
+out:
+	json_decref(in);
+	json_decref(list);
+	free(arn);
+	return rc;
+}
+
 /* ---- S3 ---- */
 
 static int bucket_read(struct aws_client *aws, const char *name, bool *exists, json_t **tags,
@@ -443,6 +543,9 @@ int stage_tags_read(struct aws_client *aws, const char *kind, const char *name, 
 		return pool_read(aws, name, exists, tags, err);
 	case TK_BUCKET:
 		return bucket_read(aws, name, exists, tags, err);
+	case TK_RULE:
+	case TK_GROUP:
+		return xray_read(aws, k, name, exists, tags, err);
 	case TK_NONE:
 		break;
 	}
@@ -466,6 +569,9 @@ int stage_tags_write(struct aws_client *aws, const char *kind, const char *name,
 		return arn_write(aws, k, name, tags, err);
 	case TK_BUCKET:
 		return bucket_write(aws, name, tags, err);
+	case TK_RULE:
+	case TK_GROUP:
+		return xray_write(aws, k, name, tags, err);
 	case TK_NONE:
 		break;
 	}

@@ -5,10 +5,13 @@
  *
  * Resources are named by the kinds the stages report ("dynamodb table", "iam role" ...).
  * Taggable kinds: "iam policy", "iam role", "iam instance profile", "dynamodb table",
- * "s3 bucket", "cognito user pool". The others ("iam role policy", "instance profile
- * association", "cognito app client", "cognito domain", X-Ray's) hold no tags of their
- * own: they live and die with a taggable one, or (X-Ray) are not offered by the local
- * stand-in.
+ * "s3 bucket", "cognito user pool", "xray sampling rule", "xray group". The others
+ * ("iam role policy", "instance profile association", "cognito app client", "cognito
+ * domain") hold no tags of their own: they live and die with a taggable one.
+ * Where the local stand-in lacks a tag API the tags live where it keeps them: a pool's
+ * in its description (UserPoolTags, set with UpdateUserPool when TagResource is not
+ * offered), an instance profile's in GetInstanceProfile; an endpoint without X-Ray
+ * rules and groups has none to tag (they read as absent).
  *
  * Tags are a JSON object {key: string value}.
  */

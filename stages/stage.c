@@ -304,6 +304,9 @@ void stage_report(struct stage_ctx *ctx, enum stage_action action, const char *k
 		ctx->changes++;
 	if (action == STAGE_CREATE && ctx->tags && ctx->verb == STAGE_VERB_APPLY)
 		remember_created(ctx, kind, name);
+	if ((action == STAGE_OK || action == STAGE_UPDATE) && ctx->found &&
+	    stage_tags_kind_taggable(kind))
+		json_array_append_new(ctx->found, json_pack("[s, s]", kind, name));
 	fprintf(ctx->out, "  %-8s %s %s", word, kind, name);
 	if (detail_fmt) {
 		fputs(": ", ctx->out);
@@ -444,10 +447,62 @@ static int record_outputs(struct stage_ctx *ctx, struct ca_err *err)
 	return stage_state_save(ctx->state, err);
 }
 
+/*
+ * --tag, before apply acts: a plan pass (no changes, its report discarded) lists the
+ * taggable resources that exist by name; each that the state does not record must
+ * already carry the tags, or apply stops here — before converging anything of someone
+ * else's (stage_resource_created checks again for what appears meanwhile).
+ */
+static int check_existing(struct stage_ctx *ctx, struct ca_err *err)
+{
+	FILE *keep_out = ctx->out, *null = fopen("/dev/null", "we");
+	json_t *keep_outputs = ctx->outputs, *v;
+	int keep_changes = ctx->changes;
+	size_t i;
+	int rc;
+
+	if (!null)
+		return ca_err_set(err, CA_EIO, "cannot open /dev/null");
+	ctx->found = json_array();
+	ctx->outputs = json_object();
+	ctx->verb = STAGE_VERB_PLAN;
+	ctx->out = null;
+	rc = ctx->found && ctx->outputs ? ctx->def->converge(ctx, err)
+					: ca_err_set(err, CA_ENOMEM, "out of memory");
+	ctx->verb = STAGE_VERB_APPLY;
+	ctx->out = keep_out;
+	ctx->changes = keep_changes;
+	json_decref(ctx->outputs);
+	ctx->outputs = keep_outputs;
+	fclose(null);
+	json_array_foreach(ctx->found, i, v) {
+		const char *kind = json_string_value(json_array_get(v, 0));
+		const char *name = json_string_value(json_array_get(v, 1));
+		json_t *have = NULL;
+		bool exists = false;
+
+		if (rc || recorded(ctx, kind, name))
+			continue;
+		rc = stage_tags_read(ctx->aws, kind, name, &exists, &have, err);
+		if (rc == CA_OK && exists && !stage_tags_match(ctx->tags, have))
+			rc = ca_err_set(err, CA_STAGE_CONFLICT,
+					"%s %s already exists without this run's tags (--tag), so it "
+					"was made by someone else and is left alone; choose another "
+					"name or delete it yourself", kind, name);
+		json_decref(have);
+	}
+	json_decref(ctx->found);
+	ctx->found = NULL;
+	return rc;
+}
+
 static int run_converge(struct stage_ctx *ctx, struct ca_err *err)
 {
 	bool plan = ctx->verb == STAGE_VERB_PLAN;
 	int rc;
+
+	if (!plan && ctx->tags && (rc = check_existing(ctx, err)))
+		return rc;
 
 	fprintf(ctx->out, "stage %d (%s), target %s, %s:\n", ctx->def->number, ctx->def->name,
 		ctx->target, plan ? "plan" : "apply");

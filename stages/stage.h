@@ -50,7 +50,8 @@
  *                     adopts, in stage_resource_created(). A resource found by name that
  *                     this run did not create and the state does not record is adopted
  *                     only when it already carries every tag; otherwise the stage fails
- *                     with CA_STAGE_CONFLICT and leaves it alone.
+ *                     with CA_STAGE_CONFLICT and leaves it alone (checked by a plan pass
+ *                     before apply changes anything, and again when it is recorded).
  *
  * The serve-config hook: a stage contributes to the generated serve config by giving
  * stage_output() a serve_key ("auth.user_pool_id"): the value is recorded in the state
@@ -118,6 +119,7 @@ struct stage_ctx {
 	json_t *outputs;                /* framework's: this run's outputs, saved by apply */
 	json_t *tags;                   /* --tag KEY=VALUE as {key: value}, or NULL */
 	json_t *created;                /* framework's: [kind, name] this apply created */
+	json_t *found;                  /* framework's: [kind, name] found by a --tag check */
 };
 
 struct stage_def {

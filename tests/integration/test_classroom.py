@@ -259,3 +259,35 @@ def test_malformed_roster_is_refused(bins, env, tmp_path, text, says):
     assert p.stderr.startswith("cloudalbum-classroom: ") and "roster.yaml" in p.stderr
     assert says in p.stderr, p.stderr
     assert p.stdout == ""
+
+
+def test_stage_tag_adopts_only_what_carries_the_tags(bins, env, moto, tmp_path):
+    """The framework's --tag (what the classroom builds on): a table found by name that the
+    run did not make and that lacks the tags is refused before apply changes anything (its
+    drifted capacity stays, the other table is not made); tables it made are tagged once;
+    --set gives them their names."""
+    ddb = moto.client("dynamodb")
+    ddb.create_table(TableName="zed-Photo",
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                     AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
+                                           {"AttributeName": "id", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"},
+                                {"AttributeName": "id", "KeyType": "RANGE"}])
+    args = [bins / "stage-1-dynamodb", "apply", "--config",
+            ROOT / "lab-configs" / "local" / "stage-1.yaml", "--state-dir", tmp_path / "s",
+            "--set", "database.user_table=zed-User", "--set", "database.photo_table=zed-Photo",
+            "--tag", "cloudalbum:class=c1", "--tag", "cloudalbum:attendee=zed"]
+    p = run(args, env=env, check=False)
+    assert p.returncode == 1 and "zed-Photo already exists without this run's tags" in p.stderr
+    t = ddb.describe_table(TableName="zed-Photo")["Table"]
+    assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 5       # not converged
+    assert ddb.list_tags_of_resource(ResourceArn=t["TableArn"])["Tags"] == []
+    assert "zed-User" not in ddb.list_tables()["TableNames"]          # nothing made
+    ddb.delete_table(TableName="zed-Photo")
+    run(args, env=env)
+    for name in ("zed-User", "zed-Photo"):
+        arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+        assert tags_of(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == \
+            {"cloudalbum:class": "c1", "cloudalbum:attendee": "zed"}
+    run(args, env=env)      # a re-run adopts its own tables and does not tag them twice
+    assert len(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 2

@@ -180,6 +180,7 @@ void class_close(struct class_ctx *c)
 			free(r->cells[s].detail);
 		free(r->dir);
 		free(r->error);
+		free(r->verify_failure);
 		json_decref(r->left);
 	}
 	free(c->runs);
@@ -425,6 +426,8 @@ json_t *class_attendee_sets(const struct class_ctx *c, const struct att_run *r, 
 
 	if (rc == CA_OK)
 		rc = add_set(s, "provision.iam.initial", ca_strdup(r->a->initial));
+	if (rc == CA_OK)
+		rc = add_set(s, "aws.region", ca_strdup(c->roster.region));
 	if (rc == CA_OK && r->a->prefix &&
 	    ((rc = add_set(s, "provision.iam.policy_name", lab_name(r, "workshop-cloud9-policy"))) ||
 	     (rc = add_set(s, "provision.iam.role_name",

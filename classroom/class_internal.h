@@ -43,6 +43,7 @@ struct att_run {
 	struct cell cells[CLASS_STAGES];
 	char *error;            /* why nothing ran for this attendee (malformed role_arn ...) */
 	json_t *left;           /* down: what could not be deleted (strings) */
+	char *verify_failure;   /* verify: the first failed step of the stage verification */
 };
 
 struct class_ctx {

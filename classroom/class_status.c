@@ -6,6 +6,7 @@
 
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "verify/verify.h"
 #include "util/banned.h"
 
 /*
@@ -190,23 +191,88 @@ out:
 	return rc;
 }
 
+/*
+ * The stage verification (lib/verify/verify.h) of one attendee: its serve config for
+ * the class's stage, written by the stage binary, then verify_run() with the attendee's
+ * credentials: the resource checks always, the journey when the roster gives a url.
+ * The steps go to <dir>/verify.tap; *why (malloc'd) names the first failed step.
+ */
+static int verify_attendee(struct class_ctx *c, struct att_run *r, char **why)
+{
+	struct ca_buf path = CA_BUF_INIT, tap = CA_BUF_INIT, b = CA_BUF_INIT;
+	const char *extra[3] = { "--out", NULL, NULL };
+	struct verify_target target;
+	struct verify_report report;
+	struct verify_options opt;
+	struct ca_err err;
+	char *first = NULL;
+	FILE *f;
+	size_t i;
+	int code = 0, rc;
+
+	*why = NULL;
+	memset(&target, 0, sizeof(target));
+	memset(&report, 0, sizeof(report));
+	memset(&opt, 0, sizeof(opt));
+	ca_err_clear(&err);
+	ca_buf_addf(&path, "%s/serve-stage-%d.yaml", r->dir, c->stage);
+	ca_buf_addf(&tap, "%s/verify.tap", r->dir);
+	if (!ca_buf_ok(&path) || !ca_buf_ok(&tap)) {
+		rc = ca_err_set(&err, CA_ENOMEM, "out of memory");
+		goto out;
+	}
+	extra[1] = path.data;
+	if ((rc = class_run_stage(c, r, c->stage, "serve-config", extra, &code, NULL, &first,
+				  &err)))
+		goto out;
+	if (code != 0) {
+		rc = ca_err_set(&err, CA_STAGE_STATE, "no serve config: %s", first ? first : "");
+		goto out;
+	}
+	if ((rc = verify_target_load(path.data, &target, &err)))
+		goto out;
+	opt.url = r->a->url;
+	opt.credentials = r->provider;          /* NULL in prefix mode: the instructor's */
+	opt.skip_host_checks = true;            /* MySQL and uploads live on the attendee's */
+	if ((rc = verify_run(&target, &opt, &report, &err)))
+		goto out;
+	if ((f = fopen(tap.data, "we"))) {
+		verify_report_tap(&report, f, NULL);
+		fclose(f);
+	}
+	for (i = 0; i < report.n; i++)
+		if (report.steps[i].status == VERIFY_FAIL) {
+			ca_buf_addf(&b, "%s: %s (all steps: %s)", report.steps[i].name,
+				    report.steps[i].detail ? report.steps[i].detail : "failed",
+				    tap.data);
+			break;
+		}
+out:
+	if (rc)
+		ca_buf_addf(&b, "%s", ca_err_msg(&err));
+	if (b.len)
+		*why = ca_buf_detach(&b, NULL);
+	ca_buf_release(&b);
+	verify_report_release(&report);
+	verify_target_release(&target);
+	free(first);
+	ca_buf_release(&path);
+	ca_buf_release(&tap);
+	return *why ? CA_STAGE_CONFLICT : CA_OK;
+}
+
 static void verify_one(struct class_ctx *c, struct att_run *r)
 {
+	int s;
+
 	plan_one(c, r);
-	if (r->a->url) {
-		/*
-		 * JOURNEY HOOK (issue 15, second half: cloudalbum-verify on branch `verify`).
-		 * Here the stage verification's journey runs against the attendee's app:
-		 * write the attendee's serve config (stage-N serve-config --out
-		 * <dir>/serve-stage-N.yaml, as class_serve.c does) and call the verification
-		 * library with that config and r->a->url; its failures become this attendee's
-		 * result line. Until it is merged, verify reports that the journey was not run.
-		 */
-		pthread_mutex_lock(&c->lock);
-		fprintf(c->o->out, "%s: journey against %s not run: the stage verification "
-			"(cloudalbum-verify) is not part of this build\n", r->a->name, r->a->url);
-		pthread_mutex_unlock(&c->lock);
-	}
+	if (r->error)
+		return;
+	for (s = 0; s <= c->stage; s++)
+		if (r->cells[s].state != CELL_OK)
+			return;         /* the stages say what is wrong already */
+	if (verify_attendee(c, r, &r->verify_failure) != CA_OK && !r->verify_failure)
+		r->verify_failure = ca_strdup("the stage verification failed");
 }
 
 int classroom_verify(const struct class_opts *o, size_t *failed, struct ca_err *err)
@@ -231,9 +297,14 @@ int classroom_verify(const struct class_opts *o, size_t *failed, struct ca_err *
 		for (s = 0; s <= c.stage && first_bad < 0; s++)
 			if (r->cells[s].state != CELL_OK)
 				first_bad = s;
+		if (first_bad < 0 && !r->verify_failure) {
+			fprintf(o->out, "%s: ok: the resources of stages 0-%d are in place%s\n",
+				r->a->name, c.stage, r->a->url ? ", and the journey passed" : "");
+			continue;
+		}
 		if (first_bad < 0) {
-			fprintf(o->out, "%s: ok: the resources of stages 0-%d are in place\n",
-				r->a->name, c.stage);
+			bad++;
+			fprintf(o->out, "%s: FAILED: %s\n", r->a->name, r->verify_failure);
 			continue;
 		}
 		bad++;

@@ -57,8 +57,10 @@ void class_opts_init(struct class_opts *o);
  * up:             stages 0..opts->stage for everyone; records the stage in class.json.
  * status:         the attendee x stage matrix (or --json), each cell "up to date",
  *                 "drift", "missing" or "error"; *failed counts cells not up to date.
- * verify:         the resource checks of stages 0..N for everyone (and, where the
- *                 roster gives a url, the journey: see the JOURNEY HOOK in class_status.c).
+ * verify:         for everyone: each stage's plan (0..N), then the stage verification
+ *                 (lib/verify/verify.h) on the attendee's serve config with the
+ *                 attendee's credentials — the resource checks, and the journey against
+ *                 the app where the roster gives its url; the steps in <dir>/verify.tap.
  * down:           after a confirmation (opts->yes skips it; without a terminal and
  *                 without yes nothing is deleted and CA_STAGE_USAGE is returned), every
  *                 attendee's stages 4..0 destroyed — but only resources carrying the

@@ -149,6 +149,8 @@ def test_prefix_class(bins, env, moto, tmp_path):
     assert "ben-User" in ddb.list_tables()["TableNames"]
     v = classroom(bins, env, roster, "verify", "--stage", "1", check=1)
     assert "ann: ok" in v.stdout and "eve: FAILED: stage 0 error" in v.stdout, v.stdout
+    tap = (tmp_path / "state" / "classroom" / CLASS / "ann" / "verify.tap").read_text()
+    assert "1.." in tap and "not ok" not in tap and "ann-User" in tap, tap
 
     # down: never without a confirmation, and never waiting for one without a terminal
     p = classroom(bins, env, roster, "down", check=1, timeout=30)
@@ -224,6 +226,10 @@ def test_account_class(bins, env, moto, tmp_path):
 
     v = classroom(bins, env, roster, "verify", "--stage", "2", check=0)
     assert v.stdout.count(": ok: the resources of stages 0-2 are in place") == 3, v.stdout
+    # the stage verification ran in each attendee's account, with the assumed role
+    for i, account in enumerate(ACCOUNTS):
+        tap = (tmp_path / "state" / "classroom" / CLASS / f"u{i}" / "verify.tap").read_text()
+        assert f"cloudalbum-photos-{account}" in tap and "not ok" not in tap, tap
     p = classroom(bins, env, roster, "down", "--yes", check=0)
     assert p.stdout.count("nothing of class dec-workshop is left") == 3, p.stdout
     for account in ACCOUNTS:

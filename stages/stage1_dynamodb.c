@@ -299,7 +299,7 @@ static int converge_table(struct stage_ctx *ctx, const struct ddb_table *want, b
 		if (!stage_applying(ctx))
 			goto out;
 		if ((rc = ddb_wait(ctx->aws, want->name, false, WAIT_SECONDS, err)) ||
-		    (rc = ddb_update_capacity(ctx->aws, want, err)) ||
+		    (rc = ddb_update_capacity(ctx->aws, want, &have, err)) ||
 		    (rc = ddb_wait(ctx->aws, want->name, false, WAIT_SECONDS, err)))
 			goto out;
 	} else {

@@ -260,35 +260,76 @@ out:
 	return rc;
 }
 
-int ddb_update_capacity(struct aws_client *c, const struct ddb_table *spec, struct ca_err *err)
+static const struct ddb_gsi *gsi_named(const struct ddb_table *t, const char *name)
 {
-	bool prov = spec->billing == DDB_BILLING_PROVISIONED;
-	json_t *in = json_pack("{s:s, s:s}", "TableName", spec->name, "BillingMode",
-			       prov ? "PROVISIONED" : "PAY_PER_REQUEST");
+	size_t i;
+
+	for (i = 0; t && i < t->n_gsis; i++)
+		if (t->gsis[i].name && name && !strcmp(t->gsis[i].name, name))
+			return &t->gsis[i];
+	return NULL;
+}
+
+json_t *ddb_update_capacity_request(const struct ddb_table *want, const struct ddb_table *have)
+{
+	bool prov = want->billing == DDB_BILLING_PROVISIONED;
+	bool switching = !have || have->billing != want->billing;
+	json_t *in = json_pack("{s:s}", "TableName", want->name);
 	json_t *updates = json_array();
 	size_t i;
-	int rc;
 
-	if (!in || !updates) {
-		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
-		goto out;
+	if (!in || !updates)
+		goto fail;
+	if (switching && json_object_set_new(in, "BillingMode", json_string(
+			prov ? "PROVISIONED" : "PAY_PER_REQUEST")))
+		goto fail;
+	if (!prov)
+		goto done;
+	/* Switching to provisioned needs every capacity; otherwise only those that differ
+	 * (DynamoDB refuses a throughput equal to the current one). */
+	if ((switching || want->read_capacity != have->read_capacity ||
+	     want->write_capacity != have->write_capacity) &&
+	    json_object_set_new(in, "ProvisionedThroughput",
+				capacity_json(want->read_capacity, want->write_capacity)))
+		goto fail;
+	for (i = 0; i < want->n_gsis; i++) {
+		const struct ddb_gsi *w = &want->gsis[i];
+		const struct ddb_gsi *h = switching ? NULL : gsi_named(have, w->name);
+
+		if (h && h->read_capacity == w->read_capacity &&
+		    h->write_capacity == w->write_capacity)
+			continue;
+		if (json_array_append_new(updates, json_pack(
+			"{s:{s:s, s:o}}", "Update", "IndexName", w->name, "ProvisionedThroughput",
+			capacity_json(w->read_capacity, w->write_capacity))))
+			goto fail;
 	}
-	if (prov) {
-		json_object_set_new(in, "ProvisionedThroughput",
-				    capacity_json(spec->read_capacity, spec->write_capacity));
-		for (i = 0; i < spec->n_gsis; i++)
-			json_array_append_new(updates, json_pack(
-				"{s:{s:s, s:o}}", "Update", "IndexName", spec->gsis[i].name,
-				"ProvisionedThroughput",
-				capacity_json(spec->gsis[i].read_capacity,
-					      spec->gsis[i].write_capacity)));
-		if (spec->n_gsis)
-			json_object_set(in, "GlobalSecondaryIndexUpdates", updates);
-	}
-	rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("UpdateTable"), in, NULL, NULL, err);
-out:
+	if (json_array_size(updates) &&
+	    json_object_set(in, "GlobalSecondaryIndexUpdates", updates))
+		goto fail;
+done:
+	json_decref(updates);
+	return in;
+fail:
 	json_decref(in);
 	json_decref(updates);
+	return NULL;
+}
+
+int ddb_update_capacity(struct aws_client *c, const struct ddb_table *want,
+			const struct ddb_table *have, struct ca_err *err)
+{
+	json_t *in = ddb_update_capacity_request(want, have);
+	int rc;
+
+	if (!in)
+		return ca_err_set(err, CA_ENOMEM, "out of memory");
+	if (json_object_size(in) <= 1)          /* TableName alone: nothing changes */
+		rc = CA_OK;
+	else
+		rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("UpdateTable"), in, NULL,
+					NULL, err);
+	json_decref(in);
 	return rc;
 }
 

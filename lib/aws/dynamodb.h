@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "aws/client.h"
 #include "util/error.h"
 
@@ -66,10 +68,22 @@ int ddb_describe_table(struct aws_client *c, const char *name, struct ddb_table 
 int ddb_create_table(struct aws_client *c, const struct ddb_table *spec, struct ca_err *err);
 
 /*
- * UpdateTable: sets billing mode and (provisioned) the table's and every listed GSI's
- * capacity from spec. Only the billing and capacities of spec are used.
+ * The UpdateTable request that takes the table have (what DescribeTable said; NULL:
+ * unknown) to the billing and capacities of want, carrying only what changes, since
+ * DynamoDB refuses a ProvisionedThroughput equal to the current one: BillingMode only
+ * when it changes; switching to provisioned, every capacity; otherwise the table's
+ * ProvisionedThroughput only when it differs and an index Update only for each index
+ * whose capacity differs. Only TableName when nothing changes. Returns a new
+ * reference (json_decref it), NULL when out of memory.
  */
-int ddb_update_capacity(struct aws_client *c, const struct ddb_table *spec, struct ca_err *err);
+json_t *ddb_update_capacity_request(const struct ddb_table *want, const struct ddb_table *have);
+
+/*
+ * UpdateTable with ddb_update_capacity_request(want, have); no call at all when nothing
+ * changes. CA_OK; client errors otherwise.
+ */
+int ddb_update_capacity(struct aws_client *c, const struct ddb_table *want,
+			const struct ddb_table *have, struct ca_err *err);
 
 /* DeleteTable. CA_ENOTFOUND (no message) when there is no such table. */
 int ddb_delete_table(struct aws_client *c, const char *name, struct ca_err *err);

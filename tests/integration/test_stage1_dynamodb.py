@@ -5,6 +5,7 @@ import pytest
 
 from helpers import free_port
 from stage_helpers import config, one_error_line, stage, stage_env, state
+from wire_recorder import WireRecorder
 
 N = 1
 
@@ -93,6 +94,57 @@ def test_capacity_drift_is_named_and_put_back(bins, moto, env, tmp_path):
     assert photo.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") == "PROVISIONED"
     assert photo["ProvisionedThroughput"]["WriteCapacityUnits"] == 10
     assert stage(bins, N, "plan", cfg, env).returncode == 0
+
+
+def _repair_through_recorder(bins, moto, env, cfg):
+    """stage-1 apply with its AWS traffic through a recorder: the UpdateTable bodies sent."""
+    with WireRecorder(moto.endpoint) as wire:
+        stage(bins, N, "apply", cfg, dict(env, AWS_ENDPOINT_URL=wire.endpoint,
+                                          MOTO_PORT=str(wire.port)))
+        return wire.operation("UpdateTable")
+
+
+def test_index_only_drift_sends_only_the_index_update(bins, moto, env, tmp_path):
+    # Real DynamoDB refuses an UpdateTable whose ProvisionedThroughput equals the table's
+    # ("The provisioned throughput for the table will not change"), and moto does not.
+    cfg = config(tmp_path)
+    stage(bins, N, "apply", cfg, env)
+    ddb = moto.client("dynamodb")
+    ddb.update_table(TableName="User", GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "user-email-index",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 3, "WriteCapacityUnits": 10}}}])
+    [req] = _repair_through_recorder(bins, moto, env, cfg)
+    assert req["TableName"] == "User"
+    assert "ProvisionedThroughput" not in req and "BillingMode" not in req
+    assert req["GlobalSecondaryIndexUpdates"] == [{"Update": {
+        "IndexName": "user-email-index",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10}}}]
+    [gsi] = ddb.describe_table(TableName="User")["Table"]["GlobalSecondaryIndexes"]
+    assert gsi["ProvisionedThroughput"]["ReadCapacityUnits"] == 10
+    assert stage(bins, N, "plan", cfg, env).returncode == 0
+
+
+def test_table_only_drift_sends_only_the_table_throughput(bins, moto, env, tmp_path):
+    cfg = config(tmp_path)
+    stage(bins, N, "apply", cfg, env)
+    ddb = moto.client("dynamodb")
+    ddb.update_table(TableName="User",
+                     ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 4})
+    [req] = _repair_through_recorder(bins, moto, env, cfg)
+    assert req == {"TableName": "User",
+                   "ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10}}
+    assert stage(bins, N, "plan", cfg, env).returncode == 0
+
+
+def test_back_to_provisioned_carries_every_capacity(bins, moto, env, tmp_path):
+    cfg = config(tmp_path)
+    stage(bins, N, "apply", cfg, env)
+    moto.client("dynamodb").update_table(TableName="User", BillingMode="PAY_PER_REQUEST")
+    [req] = _repair_through_recorder(bins, moto, env, cfg)
+    assert req["BillingMode"] == "PROVISIONED"
+    assert req["ProvisionedThroughput"] == {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10}
+    assert [u["Update"]["IndexName"] for u in req["GlobalSecondaryIndexUpdates"]] == [
+        "user-email-index"]
 
 
 def test_on_demand_billing(bins, moto, env, tmp_path):

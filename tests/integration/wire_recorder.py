@@ -1,0 +1,83 @@
+"""A small recording reverse proxy in front of the session's moto server, for tests that
+assert what one of our binaries sends (not a general audit: one test, one operation).
+
+    with WireRecorder(moto.endpoint) as wire:
+        env = dict(env, AWS_ENDPOINT_URL=wire.endpoint, MOTO_PORT=str(wire.port))
+        ... run a binary ...
+        [req] = wire.operation("UpdateTable")    # the JSON bodies of X-Amz-Target ...UpdateTable
+
+`answer` (optional) may rewrite a response: answer(target, request_body, status, body) ->
+body, called for every JSON-protocol (X-Amz-Target) request. The proxy forwards every
+request unchanged (the signature still matches: the Host header is kept as sent)."""
+import http.client
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class WireRecorder:
+    def __init__(self, upstream, answer=None):
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.answer = answer
+        self.requests = []      # dicts: method, path, headers (lower-case keys), body (bytes)
+        self._lock = threading.Lock()
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_):
+                pass
+
+            def _forward(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k: v for k, v in self.headers.items()}
+                with recorder._lock:
+                    recorder.requests.append(dict(method=self.command, path=self.path,
+                                                  headers={k.lower(): v for k, v in headers.items()},
+                                                  body=body))
+                conn = http.client.HTTPConnection(recorder.upstream.hostname,
+                                                  recorder.upstream.port, timeout=60)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    target = self.headers.get("X-Amz-Target")
+                    if recorder.answer and target:
+                        data = recorder.answer(target.split(".")[-1], body, resp.status, data)
+                    self.send_response(resp.status)
+                    for k, v in resp.getheaders():
+                        if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
+                finally:
+                    conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def operation(self, name):
+        """The parsed JSON bodies of the JSON-protocol requests whose X-Amz-Target ends in
+        '.' + name, in the order they were sent (retries included)."""
+        with self._lock:
+            reqs = list(self.requests)
+        return [json.loads(r["body"] or b"{}") for r in reqs
+                if r["headers"].get("x-amz-target", "").endswith("." + name)]

@@ -120,9 +120,13 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 		if (rc != CA_OK)
 			goto out;
 		json_decref(req);
+		/* The new id is the idempotency token: unique to this logical write, the same
+		 * on every retry of it by the client layer, so a retry after a commit whose
+		 * answer was lost succeeds instead of failing the guard (docs/CONTRACTS.md). */
 		req = json_pack(
-			"{s:[{s:{s:s, s:{s:o, s:o, s:o, s:o}, s:s}}, {s:{s:s, s:{s:o, s:o}, s:s}}]}",
-			"TransactItems",
+			"{s:s, s:[{s:{s:s, s:{s:o, s:o, s:o, s:o}, s:s}}, {s:{s:s, s:{s:o, s:o}, "
+			"s:s}}]}",
+			"ClientRequestToken", id, "TransactItems",
 			"Put", "TableName", d->user_table, "Item", "id", ddb_s(id), "email",
 			ddb_s(in->email), "username", ddb_s(in->username), "password",
 			ddb_s(in->password), "ConditionExpression", "attribute_not_exists(id)",

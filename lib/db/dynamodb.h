@@ -28,7 +28,9 @@
  * succeed; a create here racing a guard-less writer elsewhere can (documented,
  * unavoidable without the guard on both sides). Emails are looked up exactly as
  * stored (the index is case-sensitive); the guard makes uniqueness
- * case-insensitive for ASCII letters.
+ * case-insensitive for ASCII letters. The transaction carries the new user id as
+ * its ClientRequestToken, so the client layer's retry of a write that committed but
+ * whose answer was lost is answered as the first was, not refused by the guard.
  *
  * Photo ids are the epoch milliseconds of upload_date; a create whose id is
  * taken by another photo of the same owner retries with id + 1 (conditional

@@ -7,7 +7,9 @@ assert what one of our binaries sends (not a general audit: one test, one operat
         [req] = wire.operation("UpdateTable")    # the JSON bodies of X-Amz-Target ...UpdateTable
 
 `answer` (optional) may rewrite a response: answer(target, request_body, status, body) ->
-body, called for every JSON-protocol (X-Amz-Target) request. The proxy forwards every
+(status, body), called for every JSON-protocol (X-Amz-Target) request after moto answered;
+`intercept` (optional), intercept(target, request_body) -> (status, body) or None, may
+answer one itself before it reaches moto (None: forward it). The proxy forwards every
 request unchanged (the signature still matches: the Host header is kept as sent)."""
 import http.client
 import json
@@ -17,9 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WireRecorder:
-    def __init__(self, upstream, answer=None):
+    def __init__(self, upstream, answer=None, intercept=None):
         self.upstream = urllib.parse.urlsplit(upstream)
         self.answer = answer
+        self.intercept = intercept
         self.requests = []      # dicts: method, path, headers (lower-case keys), body (bytes)
         self._lock = threading.Lock()
         recorder = self
@@ -38,25 +41,33 @@ class WireRecorder:
                     recorder.requests.append(dict(method=self.command, path=self.path,
                                                   headers={k.lower(): v for k, v in headers.items()},
                                                   body=body))
+                target = (self.headers.get("X-Amz-Target") or "").split(".")[-1]
+                own = recorder.intercept(target, body) if recorder.intercept and target else None
+                if own:
+                    self._reply(own[0], [("Content-Type", "application/x-amz-json-1.0")],
+                                own[1])
+                    return
                 conn = http.client.HTTPConnection(recorder.upstream.hostname,
                                                   recorder.upstream.port, timeout=60)
                 try:
                     conn.request(self.command, self.path, body=body, headers=headers)
                     resp = conn.getresponse()
-                    data = resp.read()
-                    target = self.headers.get("X-Amz-Target")
+                    status, data = resp.status, resp.read()
                     if recorder.answer and target:
-                        data = recorder.answer(target.split(".")[-1], body, resp.status, data)
-                    self.send_response(resp.status)
-                    for k, v in resp.getheaders():
-                        if k.lower() not in ("content-length", "transfer-encoding", "connection"):
-                            self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
+                        status, data = recorder.answer(target, body, status, data)
+                    self._reply(status, resp.getheaders(), data)
                 finally:
                     conn.close()
+
+            def _reply(self, status, headers, data):
+                self.send_response(status)
+                for k, v in headers:
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 

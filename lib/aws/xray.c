@@ -17,7 +17,9 @@ static int oom(struct ca_err *err)
 
 /*
  * One operation. An endpoint that has no such path (404 with no AWS error code in
- * the body) or says UnknownOperation does not offer it: CA_EUNSUPPORTED.
+ * the body) or refuses it as UnknownOperation (a 4xx) does not offer it:
+ * CA_EUNSUPPORTED. A 5xx never means that, whatever its body says: it is an outage
+ * (or an emulator's NotImplemented), retried by the client and reported as an error.
  */
 static int call(struct aws_client *c, const char *op, const char *path, const json_t *in,
 		json_t **out, struct ca_err *err)
@@ -48,7 +50,7 @@ static int call(struct aws_client *c, const char *op, const char *path, const js
 	req.body = body;
 	req.body_len = strlen(body);
 	rc = aws_client_send(c, &req, &resp, &local);
-	if (rc == CA_AWS_SERVICE &&
+	if (rc == CA_AWS_SERVICE && resp.http.status >= 400 && resp.http.status < 500 &&
 	    ((resp.http.status == 404 && !resp.error.code_from_body) ||
 	     strstr(resp.error.code, "UnknownOperation"))) {
 		rc = ca_err_set(err, CA_EUNSUPPORTED,

@@ -4,10 +4,11 @@
  * The write path (PutTraceSegments) and its read-back (BatchGetTraces), and the
  * configuration objects stage 4 manages: sampling rules and groups.
  * Not every endpoint offers every operation (the local stand-in has no sampling rules
- * and no groups): an answer of HTTP 404 without an AWS error code, or
+ * and no groups): an answer of HTTP 404 without an AWS error code, or a 4xx
  * UnknownOperationException, makes a call fail with CA_EUNSUPPORTED and the sentence
  * "xray: <Operation> is not offered by this endpoint (...)", so callers can tell
- * "cannot be done here" from a real failure.
+ * "cannot be done here" from a real failure. A 5xx is never "not offered" (an outage,
+ * or an emulator's NotImplemented): it is retried and then reported as an error.
  * Returned json_t values are new references: json_decref them.
  */
 #ifndef CA_AWS_XRAY_H

@@ -174,11 +174,14 @@ static int send_once(struct aws_client *c, const struct aws_endpoint *ep, const 
 		goto out;
 
 	ca_buf_adds(&wire_path, endpoint_path(ep));
-	ca_buf_adds(&wire_path, path);
+	if (req->service == AWS_SVC_S3)         /* sent as S3 reads it, so as it is signed */
+		rc = aws_s3_path_encode_buf(&wire_path, path, strlen(path));
+	else
+		rc = ca_buf_adds(&wire_path, path);
 	ca_buf_addf(&url, "%s://%s%s", ep->https ? "https" : "http", host, wire_path.data);
 	if (req->query && *req->query)
 		ca_buf_addf(&url, "?%s", req->query);
-	if (!ca_buf_ok(&url) || !ca_buf_ok(&wire_path)) {
+	if (rc || !ca_buf_ok(&url) || !ca_buf_ok(&wire_path)) {
 		rc = ca_err_set(attempt_err, CA_ENOMEM, "Out of memory building the request URL.");
 		goto out;
 	}

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "aws/sigv4.h"
+#include "aws/sigv4_canon.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -134,11 +135,12 @@ int s3_presign_url(const struct s3_presign_request *r, char **out, struct ca_err
 	rc = parse_url(r->url, &u, err);
 	if (rc)
 		goto out;
+	/* the URL carries the path as S3 reads it, so as it is signed ('$' -> %24) */
 	if (u.path_len)
-		ca_buf_add(&path, u.path, u.path_len);
+		rc = aws_s3_path_encode_buf(&path, u.path, u.path_len);
 	else
-		ca_buf_addch(&path, '/');
-	if (!ca_buf_ok(&path)) {
+		rc = ca_buf_addch(&path, '/');
+	if (rc || !ca_buf_ok(&path)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;
 	}

@@ -42,8 +42,9 @@ struct sigv4_params {
 	const char *region;
 	const char *service;                /* signing name: "dynamodb", "s3", "sts", ... */
 	time_t when;                        /* signing time (UTC seconds) */
-	/* S3 rules: path neither normalized nor encoded a second time, and
-	 * (header mode) an x-amz-content-sha256 header. Other services: the path is
+	/* S3 rules: path never normalized, and canonical as S3 reads it (each %XX
+	 * decoded, then encoded once: "$" and "%24" both sign as %24; send the path
+	 * aws_s3_path_encode_buf gives), and (header mode) an x-amz-content-sha256 header. Other services: the path is
 	 * normalized (RFC 3986 dot segments, duplicate slashes) and each segment
 	 * encoded again, as the suite expects. */
 	bool s3;
@@ -83,7 +84,7 @@ struct sigv4_signed {
  * -SignedHeaders/-Security-Token/-Signature. Method: 1..20 upper-case letters. Header
  * values may contain obs-folds (CRLF or LF followed by space or tab), no other control
  * characters. Non-S3 paths may hold raw UTF-8 (it must be valid) and are encoded;
- * S3 paths must already be percent-encoded (printable ASCII, no space). Caps: 200
+ * S3 paths must be printable ASCII without spaces (percent-encode the rest). Caps: 200
  * headers, 256-byte names, 16 KiB values, 16 KiB path, 16 KiB query, 1000 query
  * parameters; over a cap is CA_ERANGE.
  * Thread-safe; each thread caches the last signing key it derived (keyed by access key

@@ -78,7 +78,7 @@ int sigv4_canonical_path(struct ca_buf *out, const char *path, bool s3, bool nor
 					  i);
 	}
 	if (s3)
-		return ca_buf_add(out, path, len);
+		return aws_s3_path_encode_buf(out, path, len);
 	if (!aws_utf8_valid(path, len))
 		return ca_err_set(err, CA_EINVAL, "The request path is not valid UTF-8.");
 	if (!normalize)

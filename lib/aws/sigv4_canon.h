@@ -31,12 +31,23 @@ int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len, bool encod
  * kept as it is. '+' stays '+'. CA_OK or CA_ENOMEM. */
 int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len);
 
+/*
+ * Appends path[0..len) the way S3 reads a request path: each %XX decoded, then
+ * URI-encoded once the AWS way with '/' kept. A path the caller encoded already is
+ * unchanged ("/test%24file.text"); a reserved character left raw is encoded as S3
+ * does before it checks a signature ("/test$file.text" -> "/test%24file.text", '+' ->
+ * %2B). Both the S3 canonical URI and the path S3 requests are sent with. CA_OK or
+ * CA_ENOMEM.
+ */
+int aws_s3_path_encode_buf(struct ca_buf *out, const char *path, size_t len);
+
 /* true when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool aws_utf8_valid(const void *s, size_t len);
 
 /*
- * Appends the canonical URI of `path`. S3: the path exactly as given (it must be
- * printable ASCII without spaces, i.e. already percent-encoded). Other services:
+ * Appends the canonical URI of `path`. S3: aws_s3_path_encode_buf of the path (which
+ * must be printable ASCII without spaces, i.e. percent-encoded where it has to be on
+ * the wire), never normalized. Other services:
  * dot segments and empty segments removed unless !normalize, then encoded again
  * ('/' kept). "" counts as "/". CA_EINVAL for NULL, a path not starting with '/',
  * control characters or invalid UTF-8; CA_ERANGE over SIGV4_MAX_PATH; CA_ENOMEM.

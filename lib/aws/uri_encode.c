@@ -84,6 +84,18 @@ int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
 	return CA_OK;
 }
 
+int aws_s3_path_encode_buf(struct ca_buf *out, const char *path, size_t len)
+{
+	struct ca_buf decoded = CA_BUF_INIT;
+	int rc;
+
+	rc = aws_percent_decode_buf(&decoded, path ? path : "", path ? len : 0);
+	if (rc == CA_OK)
+		rc = aws_uri_encode_buf(out, decoded.data ? decoded.data : "", decoded.len, false);
+	ca_buf_release(&decoded);
+	return rc;
+}
+
 bool aws_utf8_valid(const void *s, size_t len)
 {
 	const unsigned char *p = s;

@@ -179,6 +179,59 @@ START_TEST(s3_documented_get_object)
 }
 END_TEST
 
+/* The documented PUT: the key test$file.text, whose canonical URI is /test%24file.text
+ * (S3 encodes the path before it checks the signature), signed alike raw or encoded. */
+START_TEST(s3_documented_put_object_with_a_reserved_character)
+{
+	static const char *const paths[] = { "/test$file.text", "/test%24file.text" };
+	static const char body[] = "Welcome to Amazon S3.";
+	struct sigv4_header h[] = { { "Host", "examplebucket.s3.amazonaws.com" },
+				    { "Date", "Fri, 24 May 2013 00:00:00 GMT" },
+				    { "x-amz-storage-class", "REDUCED_REDUNDANCY" } };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		struct sigv4_request req = { .method = "PUT", .path = paths[i], .headers = h,
+					     .n_headers = 3, .body = body,
+					     .body_len = sizeof(body) - 1 };
+		struct sigv4_params p = { .creds = &doc_creds, .region = "us-east-1",
+					  .service = "s3", .when = 1369353600, .s3 = true };
+		struct sigv4_signed s;
+
+		ck_assert_int_eq(sigv4_sign_headers(&req, &p, &s, NULL), CA_OK);
+		ck_assert_str_eq(s.content_sha256, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e"
+				 "42034a8b803f8b072");
+		ck_assert_msg(ca_starts_with(s.canonical_request, "PUT\n/test%24file.text\n\n"),
+			      "%s", s.canonical_request);
+		ck_assert_str_eq(s.signed_headers,
+				 "date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class");
+		ck_assert_str_eq(s.signature,
+				 "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+		sigv4_signed_release(&s);
+	}
+}
+END_TEST
+
+/* A presigned URL carries the path as it is signed: encoded as S3 reads it. */
+START_TEST(s3_presigned_url_of_a_raw_reserved_key_is_sent_encoded)
+{
+	struct s3_presign_request raw = { .url = "https://examplebucket.s3.amazonaws.com/a$b+c=d@e",
+					  .expires = 600, .when = 1369353600,
+					  .creds = &doc_creds, .region = "us-east-1" };
+	struct s3_presign_request enc = raw;
+	char *a = NULL, *b = NULL;
+
+	enc.url = "https://examplebucket.s3.amazonaws.com/a%24b%2Bc%3Dd%40e";
+	ck_assert_int_eq(s3_presign_url(&raw, &a, NULL), CA_OK);
+	ck_assert_int_eq(s3_presign_url(&enc, &b, NULL), CA_OK);
+	ck_assert_str_eq(a, b);
+	ck_assert_msg(ca_starts_with(a, "https://examplebucket.s3.amazonaws.com/a%24b%2Bc%3Dd%40e?"),
+		      "%s", a);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(s3_documented_presigned_get)
 {
 	struct s3_presign_request r = { .url = "https://examplebucket.s3.amazonaws.com/test.txt",
@@ -279,8 +332,16 @@ START_TEST(canonical_path_rules)
 	expect_path("", false, true, "/");
 	expect_path("/%41 b", false, true, "/%2541%20b");  /* non-S3: encoded a second time */
 	expect_path("/a/../b", false, false, "/a/../b");
-	/* S3: exactly as given */
+	/* S3: never normalized; each segment as S3 reads it (decoded, then encoded once) */
 	expect_path("/bucket/k%20y//x/../z%2B", true, true, "/bucket/k%20y//x/../z%2B");
+	expect_path("/test$file.text", true, true, "/test%24file.text");
+	expect_path("/test%24file.text", true, true, "/test%24file.text");
+	expect_path("/b/a$b+c=d@e:f,g;h!i*j'k(l)m&n", true, true,
+		    "/b/a%24b%2Bc%3Dd%40e%3Af%2Cg%3Bh%21i%2Aj%27k%28l%29m%26n");
+	expect_path("/b/%e2%82%ac%20x", true, true, "/b/%E2%82%AC%20x");
+	expect_path("/b/100%25/%zz", true, true, "/b/100%25/%25zz");
+	expect_path("/b/a%2Fb", true, true, "/b/a/b");
+	expect_path("/b/-._~", true, true, "/b/-._~");
 	expect_path_error(NULL, false, CA_EINVAL);
 	expect_path_error("relative", false, CA_EINVAL);
 	expect_path_error("/a\nb", false, CA_EINVAL);
@@ -988,6 +1049,8 @@ static Suite *make_suite(void)
 
 	tc = tcase_create("rules");
 	tcase_add_test(tc, s3_documented_get_object);
+	tcase_add_test(tc, s3_documented_put_object_with_a_reserved_character);
+	tcase_add_test(tc, s3_presigned_url_of_a_raw_reserved_key_is_sent_encoded);
 	tcase_add_test(tc, s3_documented_presigned_get);
 	tcase_add_test(tc, uri_encode_rules);
 	tcase_add_test(tc, utf8_validation);

@@ -94,7 +94,7 @@ up)
   mkdir -p "$DIR"
   if ! running && ! answers; then
     MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY=HASH \
-      setsid .venv/bin/moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 < /dev/null &
+      setsid .venv/bin/python scripts/moto-server.py -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 < /dev/null &
     echo $! > "$PIDF"
     for _ in $(seq 1 100); do answers && break; sleep 0.2; done
     answers || { echo "local-up: moto did not start on port $PORT; see $LOG" >&2; exit 1; }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "aws/cognito_update.h"
 #include "aws/endpoint.h"
 #include "config/value.h"
 #include "state.h"
@@ -46,6 +47,7 @@ struct cognito_cfg {
 	long password_min_length;
 	char *base_url;                 /* no trailing '/' */
 	char *endpoint;                 /* aws.endpoint, "" when not set */
+	bool moto;                      /* aws.emulator: moto (never inferred from endpoint) */
 };
 
 static const struct ca_cfg_key provision_keys[] = {
@@ -92,6 +94,7 @@ static bool domain_prefix_ok(const char *d)
 static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 {
 	struct cognito_cfg *cfg = calloc(1, sizeof(*cfg));
+	char *emulator = NULL;
 	const char *problem;
 	size_t n;
 	int rc;
@@ -101,8 +104,16 @@ static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 	if ((rc = stage_cfg_fill(ctx, "provision.cognito", provision_keys, cfg, err)) ||
 	    (rc = stage_cfg_string(ctx, "server.base_url", "http://localhost:8080",
 				   &cfg->base_url, err)) ||
-	    (rc = stage_cfg_string(ctx, "aws.endpoint", "", &cfg->endpoint, err)))
+	    (rc = stage_cfg_string(ctx, "aws.endpoint", "", &cfg->endpoint, err)) ||
+	    (rc = stage_cfg_string(ctx, "aws.emulator", "none", &emulator, err)))
 		goto fail;
+	if (strcmp(emulator, "none") && strcmp(emulator, "moto")) {
+		rc = ca_err_set(err, CA_CONFIG_VALUE,
+				"%s:%d: 'aws.emulator' \"%.40s\" is not none or moto", ctx->doc->name,
+				stage_cfg_line(ctx, "aws.emulator"), emulator);
+		goto fail;
+	}
+	cfg->moto = !strcmp(emulator, "moto");
 	if (cfg->domain && !domain_prefix_ok(cfg->domain)) {
 		rc = ca_err_set(err, CA_CONFIG_VALUE,
 				"%s:%d: 'provision.cognito.domain' \"%.63s\" is not a Cognito domain "
@@ -121,9 +132,11 @@ static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 	n = strlen(cfg->base_url);
 	while (n > 0 && cfg->base_url[n - 1] == '/')
 		cfg->base_url[--n] = '\0';
+	free(emulator);
 	*priv = cfg;
 	return CA_OK;
 fail:
+	free(emulator);
 	unload(cfg);
 	return rc;
 }
@@ -317,64 +330,19 @@ static void client_drift(const json_t *want, const json_t *have, struct ca_buf *
 		add_detail(d, "AllowedOAuthFlowsUserPoolClient false -> true");
 }
 
-/* ---- updates that keep what we do not manage ---- */
-
-/* true when cognito-idp is AWS itself (no endpoint override anywhere). */
-static int endpoint_is_aws(struct stage_ctx *ctx, const struct cognito_cfg *cfg, bool *real,
-			   struct aws_endpoint *ep_out, struct ca_err *err)
-{
-	struct aws_endpoint ep = { 0 };
-	int rc;
-
-	rc = aws_endpoint_resolve(AWS_SVC_COGNITO_IDP, aws_client_region(ctx->aws),
-				  *cfg->endpoint ? cfg->endpoint : NULL, &ep, err);
-	if (rc)
-		return rc;
-	*real = !strcmp(ep.source, "default");
-	if (ep_out)
-		*ep_out = ep;
-	else
-		aws_endpoint_release(&ep);
-	return CA_OK;
-}
+/* ---- updates that keep what we do not manage (aws/cognito_update.h) ---- */
 
 static int update_pool(struct stage_ctx *ctx, const struct cognito_cfg *cfg, const char *id,
 		       const json_t *have, struct ca_err *err)
 {
-	static const char *const kept[] = { "LambdaConfig", "DeviceConfiguration",
-					    "EmailConfiguration", "SmsConfiguration",
-					    "UserPoolTags", "UserPoolAddOns", "DeletionProtection",
-					    "UserAttributeUpdateSettings", "MfaConfiguration",
-					    "SmsAuthenticationMessage", NULL };
-	static const char *const emulator_kept[] = { "UsernameAttributes",
-						     "UsernameConfiguration", NULL };
-	json_t *req = pool_settings(cfg), *v;
-	bool real = true;
-	int i, rc;
+	json_t *want = pool_settings(cfg), *req = NULL;
+	int rc;
 
-	if (!req)
-		return oom(err);
-	for (i = 0; kept[i]; i++)
-		if ((v = json_object_get(have, kept[i])) && !json_is_null(v) &&
-		    json_object_set(req, kept[i], v)) {
-			json_decref(req);
-			return oom(err);
-		}
-	/*
-	 * The local stand-in's UpdateUserPool also resets the username attributes, which
-	 * real Cognito never changes (and whose update request has no such member): tell
-	 * an emulator again what the pool already has.
-	 */
-	if ((rc = endpoint_is_aws(ctx, cfg, &real, NULL, err)))
-		goto out;
-	for (i = 0; !real && emulator_kept[i]; i++)
-		if ((v = json_object_get(have, emulator_kept[i])) && !json_is_null(v) &&
-		    json_object_set(req, emulator_kept[i], v)) {
-			rc = oom(err);
-			goto out;
-		}
-	rc = cognito_update_user_pool(ctx->aws, id, req, err);
-out:
+	if (!want || !(req = cognito_pool_update_request(want, have)))
+		rc = oom(err);
+	else
+		rc = cognito_update_user_pool(ctx->aws, id, req, err);
+	json_decref(want);
 	json_decref(req);
 	return rc;
 }
@@ -382,18 +350,11 @@ out:
 static int update_client(struct stage_ctx *ctx, const char *pool_id, const char *client_id,
 			 const json_t *want, const json_t *have, struct ca_err *err)
 {
-	static const char *const dropped[] = { "ClientSecret", "CreationDate",
-					       "LastModifiedDate", "UserPoolId", "ClientId",
-					       "GenerateSecret", NULL };
-	json_t *req = json_deep_copy(have);
-	int i, rc;
+	json_t *req = cognito_client_update_request(want, have);
+	int rc;
 
-	if (!req || json_object_update(req, (json_t *)want)) {
-		json_decref(req);
+	if (!req)
 		return oom(err);
-	}
-	for (i = 0; dropped[i]; i++)
-		json_object_del(req, dropped[i]);
 	rc = cognito_update_user_pool_client(ctx->aws, pool_id, client_id, req, err);
 	json_decref(req);
 	return rc;
@@ -664,14 +625,25 @@ static int set_outputs(struct stage_ctx *ctx, const struct cognito_cfg *cfg,
 	struct aws_endpoint ep = { 0 };
 	struct ca_buf issuer = CA_BUF_INIT, jwks = CA_BUF_INIT, ui = CA_BUF_INIT;
 	const char *arn = json_string_value(json_object_get(pool, "Arn"));
-	bool real_aws;
 	int rc;
 
-	if ((rc = endpoint_is_aws(ctx, cfg, &real_aws, &ep, err)))
-		return rc;
+	if (cfg->moto) {
+		if ((rc = aws_endpoint_resolve(AWS_SVC_COGNITO_IDP, region,
+					       *cfg->endpoint ? cfg->endpoint : NULL, &ep, err)))
+			return rc;
+		if (!strcmp(ep.source, "default")) {
+			aws_endpoint_release(&ep);
+			return ca_err_set(err, CA_CONFIG_VALUE,
+					  "%s:%d: 'aws.emulator' is moto but no endpoint is set; give "
+					  "aws.endpoint (like http://127.0.0.1:5000), or remove "
+					  "'aws.emulator' for real AWS", ctx->doc->name,
+					  stage_cfg_line(ctx, "aws.emulator"));
+		}
+	}
 	ca_buf_addf(&issuer, "https://cognito-idp.%s.amazonaws.com/%s", region, pool_id);
-	/* the local stand-in serves the pool's keys under its own address */
-	if (real_aws)
+	/* moto serves the pool's keys under its own address; AWS (also behind a custom
+	 * endpoint) at the issuer's */
+	if (!cfg->moto)
 		ca_buf_addf(&jwks, "%s/.well-known/jwks.json", issuer.data);
 	else
 		ca_buf_addf(&jwks, "%s/%s/.well-known/jwks.json", ep.url, pool_id);
@@ -692,7 +664,7 @@ static int set_outputs(struct stage_ctx *ctx, const struct cognito_cfg *cfg,
 	    (rc = stage_output(ctx, "issuer", issuer.data, "auth.issuer", 0, err)) ||
 	    (rc = stage_output(ctx, "jwks_url", jwks.data, "auth.jwks_url", 0, err)))
 		goto out;
-	if (real_aws)
+	if (!cfg->moto)         /* moto has no hosted UI */
 		rc = stage_output(ctx, "hosted_ui_url", ui.data, "auth.hosted_ui_url", 0, err);
 out:
 	aws_endpoint_release(&ep);

@@ -44,7 +44,8 @@ static char *dupf(const char *fmt, const char *a, const char *b)
 	return ca_buf_detach(&s, NULL);
 }
 
-/* The stand-in has no hosted UI: its derived amazoncognito.com address is not one. */
+/* The moto emulator has no hosted UI: its derived amazoncognito.com address is not one
+ * (a custom endpoint that is not an emulator is AWS's, with AWS's hosted UI). */
 static bool hosted_ui_wanted(const struct serve_config *cfg)
 {
 	const char *url = cfg->auth.hosted_ui_url;
@@ -53,7 +54,7 @@ static bool hosted_ui_wanted(const struct serve_config *cfg)
 
 	if (!url || !*url)
 		return false;
-	if (!cfg->aws.endpoint)
+	if (cfg->aws.emulator != SERVE_EMULATOR_MOTO)
 		return true;
 	host = strstr(url, "://");
 	host = host ? host + 3 : url;
@@ -104,7 +105,7 @@ int ca_cognito_auth_open(const struct serve_config *cfg, struct ca_cognito_auth 
 	if (!a)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	a->cfg = cfg;
-	a->local = cfg->aws.endpoint != NULL;
+	a->local = cfg->aws.emulator == SERVE_EMULATOR_MOTO;
 	copt.fallback_region = cfg->aws.region;
 	copt.endpoint = cfg->aws.endpoint;
 	copt.http.timeout_ms = 10000;

@@ -15,12 +15,13 @@
  * ChangePassword): no Cognito token is kept in the browser's cookie (an access
  * token is ~1 KiB and a bearer credential to the pool), and the server needs no
  * admin permission for them. Reading a profile uses AdminGetUser (in the app
- * policy). On the local stand-in (aws.endpoint set) sign-up confirms the user at
- * once with AdminConfirmSignUp, since no email is sent.
+ * policy). On the moto emulator (aws.emulator: moto) sign-up confirms the user at
+ * once with AdminConfirmSignUp, since no email is sent; anywhere else (AWS, or a
+ * custom endpoint such as a VPC or FIPS one) the user confirms by the emailed link.
  *
  * The pool's hosted UI (authorization-code grant, auth/oauth.h) is on when
  * auth.hosted_ui_url names one: callback <base_url>/callback, sign-out URL
- * <base_url>. The stand-in has no hosted UI, so with aws.endpoint set the
+ * <base_url>. The moto emulator has no hosted UI, so with aws.emulator: moto the
  * amazoncognito.com address the config derives from the domain does not count;
  * an explicit other URL (a local OpenID Connect provider) does.
  */
@@ -56,7 +57,8 @@ int ca_cognito_auth_open(const struct serve_config *cfg, struct ca_cognito_auth 
 			 struct ca_err *err);
 void ca_cognito_auth_free(struct ca_cognito_auth *a);
 
-/* true when the pool is the local stand-in (aws.endpoint is set). */
+/* true when the pool is the moto emulator (aws.emulator: moto), never inferred from
+ * the endpoint's address. */
 bool ca_cognito_auth_is_local(const struct ca_cognito_auth *a);
 
 struct ca_oauth;
@@ -79,7 +81,7 @@ int ca_cognito_auth_check_id_token(struct ca_cognito_auth *a, const char *id_tok
 
 /*
  * Signs up email (the user name) with name and password. *confirmed says whether
- * the account can sign in now (local: confirmed by AdminConfirmSignUp; AWS: the
+ * the account can sign in now (moto emulator: confirmed by AdminConfirmSignUp; else: the
  * user must follow the link in the verification email first). CA_EEXIST when the
  * email is taken, CA_EINVAL when the pool refuses the password (err holds its
  * policy sentence).

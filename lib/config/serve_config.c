@@ -17,6 +17,7 @@ const char *const serve_storage_kinds[] = { "disk", "s3", NULL };
 const char *const serve_auth_kinds[] = { "local", "cognito", NULL };
 const char *const serve_tracing_kinds[] = { "none", "xray", NULL };
 const char *const serve_log_formats[] = { "text", "json", NULL };
+const char *const serve_emulators[] = { "none", "moto", NULL };
 
 static const char *const web_schemes[] = { "http", "https", NULL };
 static const char *const mysql_schemes[] = { "mysql", NULL };
@@ -117,6 +118,8 @@ static const struct ca_cfg_key aws_keys[] = {
 	{ .name = "region", .type = CA_CFG_STRING, .offset = OFF(aws.region), .max = 32 },
 	{ .name = "endpoint", .type = CA_CFG_URL, .offset = OFF(aws.endpoint),
 	  .choices = web_schemes },
+	{ .name = "emulator", .type = CA_CFG_ENUM, .offset = OFF(aws.emulator), .def = "none",
+	  .choices = serve_emulators },
 	CA_CFG_END
 };
 
@@ -237,8 +240,9 @@ static int derive(struct serve_config *cfg, struct ca_err *err)
 		if (!cfg->auth.issuer)
 			goto oom;
 	}
-	if (!cfg->auth.jwks_url && (cfg->aws.endpoint || cfg->auth.issuer)) {
-		if (cfg->aws.endpoint)
+	if (!cfg->auth.jwks_url && (cfg->aws.emulator == SERVE_EMULATOR_MOTO ||
+				    cfg->auth.issuer)) {
+		if (cfg->aws.emulator == SERVE_EMULATOR_MOTO)
 			cfg->auth.jwks_url = printf_dup("%s/%s/.well-known/jwks.json",
 							cfg->aws.endpoint, cfg->auth.user_pool_id);
 		else
@@ -288,6 +292,15 @@ int serve_config_from_doc(const struct ca_yaml_doc *doc, struct serve_config *cf
 	if (cfg->storage.kind == SERVE_STORAGE_S3 &&
 	    (rc = check_bucket(doc, cfg->storage.bucket, err)))
 		goto fail;
+	if (cfg->aws.emulator == SERVE_EMULATOR_MOTO && !cfg->aws.endpoint) {
+		const struct ca_yaml_node *n = ca_yaml_lookup(doc->root, "aws.emulator");
+
+		rc = ca_err_set(err, CA_CONFIG_VALUE,
+				"%s:%d: 'aws.emulator' is moto but 'aws.endpoint' is not set; give "
+				"the emulator's address (like http://127.0.0.1:5000), or remove "
+				"'aws.emulator' for real AWS", doc->name, n ? n->line : 1);
+		goto fail;
+	}
 	if ((rc = derive(cfg, err)))
 		goto fail;
 	cfg->path = ca_strdup(doc->name);

@@ -16,7 +16,11 @@
  *   auth:     kind local | cognito (user_pool_id, client_id, client_secret, domain;
  *             optional issuer, jwks_url, hosted_ui_url, derived when left out)
  *   tracing:  kind none | xray (daemon_address 127.0.0.1:2000, service_name CloudAlbum)
- *   aws:      region, endpoint (both optional; real AWS when endpoint is left out)
+ *   aws:      region, endpoint (both optional; real AWS when endpoint is left out),
+ *             emulator (none | moto; default none): what answers at the endpoint. Only
+ *             "moto" turns on the stand-in's ways (sign-ups confirmed at once, the pool's
+ *             keys under the endpoint, no hosted UI at amazoncognito.com); a custom
+ *             endpoint alone (a VPC or FIPS endpoint) is treated exactly as AWS.
  *   provision: read by the stage binaries (issue 3), ignored here
  *
  * Keys that belong to another kind (storage.bucket with kind disk) are errors.
@@ -36,6 +40,7 @@ enum serve_storage_kind { SERVE_STORAGE_DISK, SERVE_STORAGE_S3 };
 enum serve_auth_kind { SERVE_AUTH_LOCAL, SERVE_AUTH_COGNITO };
 enum serve_tracing_kind { SERVE_TRACING_NONE, SERVE_TRACING_XRAY };
 enum serve_log_format { SERVE_LOG_TEXT, SERVE_LOG_JSON };
+enum serve_emulator { SERVE_EMULATOR_NONE, SERVE_EMULATOR_MOTO };
 
 /* The names of the kinds, indexed by the enums above (NULL-terminated). */
 extern const char *const serve_db_kinds[];
@@ -43,6 +48,7 @@ extern const char *const serve_storage_kinds[];
 extern const char *const serve_auth_kinds[];
 extern const char *const serve_tracing_kinds[];
 extern const char *const serve_log_formats[];
+extern const char *const serve_emulators[];
 
 #define SERVE_STAGE_CUSTOM (-1)
 
@@ -79,8 +85,8 @@ struct serve_config {
 		int kind;               /* enum serve_auth_kind */
 		char *user_pool_id, *client_id, *client_secret, *domain;
 		char *issuer;           /* default https://cognito-idp.<region>.amazonaws.com/<pool> */
-		char *jwks_url;         /* default <endpoint>/<pool>/.well-known/jwks.json with an
-					   endpoint, else <issuer>/.well-known/jwks.json */
+		char *jwks_url;         /* default <endpoint>/<pool>/.well-known/jwks.json on the
+					   moto emulator, else <issuer>/.well-known/jwks.json */
 		char *hosted_ui_url;    /* default https://<domain>.auth.<region>.amazoncognito.com */
 	} auth;
 	struct {
@@ -92,6 +98,7 @@ struct serve_config {
 	struct {
 		char *region;           /* NULL: resolved by lib/aws from the environment */
 		char *endpoint;         /* NULL: real AWS */
+		int emulator;           /* enum serve_emulator; moto needs an endpoint */
 	} aws;
 };
 

@@ -27,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
+"$ROOT/.venv/bin/python" "$ROOT/scripts/moto-server.py" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
 "$PY" -c "import pymysql; pymysql.connect(host='127.0.0.1',user='root',password='',autocommit=True).cursor().execute('CREATE DATABASE $DB CHARACTER SET utf8mb4')"
 URL="mysql://root@127.0.0.1:3306/$DB"

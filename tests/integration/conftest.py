@@ -57,7 +57,9 @@ def moto_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     env = dict(os.environ, MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY="HASH")
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        # scripts/moto-server.py: moto_server, kept to AWS's behaviour where the toolkit needs it
+        proc = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "scripts" / "moto-server.py"),
+                                 "-H", "127.0.0.1", "-p", str(port)],
                                 stdout=fh, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
     try:

@@ -48,12 +48,14 @@ def create_stage3_pool(idp, **client_options):
 
 
 def write_cognito_config(path, upload_dir, pool_id, client_id, client_secret, endpoint,
-                         base_url=None, auth_extra=""):
+                         base_url=None, auth_extra="", emulator="moto"):
     """Writes path: a serve config without `stage:` on DynamoDB (the contract's tables), disk
     storage in upload_dir and Cognito sign-in with the given pool and app client, every AWS
     call sent to endpoint (moto). base_url, when given, goes under server:; auth_extra is
-    more "  key: value" lines for auth:, each ending in a newline. Returns path."""
+    more "  key: value" lines for auth:, each ending in a newline; emulator is
+    aws.emulator (None: not written, so the endpoint counts as AWS's). Returns path."""
     base_line = f"  base_url: {base_url}\n" if base_url else ""
+    emulator_line = f"  emulator: {emulator}\n" if emulator else ""
     path.write_text(f"""server:
 {base_line}  session_secret: ${{CA_TEST_SECRET}}
   max_upload_mb: 2
@@ -74,7 +76,7 @@ auth:
 aws:
   region: ap-southeast-1
   endpoint: {endpoint}
-""")
+{emulator_line}""")
     return path
 
 

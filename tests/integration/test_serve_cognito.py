@@ -241,3 +241,32 @@ def test_upload_is_owned_by_the_cognito_username(stack):
     assert [i["user_id"]["S"] for i in items] == [owner]
     assert (stack["upload"] / email.replace("@", "_at_").replace(".", "_dot_")).is_dir()
     assert c.get("/api/photos").json()["photos"][0]["desc"] == "first"
+
+
+def test_custom_endpoint_without_emulator_setting_is_aws(moto, aws_env, tmp_path, bins):
+    """aws.endpoint alone (a VPC or FIPS endpoint) is AWS, not the stand-in: a sign-up
+    waits for the emailed link (no AdminConfirmSignUp), the pool's keys are at the
+    issuer and the hosted UI at amazoncognito.com is offered."""
+    create_contract_tables(moto.client("dynamodb"))
+    idp = moto.client("cognito-idp")
+    pool, client = create_stage3_pool(idp)
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    cfg = write_cognito_config(tmp_path / "vpce.yaml", upload, pool["Id"], client["ClientId"],
+                               client["ClientSecret"], moto.endpoint, emulator=None)
+    serve = Serve(bins / "cloudalbum-serve", cfg, tmp_path, env=aws_env)
+    try:
+        c = Client(serve.base)
+        email = f"vpce-{uuid.uuid4().hex[:8]}@example.com"
+        body = sign_up(c, email)
+        assert body["confirmed"] is False
+        assert "Check your email" in body["message"]
+        user = idp.admin_get_user(UserPoolId=pool["Id"], Username=email)
+        assert user["UserStatus"] == "UNCONFIRMED"
+        assert c.get("/api/config").json()["login_url"] == "/login"
+        r = c.get("/login", allow_redirects=False)
+        assert r.status_code == 302
+        assert r.headers["Location"].startswith(
+            "https://cloudalbum-test.auth.ap-southeast-1.amazoncognito.com/")
+    finally:
+        serve.stop()

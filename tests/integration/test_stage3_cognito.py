@@ -11,6 +11,7 @@ import pytest
 
 from helpers import free_port
 from stages2_helpers import Stage, lab_config, one_error_line, set_key, unreachable_env
+from wire_recorder import WireRecorder
 
 REGION = "ap-southeast-1"
 BASE = "http://localhost:8080"
@@ -151,13 +152,8 @@ def test_drift_is_named_and_put_back(stage, idp):
     stage.ok("apply")
     pool = the_pool(idp)
     client = the_client(idp, pool["Id"])
-    # Real Cognito keeps UsernameAttributes through UpdateUserPool; moto resets it unless
-    # the request says it again (boto3 has no such member), so it is added on the wire.
-    def keep_username(request, **_):
-        body = json.loads(request.data)
-        body["UsernameAttributes"] = ["email"]
-        request.data = json.dumps(body).encode()
-    idp.meta.events.register("before-sign.cognito-idp.UpdateUserPool", keep_username)
+    # the stand-in (scripts/moto-server.py) keeps UsernameAttributes through
+    # UpdateUserPool, as real Cognito does
     idp.update_user_pool(UserPoolId=pool["Id"], Policies={"PasswordPolicy": {
         "MinimumLength": 6, "RequireUppercase": True, "RequireLowercase": True,
         "RequireNumbers": True, "RequireSymbols": False}},
@@ -186,6 +182,84 @@ def test_drift_is_named_and_put_back(stage, idp):
     assert fixed["ClientId"] == client["ClientId"]
     assert fixed["ClientSecret"] == client["ClientSecret"]
     assert stage.run("plan").returncode == 0
+
+
+def botocore_input_problems(operation, params):
+    """botocore's validation of params against the operation's input shape ("" when
+    valid): unknown members, wrong types, missing required ones."""
+    import botocore.session
+    import botocore.validate
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    report = botocore.validate.ParamValidator().validate(
+        params, model.operation_model(operation).input_shape)
+    return report.generate_report() if report.has_errors() else ""
+
+
+def with_read_only_fields(target, body, status, data):
+    """What real Cognito's Describe answers hold beyond what Update takes: the client's
+    ClientSecretArn, and members the API may add later."""
+    if status != 200 or target not in ("DescribeUserPoolClient", "DescribeUserPool"):
+        return status, data
+    doc = json.loads(data)
+    if target == "DescribeUserPoolClient":
+        doc["UserPoolClient"]["ClientSecretArn"] = (
+            "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:cognito-x")
+        doc["UserPoolClient"]["ClientType"] = "CONFIDENTIAL"
+        doc["UserPoolClient"]["SomeFutureReadOnlyMember"] = {"x": 1}
+    else:
+        doc["UserPool"]["EstimatedNumberOfUsers"] = 0
+        doc["UserPool"]["SomeFutureReadOnlyMember"] = "y"
+    return status, json.dumps(doc).encode()
+
+
+def test_drift_repair_sends_only_what_the_update_apis_take(stage, idp, moto):
+    stage.ok("apply")
+    pool = the_pool(idp)
+    client = the_client(idp, pool["Id"])
+    idp.update_user_pool(UserPoolId=pool["Id"], AutoVerifiedAttributes=["email"],
+                         VerificationMessageTemplate={"DefaultEmailOption": "CONFIRM_WITH_CODE"},
+                         UserPoolTags={"team": "album"})
+    idp.update_user_pool_client(UserPoolId=pool["Id"], ClientId=client["ClientId"],
+                                ClientName=CLIENT, CallbackURLs=["https://evil.example/cb"],
+                                RefreshTokenValidity=7)
+    with WireRecorder(moto.endpoint, answer=with_read_only_fields) as wire:
+        stage.ok("apply", env=dict(AWS_ENDPOINT_URL=wire.endpoint, MOTO_PORT=str(wire.port)))
+        [pool_req] = wire.operation("UpdateUserPool")
+        [client_req] = wire.operation("UpdateUserPoolClient")
+    assert botocore_input_problems("UpdateUserPool", pool_req) == ""
+    assert botocore_input_problems("UpdateUserPoolClient", client_req) == ""
+    assert "UsernameAttributes" not in pool_req and "UsernameConfiguration" not in pool_req
+    assert "ClientSecretArn" not in client_req and "ClientSecret" not in client_req
+    # what the stage does not manage is carried unchanged
+    assert pool_req["UserPoolTags"] == {"team": "album"}
+    assert client_req["RefreshTokenValidity"] == 7
+    assert client_req["ClientName"] == CLIENT
+    assert client_req["CallbackURLs"] == [BASE + "/callback"]
+    fixed = the_pool(idp)
+    assert fixed["UsernameAttributes"] == ["email"]                # real Cognito keeps it
+    assert fixed["VerificationMessageTemplate"]["DefaultEmailOption"] == "CONFIRM_WITH_LINK"
+    assert stage.run("plan").returncode == 0
+
+
+def test_custom_endpoint_without_emulator_setting_is_aws(bins, aws_env, tmp_path, idp, moto):
+    """A custom endpoint (a VPC or FIPS one) is AWS: the pool's keys at the issuer, the
+    hosted UI at amazoncognito.com; only aws.emulator: moto turns on moto's ways."""
+    cfg = lab_config(tmp_path, 3, lambda t: t.replace("  emulator: moto", "  # emulator: moto"))
+    stage = Stage(bins, "stage-3-cognito", cfg, tmp_path / "state",
+                  dict(aws_env, MOTO_PORT=str(moto.port)))
+    stage.ok("apply")
+    out = stage.outputs()
+    issuer = f"https://cognito-idp.{REGION}.amazonaws.com/{out['user_pool_id']}"
+    assert out["issuer"] == issuer
+    assert out["jwks_url"] == issuer + "/.well-known/jwks.json"
+    assert out["hosted_ui_url"] == f"https://{out['domain']}.auth.{REGION}.amazoncognito.com"
+
+
+def test_emulator_setting_is_checked(bins, aws_env, tmp_path):
+    cfg = lab_config(tmp_path, 3, lambda t: set_key(t, "emulator", "localstack"))
+    stage = Stage(bins, "stage-3-cognito", cfg, tmp_path / "state",
+                  dict(aws_env, AWS_ENDPOINT_URL="http://127.0.0.1:9"))
+    one_error_line(stage.run("plan"), "aws.emulator", "stage-3.yaml:")
 
 
 def test_pool_that_cannot_be_converged_is_an_error_not_a_replacement(stage, idp):

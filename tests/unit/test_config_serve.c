@@ -124,6 +124,7 @@ START_TEST(local_lab_configs_load)
 	ck_assert_int_eq(c.server.log_format, SERVE_LOG_TEXT);
 	ck_assert_str_eq(c.aws.region, "ap-southeast-1");
 	ck_assert_str_eq(c.aws.endpoint, "http://127.0.0.1:5000");
+	ck_assert_int_eq(c.aws.emulator, SERVE_EMULATOR_MOTO);   /* said, never inferred */
 	if (n == 0)
 		ck_assert_str_eq(c.database.url, "mysql://root@127.0.0.1:3306/cloudalbum_legacy");
 	else
@@ -180,6 +181,7 @@ START_TEST(aws_lab_configs_load)
 	check_common(&c);
 	ck_assert_str_eq(c.server.listen.host, "0.0.0.0");
 	ck_assert_ptr_null(c.aws.endpoint);
+	ck_assert_int_eq(c.aws.emulator, SERVE_EMULATOR_NONE);
 	ck_assert_str_eq(c.aws.region, "ap-southeast-1");
 	ck_assert_int_eq(c.server.log_format, SERVE_LOG_JSON);
 	ck_assert_str_eq(c.server.base_url, "https://album.example.com");
@@ -433,6 +435,50 @@ START_TEST(custom_mix_and_derived_values)
 }
 END_TEST
 
+/* A custom endpoint alone (a VPC or FIPS one) is AWS: only aws.emulator: moto says moto. */
+START_TEST(emulator_is_a_setting_never_the_endpoint)
+{
+#define COGNITO_CFG "server: {session_secret: '${S}'}\n" \
+	"database: {kind: dynamodb}\nstorage: {kind: disk, path: /x}\n" \
+	"auth: {kind: cognito, user_pool_id: p1, client_id: c, client_secret: s, domain: d}\n"
+	struct serve_config c;
+	struct ca_err err;
+
+	ck_assert_msg(load_text(COGNITO_CFG "aws: {region: eu-west-1, endpoint: "
+				"'https://vpce-1.cognito-idp.eu-west-1.vpce.amazonaws.com'}\n",
+				ENV_S, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_int_eq(c.aws.emulator, SERVE_EMULATOR_NONE);
+	ck_assert_str_eq(c.auth.jwks_url, "https://cognito-idp.eu-west-1.amazonaws.com/p1"
+			 "/.well-known/jwks.json");
+	ck_assert_str_eq(c.auth.hosted_ui_url, "https://d.auth.eu-west-1.amazoncognito.com");
+	serve_config_release(&c);
+
+	ck_assert_msg(load_text(COGNITO_CFG "aws: {region: eu-west-1, endpoint: "
+				"'http://127.0.0.1:5000', emulator: moto}\n",
+				ENV_S, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_int_eq(c.aws.emulator, SERVE_EMULATOR_MOTO);
+	ck_assert_str_eq(c.auth.jwks_url, "http://127.0.0.1:5000/p1/.well-known/jwks.json");
+	serve_config_release(&c);
+
+	ck_assert_msg(load_text(COGNITO_CFG "aws: {region: eu-west-1, endpoint: "
+				"'http://127.0.0.1:5000', emulator: none}\n",
+				ENV_S, &c, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_int_eq(c.aws.emulator, SERVE_EMULATOR_NONE);
+	serve_config_release(&c);
+
+	ca_err_clear(&err);
+	ck_assert_int_eq(load_text(COGNITO_CFG "aws: {region: eu-west-1, emulator: moto}\n",
+				   ENV_S, &c, &err), CA_CONFIG_VALUE);
+	ck_assert_msg(strstr(ca_err_msg(&err), "'aws.emulator' is moto but 'aws.endpoint' is not"),
+		      "%s", ca_err_msg(&err));
+	ca_err_clear(&err);
+	ck_assert_int_eq(load_text(COGNITO_CFG "aws: {endpoint: 'http://h:1', emulator: Moto}\n",
+				   ENV_S, &c, &err), CA_CONFIG_TYPE);
+	ck_assert_msg(strstr(ca_err_msg(&err), "emulator"), "%s", ca_err_msg(&err));
+#undef COGNITO_CFG
+}
+END_TEST
+
 /*
  * A stage that is empty after ${VAR} expansion is not given (schema.h), so the file is a
  * custom mix: it used to be taken as stage 0 and this dynamodb + s3 mix refused.
@@ -536,6 +582,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, bad_files_name_file_and_line);
 	tcase_add_test(tc, serve_errors);
 	tcase_add_test(tc, custom_mix_and_derived_values);
+	tcase_add_test(tc, emulator_is_a_setting_never_the_endpoint);
 	tcase_add_test(tc, empty_stage_is_a_custom_mix);
 	tcase_add_test(tc, mutated_configs_never_crash);
 	suite_add_tcase(s, tc);

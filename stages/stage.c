@@ -59,7 +59,10 @@ static void usage(const struct stage_def *def, FILE *f)
 		"  --tag KEY=VALUE      apply: tag every resource made or adopted with it; an\n"
 		"                       existing resource without the tags is not adopted\n"
 		"                       (repeatable, e.g. --tag cloudalbum:class=dec-workshop)\n"
-		"  --help               this text\n",
+		"  --help               this text\n\n"
+		"The config's aws.endpoint says where requests go (none: AWS); aws.emulator: moto\n"
+		"(the local configs) says the moto stand-in answers there. A custom endpoint\n"
+		"without it (a VPC or FIPS one) is treated exactly as AWS.\n",
 		def->number, def->name, def->title);
 }
 

@@ -14,7 +14,9 @@
  * on an existing pool (username attributes, required attributes) or client (a secret)
  * is an error that says so, never a re-create: the pool holds users. Mutable settings
  * that drifted are put back with the Update calls, which reset what they are not
- * given, so the update carries the settings this stage does not manage unchanged.
+ * given, so the update carries the settings this stage does not manage unchanged,
+ * each request built from its API's input members (aws/cognito_update.h). With
+ * aws.emulator: moto the outputs name moto's JWKS address and no hosted UI.
  * destroy refuses a pool with users unless --force.
  */
 #include "stage.h"

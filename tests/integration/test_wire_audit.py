@@ -34,18 +34,11 @@ IAM_DIR = ROOT / "infra" / "iam"
 POLICY_VARS = dict(partition="aws", region="ap-southeast-1", account_id=audit_iam.ACCOUNT,
                    user_table="User", photo_table="Photo", bucket="cloudalbum-local-photos")
 
-# The issue items whose fixes are on another branch (awsfix); until they are merged their
-# rule finds what it is there to find. Delete a line when its fix lands: the test of that
-# item then passes, and the whole-audit test too once the dict is empty.
-PENDING = {
-    1: "item 1 (UpdateTable re-sends unchanged throughput) is fixed on branch awsfix",
-    3: "item 3 (UpdateUserPool adds members outside the API on custom endpoints) is fixed "
-       "on branch awsfix",
-    4: "item 4 (UpdateUserPoolClient echoes DescribeUserPoolClient) is fixed on branch awsfix",
-    5: "item 5 (TransactWriteItems without ClientRequestToken) is fixed on branch awsfix",
-    6: "item 6 (S3 paths signed as given, not as S3 canonicalises them) is fixed on branch "
-       "awsfix",
-}
+# Issue items whose fixes have not landed yet (item number -> why), each rule then finding
+# what it is there to find; empty since items 1, 3, 4, 5 and 6 were fixed. Delete a line
+# when its fix lands: the test of that item then passes, and the whole-audit test too once
+# the dict is empty.
+PENDING = {}
 
 # Which programs each shipped policy must cover (infra/iam/README.md says the same).
 APP_PROGRAMS = ["cloudalbum-serve stage 1", "cloudalbum-serve stage 2",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aws/cognito.h"
+#include "aws/cognito_update.h"
 #include "aws/dynamodb.h"
 #include "aws/iam.h"
 #include "aws/s3.h"
@@ -244,32 +245,17 @@ out:
 	return rc;
 }
 
-/* Read-only members of a pool's description, never sent back in an update. */
-static bool read_only_member(const char *key)
-{
-	static const char *const ro[] = { "Id", "Name", "Arn", "CreationDate", "LastModifiedDate",
-					  "Status", "SchemaAttributes", "EstimatedNumberOfUsers",
-					  "Domain", "CustomDomain", "SmsConfigurationFailure",
-					  "EmailConfigurationFailure", "AliasAttributes",
-					  "UserPoolTier", NULL };
-	int i;
-
-	for (i = 0; ro[i]; i++)
-		if (!strcmp(key, ro[i]))
-			return true;
-	return false;
-}
-
 /*
  * An endpoint without TagResource for pools (the local stand-in answers 500 with no
- * error code): UpdateUserPool with everything the pool has and the tags added, which
- * the stand-in keeps. Real Cognito offers TagResource and never comes here.
+ * error code): UpdateUserPool with everything the pool has that the update takes
+ * (aws/cognito_update.h: its input members, never the description's read-only ones)
+ * and the tags added, which the stand-in keeps. Real Cognito offers TagResource and
+ * never comes here.
  */
 static int pool_tag_by_update(struct aws_client *aws, const char *name, const json_t *tags,
 			      struct ca_err *err)
 {
-	json_t *pool = NULL, *req = NULL, *v, *have;
-	const char *key;
+	json_t *pool = NULL, *req = NULL, *have;
 	char *id = NULL;
 	int rc;
 
@@ -279,15 +265,10 @@ static int pool_tag_by_update(struct aws_client *aws, const char *name, const js
 		return ca_err_set(err, CA_ENOTFOUND, "cognito user pool %s not found", name);
 	if ((rc = cognito_describe_user_pool(aws, id, &pool, err)))
 		goto out;
-	if (!(req = json_object())) {
+	if (!(req = cognito_pool_update_request(NULL, pool))) {
 		rc = oom(err);
 		goto out;
 	}
-	json_object_foreach(pool, key, v)
-		if (!read_only_member(key) && json_object_set(req, key, v)) {
-			rc = oom(err);
-			goto out;
-		}
 	have = json_object_get(req, "UserPoolTags");
 	if (!json_is_object(have)) {
 		json_object_set_new(req, "UserPoolTags", json_object());

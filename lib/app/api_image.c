@@ -104,6 +104,11 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 		rc = ca_storage_get(app->storage, who.email, photo.filename, kind,
 				    APP_IMAGE_READ_MAX, &bytes, &err);
 	if (rc == CA_STORAGE_NOTFOUND && kind == CA_IMAGE_THUMB) {
+		if (!req->on_worker) {
+			/* decoding the original is image work: the server's bounded pool does it */
+			ca_http_respond_defer(resp);
+			goto out;
+		}
 		ca_err_clear(&err);
 		rc = remake_thumb(app, who.email, photo.filename, &bytes, &err);
 	}

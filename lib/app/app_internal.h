@@ -36,6 +36,10 @@
 #define APP_MAP_MAX 10000
 #define APP_IMAGE_READ_MAX ((size_t)256 * 1024 * 1024)
 
+/* Route flags (ca_http_router_add_flags), read by ca_app_admit(). */
+#define APP_ROUTE_SIGNED_IN 1u   /* needs a session: 401 before any body is read */
+#define APP_ROUTE_UPLOAD 2u      /* takes bodies up to the upload limit, not the JSON one */
+
 struct ca_app {
 	const struct serve_config *cfg;      /* borrowed */
 	struct ca_db *db;

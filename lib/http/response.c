@@ -15,6 +15,15 @@ void ca_http_response_init(struct ca_http_response *resp)
 	ca_buf_init(&resp->body);
 	resp->file_fd = -1;
 	resp->file_size = 0;
+	resp->defer = false;
+}
+
+int ca_http_respond_defer(struct ca_http_response *resp)
+{
+	ca_http_response_release(resp);
+	ca_http_response_init(resp);
+	resp->defer = true;
+	return CA_OK;
 }
 
 static void drop_file(struct ca_http_response *resp)

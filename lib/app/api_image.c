@@ -62,6 +62,7 @@ static int remake_thumb(struct ca_app *app, const char *email, const char *filen
 	opts.max_width = (unsigned)app->cfg->server.thumb_width;
 	opts.max_height = (unsigned)app->cfg->server.thumb_height;
 	opts.max_pixels = (uint64_t)app->cfg->server.max_pixels;
+	opts.max_scan_pixels = (uint64_t)app->cfg->server.max_scan_pixels;
 	rc = ca_thumb_make((const unsigned char *)original.data, original.len, &opts, &thumb, err);
 	if (rc != CA_OK)
 		goto out;

@@ -56,6 +56,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	struct ca_multipart_limits limits = { APP_UPLOAD_FILES_MAX + 8, app->upload_max,
 					      app->upload_max, 0 };
 	struct app_upload_limits ulimits = { app->upload_max, (uint64_t)cfg->server.max_pixels,
+					     (uint64_t)cfg->server.max_scan_pixels,
 					     (unsigned)cfg->server.thumb_width,
 					     (unsigned)cfg->server.thumb_height };
 	struct app_upload *ups = NULL;

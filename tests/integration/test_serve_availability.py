@@ -29,10 +29,10 @@ def start(bins, work, name, extra_server="", max_upload_mb=2):
 @pytest.fixture(scope="module")
 def env(bins, tmp_path_factory):
     """The server most tests use: one image worker and one waiting place, so that the
-    image pool fills with two uploads; uploads up to 4 MiB."""
+    image pool fills with two uploads; uploads up to 16 MiB."""
     work = tmp_path_factory.mktemp("avail")
     srv, dbname, upload = start(bins, work, "main", "  image_workers: 1\n  image_queue: 1\n",
-                                max_upload_mb=4)
+                                max_upload_mb=16)
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work)
     finally:
@@ -56,8 +56,10 @@ def strict(bins, tmp_path_factory):
             drop_database(dbname)
 
 
-def connect(srv, source="127.0.0.1"):
+def connect(srv, source="127.0.0.1", rcvbuf=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:  # before connecting, so that the window is small from the start
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind((source, 0))
     s.settimeout(ANSWER_WAIT)
     s.connect(("127.0.0.1", srv.port))
@@ -292,7 +294,7 @@ def test_json_route_body_over_its_cap_is_413_before_the_body(env):
 
 
 def test_over_cap_chunked_body_is_413(env):
-    """A chunked upload of 5 MiB (the cap is 4 MiB plus the form's room): 413, not a cut."""
+    """A chunked upload of 18 MiB (the cap is 16 MiB plus the form's room): 413, not a cut."""
     alice = new_user(env["srv"].base, "alice")
     s = connect(env["srv"])
     s.sendall(b"POST /api/photos HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
@@ -301,7 +303,7 @@ def test_over_cap_chunked_body_is_413(env):
               + session_cookie(alice).encode() + b"\r\n\r\n")
     chunk = b"x" * 65536
     try:
-        for _ in range(80):
+        for _ in range(288):
             s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
         s.sendall(b"0\r\n\r\n")
     except (BrokenPipeError, ConnectionResetError):
@@ -319,3 +321,65 @@ def test_unsupported_transfer_coding_is_501(env, coding):
     head = read_head(s)
     s.close()
     assert status_of(head) == 501, head
+
+
+# --- 3. originals in memory -----------------------------------------------------------------
+
+def vm_kb(pid, key):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {key} in /proc/{pid}/status")
+
+
+def noise_jpeg(w, h):
+    import io
+    import os
+    from PIL import Image
+    im = Image.frombytes("RGB", (w, h), os.urandom(w * h * 3))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=100, subsampling=0)
+    return buf.getvalue()
+
+
+def test_concurrent_original_downloads_keep_memory_flat(env):
+    """32 clients ask for a 12 MB original at once and read nothing until every answer has
+    begun, so that they are all in flight together (more than the socket buffers hold):
+    read whole into memory, that is hundreds of MB; sent from the file, the server's peak
+    RSS barely moves."""
+    srv = env["srv"]
+    alice = new_user(srv.base, "alice")
+    original = noise_jpeg(2000, 1500)
+    assert 10_000_000 < len(original) < 16 * 1024 * 1024, len(original)
+    r = alice.upload([("big.jpg", original)])
+    assert r.status_code == 201, r.text
+    pid = r.json()["photos"][0]["id"]
+    request = (f"GET /api/photos/{pid}/image?size=original HTTP/1.1\r\nHost: x\r\n"
+               f"Cookie: {session_cookie(alice)}\r\nConnection: close\r\n\r\n").encode()
+    # one download first, so that buffers any first request needs are in the baseline
+    got = alice.get(f"/api/photos/{pid}/image?size=original")
+    assert got.status_code == 200 and got.content == original
+    before = vm_kb(srv.proc.pid, "VmHWM")
+    socks = []
+    try:
+        for _ in range(32):
+            s = connect(srv)
+            s.sendall(request)
+            socks.append(s)
+        heads = [read_head(s) for s in socks]
+        assert all(status_of(h) == 200 for h in heads)
+        peak = vm_kb(srv.proc.pid, "VmHWM")
+        for s, h in zip(socks, heads):
+            body = h.split(b"\r\n\r\n", 1)[1]
+            while True:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                body += chunk
+            assert body == original
+    finally:
+        for s in socks:
+            s.close()
+    grown_mb = (peak - before) / 1024
+    print(f"VmHWM {before} kB -> {peak} kB with 32 downloads of {len(original)} bytes in flight")
+    assert grown_mb < 40, f"peak RSS grew by {grown_mb:.0f} MB"

@@ -175,6 +175,12 @@ bool app_password_acceptable(const char *password, struct ca_http_response *resp
 /* New JSON objects (the caller owns them), NULL on out of memory. */
 json_t *app_user_json(const struct ca_user *u);
 json_t *app_photo_json(const struct ca_photo *p);
+/*
+ * Appends the JSON text of app_photo_json(p) to out (the same members, in the
+ * same order, the same values), without building a jansson tree: the album's
+ * page is written this way. CA_OK, or CA_ENOMEM when out has failed.
+ */
+int app_photo_json_write(struct ca_buf *out, const struct ca_photo *p);
 /* A JSON string of s (null for NULL); invalid UTF-8 bytes become U+FFFD. */
 json_t *app_json_text(const char *s);
 /*

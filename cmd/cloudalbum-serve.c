@@ -122,6 +122,7 @@ static int run(const struct serve_config *cfg, const char *listen_override)
 	opts.per_address_limit = (unsigned)cfg->server.connections_per_address;
 	opts.header_timeout_ms = (unsigned)cfg->server.header_timeout * 1000u;
 	opts.body_min_rate = (unsigned)cfg->server.body_min_rate;
+	opts.body_grace_ms = opts.header_timeout_ms; /* the floor applies once a body took as long */
 	opts.workers = (unsigned)cfg->server.image_workers;
 	opts.work_queue = (unsigned)cfg->server.image_queue;
 	opts.admit = ca_app_admit;

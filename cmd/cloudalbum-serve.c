@@ -118,6 +118,14 @@ static int run(const struct serve_config *cfg, const char *listen_override)
 	opts.router = ca_app_router(app);
 	opts.app = app;
 	opts.threads = (unsigned)cfg->server.threads;
+	opts.connection_limit = (unsigned)cfg->server.max_connections;
+	opts.per_address_limit = (unsigned)cfg->server.connections_per_address;
+	opts.header_timeout_ms = (unsigned)cfg->server.header_timeout * 1000u;
+	opts.body_min_rate = (unsigned)cfg->server.body_min_rate;
+	opts.body_grace_ms = opts.header_timeout_ms; /* the floor applies once a body took as long */
+	opts.workers = (unsigned)cfg->server.image_workers;
+	opts.work_queue = (unsigned)cfg->server.image_queue;
+	opts.admit = ca_app_admit;
 	opts.body_max = ca_app_upload_max(app) + 64 * 1024;
 	opts.access_log = stdout;
 	opts.content_security_policy = ca_app_content_security_policy(app);

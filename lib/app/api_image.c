@@ -1,7 +1,8 @@
 /*
  * api_image.c — GET /api/photos/{id}/image?size=thumb|original: the image
- * of the signed-in user's photo: its bytes from disk (stage 0, 1), or a 302 to
- * a presigned URL when the storage gives one (S3, stage 2+).
+ * of the signed-in user's photo: sent from its file on disk (stage 0, 1; the
+ * file is streamed, never read whole into memory), or a 302 to a presigned URL
+ * when the storage gives one (S3, stage 2+).
  *
  * A legacy photo whose thumbnail is missing gets one made from the original
  * and stored, so old deployments heal as they are browsed.
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "image/thumb.h"
 #include "util/banned.h"
@@ -62,6 +64,7 @@ static int remake_thumb(struct ca_app *app, const char *email, const char *filen
 	opts.max_width = (unsigned)app->cfg->server.thumb_width;
 	opts.max_height = (unsigned)app->cfg->server.thumb_height;
 	opts.max_pixels = (uint64_t)app->cfg->server.max_pixels;
+	opts.max_scan_pixels = (uint64_t)app->cfg->server.max_scan_pixels;
 	rc = ca_thumb_make((const unsigned char *)original.data, original.len, &opts, &thumb, err);
 	if (rc != CA_OK)
 		goto out;
@@ -84,7 +87,8 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 	enum ca_image_kind kind;
 	struct ca_err err;
 	bool redirected = false;
-	int rc;
+	uint64_t file_size = 0;
+	int fd = -1, rc;
 
 	ca_err_clear(&err);
 	if (!size || strcmp(size, "original") == 0) {
@@ -100,10 +104,22 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 	rc = redirect_to_url(app, who.email, photo.filename, kind, resp, &redirected, &err);
 	if (rc == CA_OK && redirected)
 		goto out;
-	if (rc == CA_OK)
-		rc = ca_storage_get(app->storage, who.email, photo.filename, kind,
-				    APP_IMAGE_READ_MAX, &bytes, &err);
+	if (rc == CA_OK) {
+		/* a file is sent from the file, never read whole into memory */
+		rc = ca_storage_open(app->storage, who.email, photo.filename, kind, &fd, &file_size,
+				     &err);
+		if (rc == CA_EUNSUPPORTED) {
+			ca_err_clear(&err);
+			rc = ca_storage_get(app->storage, who.email, photo.filename, kind,
+					    APP_IMAGE_READ_MAX, &bytes, &err);
+		}
+	}
 	if (rc == CA_STORAGE_NOTFOUND && kind == CA_IMAGE_THUMB) {
+		if (!req->on_worker) {
+			/* decoding the original is image work: the server's bounded pool does it */
+			ca_http_respond_defer(resp);
+			goto out;
+		}
 		ca_err_clear(&err);
 		rc = remake_thumb(app, who.email, photo.filename, &bytes, &err);
 	}
@@ -115,10 +131,17 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 		app_fail(req, resp, &err);
 		goto out;
 	}
-	if (ca_http_respond(resp, 200, "image/jpeg", bytes.data, bytes.len) != CA_OK ||
+	if (fd >= 0)
+		rc = ca_http_respond_fd(resp, 200, fd, file_size, "image/jpeg");
+	else
+		rc = ca_http_respond(resp, 200, "image/jpeg", bytes.data, bytes.len);
+	fd = -1; /* the response owns it now */
+	if (rc != CA_OK ||
 	    ca_http_set_header(resp, "Cache-Control", "private, max-age=3600") != CA_OK)
 		app_oom(req, resp);
 out:
+	if (fd >= 0)
+		close(fd);
 	ca_buf_release(&bytes);
 	ca_photo_release(&photo);
 	app_session_user_release(&who);

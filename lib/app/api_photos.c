@@ -22,7 +22,6 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	struct ca_photo_query q = { 0 };
 	struct ca_photo_page page = { 0 };
 	const char *limit = ca_http_query(req, "limit");
-	json_t *list = NULL, *out = NULL;
 	struct ca_err err;
 	long n = 0;
 	size_t i;
@@ -51,17 +50,33 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 		app_fail(req, resp, &err);
 		goto out;
 	}
-	list = json_array();
-	for (i = 0; list && i < page.count; i++)
-		if (json_array_append_new(list, app_photo_json(&page.photos[i])) != 0)
-			json_decref(list), list = NULL;
-	if (!list) {
+	/* written straight out: a page of 50 is a thousand values, too many to build as a tree */
+	if (ca_http_respond(resp, 200, "application/json", "{\"photos\":[", 11) != CA_OK) {
 		app_oom(req, resp);
 		goto out;
 	}
-	out = json_pack("{s:o, s:o}", "photos", list, "next_cursor",
-			page.next_cursor ? json_string(page.next_cursor) : json_null());
-	app_respond_json_new(req, resp, 200, out);
+	for (i = 0; i < page.count; i++) {
+		if (i)
+			ca_buf_addch(&resp->body, ',');
+		app_photo_json_write(&resp->body, &page.photos[i]);
+	}
+	ca_buf_adds(&resp->body, "],\"next_cursor\":");
+	if (page.next_cursor) {
+		json_t *cursor = json_string(page.next_cursor);
+		char *text = cursor ? json_dumps(cursor, JSON_ENCODE_ANY) : NULL;
+
+		if (text)
+			ca_buf_adds(&resp->body, text);
+		else
+			resp->body.failed = true;
+		free(text);
+		json_decref(cursor);
+	} else {
+		ca_buf_adds(&resp->body, "null");
+	}
+	ca_buf_addch(&resp->body, '}');
+	if (!ca_buf_ok(&resp->body))
+		app_oom(req, resp);
 out:
 	ca_photo_page_release(&page);
 	app_session_user_release(&who);

@@ -2,7 +2,9 @@
  * api_upload.c — POST /api/photos: a multipart form of one or more `file`
  * parts plus `tags` and `desc` for all of them → 201 {photos}.
  *
- * All files are checked and prepared (upload.h) before anything is written;
+ * The work runs on the server's image pool (ca_http_respond_defer; 503 with
+ * Retry-After when it is full). All files are checked and prepared (upload.h)
+ * before anything is written;
  * then each is stored. Should storing one fail, the ones stored before it in
  * the same request are removed again: a request adds all its photos or none.
  */
@@ -54,6 +56,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	struct ca_multipart_limits limits = { APP_UPLOAD_FILES_MAX + 8, app->upload_max,
 					      app->upload_max, 0 };
 	struct app_upload_limits ulimits = { app->upload_max, (uint64_t)cfg->server.max_pixels,
+					     (uint64_t)cfg->server.max_scan_pixels,
 					     (unsigned)cfg->server.thumb_width,
 					     (unsigned)cfg->server.thumb_height };
 	struct app_upload *ups = NULL;
@@ -67,6 +70,11 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	ca_err_clear(&err);
 	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp))
 		goto out;
+	if (!req->on_worker) {
+		/* decoding and thumbnailing run on the server's bounded image pool */
+		ca_http_respond_defer(resp);
+		goto out;
+	}
 	rc = ca_multipart_parse(ctype ? ctype : "", req->body, req->body_len, &limits, &mp, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);

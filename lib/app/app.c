@@ -15,25 +15,27 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
+/* flags: APP_ROUTE_SIGNED_IN (401 before the body is read), APP_ROUTE_UPLOAD (big bodies) */
 static const struct {
 	const char *method;
 	const char *pattern;
 	ca_http_handler_fn handler;
+	unsigned flags;
 } routes[] = {
-	{ "GET", "/healthz", app_handle_healthz },
-	{ "GET", "/api/config", app_handle_config },
-	{ "POST", "/api/users", app_handle_signup },
-	{ "POST", "/api/session", app_handle_signin },
-	{ "DELETE", "/api/session", app_handle_signout },
-	{ "GET", "/api/me", app_handle_me_get },
-	{ "PUT", "/api/me", app_handle_me_put },
-	{ "GET", "/api/photos", app_handle_photos_list },
-	{ "POST", "/api/photos", app_handle_photos_upload },
-	{ "GET", "/api/photos/{id}", app_handle_photo_get },
-	{ "PATCH", "/api/photos/{id}", app_handle_photo_patch },
-	{ "DELETE", "/api/photos/{id}", app_handle_photo_delete },
-	{ "GET", "/api/photos/{id}/image", app_handle_photo_image },
-	{ "GET", "/api/map", app_handle_map },
+	{ "GET", "/healthz", app_handle_healthz, 0 },
+	{ "GET", "/api/config", app_handle_config, 0 },
+	{ "POST", "/api/users", app_handle_signup, 0 },
+	{ "POST", "/api/session", app_handle_signin, 0 },
+	{ "DELETE", "/api/session", app_handle_signout, 0 },
+	{ "GET", "/api/me", app_handle_me_get, APP_ROUTE_SIGNED_IN },
+	{ "PUT", "/api/me", app_handle_me_put, APP_ROUTE_SIGNED_IN },
+	{ "GET", "/api/photos", app_handle_photos_list, APP_ROUTE_SIGNED_IN },
+	{ "POST", "/api/photos", app_handle_photos_upload, APP_ROUTE_SIGNED_IN | APP_ROUTE_UPLOAD },
+	{ "GET", "/api/photos/{id}", app_handle_photo_get, APP_ROUTE_SIGNED_IN },
+	{ "PATCH", "/api/photos/{id}", app_handle_photo_patch, APP_ROUTE_SIGNED_IN },
+	{ "DELETE", "/api/photos/{id}", app_handle_photo_delete, APP_ROUTE_SIGNED_IN },
+	{ "GET", "/api/photos/{id}/image", app_handle_photo_image, APP_ROUTE_SIGNED_IN },
+	{ "GET", "/api/map", app_handle_map, APP_ROUTE_SIGNED_IN },
 };
 
 /*
@@ -171,8 +173,8 @@ static int add_routes(struct ca_app *app, struct ca_err *err)
 	if (rc != CA_OK)
 		return rc;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		rc = ca_http_router_add(app->router, routes[i].method, routes[i].pattern,
-					routes[i].handler, app, err);
+		rc = ca_http_router_add_flags(app->router, routes[i].method, routes[i].pattern,
+					      routes[i].handler, app, routes[i].flags, err);
 		if (rc != CA_OK)
 			return rc;
 	}
@@ -211,8 +213,9 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 
 		rc = ca_db_dynamodb_open(&ddb, &app->db, err);
 	} else {
-		/* a connection for each server thread, unless the URL says pool=N */
-		rc = ca_db_mysql_open_pool(cfg->database.url, (unsigned)cfg->server.threads,
+		/* a connection for each server and image thread, unless the URL says pool=N */
+		rc = ca_db_mysql_open_pool(cfg->database.url,
+					   (unsigned)(cfg->server.threads + cfg->server.image_workers),
 					   &app->db, err);
 	}
 	if (rc != CA_OK) {

@@ -40,6 +40,15 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 /* The router to hand to the HTTP server (owned by the app). */
 const struct ca_http_router *ca_app_router(const struct ca_app *app);
 
+/*
+ * The server's admit callback (ca_http_server_opts.admit): for a request that
+ * announces a body, answers before the body is read when the route is unknown
+ * (404/405 as the router would), or needs a session the request does not carry
+ * (401); caps the body at the JSON limit except for uploads. req->app must be
+ * the app. CA_OK (answering or not).
+ */
+int ca_app_admit(struct ca_http_request *req, struct ca_http_response *resp, size_t *body_max);
+
 /* Lets /healthz report requests in flight. srv is borrowed; NULL detaches. */
 void ca_app_attach_server(struct ca_app *app, struct ca_http_server *srv);
 

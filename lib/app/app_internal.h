@@ -36,6 +36,10 @@
 #define APP_MAP_MAX 10000
 #define APP_IMAGE_READ_MAX ((size_t)256 * 1024 * 1024)
 
+/* Route flags (ca_http_router_add_flags), read by ca_app_admit(). */
+#define APP_ROUTE_SIGNED_IN 1u   /* needs a session: 401 before any body is read */
+#define APP_ROUTE_UPLOAD 2u      /* takes bodies up to the upload limit, not the JSON one */
+
 struct ca_app {
 	const struct serve_config *cfg;      /* borrowed */
 	struct ca_db *db;
@@ -171,6 +175,12 @@ bool app_password_acceptable(const char *password, struct ca_http_response *resp
 /* New JSON objects (the caller owns them), NULL on out of memory. */
 json_t *app_user_json(const struct ca_user *u);
 json_t *app_photo_json(const struct ca_photo *p);
+/*
+ * Appends the JSON text of app_photo_json(p) to out (the same members, in the
+ * same order, the same values), without building a jansson tree: the album's
+ * page is written this way. CA_OK, or CA_ENOMEM when out has failed.
+ */
+int app_photo_json_write(struct ca_buf *out, const struct ca_photo *p);
 /* A JSON string of s (null for NULL); invalid UTF-8 bytes become U+FFFD. */
 json_t *app_json_text(const char *s);
 /*

@@ -38,6 +38,13 @@ int ca_app_config_summary(const struct serve_config *cfg, struct ca_buf *out)
 	ca_buf_addf(out, "uploads:   at most %ld MiB, %ld pixels; thumbnails %ldx%ld\n",
 		    cfg->server.max_upload_mb, cfg->server.max_pixels, cfg->server.thumb_width,
 		    cfg->server.thumb_height);
+	ca_buf_addf(out, "images:    decoded by %ld thread(s), %ld more may wait (then 503); "
+		    "progressive JPEGs up to %ld pixels x scans\n", cfg->server.image_workers,
+		    cfg->server.image_queue, cfg->server.max_scan_pixels);
+	ca_buf_addf(out, "clients:   %ld connections, %ld per address; headers within %ld s, "
+		    "bodies at least %ld bytes/s\n", cfg->server.max_connections,
+		    cfg->server.connections_per_address, cfg->server.header_timeout,
+		    cfg->server.body_min_rate);
 	ca_buf_addf(out, "sessions:  signed cookies lasting %ld s (secret set, %zu characters)\n",
 		    cfg->server.session_ttl,
 		    cfg->server.session_secret ? strlen(cfg->server.session_secret) : (size_t)0);

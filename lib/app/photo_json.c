@@ -177,3 +177,177 @@ json_t *app_photo_json(const struct ca_photo *p)
 	}
 	return obj;
 }
+
+/* --- the same, written straight into a buffer (the album's hot path) ----------- */
+
+/* s as a JSON string (null for NULL), as app_json_text() and jansson's dump give it. */
+static void write_text(struct ca_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len, i, n;
+	char *clean = NULL;
+
+	if (!s) {
+		ca_buf_add(out, "null", 4);
+		return;
+	}
+	len = strlen(s);
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_seq(p + i, len - i)) == 0)
+			break;
+	if (i < len) { /* not UTF-8: cleaned, as app_json_text() does */
+		clean = app_clean_text(s, len, (size_t)-1);
+		if (!clean) {
+			out->failed = true; /* seen by ca_buf_ok() at the end */
+			return;
+		}
+		p = (const unsigned char *)clean;
+		len = strlen(clean);
+	}
+	ca_buf_addch(out, '"');
+	for (i = 0; i < len;) {
+		size_t run = i;
+
+		while (run < len && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
+			run++;
+		ca_buf_add(out, p + i, run - i);
+		if (run == len)
+			break;
+		switch (p[run]) {
+		case '"': ca_buf_add(out, "\\\"", 2); break;
+		case '\\': ca_buf_add(out, "\\\\", 2); break;
+		case '\b': ca_buf_add(out, "\\b", 2); break;
+		case '\f': ca_buf_add(out, "\\f", 2); break;
+		case '\n': ca_buf_add(out, "\\n", 2); break;
+		case '\r': ca_buf_add(out, "\\r", 2); break;
+		case '\t': ca_buf_add(out, "\\t", 2); break;
+		default: ca_buf_addf(out, "\\u%04X", p[run]); break;
+		}
+		i = run + 1;
+	}
+	ca_buf_addch(out, '"');
+	free(clean);
+}
+
+/* v in decimal (no printf: the album writes hundreds per page). */
+static void write_int(struct ca_buf *out, long long v)
+{
+	char text[24];
+	size_t i = sizeof(text);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		text[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		text[--i] = '-';
+	ca_buf_add(out, text + i, sizeof(text) - i);
+}
+
+static void write_real(struct ca_buf *out, double v)
+{
+	char text[40];
+
+	snprintf(text, sizeof(text), "%.17g", v);
+	ca_buf_adds(out, text);
+	if (!strpbrk(text, ".eE"))
+		ca_buf_add(out, ".0", 2);
+}
+
+static void write_key(struct ca_buf *out, const char *key)
+{
+	ca_buf_addch(out, ',');
+	ca_buf_addch(out, '"');
+	ca_buf_adds(out, key);
+	ca_buf_add(out, "\":", 2);
+}
+
+/* The image_url() text for id and size, as a JSON string. */
+static void write_image_url(struct ca_buf *out, const char *id, const char *size)
+{
+	const char *c;
+
+	static const char hex[] = "0123456789ABCDEF";
+
+	ca_buf_adds(out, "\"/api/photos/");
+	for (c = id ? id : ""; *c;) {
+		const char *run = c;
+
+		while ((*run >= 'a' && *run <= 'z') || (*run >= 'A' && *run <= 'Z') ||
+		       (*run >= '0' && *run <= '9') || *run == '-' || *run == '_' || *run == '.' ||
+		       *run == '~')
+			run++;
+		ca_buf_add(out, c, (size_t)(run - c));
+		if (!*run)
+			break;
+		{
+			unsigned char ch = (unsigned char)*run;
+			char esc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
+
+			ca_buf_add(out, esc, 3);
+		}
+		c = run + 1;
+	}
+	ca_buf_adds(out, "/image?size=");
+	ca_buf_adds(out, size);
+	ca_buf_addch(out, '"');
+}
+
+static void write_null_or_real(struct ca_buf *out, bool has, double v)
+{
+	if (has)
+		write_real(out, v);
+	else
+		ca_buf_add(out, "null", 4);
+}
+
+int app_photo_json_write(struct ca_buf *out, const struct ca_photo *p)
+{
+	long n;
+
+	ca_buf_add(out, "{\"id\":", 6);
+	if (p->id && ca_parse_long(p->id, 0, (1L << 53), &n))
+		write_int(out, n);
+	else
+		write_text(out, p->id);
+	write_key(out, "tags");
+	write_text(out, p->tags);
+	write_key(out, "desc");
+	write_text(out, p->desc);
+	write_key(out, "filename_orig");
+	write_text(out, p->filename_orig);
+	write_key(out, "filesize");
+	if (p->filesize >= 0)
+		write_int(out, (long long)p->filesize);
+	else
+		ca_buf_add(out, "null", 4);
+	write_key(out, "geotag_lat");
+	write_null_or_real(out, p->has_geotag, p->geotag_lat);
+	write_key(out, "geotag_lng");
+	write_null_or_real(out, p->has_geotag, p->geotag_lng);
+	write_key(out, "upload_date");
+	write_text(out, p->upload_date);
+	write_key(out, "taken_date");
+	write_text(out, p->taken_date);
+	write_key(out, "make");
+	write_text(out, p->make);
+	write_key(out, "model");
+	write_text(out, p->model);
+	write_key(out, "width");
+	write_text(out, p->width);
+	write_key(out, "height");
+	write_text(out, p->height);
+	write_key(out, "city");
+	write_text(out, p->city);
+	write_key(out, "nation");
+	write_text(out, p->nation);
+	write_key(out, "address");
+	write_text(out, p->address);
+	write_key(out, "thumb_url");
+	write_image_url(out, p->id, "thumb");
+	write_key(out, "original_url");
+	write_image_url(out, p->id, "original");
+	ca_buf_addch(out, '}');
+	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
+}

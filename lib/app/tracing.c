@@ -188,6 +188,11 @@ static int traced(struct ca_http_request *req, struct ca_http_response *resp, vo
 	rc = ca_http_router_dispatch(t->app->router, req, resp);
 	if (calls)
 		aws_call_observer_set(prev);
+	if (resp->defer) {
+		/* run again on the worker pool: that run is the one traced */
+		xray_subsegments_free(calls);
+		return rc;
+	}
 
 	if (xray_trace_header_format(trace_id, sampled, &answer, NULL) == CA_OK)
 		ca_http_set_header(resp, "X-Amzn-Trace-Id", answer.data);

@@ -39,6 +39,9 @@ static int image_error(int rc, const char *name, const struct ca_err *lib, struc
 	if (rc == CA_IMG_NOT_JPEG)
 		return ca_err_set(err, rc, "%s is not a JPEG image; only JPEG photos can be "
 				  "uploaded.", name);
+	if (rc == CA_IMG_TOO_COMPLEX)
+		return ca_err_set(err, rc, "%s would take too much work to decode (%s); save it as "
+				  "an ordinary (baseline) JPEG and upload it again.", name, ca_err_msg(lib));
 	if (rc == CA_IMG_TOO_LARGE)
 		return ca_err_set(err, rc, "%s has too many pixels (%s).", name, ca_err_msg(lib));
 	if (rc == CA_IMG_CORRUPT)
@@ -125,6 +128,7 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 	topts.max_width = limits->thumb_width;
 	topts.max_height = limits->thumb_height;
 	topts.max_pixels = limits->max_pixels;
+	topts.max_scan_pixels = limits->max_scan_pixels;
 	rc = ca_thumb_make(data, len, &topts, &up->thumb, &lib);
 	if (rc != CA_OK)
 		return image_error(rc, name, &lib, err);

@@ -32,6 +32,7 @@
 struct app_upload_limits {
 	size_t max_bytes;         /* largest file */
 	uint64_t max_pixels;      /* width × height cap */
+	uint64_t max_scan_pixels; /* progressive decode budget: pixels × scans */
 	unsigned thumb_width, thumb_height;
 };
 

@@ -8,9 +8,14 @@
  *   server:   listen (host:port, 127.0.0.1:8080), base_url (http://localhost:<port>),
  *             session_secret (required, >= 32 characters), max_upload_mb (20),
  *             session_ttl (12h), threads (8), static_dir (web), thumb_width (300),
- *             thumb_height (200), max_pixels (50000000), geodata, log_format
- *             (json|text; json), tile_url (OpenStreetMap's https template; an
- *             http:// one has its origin added to the CSP's img-src, lib/app/csp.c)
+ *             thumb_height (200), max_pixels (50000000), max_scan_pixels
+ *             (800000000: a progressive JPEG's pixels × scans), image_workers (2)
+ *             and image_queue (4) (the pool that decodes images; 503 when full),
+ *             max_connections (512), connections_per_address (64),
+ *             header_timeout (20s), body_min_rate (1024 bytes/s), geodata,
+ *             log_format (json|text; json), tile_url (OpenStreetMap's https
+ *             template; an http:// one has its origin added to the CSP's img-src,
+ *             lib/app/csp.c)
  *   database: kind mysql (url) | dynamodb (user_table User, photo_table Photo)
  *   storage:  kind disk (path) | s3 (bucket, prefix photos, presign_expires 3600)
  *   auth:     kind local | cognito (user_pool_id, client_id, client_secret, domain;
@@ -66,6 +71,13 @@ struct serve_config {
 		char *static_dir;
 		long thumb_width, thumb_height;
 		long max_pixels;        /* decoded width x height cap for uploads */
+		long max_scan_pixels;   /* a progressive JPEG's decode work: pixels x scans */
+		long image_workers;     /* threads decoding images */
+		long image_queue;       /* image jobs that may wait for them */
+		long max_connections;   /* open connections at once */
+		long connections_per_address; /* ... from one client address */
+		long header_timeout;    /* seconds for a request's line and headers */
+		long body_min_rate;     /* bytes/s a request body must average */
 		char *geodata;          /* path of the offline geocoder data, or NULL */
 		int log_format;         /* enum serve_log_format */
 		char *tile_url;         /* map tiles, {z}/{x}/{y} template */

@@ -10,6 +10,7 @@
 #ifndef CA_HTTP_REQUEST_H
 #define CA_HTTP_REQUEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ struct ca_http_request {
 	char remote[CA_HTTP_REMOTE_MAX];          /* client address, numeric */
 	char request_id[CA_HTTP_REQUEST_ID_MAX + 1];
 	void *app;                 /* the server's app pointer (ca_http_server_opts.app) */
+	bool on_worker;            /* true when run on the server's worker pool after
+	                              the handler asked for it (ca_http_respond_defer) */
 };
 
 /* The first query parameter called name, or NULL. */

@@ -15,6 +15,15 @@ void ca_http_response_init(struct ca_http_response *resp)
 	ca_buf_init(&resp->body);
 	resp->file_fd = -1;
 	resp->file_size = 0;
+	resp->defer = false;
+}
+
+int ca_http_respond_defer(struct ca_http_response *resp)
+{
+	ca_http_response_release(resp);
+	ca_http_response_init(resp);
+	resp->defer = true;
+	return CA_OK;
 }
 
 static void drop_file(struct ca_http_response *resp)
@@ -219,6 +228,8 @@ int ca_http_status_for(int code)
 		return 413;
 	case CA_HTTP_BAD_MEDIA_TYPE: case CA_IMG_NOT_JPEG:
 		return 415;
+	case CA_IMG_TOO_COMPLEX:
+		return 422;
 	case CA_AUTH_RATE_LIMITED:
 		return 429;
 	case CA_EUNSUPPORTED:
@@ -244,6 +255,7 @@ const char *ca_http_error_name(int status)
 	case 411: return "length_required";
 	case 413: return "payload_too_large";
 	case 415: return "unsupported_media_type";
+	case 422: return "unprocessable";
 	case 429: return "too_many_requests";
 	case 501: return "not_implemented";
 	case 503: return "unavailable";

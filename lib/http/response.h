@@ -10,6 +10,7 @@
 #ifndef CA_HTTP_RESPONSE_H
 #define CA_HTTP_RESPONSE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -25,6 +26,7 @@ struct ca_http_response {
 	struct ca_buf body;        /* used unless file_fd >= 0 */
 	int file_fd;               /* -1, or an open file the response owns and closes */
 	uint64_t file_size;        /* bytes of file_fd to send, from offset 0 */
+	bool defer;                /* set by ca_http_respond_defer() */
 };
 
 void ca_http_response_init(struct ca_http_response *resp);
@@ -61,6 +63,15 @@ int ca_http_respond_fd(struct ca_http_response *resp, int status, int fd, uint64
 		       const char *content_type);
 /* A redirect (301, 302, 303, 307, 308) to location, without a body. */
 int ca_http_respond_redirect(struct ca_http_response *resp, int status, const char *location);
+/*
+ * Asks the server to run the handler again, with req->on_worker true, on its
+ * bounded worker pool: for heavy work (decoding images) that must not hold up
+ * the threads serving other requests. A handler calls it, before doing the
+ * heavy part, when req->on_worker is false, and returns CA_OK having answered
+ * nothing else. When the pool is full the server answers 503 with Retry-After
+ * instead. Clears anything set on resp before. CA_OK.
+ */
+int ca_http_respond_defer(struct ca_http_response *resp);
 /* status with no body (204, 304). */
 int ca_http_respond_empty(struct ca_http_response *resp, int status);
 

@@ -20,6 +20,7 @@ struct route {
 	size_t nsegs;
 	ca_http_handler_fn handler;
 	void *ctx;
+	unsigned flags;
 };
 
 struct ca_http_router {
@@ -128,7 +129,14 @@ static int parse_pattern(struct route *rt, const char *pattern, struct ca_err *e
 int ca_http_router_add(struct ca_http_router *r, const char *method, const char *pattern,
 		       ca_http_handler_fn handler, void *ctx, struct ca_err *err)
 {
-	struct route rt = { NULL, NULL, 0, handler, ctx };
+	return ca_http_router_add_flags(r, method, pattern, handler, ctx, 0, err);
+}
+
+int ca_http_router_add_flags(struct ca_http_router *r, const char *method, const char *pattern,
+			     ca_http_handler_fn handler, void *ctx, unsigned flags,
+			     struct ca_err *err)
+{
+	struct route rt = { NULL, NULL, 0, handler, ctx, flags };
 	int rc;
 
 	if (!method || !*method || !pattern || !handler) {
@@ -262,6 +270,26 @@ static int answer_405(const struct ca_http_router *r, const struct path_segment 
 		rc = ca_buf_ok(&allow) ? ca_http_set_header(resp, "Allow", allow.data) : CA_ENOMEM;
 	ca_buf_release(&allow);
 	return rc;
+}
+
+bool ca_http_router_match(const struct ca_http_router *r, const char *method,
+			  const char *raw_path, unsigned *flags)
+{
+	struct path_segment segs[ROUTE_SEGMENTS_MAX];
+	size_t nsegs = 0, i;
+
+	if (!split_path(raw_path, segs, &nsegs))
+		return false;
+	for (i = 0; i < r->n; i++) {
+		const struct route *rt = &r->routes[i];
+
+		if (route_matches_path(rt, segs, nsegs) && method_matches(rt->method, method)) {
+			if (flags)
+				*flags = rt->flags;
+			return true;
+		}
+	}
+	return false;
 }
 
 int ca_http_router_dispatch(const struct ca_http_router *r, struct ca_http_request *req,

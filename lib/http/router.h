@@ -11,6 +11,8 @@
 #ifndef CA_HTTP_ROUTER_H
 #define CA_HTTP_ROUTER_H
 
+#include <stdbool.h>
+
 #include "http/request.h"
 #include "http/response.h"
 #include "util/error.h"
@@ -36,6 +38,21 @@ void ca_http_router_free(struct ca_http_router *r);
  */
 int ca_http_router_add(struct ca_http_router *r, const char *method, const char *pattern,
 		       ca_http_handler_fn handler, void *ctx, struct ca_err *err);
+/*
+ * The same with flags: bits the router keeps for whoever asks with
+ * ca_http_router_match() (the application's own meanings, e.g. "needs a
+ * session"); ca_http_router_add() gives 0.
+ */
+int ca_http_router_add_flags(struct ca_http_router *r, const char *method, const char *pattern,
+			     ca_http_handler_fn handler, void *ctx, unsigned flags,
+			     struct ca_err *err);
+/*
+ * true when a route takes method on raw_path (still percent-encoded, without
+ * the query); then *flags (when not NULL) receives its flags. false when only
+ * the fallback or a 405 would answer. Runs nothing.
+ */
+bool ca_http_router_match(const struct ca_http_router *r, const char *method,
+			  const char *raw_path, unsigned *flags);
 /* The handler for paths no route matches (e.g. static files); NULL: answer 404. */
 void ca_http_router_set_fallback(struct ca_http_router *r, ca_http_handler_fn handler, void *ctx);
 

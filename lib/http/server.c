@@ -13,13 +13,17 @@
 
 #include "http/accesslog.h"
 #include "http/body.h"
+#include "http/conn_watch.h"
 #include "http/cookie.h"
 #include "http/urlcode.h"
+#include "http/workpool.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
 struct ca_http_server {
 	struct MHD_Daemon *daemon;
+	struct ca_conn_watch *watch;
+	struct ca_workpool *pool;
 	struct ca_http_server_opts opts;   /* strings below are owned copies */
 	char *csp;
 	char *spool_dir;
@@ -31,11 +35,23 @@ struct ca_http_server {
 	bool quiesced;
 };
 
+enum job_state { JOB_NONE, JOB_QUEUED, JOB_DONE };
+
 /* Per-request state, from the first call of the access handler to completion. */
 struct request_state {
 	struct ca_http_server *srv;
+	struct MHD_Connection *conn;
+	struct ca_conn_track *track;       /* the connection's deadlines; may be NULL */
 	struct timespec wall_start, mono_start;
 	struct ca_http_body body;
+	size_t body_max;
+	bool over_cap;                     /* a chunked body passed body_max: dropping the rest */
+	uint64_t discarded;
+	bool built;                        /* req holds the line, query, headers, cookies */
+	struct ca_http_request req;
+	struct ca_buf path;                /* req.path's storage */
+	struct ca_http_response resp;      /* a deferred handler's answer */
+	enum job_state job;                /* guarded by srv->lock */
 	bool answered;                     /* a response has been queued */
 	int status;
 	uint64_t bytes;
@@ -270,7 +286,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
 	return queued;
 }
 
-/* An answer the server gives itself (400, 413, 500) without running a handler. */
+/* An answer the server gives itself (400, 413, 500, ...) without running a handler. */
 static enum MHD_Result send_error(struct MHD_Connection *conn, struct request_state *st,
 				  int status, const char *message)
 {
@@ -284,71 +300,128 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, struct request_st
 	return r;
 }
 
-static enum MHD_Result run_handler(struct MHD_Connection *conn, struct request_state *st,
-				   const char *url, const char *method)
+/*
+ * Fills st->req from the request line and headers (not the body). Returns 0
+ * when done, else the status to answer (400 for a malformed escape, 500).
+ */
+static int build_request(struct MHD_Connection *conn, struct request_state *st, const char *url,
+			 const char *method)
 {
-	struct ca_http_server *srv = st->srv;
-	struct ca_http_request req;
-	struct ca_http_response resp;
-	struct ca_buf path = CA_BUF_INIT;
+	struct ca_http_request *req = &st->req;
 	struct collect c;
-	struct ca_err err;
-	enum MHD_Result r = MHD_NO;
 	size_t i;
 	int rc;
 
-	memset(&req, 0, sizeof(req));
-	ca_http_response_init(&resp);
-	ca_err_clear(&err);
-	req.method = method;
-	req.raw_path = url;
-	req.app = srv->opts.app;
-	memcpy(req.remote, st->remote, sizeof(req.remote));
-	memcpy(req.request_id, st->request_id, sizeof(req.request_id));
-
-	if (ca_http_body_finish(&st->body, &req.body, &req.body_len, &err) != CA_OK) {
-		r = send_error(conn, st, 500,
-			       "The server could not complete the request; try again later.");
-		goto out;
-	}
-	rc = ca_http_percent_decode(url, strlen(url), false, &path);
-	if (rc == CA_EPARSE || url[0] != '/') {
-		r = send_error(conn, st, 400, "The address holds a malformed %-escape.");
-		goto out;
-	}
+	req->method = method;
+	req->raw_path = url;
+	req->app = st->srv->opts.app;
+	req->body = "";
+	memcpy(req->remote, st->remote, sizeof(req->remote));
+	memcpy(req->request_id, st->request_id, sizeof(req->request_id));
+	st->built = true;
+	rc = ca_http_percent_decode(url, strlen(url), false, &st->path);
+	if (rc == CA_EPARSE || url[0] != '/')
+		return 400;
 	if (rc != CA_OK)
-		goto out;
-	req.path = path.data;
+		return 500;
+	req->path = st->path.data;
 
-	c = (struct collect){ &req.query, true, CA_OK };
+	c = (struct collect){ &req->query, true, CA_OK };
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_value, &c);
-	if (c.rc == CA_EPARSE) {
-		r = send_error(conn, st, 400, "The query string holds a malformed %-escape.");
-		goto out;
-	}
+	if (c.rc == CA_EPARSE)
+		return 400;
 	if (c.rc != CA_OK)
-		goto out;
-	c = (struct collect){ &req.headers, false, CA_OK };
+		return 500;
+	c = (struct collect){ &req->headers, false, CA_OK };
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_value, &c);
 	if (c.rc != CA_OK)
-		goto out;
-	for (i = 0; i < req.headers.n; i++)
-		if (strcasecmp(req.headers.items[i].name, "Cookie") == 0 &&
-		    ca_http_cookie_parse(req.headers.items[i].value, &req.cookies) != CA_OK)
-			goto out;
+		return 500;
+	for (i = 0; i < req->headers.n; i++)
+		if (strcasecmp(req->headers.items[i].name, "Cookie") == 0 &&
+		    ca_http_cookie_parse(req->headers.items[i].value, &req->cookies) != CA_OK)
+			return 500;
+	return 0;
+}
 
-	rc = ca_http_router_dispatch(srv->opts.router, &req, &resp);
-	if (rc != CA_OK && resp.status == 0)
-		ca_http_respond_error(&resp, 500,
+static void release_request(struct request_state *st)
+{
+	ca_http_kv_release(&st->req.query);
+	ca_http_kv_release(&st->req.headers);
+	ca_http_kv_release(&st->req.cookies);
+	ca_http_kv_release(&st->req.params);
+	ca_buf_release(&st->path);
+}
+
+/* Runs the router on st->req into resp; a failure without an answer becomes 500. */
+static void dispatch(struct request_state *st, struct ca_http_response *resp)
+{
+	int rc;
+
+	ca_http_kv_release(&st->req.params);
+	rc = ca_http_router_dispatch(st->srv->opts.router, &st->req, resp);
+	if (rc != CA_OK && resp->status == 0 && !resp->defer)
+		ca_http_respond_error(resp, 500,
 				      "The server could not complete the request; try again later.");
+}
+
+/* On a worker thread: runs the deferred handler, then wakes the connection. */
+static void run_deferred(void *arg)
+{
+	struct request_state *st = arg;
+	struct ca_http_server *srv = st->srv;
+
+	ca_http_response_release(&st->resp);
+	ca_http_response_init(&st->resp);
+	st->req.on_worker = true;
+	dispatch(st, &st->resp);
+	if (st->resp.defer) /* a handler that defers twice answers 500 */
+		ca_http_respond_error(&st->resp, 500,
+				      "The server could not complete the request; try again later.");
+	pthread_mutex_lock(&srv->lock);
+	st->job = JOB_DONE;
+	pthread_mutex_unlock(&srv->lock);
+	MHD_resume_connection(st->conn);
+}
+
+static enum MHD_Result run_handler(struct MHD_Connection *conn, struct request_state *st)
+{
+	struct ca_http_server *srv = st->srv;
+	struct ca_http_response resp;
+	struct ca_err err;
+	enum MHD_Result r;
+
+	ca_err_clear(&err);
+	if (ca_http_body_finish(&st->body, &st->req.body, &st->req.body_len, &err) != CA_OK)
+		return send_error(conn, st, 500,
+				  "The server could not complete the request; try again later.");
+	ca_conn_watch_answering(srv->watch, st->track);
+	ca_http_response_init(&resp);
+	dispatch(st, &resp);
+	if (resp.defer) {
+		ca_http_response_release(&resp);
+		/* suspended before the job is taken, so that its resume cannot come first */
+		MHD_suspend_connection(conn);
+		pthread_mutex_lock(&srv->lock);
+		st->job = JOB_QUEUED;
+		pthread_mutex_unlock(&srv->lock);
+		if (ca_workpool_submit(srv->pool, run_deferred, st))
+			return MHD_YES;
+		ca_http_respond_error(&st->resp, 503,
+				      "The server is busy with other uploads; try again in a moment.");
+		{
+			char secs[16];
+
+			snprintf(secs, sizeof(secs), "%d", CA_HTTP_BUSY_RETRY_S);
+			ca_http_set_header(&st->resp, "Retry-After", secs);
+		}
+		pthread_mutex_lock(&srv->lock);
+		st->job = JOB_DONE;
+		pthread_mutex_unlock(&srv->lock);
+		MHD_resume_connection(conn);
+		return MHD_YES;
+	}
 	r = send_response(conn, st, &resp);
-out:
 	ca_http_response_release(&resp);
-	ca_http_kv_release(&req.query);
-	ca_http_kv_release(&req.headers);
-	ca_http_kv_release(&req.cookies);
-	ca_http_kv_release(&req.params);
-	ca_buf_release(&path);
 	return r;
 }
 
@@ -357,15 +430,21 @@ static struct request_state *begin_request(struct ca_http_server *srv,
 					   const char *method)
 {
 	struct request_state *st = calloc(1, sizeof(*st));
+	const union MHD_ConnectionInfo *info;
 	size_t path_len = strcspn(url, "?");
 
 	if (!st)
 		return NULL;
 	st->srv = srv;
+	st->conn = conn;
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	st->track = info ? info->socket_context : NULL;
 	clock_gettime(CLOCK_REALTIME, &st->wall_start);
 	clock_gettime(CLOCK_MONOTONIC, &st->mono_start);
+	st->body_max = srv->opts.body_max;
 	ca_http_body_init(&st->body, srv->opts.body_max, srv->opts.body_memory_max,
 			  srv->spool_dir);
+	ca_http_response_init(&st->resp);
 	st->log_method = strdup(method);
 	st->log_path = strndup(url, path_len);
 	client_address(conn, st->remote, sizeof(st->remote));
@@ -383,60 +462,134 @@ static struct request_state *begin_request(struct ca_http_server *srv,
 	return st;
 }
 
+/* true for a Transfer-Encoding this server reads: exactly "chunked" (any case, blanks around). */
+static bool plain_chunked(const char *te)
+{
+	size_t n;
+
+	while (*te == ' ' || *te == '\t')
+		te++;
+	n = strlen(te);
+	while (n && (te[n - 1] == ' ' || te[n - 1] == '\t'))
+		n--;
+	return n == 7 && strncasecmp(te, "chunked", 7) == 0;
+}
+
+/*
+ * The first call: only the request line and headers are in. Answers now what
+ * can be answered without the body (bad framing, the admit callback's answer,
+ * a body over the cap), else lets the body come (MHD sends "100 Continue"
+ * when asked for it).
+ */
+static enum MHD_Result on_headers(struct ca_http_server *srv, struct MHD_Connection *conn,
+				  struct request_state *st, const char *url, const char *method)
+{
+	const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+	uint64_t announced = 0;
+	bool has_body;
+	int status;
+
+	if (te && !plain_chunked(te))
+		return send_error(conn, st, 501,
+				  "This server reads request bodies sent plainly or chunked, with "
+				  "no other Transfer-Encoding.");
+	if (!te && length && !ca_parse_u64(length, &announced))
+		return send_error(conn, st, 400, "The Content-Length header is malformed.");
+	has_body = te || announced > 0;
+	ca_conn_watch_headers_done(srv->watch, st->track, has_body);
+	status = build_request(conn, st, url, method);
+	if (status == 400)
+		return send_error(conn, st, 400, "The address holds a malformed %-escape.");
+	if (status)
+		return send_error(conn, st, 500,
+				  "The server could not complete the request; try again later.");
+	if (has_body && srv->opts.admit) {
+		struct ca_http_response resp;
+		enum MHD_Result r = MHD_YES;
+		size_t cap = st->body_max;
+		int rc;
+
+		ca_http_response_init(&resp);
+		rc = srv->opts.admit(&st->req, &resp, &cap);
+		if (rc != CA_OK && resp.status == 0)
+			ca_http_respond_error(&resp, 500,
+					      "The server could not complete the request; try again later.");
+		if (resp.status != 0)
+			r = send_response(conn, st, &resp);
+		ca_http_response_release(&resp);
+		if (st->answered || r != MHD_YES)
+			return r;
+		if (cap < st->body_max)
+			st->body_max = st->body.max = cap;
+	}
+	if (announced > st->body_max)
+		return send_error(conn, st, 413,
+				  "The request body is larger than this server accepts.");
+	return MHD_YES;
+}
+
+static enum MHD_Result on_body(struct ca_http_server *srv, struct MHD_Connection *conn,
+			       struct request_state *st, const char *data, size_t *size)
+{
+	struct ca_err err;
+	size_t n = *size;
+	int rc;
+
+	*size = 0;
+	ca_conn_watch_body(srv->watch, st->track, n);
+	if (st->over_cap) {
+		st->discarded += n;
+		return st->discarded > CA_HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
+	}
+	ca_err_clear(&err);
+	rc = ca_http_body_append(&st->body, data, n, &err);
+	if (rc == CA_HTTP_TOO_LARGE) {
+		/* MHD takes no answer in the middle of a body: drop the rest, then answer 413 */
+		st->over_cap = true;
+		st->discarded = n;
+		ca_http_body_release(&st->body);
+		return MHD_YES;
+	}
+	if (rc != CA_OK)
+		return send_error(conn, st, 500,
+				  "The server could not complete the request; try again later.");
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct ca_http_server *srv = cls;
 	struct request_state *st = *con_cls;
+	enum job_state job;
 
+	(void)version;
 	if (!st) {
-		const char *length;
-		uint64_t announced = 0;
-
 		st = begin_request(srv, conn, url, method);
 		if (!st)
 			return MHD_NO;
 		*con_cls = st;
-		length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (!length)
-			return MHD_YES;
-		if (!ca_parse_u64(length, &announced)) {
-			st->status = 400;
-			return send_error(conn, st, 400, "The Content-Length header is malformed.");
-		}
-		if (announced > srv->opts.body_max) {
-			st->status = 413;
-			return send_error(conn, st, 413,
-					  "The request body is larger than this server accepts.");
-		}
-		return MHD_YES;
+		return on_headers(srv, conn, st, url, method);
 	}
 	if (st->answered) {          /* answered early: drop whatever still arrives */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if (*upload_data_size) {
-		struct ca_err err;
-		int rc;
-
-		ca_err_clear(&err);
-		rc = ca_http_body_append(&st->body, upload_data, *upload_data_size, &err);
-		*upload_data_size = 0;
-		if (rc == CA_HTTP_TOO_LARGE) {
-			st->status = 413;
-			/* MHD only takes a response before or after the body: end the connection. */
-			return send_error(conn, st, 413,
-					  "The request body is larger than this server accepts.");
-		}
-		if (rc != CA_OK) {
-			st->status = 500;
-			return send_error(conn, st, 500,
-					  "The server could not complete the request; try again later.");
-		}
-		return MHD_YES;
-	}
-	return run_handler(conn, st, url, method);
+	if (*upload_data_size)
+		return on_body(srv, conn, st, upload_data, upload_data_size);
+	if (st->over_cap)
+		return send_error(conn, st, 413,
+				  "The request body is larger than this server accepts.");
+	pthread_mutex_lock(&srv->lock);
+	job = st->job;
+	pthread_mutex_unlock(&srv->lock);
+	if (job == JOB_DONE)
+		return send_response(conn, st, &st->resp);
+	if (job == JOB_QUEUED)
+		return MHD_YES; /* woken before the worker finished: wait for its resume */
+	return run_handler(conn, st);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -446,9 +599,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct request_state *st = *con_cls;
 	struct ca_http_access_entry entry;
 
+	(void)conn;
 	if (!st)
 		return;
 	*con_cls = NULL;
+	ca_conn_watch_idle(srv->watch, st->track);
 	entry.time = st->wall_start;
 	entry.method = st->log_method ? st->log_method : "";
 	entry.path = st->log_path ? st->log_path : "";
@@ -459,6 +614,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	entry.remote = st->remote;
 	ca_http_access_write(srv->opts.access_log, &entry);
 
+	release_request(st);
+	ca_http_response_release(&st->resp);
 	ca_http_body_release(&st->body);
 	free(st->log_method);
 	free(st->log_path);
@@ -470,10 +627,30 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	pthread_mutex_unlock(&srv->lock);
 }
 
+/* MHD tells of each connection opened and closed: the deadlines follow them. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct ca_http_server *srv = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *info =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		*socket_context = info ? ca_conn_watch_add(srv->watch, info->connect_fd) : NULL;
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		/* called before MHD closes the socket */
+		ca_conn_watch_remove(srv->watch, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
 /* --- lifecycle -------------------------------------------------------------- */
 
 static void server_release(struct ca_http_server *srv)
 {
+	ca_workpool_free(srv->pool);
+	ca_conn_watch_free(srv->watch);
 	pthread_cond_destroy(&srv->idle);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->csp);
@@ -489,7 +666,9 @@ int ca_http_server_start(struct ca_http_server **out, const struct ca_http_serve
 	pthread_condattr_t cattr;
 	const union MHD_DaemonInfo *info;
 	const char *tmp = getenv("TMPDIR");
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	struct ca_conn_watch_opts wopts;
 	bool is_v6 = false;
 	int rc;
 
@@ -505,9 +684,21 @@ int ca_http_server_start(struct ca_http_server **out, const struct ca_http_serve
 	if (!srv->opts.threads)
 		srv->opts.threads = 4;
 	if (!srv->opts.connection_limit)
-		srv->opts.connection_limit = 256;
+		srv->opts.connection_limit = 512;
+	if (!srv->opts.per_address_limit)
+		srv->opts.per_address_limit = 64;
 	if (!srv->opts.idle_timeout_s)
 		srv->opts.idle_timeout_s = 30;
+	if (!srv->opts.header_timeout_ms)
+		srv->opts.header_timeout_ms = 20000;
+	if (!srv->opts.body_min_rate)
+		srv->opts.body_min_rate = 1024;
+	if (!srv->opts.body_grace_ms)
+		srv->opts.body_grace_ms = 10000;
+	if (!srv->opts.workers)
+		srv->opts.workers = 2;
+	if (!srv->opts.work_queue)
+		srv->opts.work_queue = 4;
 	if (!srv->opts.body_max)
 		srv->opts.body_max = 1 << 20;
 	if (!srv->opts.body_memory_max)
@@ -530,6 +721,15 @@ int ca_http_server_start(struct ca_http_server **out, const struct ca_http_serve
 		return ca_err_set(err, CA_EINVAL,
 				  "The Content-Security-Policy must be a single line.");
 	}
+	wopts = (struct ca_conn_watch_opts){ srv->opts.header_timeout_ms, srv->opts.body_min_rate,
+					     srv->opts.body_grace_ms };
+	rc = ca_conn_watch_start(&srv->watch, &wopts, err);
+	if (rc == CA_OK)
+		rc = ca_workpool_new(&srv->pool, srv->opts.workers, srv->opts.work_queue, err);
+	if (rc != CA_OK) {
+		server_release(srv);
+		return rc;
+	}
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
 	srv->daemon = MHD_start_daemon(
@@ -537,6 +737,8 @@ int ca_http_server_start(struct ca_http_server **out, const struct ca_http_serve
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(srv->opts.threads > 1 ? srv->opts.threads : 0),
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->opts.connection_limit,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)srv->opts.per_address_limit,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->opts.idle_timeout_s,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 		MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
@@ -606,10 +808,18 @@ int ca_http_server_shutdown(struct ca_http_server *srv, unsigned grace_ms, struc
 	return rc;
 }
 
+unsigned ca_http_server_work_pending(struct ca_http_server *srv)
+{
+	return ca_workpool_pending(srv->pool);
+}
+
 void ca_http_server_free(struct ca_http_server *srv)
 {
 	if (!srv)
 		return;
+	/* deferred requests first: their resumes must reach a running daemon */
+	ca_workpool_free(srv->pool);
+	srv->pool = NULL;
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	server_release(srv);

@@ -6,9 +6,31 @@
  * Every response carries the security headers (Content-Security-Policy,
  * X-Content-Type-Options, X-Frame-Options, Referrer-Policy), X-Request-Id, and
  * Cache-Control: no-store unless the handler set a Cache-Control of its own.
- * A body announced larger than body_max is refused with 413 before any of it
- * is read; a streamed (chunked) body that grows past body_max ends the
- * connection. Each finished request writes one access-log line (accesslog.h).
+ * Each finished request writes one access-log line (accesslog.h).
+ *
+ * Before any body is read: a Transfer-Encoding other than plain "chunked" is
+ * answered 501; the admit callback (when given) sees the request line and
+ * headers and may answer at once (401, 404, ...) or lower the body cap for the
+ * route; a body announced larger than the cap is answered 413. An early answer
+ * goes out instead of "100 Continue" to a client that sent Expect:
+ * 100-continue, and the connection is closed after it (the body is never
+ * read). A chunked body that grows past the cap is read on and dropped (at
+ * most CA_HTTP_DISCARD_MAX more bytes, else the connection is cut) and then
+ * answered 413.
+ *
+ * Connections: at most connection_limit open, at most per_address_limit from
+ * one client address (more are closed at once, so one address cannot starve
+ * the others); the request line and headers must arrive within
+ * header_timeout_ms of the connection opening (or of the previous response on
+ * a kept-alive connection), however the bytes trickle in; a body must average
+ * body_min_rate bytes a second once it has taken body_grace_ms; a connection
+ * silent for idle_timeout_s is closed. A late connection is closed without an
+ * answer (conn_watch.h).
+ *
+ * Heavy work: a handler may defer itself (ca_http_respond_defer) to a pool of
+ * `workers` threads with `work_queue` places waiting; the connection is
+ * suspended meanwhile, so the HTTP threads keep serving everyone else. When
+ * the pool is full the request is answered 503 with Retry-After.
  *
  * Lifecycle: ca_http_server_start(), ..., ca_http_server_shutdown() (optional,
  * graceful), ca_http_server_free().
@@ -29,13 +51,36 @@
 	"default-src 'self'; img-src 'self' data: blob: https:; object-src 'none'; " \
 	"base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
+/* Bytes of an over-cap chunked body read and dropped before the connection is cut. */
+#define CA_HTTP_DISCARD_MAX ((size_t)8 << 20)
+/* Retry-After (seconds) of the 503 a full worker pool answers. */
+#define CA_HTTP_BUSY_RETRY_S 2
+
+/*
+ * Called once a request's line and headers are in, before any body is read
+ * (only for requests that announce a body). req has no body yet (body_len 0)
+ * and req->app set. To answer now, fill resp (the body is then never read);
+ * to go on, leave resp->status 0, optionally lowering *body_max (the cap on
+ * this request's body; it starts at the server's body_max). Returns CA_OK;
+ * another code makes the server answer 500.
+ */
+typedef int (*ca_http_admit_fn)(struct ca_http_request *req, struct ca_http_response *resp,
+				size_t *body_max);
+
 struct ca_http_server_opts {
 	const char *listen;            /* "127.0.0.1:8080", "[::1]:8080", "*:8080"; port 0 picks a free one */
 	const struct ca_http_router *router; /* borrowed; must outlive the server */
 	void *app;                     /* handed to handlers as req->app */
 	unsigned threads;              /* worker threads; 0: 4 */
-	unsigned connection_limit;     /* open connections at once; 0: 256 */
+	unsigned connection_limit;     /* open connections at once; 0: 512 */
+	unsigned per_address_limit;    /* open connections from one address; 0: 64 */
 	unsigned idle_timeout_s;       /* an idle connection is closed after this; 0: 30 */
+	unsigned header_timeout_ms;    /* request line and headers within this; 0: 20000 */
+	unsigned body_min_rate;        /* bytes/s a body must average; 0: 1024 */
+	unsigned body_grace_ms;        /* ... once it has taken this long; 0: 10000 */
+	unsigned workers;              /* threads for deferred (heavy) handlers; 0: 2 */
+	unsigned work_queue;           /* deferred requests that may wait; 0: 4 */
+	ca_http_admit_fn admit;        /* NULL: no early check */
 	size_t body_max;               /* largest request body in bytes; 0: 1 MiB */
 	size_t body_memory_max;        /* bodies above this are spooled to a temp file; 0: 256 KiB */
 	const char *spool_dir;         /* for spooled bodies; NULL: $TMPDIR or /tmp */
@@ -66,6 +111,8 @@ uint16_t ca_http_server_port(const struct ca_http_server *srv);
 int ca_http_server_shutdown(struct ca_http_server *srv, unsigned grace_ms, struct ca_err *err);
 /* Requests started and not yet finished (for tests and /healthz). */
 unsigned ca_http_server_in_flight(struct ca_http_server *srv);
+/* Deferred requests running or waiting on the worker pool. */
+unsigned ca_http_server_work_pending(struct ca_http_server *srv);
 /*
  * Stops the server: closes every connection (waiting for running handlers to
  * return), joins the threads and frees. NULL is accepted.

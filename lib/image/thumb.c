@@ -6,6 +6,7 @@
 
 #include "image/exif.h"
 #include "image/jpeg_codec.h"
+#include "image/jpeg_scans.h"
 #include "image/jpeg_probe.h"
 #include "image/orient.h"
 #include "image/resample.h"
@@ -97,6 +98,9 @@ int ca_thumb_make(const unsigned char *data, size_t len, const struct ca_thumb_o
 		goto out;
 	rc = ca_jpeg_probe(data, len, opts->max_pixels, &info, err);
 	if (rc)
+		goto out;
+	/* baseline files have at most one scan per component: only progressive ones are walked */
+	if (info.progressive && (rc = ca_jpeg_check_work(data, len, opts->max_scan_pixels, err)))
 		goto out;
 	if (info.exif && ca_exif_parse(info.exif, info.exif_len, &exif, NULL) == CA_OK &&
 	    exif.orientation)

@@ -25,6 +25,8 @@ struct ca_thumb_opts {
 	unsigned max_width, max_height;  /* the box, 1..CA_THUMB_MAX_BOX */
 	int quality;                     /* JPEG quality 1..100 */
 	uint64_t max_pixels;             /* cap on the original; 0 = CA_IMG_DEFAULT_MAX_PIXELS */
+	uint64_t max_scan_pixels;        /* a progressive original's pixels × scans (jpeg_scans.h);
+					    0 = CA_JPEG_DEFAULT_MAX_SCAN_PIXELS */
 };
 
 /* Sets the defaults: 300×200, quality 85, the default pixel cap. */
@@ -53,7 +55,9 @@ bool ca_thumb_fit(unsigned w, unsigned h, unsigned box_w, unsigned box_h,
  * Makes the thumbnail of the JPEG data[0..len) into *out (the caller releases it with
  * ca_thumb_release()). opts may be NULL for the defaults. Errors: CA_EINVAL for bad
  * options, the probe and decode errors of jpeg_codec.h (CA_IMG_NOT_JPEG,
- * CA_IMG_CORRUPT, CA_IMG_TOO_LARGE, CA_EUNSUPPORTED), CA_ENOMEM; then *out is empty.
+ * CA_IMG_CORRUPT, CA_IMG_TOO_LARGE, CA_EUNSUPPORTED), CA_IMG_TOO_COMPLEX for a
+ * progressive JPEG over the max_scan_pixels budget (refused before decoding),
+ * CA_ENOMEM; then *out is empty.
  * Damaged EXIF only means the orientation is taken as 1.
  */
 int ca_thumb_make(const unsigned char *data, size_t len, const struct ca_thumb_opts *opts,

@@ -150,6 +150,31 @@ out:
 }
 
 /* Reads a regular file (no links, no FIFOs) of at most max_len bytes into out. */
+/* Opens a regular file in dir_fd for reading (no symlinks): *fd and *size. */
+static int open_regular(int dir_fd, const char *name, int *out_fd, uint64_t *size,
+			struct ca_err *err)
+{
+	struct stat sb;
+	int fd, rc;
+
+	*out_fd = -1;
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return path_error(err, errno, "Image", name);
+	if (fstat(fd, &sb) != 0) {
+		rc = path_error(err, errno, "Image", name);
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return ca_err_set(err, CA_STORAGE_IO, "Image %s is not a regular file.", name);
+	}
+	*out_fd = fd;
+	*size = (uint64_t)sb.st_size;
+	return CA_OK;
+}
+
 static int read_capped(int dir_fd, const char *name, size_t max_len, struct ca_buf *out,
 		       struct ca_err *err)
 {
@@ -231,6 +256,40 @@ static int disk_get(struct ca_storage *st, const char *email, const char *filena
 		rc = open_dir(user_fd, thumb_dirs[i], false, &dir_fd, &step);
 		if (rc == CA_OK)
 			rc = read_capped(dir_fd, filename, max_len, out, &step);
+		close_fd(&dir_fd);
+		if (rc != CA_OK && rc != CA_STORAGE_NOTFOUND)
+			ca_err_set(err, rc, "%s", ca_err_msg(&step));
+	}
+	if (rc == CA_STORAGE_NOTFOUND)
+		ca_err_set(err, rc, "The thumbnail of %s does not exist in storage.", filename);
+out:
+	close_fd(&user_fd);
+	return rc;
+}
+
+static int disk_open(struct ca_storage *st, const char *email, const char *filename,
+		     enum ca_image_kind kind, int *fd, uint64_t *size, struct ca_err *err)
+{
+	static const char *const thumb_dirs[] = { CA_STORAGE_THUMB_DIR, CA_STORAGE_THUMB_DIR_OLD };
+	struct disk_storage *d = disk_of(st);
+	int user_fd = -1, dir_fd = -1, rc;
+	size_t i;
+
+	rc = open_user_dir(d, email, false, &user_fd, err);
+	if (rc)
+		goto out;
+	if (kind == CA_IMAGE_ORIGINAL) {
+		rc = open_regular(user_fd, filename, fd, size, err);
+		goto out;
+	}
+	rc = CA_STORAGE_NOTFOUND;
+	for (i = 0; i < 2 && rc == CA_STORAGE_NOTFOUND; i++) {
+		struct ca_err step;
+
+		ca_err_clear(&step);
+		rc = open_dir(user_fd, thumb_dirs[i], false, &dir_fd, &step);
+		if (rc == CA_OK)
+			rc = open_regular(dir_fd, filename, fd, size, &step);
 		close_fd(&dir_fd);
 		if (rc != CA_OK && rc != CA_STORAGE_NOTFOUND)
 			ca_err_set(err, rc, "%s", ca_err_msg(&step));
@@ -349,6 +408,7 @@ static const struct ca_storage_ops disk_ops = {
 	.name = "disk",
 	.put = disk_put,
 	.get = disk_get,
+	.open = disk_open,
 	.remove = disk_remove,
 	.exists = disk_exists,
 	.release = disk_release,

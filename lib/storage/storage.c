@@ -47,6 +47,23 @@ int ca_storage_get(struct ca_storage *st, const char *email, const char *filenam
 	return rc;
 }
 
+int ca_storage_open(struct ca_storage *st, const char *email, const char *filename,
+		    enum ca_image_kind kind, int *fd, uint64_t *size, struct ca_err *err)
+{
+	int rc = check_kind(kind, err);
+
+	*fd = -1;
+	*size = 0;
+	if (rc == CA_OK && !st->ops->open)
+		rc = ca_err_set(err, CA_EUNSUPPORTED, "The %s storage keeps no local files.",
+				st->ops->name);
+	if (rc == CA_OK)
+		rc = check_names(email, filename, false, err);
+	if (rc == CA_OK)
+		rc = st->ops->open(st, email, filename, kind, fd, size, err);
+	return rc;
+}
+
 int ca_storage_delete(struct ca_storage *st, const char *email, const char *filename,
 		      enum ca_image_kind kind, struct ca_err *err)
 {

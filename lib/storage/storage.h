@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "storage/layout.h"
 #include "util/buf.h"
@@ -38,6 +39,9 @@ struct ca_storage_ops {
 	int (*exists)(struct ca_storage *st, const char *email, const char *filename,
 		      enum ca_image_kind kind, bool *exists, struct ca_err *err);
 	void (*release)(struct ca_storage *st);
+	/* Optional (NULL: the backend keeps no local files, as S3). */
+	int (*open)(struct ca_storage *st, const char *email, const char *filename,
+		    enum ca_image_kind kind, int *fd, uint64_t *size, struct ca_err *err);
 	/* Optional (NULL: the backend has no URLs, as disk). expires 0: its default. */
 	int (*url)(struct ca_storage *st, const char *email, const char *filename,
 		   enum ca_image_kind kind, long expires, char **url, struct ca_err *err);
@@ -64,6 +68,18 @@ int ca_storage_put(struct ca_storage *st, const char *email, const char *filenam
  */
 int ca_storage_get(struct ca_storage *st, const char *email, const char *filename,
 		   enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err);
+
+/*
+ * Opens the image's file for reading, so that it can be sent without holding
+ * it in memory: *fd (read-only, close-on-exec; the caller closes it) and *size
+ * (its bytes when opened; a file replaced later stays whole, writes are
+ * atomic renames). A thumbnail is looked for as ca_storage_get() does.
+ * CA_OK, CA_EUNSUPPORTED for a backend without local files (S3: use
+ * ca_storage_url or ca_storage_get), CA_STORAGE_NOTFOUND, CA_STORAGE_BAD_NAME,
+ * CA_STORAGE_IO. *fd is -1 on error.
+ */
+int ca_storage_open(struct ca_storage *st, const char *email, const char *filename,
+		    enum ca_image_kind kind, int *fd, uint64_t *size, struct ca_err *err);
 
 /*
  * Deletes the image (a thumbnail under both thumbnails/ and thumbnail/).

@@ -48,6 +48,7 @@ const char *ca_strerror(int code)
 	case CA_IMG_CORRUPT: return "corrupt or truncated image";
 	case CA_IMG_TOO_LARGE: return "image too large";
 	case CA_IMG_EXIF: return "malformed EXIF data";
+	case CA_IMG_TOO_COMPLEX: return "image too costly to decode";
 	case CA_AUTH_BAD_HASH: return "unsupported password hash format";
 	case CA_AUTH_MISMATCH: return "wrong password";
 	case CA_AUTH_BAD_TOKEN: return "invalid or expired token";

@@ -61,6 +61,7 @@ typedef enum ca_code {
 	CA_IMG_CORRUPT = 501,
 	CA_IMG_TOO_LARGE = 502,
 	CA_IMG_EXIF = 503,
+	CA_IMG_TOO_COMPLEX = 504,    /* decoding would take more work than allowed (scans x pixels) */
 	/* auth */
 	CA_AUTH_BAD_HASH = 600,      /* stored hash in a format we cannot read */
 	CA_AUTH_MISMATCH = 601,      /* password does not match */

@@ -2,11 +2,16 @@
 # cloudalbum-serve under load: wrk at 64 connections for BENCH_SECONDS (default 30) on
 #   - the baseline: GET /api/config (no database, no disk: the server's own overhead),
 #   - the album API: GET /api/photos with a session cookie (one MySQL page of 50 photos),
-#   - the thumbnail endpoint: GET /api/photos/{id}/image?size=thumb (MySQL + disk).
+#     at 64 and at 256 connections (BENCH_CONNECTIONS_HIGH),
+#   - the thumbnail endpoint: GET /api/photos/{id}/image?size=thumb (MySQL + disk),
+#   - original downloads: GET /api/photos/{id}/image?size=original of a ~12 MB original at
+#     256 connections, with the server's peak RSS before and after.
 # Prints requests per second, p99 latency and each as a ratio against the baseline from
-# this run; fails on any error or non-2xx answer, or when memory does not stay flat
-# (RSS after the runs over 1.5x the RSS after warm-up plus 32 MiB). RSS before/after/peak
-# come from /proc/<pid>/status.
+# this run (and album 256 against album 64); fails on any error or non-2xx answer, or when
+# memory does not stay flat (RSS after the runs over 1.5x the RSS after warm-up plus
+# 32 MiB, or the downloads raising the peak RSS by more than 64 MiB). RSS figures come from
+# /proc/<pid>/status. wrk connects from one address, so the config lifts
+# server.connections_per_address for the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -15,6 +20,7 @@ PY=${PY:-$ROOT/.venv/bin/python}
 CA_BIN=${CA_BIN:-$ROOT/bin}
 SECONDS_EACH=${BENCH_SECONDS:-30}
 CONNS=${BENCH_CONNECTIONS:-64}
+CONNS_HIGH=${BENCH_CONNECTIONS_HIGH:-256}
 SERVE=$CA_BIN/cloudalbum-serve
 
 [ -x "$SERVE" ] || { echo "serve.sh: $SERVE is missing: run make" >&2; exit 1; }
@@ -34,13 +40,13 @@ trap cleanup EXIT
 
 write_stage0_config "$WORK/serve.yaml" "$DB" "$WORK/upload" "127.0.0.1:$PORT" \
   "http://localhost:$PORT" "bench-secret-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" \
-  $'  threads: 8\n'
+  $'  threads: 8\n  connections_per_address: 4096\n  max_connections: 4096\n'
 
 "$SERVE" --config "$WORK/serve.yaml" > /dev/null 2> "$WORK/serve.err" &
 PID=$!
 
-# A user with 60 photos; prints "<cookie header> <photo id>".
-read -r COOKIE PHOTO < <("$PY" - "$BASE" <<'EOF'
+# A user with 60 photos and a ~12 MB original; prints "<cookie header> <photo id> <big id>".
+read -r COOKIE PHOTO BIG < <("$PY" - "$BASE" <<'EOF'
 import io, sys, time
 import requests
 from PIL import Image, ImageDraw
@@ -66,17 +72,24 @@ for i in range(60):
                data=dict(tags=f"bench,t{i}", desc=f"photo {i}"), headers={"X-CSRF-Token": csrf}, timeout=60)
     r.raise_for_status()
     pid = r.json()["photos"][0]["id"]
-print(f"session={s.cookies.get('session')}", pid)
+import os
+noise = Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3))
+b = io.BytesIO(); noise.save(b, "JPEG", quality=100, subsampling=0)
+r = s.post(base + "/api/photos", files=[("file", ("big.jpg", b.getvalue(), "image/jpeg"))],
+           headers={"X-CSRF-Token": csrf}, timeout=120)
+r.raise_for_status()
+big = r.json()["photos"][0]["id"]
+print(f"session={s.cookies.get('session')}", pid, big)
 EOF
 )
 
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"; }
 
-# wrk run: prints "<rps> <p99 ms>" and fails on errors.
+# wrk run at CONNS (or $WRK_CONNS) connections: prints "<rps> <p99 ms>" and fails on errors.
 run_wrk() {
   local name=$1 url=$2 out
   shift 2
-  out=$(wrk -t2 -c"$CONNS" -d"${SECONDS_EACH}s" --latency "$@" "$url")
+  out=$(wrk -t2 -c"${WRK_CONNS:-$CONNS}" -d"${SECONDS_EACH}s" --latency "$@" "$url")
   echo "$out" > "$WORK/wrk-$name.txt"
   if grep -qE 'Non-2xx or 3xx responses|Socket errors' <<<"$out"; then
     echo "serve.sh: $name had errors:" >&2
@@ -99,8 +112,13 @@ RSS_BEFORE=$(rss VmRSS)
 read -r BASE_RPS BASE_P99 < <(run_wrk baseline "$BASE/api/config")
 read -r ALBUM_RPS ALBUM_P99 < <(run_wrk album "$BASE/api/photos" -H "Cookie: $COOKIE")
 read -r THUMB_RPS THUMB_P99 < <(run_wrk thumb "$BASE/api/photos/$PHOTO/image?size=thumb" -H "Cookie: $COOKIE")
+read -r HIGH_RPS HIGH_P99 < <(WRK_CONNS=$CONNS_HIGH run_wrk album-high "$BASE/api/photos" -H "Cookie: $COOKIE")
 RSS_AFTER=$(rss VmRSS)
 RSS_PEAK=$(rss VmHWM)
+read -r ORIG_RPS ORIG_P99 < <(WRK_CONNS=$CONNS_HIGH run_wrk original "$BASE/api/photos/$BIG/image?size=original" --timeout 60s -H "Cookie: $COOKIE")
+RSS_ORIG=$(rss VmRSS)
+PEAK_ORIG=$(rss VmHWM)
+ORIG_MB=$(stat -c %s "$WORK"/upload/*/*.jpg | sort -n | tail -1)
 
 printf '%-34s %10s %10s %8s\n' "endpoint ($CONNS conns, ${SECONDS_EACH}s)" "req/s" "p99 ms" "ratio"
 printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/config (baseline)" "$BASE_RPS" "$BASE_P99" 1
@@ -108,9 +126,19 @@ printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos (album, 50/page)" "$ALBUM_
   "$(awk -v a="$ALBUM_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
 printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos/{id}/image thumb" "$THUMB_RPS" "$THUMB_P99" \
   "$(awk -v a="$THUMB_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
+printf '%-34s %10.0f %10.2f %8.2f\n' "album at $CONNS_HIGH conns" "$HIGH_RPS" "$HIGH_P99" \
+  "$(awk -v a="$HIGH_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
+printf '%-34s %10.0f %10.2f %8.2f\n' "original ($((ORIG_MB / 1048576)) MB), $CONNS_HIGH conns" "$ORIG_RPS" \
+  "$ORIG_P99" "$(awk -v a="$ORIG_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
+echo "album $CONNS_HIGH vs $CONNS connections: $(awk -v a="$HIGH_RPS" -v b="$ALBUM_RPS" 'BEGIN { printf "%.2f", a / b }')x the requests/s, p99 $HIGH_P99 ms vs $ALBUM_P99 ms"
 echo "memory: RSS before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB, peak ${RSS_PEAK} kB"
+echo "memory with $CONNS_HIGH original downloads: RSS ${RSS_ORIG} kB, peak ${PEAK_ORIG} kB (peak before ${RSS_PEAK} kB)"
 if [ "$RSS_AFTER" -gt $((RSS_BEFORE * 3 / 2 + 32768)) ]; then
   echo "serve.sh: memory grew from ${RSS_BEFORE} kB to ${RSS_AFTER} kB" >&2
+  exit 1
+fi
+if [ "$PEAK_ORIG" -gt $((RSS_PEAK + 65536)) ]; then
+  echo "serve.sh: original downloads raised the peak RSS from ${RSS_PEAK} kB to ${PEAK_ORIG} kB" >&2
   exit 1
 fi
 echo "errors: none"

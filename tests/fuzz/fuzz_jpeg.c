@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: the JPEG path an upload takes — probe, full validation, and a
  * thumbnail (scaled decode, resample, orientation, encode) — and the 1/8-scale DC
- * decoder on its own (the codec gives it only frames of 64 pixels and more). The pixel
+ * decoder on its own (the codec gives it only frames of 64 pixels and more), and the
+ * scan-work walk that refuses decode bombs. The pixel
  * cap is kept small so the fuzzer spends its time on structure, not on big frames.
  */
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "image/jpeg_codec.h"
 #include "image/jpeg_dc.h"
 #include "image/jpeg_probe.h"
+#include "image/jpeg_scans.h"
 #include "image/thumb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,7 +22,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ca_thumb_opts opts;
 	struct ca_thumb thumb;
 	struct ca_rgb_image eighth;
+	unsigned scans;
+	uint64_t work;
 
+	ca_jpeg_scan_work(data, size, &scans, &work, NULL);
 	if (ca_jpeg_decode_dc(data, size, 1u << 20, &eighth, NULL) == CA_OK)
 		ca_rgb_image_release(&eighth);
 	if (ca_jpeg_probe(data, size, 1u << 20, &info, NULL) != CA_OK)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the lib/image libFuzzer targets (fuzz_exif: the EXIF reader; fuzz_jpeg: probe,
-# validation, thumbnail and the DC decoder, whose scan window is made barely wider than an
+# validation, thumbnail, the scan-work walk and the DC decoder, whose scan window is made barely wider than an
 # MCU's reach so that inputs of fuzzing size move it on) with clang, ASan and UBSan, and runs each for
 # FUZZ_SECONDS (default 60) on a scratch copy of tests/fuzz/corpus/image. A crash, leak, UB report or
 # timeout fails the run; the input that caused it is kept under $FUZZ_OUT (printed).
@@ -12,7 +12,7 @@ CC_FUZZ=${CC_FUZZ:-clang}
 command -v "$CC_FUZZ" >/dev/null || { echo "image.sh: $CC_FUZZ not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
 mkdir -p "$OUT"
-SRCS="lib/image/exif.c lib/image/jpeg_probe.c lib/image/jpeg_codec.c lib/image/jpeg_dc.c
+SRCS="lib/image/exif.c lib/image/jpeg_probe.c lib/image/jpeg_codec.c lib/image/jpeg_dc.c lib/image/jpeg_scans.c
       lib/image/resample.c lib/image/orient.c lib/image/thumb.c lib/util/error.c lib/util/buf.c"
 FLAGS="-std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -Ilib -D_GNU_SOURCE $(pkg-config --cflags libexif libjpeg)"

@@ -256,3 +256,78 @@ def wait_until(pred, timeout=30.0, what="condition"):
             return
         time.sleep(0.05)
     raise AssertionError(f"{what} did not happen within {timeout}s")
+
+
+class _Bits:
+    """An MSB-first bit writer for JPEG entropy-coded data (0xFF bytes stuffed)."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.acc = 0
+        self.n = 0
+
+    def put(self, value, nbits):
+        for i in range(nbits - 1, -1, -1):
+            self.acc = (self.acc << 1) | ((value >> i) & 1)
+            self.n += 1
+            if self.n == 8:
+                self.out.append(self.acc)
+                if self.acc == 0xFF:
+                    self.out.append(0)
+                self.acc = self.n = 0
+
+    def flush(self):
+        while self.n:
+            self.put(1, 1)
+        return bytes(self.out)
+
+
+def _segment(marker, payload):
+    return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def progressive_jpeg(width, height, max_al=6, bands=63):
+    """A valid grey progressive JPEG of width x height, flat mid-grey, whose scan script is
+    one DC scan and then, for each AC coefficient 1..bands alone, a first scan at
+    Al=max_al and successive-approximation refinements down to Al=0: 1 + bands*(max_al+1)
+    scans. Every block's coefficients are zero, so the scans are end-of-band runs and the
+    file stays small, while a decoder still walks every block in every scan (the decode
+    bomb of a few hundred scans over many megapixels)."""
+    blocks = ((width + 7) // 8) * ((height + 7) // 8)
+    out = bytearray(b"\xff\xd8")
+    out += _segment(0xDB, b"\x00" + b"\x01" * 64)
+    out += _segment(0xC2, bytes([8]) + height.to_bytes(2, "big") + width.to_bytes(2, "big")
+                    + bytes([1, 1, 0x11, 0]))
+    # DC table 0: category 0 -> '0', category 1 -> '10'.
+    out += _segment(0xC4, bytes([0x00, 1, 1] + [0] * 14 + [0, 1]))
+    # AC table 0: the end-of-band symbols EOB0..EOB14 (0x00, 0x10, ..., 0xE0), four bits each.
+    syms = [r << 4 for r in range(15)]
+    out += _segment(0xC4, bytes([0x10, 0, 0, 0, 15] + [0] * 12 + syms))
+
+    def sos(ss, se, ah, al):
+        return _segment(0xDA, bytes([1, 1, 0x00, ss, se, (ah << 4) | al]))
+
+    out += sos(0, 0, 0, 0)
+    bits = _Bits()
+    for _ in range(blocks):
+        bits.put(0, 1)                  # DC difference of category 0
+    out += bits.flush()
+
+    def eob_runs():
+        bits = _Bits()
+        left = blocks
+        while left:
+            run = min(left, 32767)
+            n = run.bit_length() - 1
+            bits.put(syms.index(n << 4), 4)
+            bits.put(run - (1 << n), n)
+            left -= run
+        return bits.flush()
+
+    runs = eob_runs()
+    for k in range(1, bands + 1):
+        out += sos(k, k, 0, max_al) + runs
+        for al in range(max_al - 1, -1, -1):
+            out += sos(k, k, al + 1, al) + runs
+    out += b"\xff\xd9"
+    return bytes(out)

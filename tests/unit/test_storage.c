@@ -356,6 +356,50 @@ START_TEST(hostile_names_touch_nothing)
 }
 END_TEST
 
+/* ca_storage_open: the file to send from, never its bytes; the same names and links refused. */
+START_TEST(open_gives_the_file_to_stream)
+{
+	struct ca_storage *st = open_disk();
+	char path[256], target[256], buf[16];
+	uint64_t size = 99;
+	int fd = 7;
+
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, UUID ".jpg", CA_IMAGE_ORIGINAL, &fd, &size, NULL),
+			 CA_STORAGE_NOTFOUND);
+	ck_assert_int_eq(fd, -1);
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_ORIGINAL, "ORIGINAL", 8, NULL),
+			 CA_OK);
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_THUMB, "THUMB", 5, NULL),
+			 CA_OK);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, UUID ".jpg", CA_IMAGE_ORIGINAL, &fd, &size, NULL),
+			 CA_OK);
+	ck_assert_uint_eq(size, 8);
+	/* a replacement does not change what the open file holds (writes are renames) */
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_ORIGINAL, "NEW", 3, NULL),
+			 CA_OK);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 8);
+	ck_assert_mem_eq(buf, "ORIGINAL", 8);
+	close(fd);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, UUID ".jpg", CA_IMAGE_THUMB, &fd, &size, NULL),
+			 CA_OK);
+	ck_assert_uint_eq(size, 5);
+	close(fd);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, "../" UUID ".jpg", CA_IMAGE_ORIGINAL, &fd, &size,
+					 NULL),
+			 CA_STORAGE_BAD_NAME);
+	ck_assert_int_eq(fd, -1);
+	/* a link to a file outside is not opened */
+	snprintf(target, sizeof(target), "%s/secret", outside);
+	write_file(target, "SECRET");
+	snprintf(path, sizeof(path), "%s/" USERDIR "/link.jpg", root);
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, "link.jpg", CA_IMAGE_ORIGINAL, &fd, &size, NULL),
+			 CA_STORAGE_IO);
+	ck_assert_int_eq(fd, -1);
+	ca_storage_release(st);
+}
+END_TEST
+
 START_TEST(symlinks_under_the_root_are_not_followed)
 {
 	struct ca_storage *st = open_disk();
@@ -476,6 +520,7 @@ static Suite *make_suite(void)
 	tcase_add_test(disk, size_cap_on_get);
 	tcase_add_test(disk, hostile_names_touch_nothing);
 	tcase_add_test(disk, symlinks_under_the_root_are_not_followed);
+	tcase_add_test(disk, open_gives_the_file_to_stream);
 	tcase_add_test(disk, fifos_directories_and_devices_are_not_images);
 	tcase_add_test(disk, open_creates_the_root_or_explains);
 	suite_add_tcase(s, disk);

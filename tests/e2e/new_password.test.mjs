@@ -42,7 +42,7 @@ test('a migrated user whose legacy password the pool refuses chooses a new one',
     await chosen.fill(NEW);
     await confirm.fill(`${NEW}-other`);
     await submit.click();
-    await page.locator('.form-error', { hasText: 'not the same' }).waitFor();
+    await page.locator('.field-error', { hasText: 'not the same' }).waitFor(); // under its field
 
     // A new password the pool refuses: its sentence, the fields stay.
     await chosen.fill('alllowercase123');

@@ -70,8 +70,9 @@ static void expect_geotag(struct verify *v, const char *what, const json_t *item
 		return;
 	}
 	if (!has) {
-		if (*got)
-			DIFF(v, "%s: %s is \"%.30s\", the legacy row has none", what, name, got);
+		if (strcmp(got, DDB_NO_GEOTAG) != 0)
+			DIFF(v, "%s: %s is \"%.30s\", the legacy row has none (want %s)", what, name,
+			     got, DDB_NO_GEOTAG);
 		return;
 	}
 	d = strtod(got, &end);
@@ -96,11 +97,11 @@ static void check_photo_item(struct verify *v, const struct mig_photo *p, const 
 	expect_s(v, what, item, "height", r->height, true);
 	expect_s(v, what, item, "nation", r->nation, true);
 	expect_s(v, what, item, "address", r->address, true);
-	expect_s(v, what, item, "make", r->make, false);
-	expect_s(v, what, item, "model", r->model, false);
-	expect_s(v, what, item, "city", r->city, false);
+	expect_s(v, what, item, "make", r->make, true);
+	expect_s(v, what, item, "model", r->model, true);
+	expect_s(v, what, item, "city", r->city, true);
 	expect_s(v, what, item, "upload_date", r->upload_date, false);
-	expect_s(v, what, item, "taken_date", r->taken_date, false);
+	expect_s(v, what, item, "taken_date", ddb_taken_date(r), false);
 	expect_geotag(v, what, item, "geotag_lat", r->has_geotag, r->geotag_lat);
 	expect_geotag(v, what, item, "geotag_lng", r->has_geotag, r->geotag_lng);
 	snprintf(want_n, sizeof(want_n), "%lld", (long long)(r->filesize < 0 ? -1 : r->filesize));

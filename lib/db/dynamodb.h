@@ -7,15 +7,18 @@
  * `user-email-index` (hash `email`, INCLUDE [password]); Photo, hash `user_id` (S),
  * range `id` (N, epoch milliseconds of the upload). What this backend writes is
  * what the seed application's PynamoDB models read, and it reads what they wrote:
- *   - tags, desc, filename_orig, filename, geotag_lat, geotag_lng, width, height,
- *     nation, address are always written as S ("" for a NULL field; a photo
- *     without a geotag has geotag_lat = geotag_lng = ""); make, model, city are
- *     left out when NULL; filesize is N (-1 when unknown); upload_date and
- *     taken_date are S in date.h form (taken_date left out when NULL).
+ *   - tags, desc, filename_orig, filename, make, model, width, height, city,
+ *     nation, address are always written as S ("" for a NULL field, as the
+ *     seed's upload form sends them); geotag_lat and geotag_lng are S decimals,
+ *     "999" for a photo without a location (a number the seed's map page can put
+ *     in its script, and a latitude no real place has); filesize is N (-1 when
+ *     unknown); upload_date and taken_date are S in date.h form (taken_date is
+ *     the upload_date when the photo has none, as the seed does without EXIF).
  *   - on reading, any of those may be absent or carry another type PynamoDB or a
  *     hand-written tool might have used (N for a geotag, a width or a size; S for
- *     a number; "None" or "" for a missing geotag); dates are normalised to
- *     date.h form, and a date that does not parse reads as NULL.
+ *     a number; "None", "" or an out-of-range number for a missing geotag); ""
+ *     make, model and city read as NULL; dates are normalised to date.h form, and
+ *     a date that does not parse reads as NULL.
  *
  * Email uniqueness: DynamoDB has no unique index, so user_create writes the user
  * and a guard item in one TransactWriteItems, both conditional on not existing.

@@ -120,6 +120,12 @@ static int normalise_date(char **date)
 	return *date ? CA_OK : CA_ENOMEM;
 }
 
+static void empty_to_null(char **s)
+{
+	if (*s && !**s)
+		ca_free_str(s);
+}
+
 int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err *err)
 {
 	static const struct {
@@ -159,8 +165,13 @@ int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err 
 		rc = ddb_attr_text(item, "geotag_lat", &lat);
 	if (rc == CA_OK)
 		rc = ddb_attr_text(item, "geotag_lng", &lng);
-	if (rc == CA_OK)
+	if (rc == CA_OK) {
+		/* written as "" for the seed's models; NULL in our records */
+		empty_to_null(&out->make);
+		empty_to_null(&out->model);
+		empty_to_null(&out->city);
 		rc = normalise_date(&out->upload_date);
+	}
 	if (rc == CA_OK)
 		rc = normalise_date(&out->taken_date);
 	if (rc != CA_OK) {
@@ -208,10 +219,13 @@ static int set_s(json_t *item, const char *name, const char *s)
 	return json_object_set_new(item, name, ddb_s(s ? s : ""));
 }
 
-/* Sets name to {"S": s} unless s is NULL (the attributes that may be absent). */
-static int set_s_opt(json_t *item, const char *name, const char *s)
+const char *ddb_taken_date(const struct ca_photo *p)
 {
-	return s ? json_object_set_new(item, name, ddb_s(s)) : 0;
+	struct ca_db_date d;
+
+	if (p->taken_date && ca_db_date_parse(p->taken_date, &d, NULL) == CA_OK)
+		return p->taken_date;
+	return p->upload_date;
 }
 
 static int set_date(json_t *item, const char *name, const char *s)
@@ -225,18 +239,26 @@ static int set_date(json_t *item, const char *name, const char *s)
 	return json_object_set_new(item, name, ddb_s(text));
 }
 
+void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap)
+{
+	if (!p->has_geotag) {
+		snprintf(lat, cap, "%s", DDB_NO_GEOTAG);
+		snprintf(lng, cap, "%s", DDB_NO_GEOTAG);
+		return;
+	}
+	ddb_format_double(p->geotag_lat, lat, cap);
+	ddb_format_double(p->geotag_lng, lng, cap);
+}
+
 json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p)
 {
-	char lat[32] = "", lng[32] = "";
+	char lat[32], lng[32];
 	json_t *item = json_object();
 	int bad = 0;
 
 	if (!item)
 		return NULL;
-	if (p->has_geotag) {
-		ddb_format_double(p->geotag_lat, lat, sizeof(lat));
-		ddb_format_double(p->geotag_lng, lng, sizeof(lng));
-	}
+	ddb_geotag_text(p, lat, lng, sizeof(lat));
 	bad |= json_object_set_new(item, "user_id", ddb_s(owner_id));
 	bad |= json_object_set_new(item, "id", ddb_n_i64(id));
 	bad |= set_s(item, "tags", p->tags);
@@ -247,12 +269,12 @@ json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *
 	bad |= set_s(item, "geotag_lat", lat);
 	bad |= set_s(item, "geotag_lng", lng);
 	bad |= set_date(item, "upload_date", p->upload_date);
-	bad |= set_date(item, "taken_date", p->taken_date);
-	bad |= set_s_opt(item, "make", p->make);
-	bad |= set_s_opt(item, "model", p->model);
+	bad |= set_date(item, "taken_date", ddb_taken_date(p));
+	bad |= set_s(item, "make", p->make);
+	bad |= set_s(item, "model", p->model);
 	bad |= set_s(item, "width", p->width);
 	bad |= set_s(item, "height", p->height);
-	bad |= set_s_opt(item, "city", p->city);
+	bad |= set_s(item, "city", p->city);
 	bad |= set_s(item, "nation", p->nation);
 	bad |= set_s(item, "address", p->address);
 	if (bad) {

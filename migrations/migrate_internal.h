@@ -88,6 +88,7 @@ struct mig_ctx {
 	struct aws_client *aws;
 	struct ca_storage *disk;
 	const char *user_table, *photo_table, *bucket, *prefix, *pool_id;
+	char *guard_table;     /* ca_ddb_guard_table(user_table), owned */
 	struct mig_legacy legacy;
 	struct mig_state state;
 	bool state_existed;
@@ -124,9 +125,13 @@ int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, c
 /* Every item of a Query (all pages) appended to items (a JSON array). index may be NULL. */
 int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const char *attr,
 		  const char *value, json_t *items, struct ca_err *err);
-/* GetItem by id ("id" S) in the User table; *item NULL when absent (decref it). */
+/* GetItem by id ("id" S) in table, consistent; *item NULL when absent (decref it). */
+int mig_ddb_get(struct mig_ctx *c, const char *table, const char *id, json_t **item,
+		struct ca_err *err);
+/* mig_ddb_get in the User table. */
 int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err);
-/* The User item and the email guard item (dynamodb.h) for a user. NULL on OOM. */
+/* The User item, and the email guard item (dynamodb.h; it goes to the guard table)
+ * for a user. NULL on OOM. */
 json_t *mig_user_item(const struct mig_user *u);
 json_t *mig_guard_item(const struct mig_user *u);
 /* The Photo item of a photo (the DynamoDB backend's form). NULL on OOM. */

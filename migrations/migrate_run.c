@@ -238,7 +238,7 @@ static int want(struct items *it, json_t *item, const json_t *current, bool *que
 
 static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, struct ca_err *err)
 {
-	struct items it = { 0 };
+	struct items it = { 0 }, guards = { 0 };
 	size_t i;
 	int rc = CA_OK;
 
@@ -256,11 +256,11 @@ static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, st
 		if (rc == CA_OK && (!guard || ddb_attr_text(guard, "id", &guard_id) != CA_OK))
 			rc = CA_ENOMEM;
 		if (rc == CA_OK)
-			rc = mig_ddb_get_user(c, guard_id, &have_guard, err);
+			rc = mig_ddb_get(c, c->guard_table, guard_id, &have_guard, err);
 		if (rc == CA_OK)
 			rc = want(&it, mig_user_item(u), have, &queued);
 		if (rc == CA_OK) {
-			rc = want(&it, guard, have_guard, &guard_queued);
+			rc = want(&guards, guard, have_guard, &guard_queued);
 			guard = NULL;
 		}
 		if (queued || guard_queued)
@@ -274,9 +274,13 @@ static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, st
 	}
 	if (rc == CA_ENOMEM)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
+	/* guards first: a user item is never without the guard that keeps its email unique */
+	if (rc == CA_OK && guards.n)
+		rc = mig_ddb_put_items(c, c->guard_table, guards.v, guards.n, err);
 	if (rc == CA_OK && it.n)
 		rc = mig_ddb_put_items(c, c->user_table, it.v, it.n, err);
 	items_release(&it);
+	items_release(&guards);
 	return rc;
 }
 

@@ -150,11 +150,17 @@ int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const
 
 int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err)
 {
+	return mig_ddb_get(c, c->user_table, id, item, err);
+}
+
+int mig_ddb_get(struct mig_ctx *c, const char *table, const char *id, json_t **item,
+		struct ca_err *err)
+{
 	json_t *in, *answer = NULL;
 	int rc;
 
 	*item = NULL;
-	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", c->user_table, "Key", "id", ddb_s(id),
+	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", table, "Key", "id", ddb_s(id),
 		       "ConsistentRead", 1);
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");

@@ -37,6 +37,7 @@ struct ddb {
 	bool own_client;
 	char *user_table;
 	char *photo_table;
+	char *guard_table;      /* ca_ddb_guard_table(user_table) */
 	bool owners_external;   /* no User item to check for a photo's owner */
 	/* Serialises this process's sign-ups. Across processes the guard item's
 	 * conditional transaction decides; the moto stand-in does not lock its

@@ -84,10 +84,17 @@ static void create_tables(const char *user, const char *photo)
 		      "{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"}]}",
 		      photo);
 
+	char *g = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"BillingMode\":\"PAY_PER_REQUEST\","
+		      "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+		      "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}",
+		      user);
+
 	json_decref(raw_call("CreateTable", u, CA_OK));
 	json_decref(raw_call("CreateTable", p, CA_OK));
+	json_decref(raw_call("CreateTable", g, CA_OK));
 	free(u);
 	free(p);
+	free(g);
 }
 
 static void setup_run(void)
@@ -408,6 +415,11 @@ START_TEST(open_by_url_and_schema_checks)
 
 		json_decref(raw_call("CreateTable", req, CA_OK));
 		free(req);
+		req = fmt("{\"TableName\":\"noidx_%s" CA_DDB_GUARD_SUFFIX "\",\"BillingMode\":\"PAY_PER_REQUEST\","
+			  "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+			  "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}", unique);
+		json_decref(raw_call("CreateTable", req, CA_OK));
+		free(req);
 		url = fmt("dynamodb://?user_table=noidx_%s&photo_table=%s&endpoint=%s", unique,
 			  photo_table, moto_endpoint);
 		ca_err_clear(&err);
@@ -415,6 +427,24 @@ START_TEST(open_by_url_and_schema_checks)
 		ck_assert_msg(strstr(ca_err_msg(&err), "user-email-index") != NULL, "%s",
 			      ca_err_msg(&err));
 		free(url);
+	}
+
+	/* tables of an older stage 1: no guard table */
+	{
+		char *u = fmt("ng_%s_User", unique), *p = fmt("ng_%s_Photo", unique);
+		char *req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\"}", u);
+
+		create_tables(u, p);
+		json_decref(raw_call("DeleteTable", req, CA_OK));
+		url = fmt("dynamodb://?user_table=%s&photo_table=%s&endpoint=%s", u, p, moto_endpoint);
+		ca_err_clear(&err);
+		ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_SCHEMA);
+		ck_assert_msg(strstr(ca_err_msg(&err), CA_DDB_GUARD_SUFFIX) != NULL &&
+			      strstr(ca_err_msg(&err), "stage 1") != NULL, "%s", ca_err_msg(&err));
+		free(url);
+		free(req);
+		free(u);
+		free(p);
 	}
 
 	/* nothing listening */
@@ -497,10 +527,30 @@ START_TEST(emails_are_unique)
 	in.email = upper;
 	ck_assert_int_eq(ca_db_user_create(db, &in, &id2, NULL), CA_DB_CONFLICT);
 
-	/* the guard item is never a user */
+	/* the guard item is never a user, and lives in the guard table, not the User table */
 	guard = fmt("email#%s", email);
 	ck_assert_int_eq(ca_db_user_find_by_id(db, guard, &u, NULL), CA_DB_NOTFOUND);
 	ck_assert_int_eq(ca_db_user_update(db, guard, "X", NULL, NULL), CA_DB_NOTFOUND);
+	req = fmt("{\"TableName\":\"%s\",\"Key\":{\"id\":{\"S\":\"%s\"}}}", user_table, guard);
+	{
+		json_t *got = raw_call("GetItem", req, CA_OK);
+
+		ck_assert_ptr_null(json_object_get(got, "Item"));
+		json_decref(got);
+	}
+	free(req);
+	req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"Key\":{\"id\":{\"S\":\"%s\"}}}",
+		  user_table, guard);
+	{
+		json_t *got = raw_call("GetItem", req, CA_OK);
+		const char *owner = json_string_value(json_object_get(
+			json_object_get(json_object_get(got, "Item"), "user_id"), "S"));
+
+		ck_assert_ptr_nonnull(owner);
+		ck_assert_str_eq(owner, id);
+		json_decref(got);
+	}
+	free(req);
 	free(guard);
 
 	/* a user written without a guard (as the seed app writes) is found by its index */

@@ -93,7 +93,12 @@ struct mig_ctx {
 	struct mig_state state;
 	bool state_existed;
 	FILE *out, *progress;
+	struct mig_lock *lock;   /* a run's target lock (migrate_lock.h); NULL for plan, verify */
 };
+
+struct mig_lock;
+/* CA_MIGRATE_LOCKED with a sentence when c's target lock was lost, else CA_OK. */
+int mig_check_lock(struct mig_ctx *c, struct ca_err *err);
 
 /* ---- the target (migrate_target.c) ---- */
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db/dynamodb_internal.h"
+#include "migrate_lock.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 
@@ -106,7 +107,9 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 	bool regenerated = false;
 	int rc;
 
-	rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
+	rc = mig_check_lock(c, err);
+	if (rc == CA_OK)
+		rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
 	if (rc == CA_OK && p->has_original) {
 		rc = mig_key(c, email, p->row.filename, false, &key, err);
 		if (rc == CA_OK)
@@ -368,7 +371,9 @@ static int write_photo_items(struct mig_ctx *c, const struct items *it, struct c
 	while (done < it->n && rc == CA_OK) {
 		size_t n = it->n - done < 25 ? it->n - done : 25;
 
-		rc = mig_ddb_put_items(c, c->photo_table, it->v + done, n, err);
+		rc = mig_check_lock(c, err);
+		if (rc == CA_OK)
+			rc = mig_ddb_put_items(c, c->photo_table, it->v + done, n, err);
 		done += n;
 		if (rc == CA_OK && c->progress && (done % 500 == 0 || done == it->n))
 			fprintf(c->progress, "cloudalbum-migrate: %zu/%zu photo items written\n", done, it->n);
@@ -383,6 +388,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
 			no_thumb = { 0 };
 	struct items photo_items = { 0 };
+	struct mig_lock lock;
 	struct run r;
 	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
 	size_t i, n_items = 0, users_done = 0;
@@ -394,7 +400,13 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	r.c = c;
 	pthread_mutex_init(&r.print_lock, NULL);
 	r.crash_objects = crash_after("objects");
+	memset(&lock, 0, sizeof(lock));
 
+	/* one run at a time on a target, from any host: else every user is written twice */
+	rc = mig_lock_acquire(c, "migrate", &lock, err);
+	if (rc != CA_OK)
+		goto out;
+	c->lock = &lock;
 	rc = mig_check_conflicts(c, &conflicts, err);
 	if (rc == CA_OK)
 		rc = assign_user_ids(c, &cognito_created, err);
@@ -467,6 +479,8 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 				"%zu users and %zu photos were left behind (listed above).", conflicts.n,
 				taken.n);
 out:
+	mig_lock_release(&lock);
+	c->lock = NULL;
 	items_release(&photo_items);
 	free(r.todo);
 	pthread_mutex_destroy(&r.print_lock);

@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import time
 from datetime import timezone
 from pathlib import Path
 
@@ -281,6 +282,9 @@ def test_killed_run_resumes_with_the_same_ids(migrate, moto, crash):
     assert all((i["user_id"]["S"], i["id"]["N"]) in keys for i in written)
     assert {i["id"]["S"] for i in users} == set(re.findall(r"^user \d+ (\S+)$", state, re.M))
     migrate("verify")
+    # the killed run's lock (its process is gone from this host) was taken over, then released
+    assert scan(moto, "User-guard") and not [i for i in scan(moto, "User-guard")
+                                             if i["id"]["S"].startswith("lock#")]
 
 
 def test_verify_names_what_was_tampered_with(migrate, moto, legacy):
@@ -398,3 +402,46 @@ def test_corrupt_state_file_stops_the_run(migrate, moto):
     p = migrate("run", ok=False)
     assert p.returncode == 1 and "repeats legacy user 1" in p.stderr
     assert scan(moto, "User") == []
+
+
+def lock_item(expires, host="other-host.example", pid=4242):
+    return {"id": {"S": "lock#migrate"}, "token": {"S": "f" * 32}, "host": {"S": host},
+            "pid": {"N": str(pid)}, "started": {"S": "2026-01-01T00:00:00.000000+0000"},
+            "expires": {"N": str(int(expires))}}
+
+
+def test_a_run_holding_the_target_lock_refuses_a_second(migrate, moto):
+    ddb = moto.client("dynamodb")
+    ddb.put_item(TableName="User-guard", Item=lock_item(time.time() + 600))
+    p = migrate("run", ok=False)
+    assert p.returncode == 1
+    assert "Another cloudalbum-migrate run" in p.stderr and "other-host.example" in p.stderr
+    assert "wrote nothing" in p.stderr
+    assert scan(moto, "User") == [] and scan(moto, "Photo") == []
+    # plan and verify read only: they do not need the lock
+    migrate("plan")
+    # a holder whose lease ran out (it died on its host) is taken over
+    ddb.put_item(TableName="User-guard", Item=lock_item(time.time() - 5))
+    migrate("run")
+    assert len(scan(moto, "User")) == USERS
+    assert not [i for i in scan(moto, "User-guard") if i["id"]["S"].startswith("lock#")]
+
+
+def test_two_runs_at_once_write_every_user_once(bins, moto, aws_env, legacy, tmp_path):
+    provision(moto)
+    cfg = config(tmp_path, moto)
+    runs = [Migrate(bins, aws_env, legacy, cfg, tmp_path / f"state{i}") for i in (1, 2)]
+    procs = [subprocess.Popen([str(m.bin), "run", "--from-db", legacy["url"], "--from-dir",
+                               str(m.upload), "--to", str(cfg), "--state", str(m.state)],
+                              env=aws_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for m in runs]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    # one writes; the other is refused by the lock, or (started after the first ended) finds
+    # every email taken under the first run's ids: never a second copy
+    assert 0 in codes, (codes, outs)
+    for code, (out, err) in zip(codes, outs):
+        assert code == 0 or "Another cloudalbum-migrate run" in err or "left behind" in out, (out, err)
+    users = scan(moto, "User")
+    assert len(users) == USERS
+    assert len(scan(moto, "Photo")) == USERS * PER_USER

@@ -53,6 +53,7 @@ struct migrate_opts {
 	const char *state;     /* the state file; MIGRATE_STATE_DEFAULT when not given */
 	bool cognito;
 	bool dry_run;          /* run: say what would be done, write nothing (as plan) */
+	bool adopt;            /* run: take over the ids the target has for legacy emails */
 	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
 };
 

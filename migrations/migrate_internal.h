@@ -94,6 +94,8 @@ struct mig_ctx {
 	bool state_existed;
 	FILE *out, *progress;
 	struct mig_lock *lock;   /* a run's target lock (migrate_lock.h); NULL for plan, verify */
+	struct mig_list adopt_notes; /* run --adopt: what was adopted and removed */
+	size_t adopted;          /* users whose id --adopt took from the target */
 };
 
 struct mig_lock;
@@ -178,7 +180,14 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err);
 int mig_run(struct mig_ctx *c, struct ca_err *err);
 int mig_verify(struct mig_ctx *c, struct ca_err *err);
 
-/* Checks users' emails against DynamoDB: sets conflict, fills problems. Shared by plan and run. */
+/*
+ * Which users cannot be migrated as they are (migrate_users.c): no email, an email
+ * equal but for case to an earlier user's, an email the target has under another
+ * id (index or guard). Sets conflict, fills problems (one line per user, by legacy
+ * id, with the reason). With opts->adopt (run), takes the target's id over
+ * instead and removes duplicate copies (adopt_notes, adopted; state updated in
+ * memory). Shared by plan and run.
+ */
 int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err);
 
 /* The per-photo problems (missing originals, thumbnails under thumbnail/ only,

@@ -133,6 +133,7 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	ca_storage_release(c.disk);
 	aws_client_free(c.aws);
 	free(c.guard_table);
+	mig_list_release(&c.adopt_notes);
 	serve_config_release(&c.cfg);
 	return rc;
 }

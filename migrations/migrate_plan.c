@@ -9,39 +9,6 @@
 
 #include "util/banned.h"
 
-int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err)
-{
-	size_t i, k;
-	int rc = CA_OK;
-
-	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
-		struct mig_user *u = &c->legacy.users[i];
-		json_t *items = json_array();
-		char *other = NULL;
-
-		if (!items)
-			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
-		if (u->email)
-			rc = mig_ddb_query(c, c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email, items, err);
-		for (k = 0; rc == CA_OK && k < json_array_size(items) && !u->conflict; k++) {
-			if (ddb_attr_text(json_array_get(items, k), "id", &other) != CA_OK) {
-				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-				break;
-			}
-			if (other && (!u->target_id || strcmp(other, u->target_id) != 0)) {
-				u->conflict = true;
-				if (!mig_list_addf(problems,
-						   "user %ld (%s): the email is already in table %s under id %s; skipped with their photos",
-						   u->legacy_id, u->email, c->user_table, other))
-					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-			}
-			ca_free_str(&other);
-		}
-		json_decref(items);
-	}
-	return rc;
-}
-
 static void print_list(FILE *out, const char *title, const struct mig_list *l)
 {
 	size_t i;
@@ -125,7 +92,7 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 		(double)bytes / 1e6);
 	if (c->opts->cognito)
 		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
-	print_list(c->out, "emails already in DynamoDB under another id", &conflicts);
+	print_list(c->out, "users that cannot be migrated as they are (with their photos)", &conflicts);
 	mig_print_notes(c, &missing, &stray, &no_thumb);
 	fprintf(c->out, "problems: %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
 		conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);

@@ -408,6 +408,8 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		goto out;
 	c->lock = &lock;
 	rc = mig_check_conflicts(c, &conflicts, err);
+	if (rc == CA_OK && c->adopted)
+		rc = mig_state_save(c->opts->state, &c->state, err);
 	if (rc == CA_OK)
 		rc = assign_user_ids(c, &cognito_created, err);
 	if (rc == CA_OK)
@@ -464,6 +466,11 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		atomic_load(&r.n.uploaded), mb, secs, secs > 0 ? mb / secs : 0.0,
 		secs > 0 ? (double)r.n_todo / secs : 0.0, atomic_load(&r.n.unchanged),
 		atomic_load(&r.n.regenerated));
+	if (c->adopt_notes.n) {
+		fprintf(c->out, "adopt (%zu users took the target's id):\n", c->adopted);
+		for (i = 0; i < c->adopt_notes.n; i++)
+			fprintf(c->out, "  %s\n", c->adopt_notes.items[i]);
+	}
 	if (conflicts.n || taken.n) {
 		fprintf(c->out, "left behind (%zu):\n", conflicts.n + taken.n);
 		for (i = 0; i < conflicts.n; i++)

@@ -40,6 +40,8 @@ struct mig_user {
 	char *target_id;      /* the id in DynamoDB (uuid4 hex or the Cognito user name) */
 	bool conflict;        /* email held by another id in DynamoDB: skipped */
 	bool bad_name;        /* email unusable as a folder name: photos kept, files not read */
+	const char *nul_column; /* a text column holding a NUL byte (static), or NULL */
+	unsigned long nul_at;
 };
 
 enum mig_thumb_src { MIG_THUMB_NONE, MIG_THUMB_NEW_DIR, MIG_THUMB_OLD_DIR };
@@ -65,6 +67,9 @@ struct mig_legacy {
 	struct mig_list orphan_files;   /* files with no row */
 	struct mig_list orphan_rows;    /* rows whose user does not exist */
 	struct mig_list bad_names;      /* emails or filenames that cannot name a file */
+	struct mig_list rejected;       /* rows not migrated as they are (a NUL byte in a text) */
+	struct mig_list notes;          /* rows migrated with a documented change (half a
+					 * location, no usable upload date, no filename) */
 };
 
 /* Reads every User and Photo row (lib's db limits not applied: a migration takes

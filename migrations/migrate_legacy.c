@@ -81,6 +81,8 @@ void mig_legacy_release(struct mig_legacy *l)
 	free(l->photos);
 	mig_list_release(&l->orphan_files);
 	mig_list_release(&l->orphan_rows);
+	mig_list_release(&l->rejected);
+	mig_list_release(&l->notes);
 	mig_list_release(&l->bad_names);
 	memset(l, 0, sizeof(*l));
 }
@@ -165,6 +167,33 @@ static char *col_date(MYSQL_ROW row, unsigned i, bool *oom)
 	return s;
 }
 
+/* The text columns of PHOTO_SQL, by index, for the NUL check. */
+static const struct {
+	unsigned col;
+	const char *name;
+} photo_texts[] = {
+	{ 2, "tags" }, { 3, "desc" }, { 4, "filename_orig" }, { 5, "filename" }, { 11, "make" },
+	{ 12, "model" }, { 13, "width" }, { 14, "height" }, { 15, "city" }, { 16, "nation" },
+	{ 17, "address" },
+};
+
+/* The first text column of row holding a NUL byte (its name, *at its offset), or NULL. */
+static const char *nul_column(MYSQL_ROW row, unsigned long *lens, const unsigned *cols,
+			      const char *const *names, size_t n, unsigned long *at)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		const char *z = row[cols[k]] ? memchr(row[cols[k]], '\0', lens[cols[k]]) : NULL;
+
+		if (z) {
+			*at = (unsigned long)(z - row[cols[k]]);
+			return names[k];
+		}
+	}
+	return NULL;
+}
+
 static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 {
 	MYSQL_RES *res = NULL;
@@ -195,6 +224,14 @@ static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		u->username = col(row, lens, 1, &oom);
 		u->email = col(row, lens, 2, &oom);
 		u->password = col(row, lens, 3, &oom);
+		{
+			static const unsigned ucols[] = { 1, 2, 3 };
+			static const char *const unames[] = { "username", "email", "password" };
+			unsigned long at = 0;
+
+			u->nul_column = nul_column(row, lens, ucols, unames, 3, &at);
+			u->nul_at = at;
+		}
 	}
 	if (rc == CA_OK && mysql_errno(h))
 		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy users failed: %s.", mysql_error(h));
@@ -225,11 +262,17 @@ static size_t find_user(const struct mig_legacy *l, long legacy_id)
 	"CAST(geotag_lat AS DOUBLE), CAST(geotag_lng AS DOUBLE), upload_date, taken_date, " \
 	"make, model, width, height, city, nation, address FROM `Photo` ORDER BY user_id, id"
 
-static void fill_photo(struct mig_photo *p, MYSQL_ROW row, unsigned long *lens, bool *oom)
+static void fill_photo(struct mig_legacy *l, struct mig_photo *p, MYSQL_ROW row,
+		       unsigned long *lens, bool *oom)
 {
 	struct ca_photo *r = &p->row;
+	unsigned cols[sizeof(photo_texts) / sizeof(photo_texts[0])];
+	const char *names[sizeof(photo_texts) / sizeof(photo_texts[0])];
+	const char *nul;
+	unsigned long at = 0;
 	double lat, lng;
 	char *end;
+	size_t k;
 
 	p->legacy_id = col_long(row, 0, 0);
 	p->legacy_user = col_long(row, 1, 0);
@@ -244,8 +287,35 @@ static void fill_photo(struct mig_photo *p, MYSQL_ROW row, unsigned long *lens, 
 		r->has_geotag = true;
 		r->geotag_lat = mig_float_column(lat);
 		r->geotag_lng = mig_float_column(lng);
+	} else if ((row[7] || row[8]) &&
+		   !mig_list_addf(&l->notes, "photo %ld (%s): a %s without a %s: migrated without a location",
+				  p->legacy_id, row[5] ? row[5] : "no filename",
+				  row[7] ? "latitude" : "longitude", row[7] ? "longitude" : "latitude")) {
+		*oom = true;
 	}
 	r->upload_date = col_date(row, 9, oom);
+	if (!r->upload_date &&
+	    !mig_list_addf(&l->notes, "photo %ld (%s): upload_date is %s: its id and upload_date come from %s",
+			   p->legacy_id, row[5] ? row[5] : "no filename",
+			   row[9] ? "not a date (a zero date?)" : "NULL",
+			   "its taken_date, or else 1970-01-01"))
+		*oom = true;
+	if (!row[5] &&
+	    !mig_list_addf(&l->notes, "photo %ld: no filename (NULL): migrated as an item with filename \"\" and no images",
+			   p->legacy_id))
+		*oom = true;
+	for (k = 0; k < sizeof(photo_texts) / sizeof(photo_texts[0]); k++) {
+		cols[k] = photo_texts[k].col;
+		names[k] = photo_texts[k].name;
+	}
+	nul = nul_column(row, lens, cols, names, k, &at);
+	if (nul) {
+		p->skip = true;
+		if (!mig_list_addf(&l->rejected,
+				   "photo %ld (%s): %s holds a NUL byte (at byte %lu), where the text would be cut: not migrated; remove the byte in the legacy row and run again",
+				   p->legacy_id, row[5] && nul != names[3] ? row[5] : "?", nul, at))
+			*oom = true;
+	}
 	r->taken_date = col_date(row, 10, oom);
 	r->make = col(row, lens, 11, oom);
 	r->model = col(row, lens, 12, oom);
@@ -283,7 +353,7 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		p = &l->photos[l->n_photos++];
 		memset(p, 0, sizeof(*p));
 		p->row.filesize = -1;
-		fill_photo(p, row, lens, &oom);
+		fill_photo(l, p, row, lens, &oom);
 		p->user = find_user(l, p->legacy_user);
 		if (p->user == SIZE_MAX) {
 			p->skip = true;
@@ -344,6 +414,10 @@ void mig_legacy_assign_ids(struct mig_legacy *l)
 			in[i].legacy_id = l->photos[start + i].legacy_id;
 			in[i].upload_ms = date && ca_db_date_parse(date, &d, NULL) == CA_OK
 						  ? ca_db_date_epoch_ms(&d) : 0;
+			/* ids are never negative (the app and the seed read them as such): a
+			 * photo from before 1970 takes the first free id from 0 on */
+			if (in[i].upload_ms < 0)
+				in[i].upload_ms = 0;
 		}
 		if (in && order && ids) {
 			mig_assign_photo_ids(in, n, order, ids);

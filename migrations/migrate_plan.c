@@ -56,6 +56,8 @@ void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const st
 	print_list(c->out, "thumbnails only under thumbnail/", stray);
 	print_list(c->out, "missing thumbnails", no_thumb);
 	print_list(c->out, "rows whose user does not exist (not migrated)", &c->legacy.orphan_rows);
+	print_list(c->out, "rows not migrated as they are", &c->legacy.rejected);
+	print_list(c->out, "rows migrated with a change", &c->legacy.notes);
 	print_list(c->out, "names that cannot name a file (rows migrated, files not)", &c->legacy.bad_names);
 }
 

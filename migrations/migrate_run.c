@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "db/dynamodb_internal.h"
+#include "migrate_batch.h"
 #include "migrate_lock.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
@@ -44,10 +45,19 @@ struct run {
 	struct run_counts n;
 	size_t *todo;          /* photo indexes with images to sync */
 	size_t n_todo;
-	long crash_objects;
+	json_t **item_of;      /* per photo: the item to write once its objects are in, or NULL */
+	long crash_objects, crash_items;
 	int64_t start_ms;
 	atomic_llong last_progress_ms;
 	pthread_mutex_t print_lock;
+	/* items waiting for a BatchWriteItem (with their photos), under batch_lock */
+	pthread_mutex_t batch_lock;
+	json_t *pending[MIG_BATCH_MAX];
+	size_t pending_photo[MIG_BATCH_MAX];
+	size_t n_pending;
+	atomic_size_t items_written;
+	/* per-photo failures (a line each), under print_lock */
+	struct mig_list failed;
 };
 
 static void progress(struct run *r, bool force)
@@ -97,6 +107,80 @@ static int sync_object(struct run *r, const char *key, const struct ca_buf *data
 	return CA_OK;
 }
 
+static void photo_failed(struct run *r, size_t photo, const char *why)
+{
+	const struct mig_photo *p = &r->c->legacy.photos[photo];
+
+	pthread_mutex_lock(&r->print_lock);
+	if (!mig_list_addf(&r->failed, "photo %ld (%.80s): %s", p->legacy_id,
+			   p->row.filename ? p->row.filename : "no filename", why))
+		r->failed.n = r->failed.n; /* OOM: the count below still says so */
+	pthread_mutex_unlock(&r->print_lock);
+}
+
+/*
+ * Writes the items taken from the pending batch (n of them). A failed request is a
+ * failure of each of its photos, listed; the run goes on. Only a lost lock stops it.
+ */
+static int write_batch(struct run *r, json_t **items, const size_t *photos, size_t n,
+		       struct ca_err *err)
+{
+	struct ca_err local;
+	size_t k, done;
+	int rc;
+
+	if (!n)
+		return CA_OK;
+	rc = mig_check_lock(r->c, err);
+	if (rc != CA_OK)
+		goto out;
+	ca_err_clear(&local);
+	if (mig_ddb_put_items(r->c, r->c->photo_table, items, n, &local) != CA_OK) {
+		for (k = 0; k < n; k++)
+			photo_failed(r, photos[k], ca_err_msg(&local));
+		goto out;
+	}
+	done = atomic_fetch_add(&r->items_written, n) + n;
+	if (r->c->progress && (done / 500 != (done - n) / 500))
+		fprintf(r->c->progress, "cloudalbum-migrate: %zu photo items written\n", done);
+	if (r->crash_items && done >= (size_t)r->crash_items)
+		raise(SIGKILL);
+out:
+	for (k = 0; k < n; k++)
+		json_decref(items[k]);
+	return rc;
+}
+
+/* Queues photo i's item; a full batch is written by the thread that filled it. */
+static int queue_item(struct run *r, size_t i, struct ca_err *err)
+{
+	json_t *batch[MIG_BATCH_MAX];
+	size_t photos[MIG_BATCH_MAX], n = 0;
+
+	if (!r->item_of[i])
+		return CA_OK;
+	pthread_mutex_lock(&r->batch_lock);
+	r->pending[r->n_pending] = r->item_of[i];
+	r->pending_photo[r->n_pending++] = i;
+	r->item_of[i] = NULL;
+	if (r->n_pending == MIG_BATCH_MAX) {
+		n = r->n_pending;
+		memcpy(batch, r->pending, n * sizeof(batch[0]));
+		memcpy(photos, r->pending_photo, n * sizeof(photos[0]));
+		r->n_pending = 0;
+	}
+	pthread_mutex_unlock(&r->batch_lock);
+	return write_batch(r, batch, photos, n, err);
+}
+
+static int flush_items(struct run *r, struct ca_err *err)
+{
+	size_t n = r->n_pending;
+
+	r->n_pending = 0;
+	return write_batch(r, r->pending, r->pending_photo, n, err);
+}
+
 static int photo_task(void *arg, size_t i, struct ca_err *err)
 {
 	struct run *r = arg;
@@ -131,6 +215,16 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 		progress(r, false);
 		if (r->crash_objects && done >= (size_t)r->crash_objects)
 			raise(SIGKILL);
+		/* the item as soon as its objects are in: it never points at a missing object */
+		rc = queue_item(r, r->todo[i], err);
+	} else if (rc != CA_MIGRATE_LOCKED && rc != CA_ENOMEM) {
+		/* this photo's trouble (a file over the limit, retries spent): listed, run goes on */
+		photo_failed(r, r->todo[i], ca_err_msg(err));
+		if (err)
+			ca_err_clear(err);
+		json_decref(r->item_of[r->todo[i]]);
+		r->item_of[r->todo[i]] = NULL;
+		rc = CA_OK;
 	}
 	ca_buf_release(&orig);
 	ca_buf_release(&thumb);
@@ -315,8 +409,8 @@ static const char *item_s(const json_t *item, const char *name)
  * same id but another filename is someone else's photo: that row is skipped and
  * reported, never overwritten.
  */
-static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchanged,
-			    struct mig_list *taken, struct ca_err *err)
+static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_n,
+			    size_t *unchanged, struct mig_list *taken, struct ca_err *err)
 {
 	size_t i = 0;
 	int rc = CA_OK;
@@ -344,41 +438,29 @@ static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchang
 			const char *fn = have ? item_s(have, "filename") : NULL;
 			bool queued = false;
 
-			if (have && (!fn || !p->row.filename || strcmp(fn, p->row.filename) != 0)) {
+			/* a NULL filename is written as "" */
+			if (have && (!fn || strcmp(fn, p->row.filename ? p->row.filename : "") != 0)) {
 				p->skip = true;
 				if (!mig_list_addf(taken, "photo %ld of %s: id %lld is already used by another photo (%s); skipped",
 						   p->legacy_id, u->email, (long long)p->target_id, fn ? fn : "?"))
 					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 				continue;
 			}
-			if (want(it, mig_photo_item(&c->legacy, p), have, &queued) != CA_OK)
+			item_of[i] = mig_photo_item(&c->legacy, p);
+			if (!item_of[i]) {
 				rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the photo items.");
-			else if (!queued)
+			} else if (have && json_equal(have, item_of[i])) {
+				json_decref(item_of[i]);
+				item_of[i] = NULL;
 				(*unchanged)++;
+			} else {
+				queued = true;
+				(*queued_n)++;
+			}
+			(void)queued;
 		}
 		json_decref(stored);
 		i = end;
-	}
-	return rc;
-}
-
-static int write_photo_items(struct mig_ctx *c, const struct items *it, struct ca_err *err)
-{
-	long crash = crash_after("items");
-	size_t done = 0;
-	int rc = CA_OK;
-
-	while (done < it->n && rc == CA_OK) {
-		size_t n = it->n - done < 25 ? it->n - done : 25;
-
-		rc = mig_check_lock(c, err);
-		if (rc == CA_OK)
-			rc = mig_ddb_put_items(c, c->photo_table, it->v + done, n, err);
-		done += n;
-		if (rc == CA_OK && c->progress && (done % 500 == 0 || done == it->n))
-			fprintf(c->progress, "cloudalbum-migrate: %zu/%zu photo items written\n", done, it->n);
-		if (rc == CA_OK && crash && done >= (size_t)crash)
-			raise(SIGKILL);
 	}
 	return rc;
 }
@@ -387,20 +469,26 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 {
 	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
 			no_thumb = { 0 };
-	struct items photo_items = { 0 };
 	struct mig_lock lock;
 	struct run r;
 	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
-	size_t i, n_items = 0, users_done = 0;
+	size_t i = 0, n_items = 0, users_done = 0;
 	int64_t elapsed;
 	double mb, secs;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	memset(&lock, 0, sizeof(lock));
 	r.c = c;
 	pthread_mutex_init(&r.print_lock, NULL);
+	pthread_mutex_init(&r.batch_lock, NULL);
 	r.crash_objects = crash_after("objects");
-	memset(&lock, 0, sizeof(lock));
+	r.crash_items = crash_after("items");
+	r.item_of = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.item_of));
+	if (!r.item_of) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
 
 	/* one run at a time on a target, from any host: else every user is written twice */
 	rc = mig_lock_acquire(c, "migrate", &lock, err);
@@ -418,10 +506,9 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		fprintf(c->progress, "cloudalbum-migrate: users done (%zu written, %zu unchanged)\n",
 			users_written, users_unchanged);
 	if (rc == CA_OK)
-		rc = plan_photo_items(c, &photo_items, &items_unchanged, &taken, err);
+		rc = plan_photo_items(c, r.item_of, &n_items, &items_unchanged, &taken, err);
 	if (rc != CA_OK)
 		goto out;
-	n_items = photo_items.n;
 
 	r.todo = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.todo));
 	if (!r.todo) {
@@ -441,11 +528,19 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	elapsed = mig_now_ms() - r.start_ms;
 	if (rc == CA_OK)
 		progress(&r, true);
-	/* items only after their images, so an item never points at a missing object */
+	/* the items of photos with no objects to send (no files, names that cannot be paths) */
+	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
+		if (r.item_of[i] && !(c->legacy.photos[i].has_original ||
+				      c->legacy.photos[i].thumb_src != MIG_THUMB_NONE) )
+			rc = queue_item(&r, i, err);
+	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
+		if (r.item_of[i])
+			rc = queue_item(&r, i, err);
 	if (rc == CA_OK)
-		rc = write_photo_items(c, &photo_items, err);
+		rc = flush_items(&r, err);
 	if (rc != CA_OK)
 		goto out;
+	n_items = atomic_load(&r.items_written);
 	if (mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;
@@ -478,18 +573,31 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		for (i = 0; i < taken.n; i++)
 			fprintf(c->out, "  %s\n", taken.items[i]);
 	}
+	if (r.failed.n) {
+		fprintf(c->out, "failed (%zu photos; their items are not written, a re-run tries them again):\n",
+			r.failed.n);
+		for (i = 0; i < r.failed.n; i++)
+			fprintf(c->out, "  %s\n", r.failed.items[i]);
+	}
 	mig_print_notes(c, &missing, &stray, &no_thumb);
-	if (users_written == 0 && n_items == 0 && atomic_load(&r.n.uploaded) == 0)
+	if (users_written == 0 && n_items == 0 && atomic_load(&r.n.uploaded) == 0 && !r.failed.n)
 		fprintf(c->out, "nothing to do: everything was already migrated\n");
-	if (conflicts.n || taken.n)
+	if (conflicts.n || taken.n || r.failed.n || c->legacy.orphan_rows.n || c->legacy.rejected.n)
 		rc = ca_err_set(err, CA_MIGRATE_INCOMPLETE,
-				"%zu users and %zu photos were left behind (listed above).", conflicts.n,
-				taken.n);
+				"%zu users and %zu photos were left behind, %zu photos failed (listed above).",
+				conflicts.n, taken.n + c->legacy.orphan_rows.n + c->legacy.rejected.n,
+				r.failed.n);
 out:
 	mig_lock_release(&lock);
 	c->lock = NULL;
-	items_release(&photo_items);
+	for (i = 0; i < r.n_pending; i++)
+		json_decref(r.pending[i]);
+	for (i = 0; r.item_of && i < c->legacy.n_photos; i++)
+		json_decref(r.item_of[i]);
+	free(r.item_of);
 	free(r.todo);
+	mig_list_release(&r.failed);
+	pthread_mutex_destroy(&r.batch_lock);
 	pthread_mutex_destroy(&r.print_lock);
 	mig_list_release(&conflicts);
 	mig_list_release(&taken);

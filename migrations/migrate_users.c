@@ -60,6 +60,13 @@ static int check_legacy_emails(struct mig_ctx *c, struct mig_list *problems, str
 	for (i = 0; i < c->legacy.n_users && ok; i++) {
 		struct mig_user *u = &users[i];
 
+		if (u->nul_column) {
+			u->conflict = true;
+			ok = mig_list_addf(problems,
+					   "user %ld: %s holds a NUL byte (at byte %lu), where the text would be cut: skipped with their photos; remove the byte in the legacy row and run again",
+					   u->legacy_id, u->nul_column, u->nul_at);
+			continue;
+		}
 		if (u->email && *u->email) {
 			order[n++] = i;
 			continue;

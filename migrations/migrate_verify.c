@@ -84,7 +84,7 @@ static void check_photo_item(struct verify *v, const struct mig_photo *p, const 
 			     const json_t *item)
 {
 	const struct ca_photo *r = &p->row;
-	char what[128], want_n[24];
+	char what[128], want_n[24], up[CA_DB_DATE_LEN + 1];
 	const char *got;
 
 	snprintf(what, sizeof(what), "photo %ld (%.60s)", p->legacy_id, r->filename ? r->filename : "");
@@ -100,8 +100,9 @@ static void check_photo_item(struct verify *v, const struct mig_photo *p, const 
 	expect_s(v, what, item, "make", r->make, true);
 	expect_s(v, what, item, "model", r->model, true);
 	expect_s(v, what, item, "city", r->city, true);
-	expect_s(v, what, item, "upload_date", r->upload_date, false);
-	expect_s(v, what, item, "taken_date", ddb_taken_date(r), false);
+	ddb_upload_date_text(r, p->target_id, up);
+	expect_s(v, what, item, "upload_date", up, true);
+	expect_s(v, what, item, "taken_date", ddb_taken_date(r) ? ddb_taken_date(r) : up, true);
 	expect_geotag(v, what, item, "geotag_lat", r->has_geotag, r->geotag_lat);
 	expect_geotag(v, what, item, "geotag_lng", r->has_geotag, r->geotag_lng);
 	snprintf(want_n, sizeof(want_n), "%lld", (long long)(r->filesize < 0 ? -1 : r->filesize));
@@ -323,14 +324,16 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err)
 		rc = mig_pool_run(c->opts->jobs, v.n_todo, object_task, &v, err);
 	if (rc == CA_OK && v.oom)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing differences.");
+	/* rows a run leaves behind are lost as far as the target goes: never "OK" */
+	for (i = 0; rc == CA_OK && i < c->legacy.orphan_rows.n; i++)
+		DIFF(&v, "not migrated: %s", c->legacy.orphan_rows.items[i]);
+	for (i = 0; rc == CA_OK && i < c->legacy.rejected.n; i++)
+		DIFF(&v, "not migrated: %s", c->legacy.rejected.items[i]);
 	if (rc == CA_OK) {
 		for (i = 0; i < v.diffs.n; i++)
 			fprintf(c->out, "DIFFERS: %s\n", v.diffs.items[i]);
 		fprintf(c->out, "verify: %zu users, %zu photo items, images of %zu photos checked; %zu differences; %zu items in %s not from the legacy data\n",
 			c->legacy.n_users, checked_photos, v.n_todo, v.diffs.n, extra, c->photo_table);
-		if (c->legacy.orphan_rows.n)
-			fprintf(c->out, "note: %zu rows whose user does not exist were not migrated\n",
-				c->legacy.orphan_rows.n);
 		if (v.diffs.n)
 			rc = ca_err_set(err, CA_MIGRATE_VERIFY,
 					"%zu differences between the legacy data and the target (listed above).",

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "aws/client.h"
+#include "db/date.h"
 #include "db/db.h"
 
 #define DDB_TABLE_NAME_MAX 255
@@ -95,7 +96,15 @@ bool ddb_parse_photo_id(const char *s, int64_t *out);
 void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap);
 
 /*
- * The taken_date a Photo item carries for p: its own when it parses, else its
+ * The upload_date a Photo item with id carries for p, into out: p's own when it
+ * parses, else the time the id stands for (epoch ms; a legacy row without a usable
+ * date), so that the seed's models never fill in their own "now".
+ */
+void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1]);
+
+/*
+ * The taken_date a Photo item carries for p (when NULL: the upload date as
+ * ddb_upload_date_text gives it): its own when it parses, else its
  * upload_date (as the seed does for a photo without EXIF; the seed's models would
  * otherwise fill in their worker's start time). Borrowed from p; NULL when p has
  * neither.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -219,6 +220,31 @@ static int set_s(json_t *item, const char *name, const char *s)
 	return json_object_set_new(item, name, ddb_s(s ? s : ""));
 }
 
+void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1])
+{
+	struct ca_db_date d;
+	struct tm tm;
+	time_t secs = (time_t)(id / 1000);
+
+	if (p->upload_date && ca_db_date_parse(p->upload_date, &d, NULL) == CA_OK) {
+		ca_db_date_format(&d, out);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.year = 1970;
+	d.month = d.day = 1;
+	if (id >= 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999) {
+		d.year = tm.tm_year + 1900;
+		d.month = tm.tm_mon + 1;
+		d.day = tm.tm_mday;
+		d.hour = tm.tm_hour;
+		d.minute = tm.tm_min;
+		d.second = tm.tm_sec;
+		d.microsecond = (int)(id % 1000) * 1000;
+	}
+	ca_db_date_format(&d, out);
+}
+
 const char *ddb_taken_date(const struct ca_photo *p)
 {
 	struct ca_db_date d;
@@ -252,7 +278,7 @@ void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap)
 
 json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p)
 {
-	char lat[32], lng[32];
+	char lat[32], lng[32], up[CA_DB_DATE_LEN + 1];
 	json_t *item = json_object();
 	int bad = 0;
 
@@ -268,8 +294,9 @@ json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *
 	bad |= json_object_set_new(item, "filesize", ddb_n_i64(p->filesize < 0 ? -1 : p->filesize));
 	bad |= set_s(item, "geotag_lat", lat);
 	bad |= set_s(item, "geotag_lng", lng);
-	bad |= set_date(item, "upload_date", p->upload_date);
-	bad |= set_date(item, "taken_date", ddb_taken_date(p));
+	ddb_upload_date_text(p, id, up);
+	bad |= set_date(item, "upload_date", up);
+	bad |= set_date(item, "taken_date", ddb_taken_date(p) ? ddb_taken_date(p) : up);
 	bad |= set_s(item, "make", p->make);
 	bad |= set_s(item, "model", p->model);
 	bad |= set_s(item, "width", p->width);

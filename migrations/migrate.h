@@ -42,6 +42,8 @@
 #define MIGRATE_JOBS_DEFAULT 4
 #define MIGRATE_JOBS_MAX 64
 #define MIGRATE_STATE_DEFAULT "cloudalbum-migrate.state"
+#define MIGRATE_MAX_IMAGE_MB_DEFAULT 100
+#define MIGRATE_MAX_IMAGE_MB_MAX 4096
 
 enum migrate_verb { MIGRATE_PLAN, MIGRATE_RUN, MIGRATE_VERIFY };
 
@@ -54,6 +56,7 @@ struct migrate_opts {
 	bool cognito;
 	bool dry_run;          /* run: say what would be done, write nothing (as plan) */
 	bool adopt;            /* run: take over the ids the target has for legacy emails */
+	long max_image_mb;     /* the largest image file read, MiB (MIGRATE_MAX_IMAGE_MB_DEFAULT) */
 	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
 };
 

@@ -13,13 +13,14 @@ void migrate_opts_init(struct migrate_opts *o)
 	o->verb = MIGRATE_PLAN;
 	o->jobs = MIGRATE_JOBS_DEFAULT;
 	o->state = MIGRATE_STATE_DEFAULT;
+	o->max_image_mb = MIGRATE_MAX_IMAGE_MB_DEFAULT;
 }
 
 const char *migrate_usage(void)
 {
 	return "usage: cloudalbum-migrate plan|run|verify --from-db URL --from-dir DIR --to CONFIG\n"
 	       "                          [--cognito] [--jobs N] [--dry-run] [--adopt] [--state FILE]\n"
-	       "                          [--help]\n"
+	       "                          [--max-image-mb N] [--help]\n"
 	       "\n"
 	       "Moves a legacy CloudAlbum deployment (MySQL rows + the upload folder) into the\n"
 	       "DynamoDB tables and the S3 bucket a serve config names (and, with --cognito, its\n"
@@ -44,6 +45,9 @@ const char *migrate_usage(void)
 	       "                    takes that id over (the state file is lost, or two runs\n"
 	       "                    wrote a target twice); other User items for the email and\n"
 	       "                    their copies of the user's legacy photos are removed\n"
+	       "  --max-image-mb N  the largest image file migrated, in MiB (default 100, at most\n"
+	       "                    4096); a larger one fails its photo alone (listed; the run\n"
+	       "                    goes on and exits 1): raise the limit and run again\n"
 	       "  --state FILE      the ids given to legacy users, kept for re-runs and verify\n"
 	       "                    (default ./" MIGRATE_STATE_DEFAULT ")\n"
 	       "\n"
@@ -126,6 +130,16 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 			rc = take_value(argc, argv, &i, eq, &o->to, name, err);
 		} else if (!strcmp(name, "--state")) {
 			rc = take_value(argc, argv, &i, eq, &o->state, name, err);
+		} else if (!strcmp(name, "--max-image-mb")) {
+			long mb;
+
+			rc = take_value(argc, argv, &i, eq, &v, name, err);
+			if (rc == CA_OK && (v[0] < '0' || v[0] > '9' ||
+					    !ca_parse_long(v, 1, MIGRATE_MAX_IMAGE_MB_MAX, &mb)))
+				rc = ca_err_set(err, CA_EINVAL, "--max-image-mb wants a whole number from 1 to %d, not \"%.20s\".",
+						MIGRATE_MAX_IMAGE_MB_MAX, v);
+			if (rc == CA_OK)
+				o->max_image_mb = mb;
 		} else if (!strcmp(name, "--jobs")) {
 			long jobs;
 

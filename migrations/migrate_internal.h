@@ -22,7 +22,8 @@
 #include "storage/storage.h"
 #include "util/buf.h"
 
-#define MIG_MAX_IMAGE (100u << 20)  /* the largest image file read into memory */
+/* the largest image file read into memory: --max-image-mb */
+#define MIG_MAX_IMAGE(c) ((size_t)(c)->opts->max_image_mb << 20)
 #define MIG_PROGRESS_EVERY_MS 1000
 
 /* A growable list of owned strings (problems, notes). */

@@ -357,9 +357,11 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		p->user = find_user(l, p->legacy_user);
 		if (p->user == SIZE_MAX) {
 			p->skip = true;
-			if (!mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
-					   p->legacy_id, p->row.filename ? p->row.filename : "no filename",
-					   p->legacy_user))
+			if (!(row[1] ? mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
+						     p->legacy_id, p->row.filename ? p->row.filename : "no filename",
+						     p->legacy_user)
+				     : mig_list_addf(&l->orphan_rows, "photo %ld (%s) has no user (user_id NULL)",
+						     p->legacy_id, p->row.filename ? p->row.filename : "no filename")))
 				oom = true;
 		}
 	}
@@ -414,10 +416,6 @@ void mig_legacy_assign_ids(struct mig_legacy *l)
 			in[i].legacy_id = l->photos[start + i].legacy_id;
 			in[i].upload_ms = date && ca_db_date_parse(date, &d, NULL) == CA_OK
 						  ? ca_db_date_epoch_ms(&d) : 0;
-			/* ids are never negative (the app and the seed read them as such): a
-			 * photo from before 1970 takes the first free id from 0 on */
-			if (in[i].upload_ms < 0)
-				in[i].upload_ms = 0;
 		}
 		if (in && order && ids) {
 			mig_assign_photo_ids(in, n, order, ids);

@@ -63,7 +63,8 @@ void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const st
 
 int mig_plan(struct mig_ctx *c, struct ca_err *err)
 {
-	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 };
+	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 },
+			too_big = { 0 };
 	int64_t bytes = 0;
 	size_t i, known = 0, photos = 0, originals = 0, thumbs = 0;
 	int rc;
@@ -81,6 +82,14 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 		if (p->skip || (p->user != SIZE_MAX && c->legacy.users[p->user].conflict))
 			continue;
 		photos++;
+		if ((p->original_bytes > (int64_t)MIG_MAX_IMAGE(c) || p->thumb_bytes > (int64_t)MIG_MAX_IMAGE(c)) &&
+		    !mig_list_addf(&too_big, "photo %ld (%s): %.1f MiB, over --max-image-mb %ld: this photo would fail",
+				   p->legacy_id, p->row.filename,
+				   (double)(p->original_bytes > p->thumb_bytes ? p->original_bytes : p->thumb_bytes) / 1048576.0,
+				   c->opts->max_image_mb)) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			goto out;
+		}
 		originals += p->has_original;
 		thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
 		bytes += p->original_bytes + p->thumb_bytes;
@@ -95,13 +104,15 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 	if (c->opts->cognito)
 		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
 	print_list(c->out, "users that cannot be migrated as they are (with their photos)", &conflicts);
+	print_list(c->out, "image files over the size limit", &too_big);
 	mig_print_notes(c, &missing, &stray, &no_thumb);
-	fprintf(c->out, "problems: %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
-		conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);
+	fprintf(c->out, "problems: %zu files over the size limit, %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
+		too_big.n, conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);
 out:
 	mig_list_release(&conflicts);
 	mig_list_release(&missing);
 	mig_list_release(&stray);
 	mig_list_release(&no_thumb);
+	mig_list_release(&too_big);
 	return rc;
 }

@@ -434,7 +434,11 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 			    : ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		for (; rc == CA_OK && i < end; i++) {
 			struct mig_photo *p = &c->legacy.photos[i];
-			const json_t *have = stored_photo(stored, p->target_id);
+			const json_t *have;
+
+			if (p->skip)
+				continue; /* a row not migrated as it is (listed) */
+			have = stored_photo(stored, p->target_id);
 			const char *fn = have ? item_s(have, "filename") : NULL;
 			bool queued = false;
 

@@ -92,7 +92,7 @@ int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca
 	int rc;
 
 	ca_err_clear(&local);
-	rc = s3_get_object(c->aws, c->bucket, key, out, MIG_MAX_IMAGE, NULL, &local);
+	rc = s3_get_object(c->aws, c->bucket, key, out, MIG_MAX_IMAGE(c), NULL, &local);
 	if (rc != CA_OK)
 		rc = ca_err_set(err, rc, "Reading s3://%s/%s failed: %s", c->bucket, key,
 				ca_err_msg(&local));

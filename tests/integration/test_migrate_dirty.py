@@ -133,3 +133,93 @@ def test_a_duplicated_target_is_repaired_by_adopt(bins, moto, aws_env, tmp_path,
         guards = {i["id"]["S"]: i["user_id"]["S"] for i in scan(ddb, "User-guard")}
         assert guards == {f"email#{e}": i for e, i in users.items()}
         assert migrate(bins, aws_env, lg, target, state, "verify").returncode == 0
+
+
+def test_odd_rows_each_have_their_outcome(bins, moto, aws_env, tmp_path, target):
+    ddb = moto.client("dynamodb")
+    state = tmp_path / "state"
+    email = "odd@example.com"
+    with legacy_deployment(tmp_path) as lg:
+        u = lg.user(email, "Odd")
+        ok = lg.photo(u, "ok.jpg", upload_date="2019-05-01 10:00:00", desc="fine")
+        lg.files(email, "ok.jpg")
+        nul = lg.photo(u, "nul.jpg", upload_date="2019-05-02 10:00:00", desc="before\x00after")
+        lg.files(email, "nul.jpg")
+        moon = lg.photo(u, "moon.jpg", upload_date="1969-07-20 20:17:40", desc="pre-1970")
+        lg.files(email, "moon.jpg")
+        old = lg.photo(u, "older.jpg", upload_date="1950-01-01 00:00:00")
+        lg.files(email, "older.jpg")
+        nofile = lg.photo(u, None, upload_date="2019-05-03 10:00:00")
+        zero = lg.photo(u, "zero.jpg", mode="", upload_date="0000-00-00 00:00:00")
+        lg.files(email, "zero.jpg")
+        half = lg.photo(u, "half.jpg", upload_date="2019-05-04 10:00:00", geotag_lat=12.5)
+        lg.files(email, "half.jpg")
+        orphan = lg.photo(None, "orphan.jpg", upload_date="2019-05-05 10:00:00")
+
+        p = migrate(bins, aws_env, lg, target, state, "plan")
+        assert p.returncode == 0
+        assert f"photo {nul} (nul.jpg): desc holds a NUL byte (at byte 6)" in p.stdout
+        p = migrate(bins, aws_env, lg, target, state)
+        assert p.returncode == 1, p.stdout + p.stderr
+        out = p.stdout
+        assert f"photo {nul} (nul.jpg): desc holds a NUL byte (at byte 6)" in out
+        assert f"photo {orphan} (orphan.jpg) has no user (user_id NULL)" in out
+        assert f"photo {half} (half.jpg): a latitude without a longitude" in out
+        assert f"photo {zero} (zero.jpg): upload_date is not a date" in out
+        assert f"photo {nofile}: no filename (NULL)" in out
+        owner = users_by_email(ddb)[email]
+        items = {i["filename"]["S"]: i for i in scan(ddb, "Photo") if i["user_id"]["S"] == owner}
+        # the NUL row is not cut short into the target: it is not there at all
+        assert "nul.jpg" not in items
+        assert sorted(items) == sorted(["", "ok.jpg", "moon.jpg", "older.jpg", "zero.jpg", "half.jpg"])
+        ids = [int(i["id"]["N"]) for i in items.values()]
+        assert min(ids) >= 0 and len(set(ids)) == len(ids)
+        # before 1970: ids from 0 on, in date order; the dates themselves kept
+        assert int(items["older.jpg"]["id"]["N"]) == 0 and int(items["moon.jpg"]["id"]["N"]) == 1
+        assert items["moon.jpg"]["upload_date"]["S"] == "1969-07-20T20:17:40.000000+0000"
+        # a zero date: the date its id stands for, never the seed model's "now"
+        assert items["zero.jpg"]["upload_date"]["S"].startswith("1970-01-01T00:00:00")
+        assert items["zero.jpg"]["taken_date"] == items["zero.jpg"]["upload_date"]
+        assert items["half.jpg"]["geotag_lat"] == {"S": "999"}
+        assert items[""]["filename"] == {"S": ""}
+        assert f"photos/{email.replace('@', '_at_').replace('.', '_dot_')}/moon.jpg" in \
+            {o["Key"] for o in moto.client("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
+
+        # a second run: the same outcome, nothing "already used by another photo"
+        p = migrate(bins, aws_env, lg, target, state)
+        assert p.returncode == 1 and "already used" not in p.stdout and "0 items written" in p.stdout
+        # verify: the rows left behind are differences, everything else is equal
+        v = migrate(bins, aws_env, lg, target, state, "verify")
+        assert v.returncode == 1
+        differs = [l for l in v.stdout.splitlines() if l.startswith("DIFFERS")]
+        assert all("nul.jpg" in l or "orphan.jpg" in l for l in differs), v.stdout
+        assert any("nul.jpg" in l and "NUL byte" in l for l in differs)
+        assert any("orphan.jpg" in l and "not migrated" in l for l in differs)
+        assert any(f"photo {nul} (nul.jpg) of {email}: no item" in l for l in differs)
+        assert ok and moon and old
+
+
+def test_a_file_over_the_limit_fails_alone(bins, moto, aws_env, tmp_path, target):
+    ddb = moto.client("dynamodb")
+    state = tmp_path / "state"
+    email = "big@example.com"
+    with legacy_deployment(tmp_path) as lg:
+        u = lg.user(email, "Big")
+        for n in range(3):
+            lg.photo(u, f"p{n}.jpg", upload_date=f"2019-06-0{n + 1} 10:00:00")
+            lg.files(email, f"p{n}.jpg")
+        big = lg.photo(u, "big.jpg", upload_date="2019-06-09 10:00:00")
+        lg.files(email, "big.jpg", data=small_jpeg() + b"\0" * (3 << 20))
+        p = migrate(bins, aws_env, lg, target, state, "plan", "--max-image-mb", "2")
+        assert p.returncode == 0
+        assert f"photo {big} (big.jpg): 3.0 MiB, over --max-image-mb 2" in p.stdout
+        p = migrate(bins, aws_env, lg, target, state, "run", "--max-image-mb", "2")
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert f"photo {big} (big.jpg): its original is 3.0 MiB, over the limit of 2 MiB" in p.stdout
+        assert "--max-image-mb 4" in p.stdout
+        # every other photo is in, with its item
+        assert sorted(i["filename"]["S"] for i in scan(ddb, "Photo")) == ["p0.jpg", "p1.jpg", "p2.jpg"]
+        p = migrate(bins, aws_env, lg, target, state, "run", "--max-image-mb", "4")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert len(scan(ddb, "Photo")) == 4
+        assert migrate(bins, aws_env, lg, target, state, "verify", "--max-image-mb", "4").returncode == 0

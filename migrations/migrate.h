@@ -56,6 +56,7 @@ struct migrate_opts {
 	bool cognito;
 	bool dry_run;          /* run: say what would be done, write nothing (as plan) */
 	bool adopt;            /* run: take over the ids the target has for legacy emails */
+	bool prune;            /* run: delete target photos whose legacy row is gone */
 	long max_image_mb;     /* the largest image file read, MiB (MIGRATE_MAX_IMAGE_MB_DEFAULT) */
 	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
 };

@@ -19,8 +19,8 @@ void migrate_opts_init(struct migrate_opts *o)
 const char *migrate_usage(void)
 {
 	return "usage: cloudalbum-migrate plan|run|verify --from-db URL --from-dir DIR --to CONFIG\n"
-	       "                          [--cognito] [--jobs N] [--dry-run] [--adopt] [--state FILE]\n"
-	       "                          [--max-image-mb N] [--help]\n"
+	       "                          [--cognito] [--jobs N] [--dry-run] [--adopt] [--prune]\n"
+	       "                          [--state FILE] [--max-image-mb N] [--help]\n"
 	       "\n"
 	       "Moves a legacy CloudAlbum deployment (MySQL rows + the upload folder) into the\n"
 	       "DynamoDB tables and the S3 bucket a serve config names (and, with --cognito, its\n"
@@ -45,6 +45,12 @@ const char *migrate_usage(void)
 	       "                    takes that id over (the state file is lost, or two runs\n"
 	       "                    wrote a target twice); other User items for the email and\n"
 	       "                    their copies of the user's legacy photos are removed\n"
+	       "  --prune           with run: delete from the target the photos (items and\n"
+	       "                    objects) of migrated users whose legacy row is gone (deleted\n"
+	       "                    in the legacy app since a run; a run without it lists them).\n"
+	       "                    Only while the legacy app is the live one: it cannot tell a\n"
+	       "                    photo uploaded to the new app from one deleted in the old\n"	       "                    one. Users gone from the legacy data are listed, never\n"
+	       "                    deleted\n"
 	       "  --max-image-mb N  the largest image file migrated, in MiB (default 100, at most\n"
 	       "                    4096); a larger one fails its photo alone (listed; the run\n"
 	       "                    goes on and exits 1): raise the limit and run again\n"
@@ -113,13 +119,16 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 			return ca_err_set(err, CA_EINVAL, "Unknown option \"%.40s\".", a);
 		memcpy(name, a, n);
 		name[n] = '\0';
-		if (!strcmp(name, "--cognito") || !strcmp(name, "--dry-run") || !strcmp(name, "--adopt")) {
+		if (!strcmp(name, "--cognito") || !strcmp(name, "--dry-run") || !strcmp(name, "--adopt") ||
+		    !strcmp(name, "--prune")) {
 			if (eq)
 				return ca_err_set(err, CA_EINVAL, "%s takes no value.", name);
 			if (!strcmp(name, "--cognito"))
 				o->cognito = true;
 			else if (!strcmp(name, "--adopt"))
 				o->adopt = true;
+			else if (!strcmp(name, "--prune"))
+				o->prune = true;
 			else
 				o->dry_run = true;
 		} else if (!strcmp(name, "--from-db")) {
@@ -170,5 +179,7 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 		return ca_err_set(err, CA_EINVAL, "--dry-run goes with run only.");
 	if (o->adopt && (o->verb != MIGRATE_RUN || o->dry_run))
 		return ca_err_set(err, CA_EINVAL, "--adopt goes with run only (not --dry-run).");
+	if (o->prune && (o->verb != MIGRATE_RUN || o->dry_run))
+		return ca_err_set(err, CA_EINVAL, "--prune goes with run only (not --dry-run).");
 	return CA_OK;
 }

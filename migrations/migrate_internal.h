@@ -204,6 +204,14 @@ int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list
 void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const struct mig_list *stray,
 		     const struct mig_list *no_thumb);
 
+/*
+ * Keeps photo ids stable across re-runs (migrate_stable.c): each of photos[from..to)
+ * (one user's) whose filename a stored item of that user has (stored: a Query's
+ * Items) takes that item's id; the others keep their rule id moved up past every
+ * id taken. CA_OK or CA_ENOMEM.
+ */
+int mig_settle_ids(const json_t *stored, struct mig_photo *photos, size_t from, size_t to);
+
 /* Milliseconds on a monotonic clock. */
 int64_t mig_now_ms(void);
 

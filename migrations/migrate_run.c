@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/s3.h"
 #include "db/dynamodb_internal.h"
 #include "migrate_batch.h"
 #include "migrate_lock.h"
@@ -409,8 +410,73 @@ static const char *item_s(const json_t *item, const char *name)
  * same id but another filename is someone else's photo: that row is skipped and
  * reported, never overwritten.
  */
+/* The objects of a photo item (original and thumbnail), deleted: --prune. */
+static int prune_objects(struct mig_ctx *c, const char *email, const char *filename,
+			 struct ca_err *err)
+{
+	struct ca_buf key = CA_BUF_INIT;
+	int rc = CA_OK, thumb;
+
+	for (thumb = 0; thumb < 2 && rc == CA_OK && filename && *filename; thumb++) {
+		ca_buf_reset(&key);
+		rc = mig_key(c, email, filename, thumb, &key, err);
+		if (rc == CA_OK)
+			rc = s3_delete_object(c->aws, c->bucket, key.data, NULL, err);
+	}
+	ca_buf_release(&key);
+	return rc;
+}
+
+/*
+ * The stored items of user u that no legacy row of photos[from..to) has (deleted in
+ * the legacy app since a run): listed in gone; with --prune, deleted with their
+ * objects.
+ */
+static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t *stored,
+		       size_t from, size_t to, struct mig_list *gone, struct ca_err *err)
+{
+	size_t k, i;
+	int rc = CA_OK;
+
+	for (k = 0; k < json_array_size(stored) && rc == CA_OK; k++) {
+		const json_t *item = json_array_get(stored, k);
+		const char *n = json_string_value(json_object_get(json_object_get(item, "id"), "N"));
+		const char *fn = item_s(item, "filename");
+		bool legacy = false;
+		int64_t id;
+
+		if (!n || !ddb_parse_photo_id(n, &id))
+			continue;
+		for (i = from; i < to && !legacy; i++)
+			legacy = !c->legacy.photos[i].skip && c->legacy.photos[i].target_id == id;
+		/* rows left behind (listed) still have their photo: not "gone" */
+		for (i = from; i < to && !legacy; i++)
+			legacy = c->legacy.photos[i].skip && fn && c->legacy.photos[i].row.filename &&
+				 strcmp(fn, c->legacy.photos[i].row.filename) == 0;
+		if (legacy)
+			continue;
+		if (c->opts->prune) {
+			json_t *in = json_pack("{s:s, s:{s:O, s:O}}", "TableName", c->photo_table, "Key",
+					       "user_id", json_object_get(item, "user_id"), "id",
+					       json_object_get(item, "id"));
+
+			rc = in ? mig_ddb(c, "DeleteItem", in, NULL, NULL, err)
+				: ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			json_decref(in);
+			if (rc == CA_OK)
+				rc = prune_objects(c, u->email, fn, err);
+		}
+		if (rc == CA_OK &&
+		    !mig_list_addf(gone, "photo %s (%s) of %s: in the target, no longer a legacy row%s",
+				   n, fn ? fn : "?", u->email, c->opts->prune ? ": pruned" : ""))
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+	return rc;
+}
+
 static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_n,
-			    size_t *unchanged, struct mig_list *taken, struct ca_err *err)
+			    size_t *unchanged, struct mig_list *taken, struct mig_list *gone,
+			    struct ca_err *err)
 {
 	size_t i = 0;
 	int rc = CA_OK;
@@ -432,6 +498,10 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 		stored = json_array();
 		rc = stored ? mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err)
 			    : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (rc == CA_OK && mig_settle_ids(stored, c->legacy.photos, i, end) != CA_OK)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (rc == CA_OK)
+			rc = gone_photos(c, u, stored, i, end, gone, err);
 		for (; rc == CA_OK && i < end; i++) {
 			struct mig_photo *p = &c->legacy.photos[i];
 			const json_t *have;
@@ -472,11 +542,11 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 int mig_run(struct mig_ctx *c, struct ca_err *err)
 {
 	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
-			no_thumb = { 0 };
+			no_thumb = { 0 }, gone = { 0 };
 	struct mig_lock lock;
 	struct run r;
 	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
-	size_t i = 0, n_items = 0, users_done = 0;
+	size_t i = 0, k, n_items = 0, users_done = 0;
 	int64_t elapsed;
 	double mb, secs;
 	int rc;
@@ -510,7 +580,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		fprintf(c->progress, "cloudalbum-migrate: users done (%zu written, %zu unchanged)\n",
 			users_written, users_unchanged);
 	if (rc == CA_OK)
-		rc = plan_photo_items(c, r.item_of, &n_items, &items_unchanged, &taken, err);
+		rc = plan_photo_items(c, r.item_of, &n_items, &items_unchanged, &taken, &gone, err);
 	if (rc != CA_OK)
 		goto out;
 
@@ -577,6 +647,25 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		for (i = 0; i < taken.n; i++)
 			fprintf(c->out, "  %s\n", taken.items[i]);
 	}
+	/* both in legacy id order: one walk */
+	for (i = 0, k = 0; i < c->state.n; i++) {
+		bool found;
+
+		while (k < c->legacy.n_users && c->legacy.users[k].legacy_id < c->state.entries[i].legacy_id)
+			k++;
+		found = k < c->legacy.n_users && c->legacy.users[k].legacy_id == c->state.entries[i].legacy_id;
+		if (!found && !mig_list_addf(&gone, "user %ld (id %s): in the state file and the target, no longer a legacy user (left in place; delete by hand if wanted)",
+					     c->state.entries[i].legacy_id, c->state.entries[i].target_id)) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			goto out;
+		}
+	}
+	if (gone.n) {
+		fprintf(c->out, "deleted in the legacy data (%zu)%s:\n", gone.n,
+			c->opts->prune ? ", pruned from the target" : "; run --prune to delete them from the target");
+		for (i = 0; i < gone.n; i++)
+			fprintf(c->out, "  %s\n", gone.items[i]);
+	}
 	if (r.failed.n) {
 		fprintf(c->out, "failed (%zu photos; their items are not written, a re-run tries them again):\n",
 			r.failed.n);
@@ -605,6 +694,7 @@ out:
 	pthread_mutex_destroy(&r.print_lock);
 	mig_list_release(&conflicts);
 	mig_list_release(&taken);
+	mig_list_release(&gone);
 	mig_list_release(&missing);
 	mig_list_release(&stray);
 	mig_list_release(&no_thumb);

@@ -190,6 +190,9 @@ static int check_photos(struct verify *v, size_t from, size_t to, size_t *extra,
 	if (!stored)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	rc = mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err);
+	/* the ids a run gives: a row the target holds keeps its item's id */
+	if (rc == CA_OK && mig_settle_ids(stored, c->legacy.photos, from, to) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	matched = calloc(json_array_size(stored) + 1, sizeof(*matched));
 	if (rc == CA_OK && !matched)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -212,8 +215,15 @@ static int check_photos(struct verify *v, size_t from, size_t to, size_t *extra,
 		else
 			check_photo_item(v, p, u->target_id, item);
 	}
-	for (k = 0; rc == CA_OK && k < json_array_size(stored); k++)
-		*extra += !matched[k];
+	for (k = 0; rc == CA_OK && k < json_array_size(stored); k++) {
+		if (matched[k])
+			continue;
+		(*extra)++;
+		DIFF(v, "photo %s (%.60s) of %s: in the target, no longer a legacy row (run --prune to delete it)",
+		     attr_of(json_array_get(stored, k), "id", "N") ? attr_of(json_array_get(stored, k), "id", "N") : "?",
+		     attr_of(json_array_get(stored, k), "filename", "S") ? attr_of(json_array_get(stored, k), "filename", "S") : "?",
+		     u->email);
+	}
 	free(matched);
 	json_decref(stored);
 	return rc;

@@ -223,3 +223,48 @@ def test_a_file_over_the_limit_fails_alone(bins, moto, aws_env, tmp_path, target
         assert p.returncode == 0, p.stdout + p.stderr
         assert len(scan(ddb, "Photo")) == 4
         assert migrate(bins, aws_env, lg, target, state, "verify", "--max-image-mb", "4").returncode == 0
+
+
+def test_ids_stay_put_and_deletions_are_reported_then_pruned(bins, moto, aws_env, tmp_path, target):
+    """A re-run after the legacy app kept working (the normal case during a cut-over): a
+    photo of a same-second burst deleted, a photo added in that second, a user deleted."""
+    ddb, s3 = moto.client("dynamodb"), moto.client("s3")
+    state = tmp_path / "state"
+    email = "burst@example.com"
+    with legacy_deployment(tmp_path) as lg:
+        u = lg.user(email, "Burst")
+        gone_user = lg.user("gone@example.com", "Gone")
+        rows = []
+        for n in range(3):
+            rows.append(lg.photo(u, f"b{n}.jpg", upload_date="2019-07-01 10:00:00"))
+            lg.files(email, f"b{n}.jpg")
+        assert migrate(bins, aws_env, lg, target, state).returncode == 0
+        owner = users_by_email(ddb)[email]
+        ids = {i["filename"]["S"]: i["id"]["N"] for i in scan(ddb, "Photo")}
+        assert len(set(ids.values())) == 3
+
+        lg.sql("DELETE FROM `Photo` WHERE id = %s", (rows[0],))
+        lg.sql("DELETE FROM `User` WHERE id = %s", (gone_user,))
+        lg.photo(u, "b3.jpg", upload_date="2019-07-01 10:00:00")
+        lg.files(email, "b3.jpg")
+        p = migrate(bins, aws_env, lg, target, state)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "already used" not in p.stdout
+        now = {i["filename"]["S"]: i["id"]["N"] for i in scan(ddb, "Photo")}
+        # the photos that were there keep their ids; the new one takes a free one
+        assert all(now[f] == ids[f] for f in ("b0.jpg", "b1.jpg", "b2.jpg"))
+        assert now["b3.jpg"] not in ids.values()
+        assert f"photo {ids['b0.jpg']} (b0.jpg) of {email}: in the target, no longer a legacy row" in p.stdout
+        assert "run --prune" in p.stdout
+        assert f"user {gone_user} (id " in p.stdout and "no longer a legacy user" in p.stdout
+        v = migrate(bins, aws_env, lg, target, state, "verify")
+        assert v.returncode == 1 and "b0.jpg" in v.stdout and "no longer a legacy row" in v.stdout
+
+        p = migrate(bins, aws_env, lg, target, state, "run", "--prune")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert "b0.jpg" in p.stdout and ": pruned" in p.stdout
+        assert sorted(i["filename"]["S"] for i in scan(ddb, "Photo")) == ["b1.jpg", "b2.jpg", "b3.jpg"]
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+        assert not any(k.endswith("/b0.jpg") for k in keys) and any(k.endswith("/b1.jpg") for k in keys)
+        assert owner in {i["user_id"]["S"] for i in scan(ddb, "Photo")}
+        assert migrate(bins, aws_env, lg, target, state, "verify").returncode == 0

@@ -124,11 +124,17 @@ struct mig_object {
 int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
 	    struct ca_buf *out, struct ca_err *err);
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err);
-/* PUT with Content-Type image/jpeg; etag (MIG_ETAG_MAX bytes) receives the answer's
- * ETag without quotes ("" when S3 sent none). */
+/* PUT with Content-Type mig_content_type(data); etag (MIG_ETAG_MAX bytes) receives the
+ * answer's ETag without quotes ("" when S3 sent none). */
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err);
 int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err);
+/*
+ * The Content-Type an image file's bytes are stored with: image/jpeg, image/png,
+ * image/gif or image/webp by their signature, else application/octet-stream (a
+ * zero-byte or unknown file). Static.
+ */
+const char *mig_content_type(const void *data, size_t len);
 /* MD5 of data as 32 hex digits (S3's ETag of a one-part upload). */
 void mig_md5_hex(const void *data, size_t len, char out[33]);
 

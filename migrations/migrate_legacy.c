@@ -438,6 +438,7 @@ struct dir_file {
 	char *name;
 	int64_t size;
 	bool used;
+	bool link;      /* a symbolic link: listed, never followed */
 };
 
 struct dir_list {
@@ -460,7 +461,8 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct dir_file *)a)->name, ((const struct dir_file *)b)->name);
 }
 
-/* Lists the regular files (or, with dirs, the directories) of path. A missing folder is empty. */
+/* Lists the regular files and symbolic links (or, with dirs, the directories) of path.
+ * A missing folder is empty. */
 static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca_err *err)
 {
 	DIR *d;
@@ -481,7 +483,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		if (dirs ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
 			continue;
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? out->cap * 2 : 32;
@@ -497,6 +499,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 		out->files[out->n].name = ca_strdup(e->d_name);
 		out->files[out->n].size = st.st_size;
 		out->files[out->n].used = false;
+		out->files[out->n].link = S_ISLNK(st.st_mode);
 		if (!out->files[out->n].name) {
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing %s.", path);
 			break;
@@ -513,7 +516,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 
 static struct dir_file *dir_find(struct dir_list *d, const char *name)
 {
-	struct dir_file key = { (char *)name, 0, false };
+	struct dir_file key = { (char *)name, 0, false, false };
 
 	return d->n ? bsearch(&key, d->files, d->n, sizeof(d->files[0]), by_name) : NULL;
 }
@@ -550,18 +553,34 @@ static int scan_user(const char *root, const char *norm, struct mig_legacy *l, s
 			continue;
 		}
 		f = dir_find(&orig, p->row.filename);
+		if (f && f->link) {
+			f->used = true;
+			ok = ok && mig_list_addf(&l->notes, "photo %ld (%s): the original is a symbolic link, not followed (it may point anywhere): migrated as a row whose original is missing; put the file itself in its place and run again",
+						 p->legacy_id, p->row.filename);
+			f = NULL;
+		}
 		if (f) {
 			f->used = true;
 			p->has_original = true;
 			p->original_bytes = f->size;
 		}
 		t = dir_find(&thumbs, p->row.filename);
+		if (t && t->link) {
+			t->used = true;
+			ok = ok && mig_list_addf(&l->notes, "photo %ld (%s): the thumbnail is a symbolic link, not followed: made from the original instead",
+						 p->legacy_id, p->row.filename);
+			t = NULL;
+		}
 		if (t) {
 			p->thumb_src = MIG_THUMB_NEW_DIR;
 			p->thumb_bytes = t->size;
 			t->used = true;
 		}
 		t = dir_find(&old, p->row.filename);
+		if (t && t->link) {
+			t->used = true;
+			t = NULL;
+		}
 		if (t) {
 			if (p->thumb_src == MIG_THUMB_NONE) {
 				p->thumb_src = MIG_THUMB_OLD_DIR;

@@ -42,7 +42,7 @@ int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list
 		if (p->thumb_src == MIG_THUMB_NONE)
 			ok = ok && mig_list_addf(no_thumb, "photo %ld of %s: %s has no thumbnail (%s)",
 						 p->legacy_id, email, p->row.filename,
-						 p->has_original ? "made from the original"
+						 p->has_original ? "made from the original when it is a JPEG that decodes"
 								 : "none can be made: no original");
 	}
 	return ok ? CA_OK : CA_ENOMEM;

@@ -59,6 +59,7 @@ struct run {
 	atomic_size_t items_written;
 	/* per-photo failures (a line each), under print_lock */
 	struct mig_list failed;
+	struct mig_list unthumbed;   /* originals no thumbnail could be made from */
 };
 
 static void progress(struct run *r, bool force)
@@ -80,7 +81,7 @@ static void progress(struct run *r, bool force)
 	pthread_mutex_unlock(&r->print_lock);
 }
 
-/* Puts data at key unless S3 already holds exactly these bytes as image/jpeg. */
+/* Puts data at key unless S3 already holds exactly these bytes, with their Content-Type. */
 static int sync_object(struct run *r, const char *key, const struct ca_buf *data,
 		       struct ca_err *err)
 {
@@ -92,7 +93,7 @@ static int sync_object(struct run *r, const char *key, const struct ca_buf *data
 	rc = mig_s3_head(r->c, key, &have, err);
 	if (rc != CA_OK)
 		return rc;
-	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, "image/jpeg") == 0) {
+	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, mig_content_type(data->data, data->len)) == 0) {
 		atomic_fetch_add(&r->n.unchanged, 1);
 		return CA_OK;
 	}
@@ -206,7 +207,15 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 		if (rc == CA_OK)
 			rc = sync_object(r, key.data, &thumb, err);
 	} else if (rc == CA_OK && p->has_original) {
+		char why[160];
+
 		atomic_fetch_add(&r->n.no_thumb, 1);
+		snprintf(why, sizeof(why), "no thumbnail: the original (%zu bytes, %s) is not a JPEG that decodes; the original is migrated as it is",
+			 orig.len, mig_content_type(orig.data, orig.len));
+		pthread_mutex_lock(&r->print_lock);
+		if (!mig_list_addf(&r->unthumbed, "photo %ld (%.80s): %s", p->legacy_id, p->row.filename, why))
+			r->unthumbed.n = r->unthumbed.n;
+		pthread_mutex_unlock(&r->print_lock);
 	}
 	if (regenerated)
 		atomic_fetch_add(&r->n.regenerated, 1);
@@ -666,6 +675,12 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		for (i = 0; i < gone.n; i++)
 			fprintf(c->out, "  %s\n", gone.items[i]);
 	}
+	if (r.unthumbed.n) {
+		fprintf(c->out, "originals no thumbnail could be made from (%zu; migrated without one):\n",
+			r.unthumbed.n);
+		for (i = 0; i < r.unthumbed.n; i++)
+			fprintf(c->out, "  %s\n", r.unthumbed.items[i]);
+	}
 	if (r.failed.n) {
 		fprintf(c->out, "failed (%zu photos; their items are not written, a re-run tries them again):\n",
 			r.failed.n);
@@ -690,6 +705,7 @@ out:
 	free(r.item_of);
 	free(r.todo);
 	mig_list_release(&r.failed);
+	mig_list_release(&r.unthumbed);
 	pthread_mutex_destroy(&r.batch_lock);
 	pthread_mutex_destroy(&r.print_lock);
 	mig_list_release(&conflicts);

@@ -229,7 +229,7 @@ static int check_photos(struct verify *v, size_t from, size_t to, size_t *extra,
 	return rc;
 }
 
-/* One image: the object must hold want's bytes as image/jpeg. */
+/* One image: the object must hold want's bytes, with the Content-Type they call for. */
 static int check_object(struct verify *v, const char *what, const char *key,
 			const struct ca_buf *want, struct ca_err *err)
 {
@@ -245,9 +245,9 @@ static int check_object(struct verify *v, const char *what, const char *key,
 		DIFF(v, "%s: no object s3://%s/%s", what, v->c->bucket, key);
 		return CA_OK;
 	}
-	if (strcmp(have.content_type, "image/jpeg") != 0)
-		DIFF(v, "%s: s3://%s/%s has Content-Type \"%s\", not image/jpeg", what, v->c->bucket,
-		     key, have.content_type);
+	if (strcmp(have.content_type, mig_content_type(want->data, want->len)) != 0)
+		DIFF(v, "%s: s3://%s/%s has Content-Type \"%s\", not %s", what, v->c->bucket,
+		     key, have.content_type, mig_content_type(want->data, want->len));
 	mig_md5_hex(want->data, want->len, md5);
 	if (strchr(have.etag, '-') || !have.etag[0]) {
 		/* a multipart ETag is not an MD5 of the bytes: compare them all */

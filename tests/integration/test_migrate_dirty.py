@@ -268,3 +268,49 @@ def test_ids_stay_put_and_deletions_are_reported_then_pruned(bins, moto, aws_env
         assert not any(k.endswith("/b0.jpg") for k in keys) and any(k.endswith("/b1.jpg") for k in keys)
         assert owner in {i["user_id"]["S"] for i in scan(ddb, "Photo")}
         assert migrate(bins, aws_env, lg, target, state, "verify").returncode == 0
+
+
+def test_odd_files_each_have_their_outcome(bins, moto, aws_env, tmp_path, target):
+    import io
+    from PIL import Image
+    ddb, s3 = moto.client("dynamodb"), moto.client("s3")
+    state = tmp_path / "state"
+    email = "files@example.com"
+    prefix = "photos/files_at_example_dot_com/"
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (1, 2, 3)).save(buf, "PNG")
+    with legacy_deployment(tmp_path) as lg:
+        u = lg.user(email, "Files")
+        png = lg.photo(u, "png.jpg", upload_date="2019-08-01 10:00:00")
+        lg.files(email, "png.jpg", thumb=False, data=buf.getvalue())
+        empty = lg.photo(u, "empty.jpg", upload_date="2019-08-02 10:00:00")
+        lg.files(email, "empty.jpg", thumb=False, data=b"")
+        cut = lg.photo(u, "cut.jpg", upload_date="2019-08-03 10:00:00")
+        lg.files(email, "cut.jpg", thumb=False, data=small_jpeg()[:40])
+        link = lg.photo(u, "link.jpg", upload_date="2019-08-04 10:00:00")
+        outside = tmp_path / "elsewhere.jpg"
+        outside.write_bytes(small_jpeg())
+        (lg.upload / "files_at_example_dot_com" / "link.jpg").symlink_to(outside)
+
+        p = migrate(bins, aws_env, lg, target, state, "plan")
+        assert p.returncode == 0
+        assert "made from the original when it is a JPEG that decodes" in p.stdout
+        assert f"photo {link} (link.jpg): the original is a symbolic link, not followed" in p.stdout
+        p = migrate(bins, aws_env, lg, target, state)
+        assert p.returncode == 0, p.stdout + p.stderr
+        out = p.stdout
+        assert f"photo {png} (png.jpg): no thumbnail: the original" in out and "image/png" in out
+        assert f"photo {empty} (empty.jpg): no thumbnail: the original (0 bytes, application/octet-stream)" in out
+        assert f"photo {cut} (cut.jpg): no thumbnail" in out
+        assert f"photo {link} (link.jpg): the original is a symbolic link" in out
+        # each original as it is, with the type its bytes are
+        types = {k: s3.head_object(Bucket=BUCKET, Key=prefix + k)["ContentType"]
+                 for k in ("png.jpg", "empty.jpg", "cut.jpg")}
+        assert types == {"png.jpg": "image/png", "empty.jpg": "application/octet-stream",
+                         "cut.jpg": "image/jpeg"}
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+        assert not any("thumbnails/" in k for k in keys)       # no thumbnail promised and missing
+        assert not any(k.endswith("link.jpg") for k in keys)   # the link's target is never read
+        assert len(scan(ddb, "Photo")) == 4                    # every row is an item
+        assert migrate(bins, aws_env, lg, target, state, "verify").returncode == 0
+        assert "nothing to do" in migrate(bins, aws_env, lg, target, state).stdout

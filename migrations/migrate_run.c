@@ -60,6 +60,7 @@ struct run {
 	/* per-photo failures (a line each), under print_lock */
 	struct mig_list failed;
 	struct mig_list unthumbed;   /* originals no thumbnail could be made from */
+	bool oom;                    /* a line could not be added: the run fails */
 };
 
 static void progress(struct run *r, bool force)
@@ -116,7 +117,7 @@ static void photo_failed(struct run *r, size_t photo, const char *why)
 	pthread_mutex_lock(&r->print_lock);
 	if (!mig_list_addf(&r->failed, "photo %ld (%.80s): %s", p->legacy_id,
 			   p->row.filename ? p->row.filename : "no filename", why))
-		r->failed.n = r->failed.n; /* OOM: the count below still says so */
+		r->oom = true;
 	pthread_mutex_unlock(&r->print_lock);
 }
 
@@ -214,7 +215,7 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 			 orig.len, mig_content_type(orig.data, orig.len));
 		pthread_mutex_lock(&r->print_lock);
 		if (!mig_list_addf(&r->unthumbed, "photo %ld (%.80s): %s", p->legacy_id, p->row.filename, why))
-			r->unthumbed.n = r->unthumbed.n;
+			r->oom = true;
 		pthread_mutex_unlock(&r->print_lock);
 	}
 	if (regenerated)
@@ -441,11 +442,26 @@ static int prune_objects(struct mig_ctx *c, const char *email, const char *filen
  * the legacy app since a run): listed in gone; with --prune, deleted with their
  * objects.
  */
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t *stored,
 		       size_t from, size_t to, struct mig_list *gone, struct ca_err *err)
 {
-	size_t k, i;
+	int64_t *ids = calloc(to - from + 1, sizeof(*ids));
+	size_t k, i, n_ids = 0;
 	int rc = CA_OK;
+
+	if (!ids)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	for (i = from; i < to; i++)
+		if (!c->legacy.photos[i].skip)
+			ids[n_ids++] = c->legacy.photos[i].target_id;
+	qsort(ids, n_ids, sizeof(*ids), cmp_id);
 
 	for (k = 0; k < json_array_size(stored) && rc == CA_OK; k++) {
 		const json_t *item = json_array_get(stored, k);
@@ -456,10 +472,9 @@ static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t
 
 		if (!n || !ddb_parse_photo_id(n, &id))
 			continue;
-		for (i = from; i < to && !legacy; i++)
-			legacy = !c->legacy.photos[i].skip && c->legacy.photos[i].target_id == id;
-		/* rows left behind (listed) still have their photo: not "gone" */
-		for (i = from; i < to && !legacy; i++)
+		legacy = n_ids && bsearch(&id, ids, n_ids, sizeof(*ids), cmp_id);
+		/* rows left behind (listed; few) still have their photo: not "gone" */
+		for (i = from; i < to && !legacy && n_ids < to - from; i++)
 			legacy = c->legacy.photos[i].skip && fn && c->legacy.photos[i].row.filename &&
 				 strcmp(fn, c->legacy.photos[i].row.filename) == 0;
 		if (legacy)
@@ -480,6 +495,7 @@ static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t
 				   n, fn ? fn : "?", u->email, c->opts->prune ? ": pruned" : ""))
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	}
+	free(ids);
 	return rc;
 }
 
@@ -519,7 +535,6 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 				continue; /* a row not migrated as it is (listed) */
 			have = stored_photo(stored, p->target_id);
 			const char *fn = have ? item_s(have, "filename") : NULL;
-			bool queued = false;
 
 			/* a NULL filename is written as "" */
 			if (have && (!fn || strcmp(fn, p->row.filename ? p->row.filename : "") != 0)) {
@@ -537,10 +552,8 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 				item_of[i] = NULL;
 				(*unchanged)++;
 			} else {
-				queued = true;
 				(*queued_n)++;
 			}
-			(void)queued;
 		}
 		json_decref(stored);
 		i = end;
@@ -624,6 +637,10 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	if (rc != CA_OK)
 		goto out;
 	n_items = atomic_load(&r.items_written);
+	if (r.oom) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing the photos that failed.");
+		goto out;
+	}
 	if (mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;

@@ -35,16 +35,32 @@ static const char *text_of(const json_t *item, const char *name, const char *typ
 	return json_string_value(json_object_get(json_object_get(item, name), type));
 }
 
+/* A stored item by filename, for the lookups (sorted: name, then position). */
+struct named {
+	const char *name;
+	size_t k;
+};
+
+static int by_name_then_k(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+
+	return d ? d : (x->k > y->k) - (x->k < y->k);
+}
+
 int mig_settle_ids(const json_t *stored, struct mig_photo *photos, size_t from, size_t to)
 {
 	size_t n_stored = json_array_size(stored), n_taken = 0, n_new = 0, i, k, t;
 	int64_t *taken = calloc(n_stored + 1, sizeof(*taken));
 	bool *claimed = calloc(n_stored + 1, sizeof(*claimed));
 	size_t *fresh = calloc(to - from + 1, sizeof(*fresh));
+	struct named *names = calloc(n_stored + 1, sizeof(*names));
+	size_t n_names = 0;
 	int64_t prev = -1;
 	int rc = CA_OK;
 
-	if (!taken || !claimed || !fresh) {
+	if (!taken || !claimed || !fresh || !names) {
 		rc = CA_ENOMEM;
 		goto out;
 	}
@@ -52,9 +68,17 @@ int mig_settle_ids(const json_t *stored, struct mig_photo *photos, size_t from, 
 		const char *n = text_of(json_array_get(stored, k), "id", "N");
 		int64_t id;
 
-		if (n && ddb_parse_photo_id(n, &id))
+		if (n && ddb_parse_photo_id(n, &id)) {
+			const char *fn = text_of(json_array_get(stored, k), "filename", "S");
+
 			taken[n_taken++] = id;
+			if (fn) {
+				names[n_names].name = fn;
+				names[n_names++].k = k;
+			}
+		}
 	}
+	qsort(names, n_names, sizeof(*names), by_name_then_k);
 	for (i = from; i < to; i++) {
 		struct mig_photo *p = &photos[i];
 		const char *want = p->row.filename ? p->row.filename : "";
@@ -62,15 +86,28 @@ int mig_settle_ids(const json_t *stored, struct mig_photo *photos, size_t from, 
 
 		if (p->skip)
 			continue;
-		for (k = 0; k < n_stored && !found; k++) {
-			const char *fn = text_of(json_array_get(stored, k), "filename", "S");
-			const char *n = text_of(json_array_get(stored, k), "id", "N");
-			int64_t id;
+		/* the first unclaimed stored item of that name */
+		{
+			size_t lo = 0, hi = n_names;
 
-			if (!claimed[k] && fn && strcmp(fn, want) == 0 && n && ddb_parse_photo_id(n, &id)) {
-				claimed[k] = true;
-				p->target_id = id;
-				found = true;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+
+				if (strcmp(names[mid].name, want) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < n_names && !found && strcmp(names[lo].name, want) == 0; lo++) {
+				const char *n = text_of(json_array_get(stored, names[lo].k), "id", "N");
+				int64_t id;
+
+				k = names[lo].k;
+				if (!claimed[k] && n && ddb_parse_photo_id(n, &id)) {
+					claimed[k] = true;
+					p->target_id = id;
+					found = true;
+				}
 			}
 		}
 		if (!found)
@@ -96,5 +133,6 @@ out:
 	free(taken);
 	free(claimed);
 	free(fresh);
+	free(names);
 	return rc;
 }

@@ -54,8 +54,12 @@ static void expect_s(struct verify *v, const char *what, const json_t *item, con
 		want = "";
 	if (!got)
 		DIFF(v, "%s: %s is missing or not a string (S)", what, name);
-	else if (strcmp(got, want) != 0)
-		DIFF(v, "%s: %s is \"%.60s\", the legacy row has \"%.60s\"", what, name, got, want);
+	else if (strcmp(got, want) != 0 ||
+		 json_string_length(json_object_get(json_object_get(item, name), "S")) != strlen(want))
+		/* lengths too: a stored text with a NUL byte is not the legacy text */
+		DIFF(v, "%s: %s is \"%.60s\" (%zu bytes), the legacy row has \"%.60s\" (%zu bytes)", what,
+		     name, got, json_string_length(json_object_get(json_object_get(item, name), "S")),
+		     want, strlen(want));
 }
 
 static void expect_geotag(struct verify *v, const char *what, const json_t *item,

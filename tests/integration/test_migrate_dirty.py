@@ -197,6 +197,13 @@ def test_odd_rows_each_have_their_outcome(bins, moto, aws_env, tmp_path, target)
         assert any("orphan.jpg" in l and "not migrated" in l for l in differs)
         assert any(f"photo {nul} (nul.jpg) of {email}: no item" in l for l in differs)
         assert ok and moon and old
+        # a stored text that only starts like the legacy one (a NUL written by another
+        # tool) is never "nothing lost" (the client refuses such an answer today)
+        ddb.update_item(TableName="Photo", Key={"user_id": {"S": owner}, "id": items["ok.jpg"]["id"]},
+                        UpdateExpression="SET #d = :d", ExpressionAttributeNames={"#d": "desc"},
+                        ExpressionAttributeValues={":d": {"S": "fine\x00tampered"}})
+        v = migrate(bins, aws_env, lg, target, state, "verify")
+        assert v.returncode == 1 and "nothing lost" not in v.stdout
 
 
 def test_a_file_over_the_limit_fails_alone(bins, moto, aws_env, tmp_path, target):

@@ -348,7 +348,7 @@ static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 	if (rc != CA_OK || !user.email)
 		goto out;
 	json_decref(in);
-	in = json_pack("{s:s, s:{s:o}, s:s, s:{s:o}}", "TableName", d->user_table, "Key", "id",
+	in = json_pack("{s:s, s:{s:o}, s:s, s:{s:o}}", "TableName", d->guard_table, "Key", "id",
 		       ddb_s(guard), "ConditionExpression", "user_id = :u",
 		       "ExpressionAttributeValues", ":u", ddb_s(id));
 	if (!in) {

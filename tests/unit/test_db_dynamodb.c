@@ -589,7 +589,8 @@ START_TEST(user_delete_takes_the_guard_along)
 	ck_assert_int_eq(ca_db_user_find_by_email(db, email, &u, NULL), CA_DB_NOTFOUND);
 	/* the guard went with it: the email can be signed up again */
 	guard = fmt("email#%s", email);
-	req = fmt("{\"TableName\":\"%s\",\"Key\":{\"id\":{\"S\":\"%s\"}}}", user_table, guard);
+	req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"Key\":{\"id\":{\"S\":\"%s\"}}}",
+		  user_table, guard);
 	got = raw_call("GetItem", req, CA_OK);
 	ck_assert_ptr_null(json_object_get(got, "Item"));
 	json_decref(got);

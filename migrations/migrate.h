@@ -8,8 +8,9 @@
  *           another id, photo rows whose user is gone). Writes nothing.
  *   run     users first (an id per legacy user, kept in the state file so that a
  *           re-run after a crash reuses the same ids), then the images to S3 (in
- *           parallel), then the Photo items (BatchWriteItem, 25 at a time,
- *           UnprocessedItems re-sent with capped backoff). Anything already in
+ *           parallel), each photo's item as soon as its images are in
+ *           (BatchWriteItem, 25 at a time, UnprocessedItems re-sent with capped
+ *           backoff). Anything already in
  *           place and equal is left alone, so a second run writes nothing.
  *   verify  reads everything back and compares it with the legacy data.
  *
@@ -22,7 +23,14 @@
  *     has it, photos taken in (upload_date, legacy id) order: the same data always
  *     gives the same ids. A row without upload_date uses taken_date, else 0;
  *   - a user whose email is already in DynamoDB under another id is skipped with
- *     their photos and reported (the run then exits non-zero);
+ *     their photos and reported (the run then exits non-zero); so are users without
+ *     an email and users whose email an earlier user has but for case; run --adopt
+ *     takes an id the target has over (a lost state file, a target written twice);
+ *   - a run holds a lock in the target (migrate_lock.h): one run at a time;
+ *   - each photo's item is written as soon as its objects are in; a photo that fails
+ *     is listed and the run goes on (exit non-zero); ids of photos the target holds
+ *     stay put; photos deleted in the legacy data are listed, and deleted with
+ *     --prune. docs/MIGRATION.md lists every case of untidy data and its outcome;
  *   - with --cognito, users are created in the pool (AdminCreateUser, username the
  *     email, name, email_verified, custom:legacy_id, no invitation message) and the
  *     owner id everywhere (User item id, Photo user_id) is the pool's user name,
@@ -42,6 +50,8 @@
 #define MIGRATE_JOBS_DEFAULT 4
 #define MIGRATE_JOBS_MAX 64
 #define MIGRATE_STATE_DEFAULT "cloudalbum-migrate.state"
+#define MIGRATE_MAX_IMAGE_MB_DEFAULT 100
+#define MIGRATE_MAX_IMAGE_MB_MAX 4096
 
 enum migrate_verb { MIGRATE_PLAN, MIGRATE_RUN, MIGRATE_VERIFY };
 
@@ -53,6 +63,9 @@ struct migrate_opts {
 	const char *state;     /* the state file; MIGRATE_STATE_DEFAULT when not given */
 	bool cognito;
 	bool dry_run;          /* run: say what would be done, write nothing (as plan) */
+	bool adopt;            /* run: take over the ids the target has for legacy emails */
+	bool prune;            /* run: delete target photos whose legacy row is gone */
+	long max_image_mb;     /* the largest image file read, MiB (MIGRATE_MAX_IMAGE_MB_DEFAULT) */
 	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
 };
 

@@ -13,12 +13,14 @@ void migrate_opts_init(struct migrate_opts *o)
 	o->verb = MIGRATE_PLAN;
 	o->jobs = MIGRATE_JOBS_DEFAULT;
 	o->state = MIGRATE_STATE_DEFAULT;
+	o->max_image_mb = MIGRATE_MAX_IMAGE_MB_DEFAULT;
 }
 
 const char *migrate_usage(void)
 {
 	return "usage: cloudalbum-migrate plan|run|verify --from-db URL --from-dir DIR --to CONFIG\n"
-	       "                          [--cognito] [--jobs N] [--dry-run] [--state FILE] [--help]\n"
+	       "                          [--cognito] [--jobs N] [--dry-run] [--adopt] [--prune]\n"
+	       "                          [--state FILE] [--max-image-mb N] [--help]\n"
 	       "\n"
 	       "Moves a legacy CloudAlbum deployment (MySQL rows + the upload folder) into the\n"
 	       "DynamoDB tables and the S3 bucket a serve config names (and, with --cognito, its\n"
@@ -39,13 +41,29 @@ const char *migrate_usage(void)
 	       "                    the legacy hash and makes it their pool password\n"
 	       "  --jobs N          parallel S3 transfers, 1..64 (default 4)\n"
 	       "  --dry-run         with run: only say what would be done (as plan)\n"
+	       "  --adopt           with run: a legacy user whose email the target already has\n"
+	       "                    takes that id over (the state file is lost, or two runs\n"
+	       "                    wrote a target twice); other User items for the email and\n"
+	       "                    their copies of the user's legacy photos are removed\n"
+	       "  --prune           with run: delete from the target the photos (items and\n"
+	       "                    objects) of migrated users whose legacy row is gone (deleted\n"
+	       "                    in the legacy app since a run; a run without it lists them).\n"
+	       "                    Only while the legacy app is the live one: it cannot tell a\n"
+	       "                    photo uploaded to the new app from one deleted in the old\n"	       "                    one. Users gone from the legacy data are listed, never\n"
+	       "                    deleted\n"
+	       "  --max-image-mb N  the largest image file migrated, in MiB (default 100, at most\n"
+	       "                    4096); a larger one fails its photo alone (listed; the run\n"
+	       "                    goes on and exits 1): raise the limit and run again\n"
 	       "  --state FILE      the ids given to legacy users, kept for re-runs and verify\n"
 	       "                    (default ./" MIGRATE_STATE_DEFAULT ")\n"
 	       "\n"
 	       "A photo row whose original file is missing is still migrated (as an item, with\n"
 	       "its thumbnail when there is one) and listed; files with no row are listed, not\n"
 	       "migrated; missing thumbnails are made from the original. Photo ids are the\n"
-	       "upload time in epoch milliseconds, +1 on a clash within one user.\n"
+	       "upload time in epoch milliseconds, +1 on a clash within one user. A run holds a\n"
+	       "lock in the target (a second run at once is refused); users without an email,\n"
+	       "with an email another user has but for case, or whose email the target has\n"
+	       "under another id are left behind and listed. docs/MIGRATION.md lists every case.\n"
 	       "Exit status: 0 done, 1 failed or something differs or was left behind, 2 usage.\n";
 }
 
@@ -101,11 +119,16 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 			return ca_err_set(err, CA_EINVAL, "Unknown option \"%.40s\".", a);
 		memcpy(name, a, n);
 		name[n] = '\0';
-		if (!strcmp(name, "--cognito") || !strcmp(name, "--dry-run")) {
+		if (!strcmp(name, "--cognito") || !strcmp(name, "--dry-run") || !strcmp(name, "--adopt") ||
+		    !strcmp(name, "--prune")) {
 			if (eq)
 				return ca_err_set(err, CA_EINVAL, "%s takes no value.", name);
 			if (!strcmp(name, "--cognito"))
 				o->cognito = true;
+			else if (!strcmp(name, "--adopt"))
+				o->adopt = true;
+			else if (!strcmp(name, "--prune"))
+				o->prune = true;
 			else
 				o->dry_run = true;
 		} else if (!strcmp(name, "--from-db")) {
@@ -116,6 +139,16 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 			rc = take_value(argc, argv, &i, eq, &o->to, name, err);
 		} else if (!strcmp(name, "--state")) {
 			rc = take_value(argc, argv, &i, eq, &o->state, name, err);
+		} else if (!strcmp(name, "--max-image-mb")) {
+			long mb;
+
+			rc = take_value(argc, argv, &i, eq, &v, name, err);
+			if (rc == CA_OK && (v[0] < '0' || v[0] > '9' ||
+					    !ca_parse_long(v, 1, MIGRATE_MAX_IMAGE_MB_MAX, &mb)))
+				rc = ca_err_set(err, CA_EINVAL, "--max-image-mb wants a whole number from 1 to %d, not \"%.20s\".",
+						MIGRATE_MAX_IMAGE_MB_MAX, v);
+			if (rc == CA_OK)
+				o->max_image_mb = mb;
 		} else if (!strcmp(name, "--jobs")) {
 			long jobs;
 
@@ -144,5 +177,9 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 		return ca_err_set(err, CA_EINVAL, "--to is required (a serve config of stage 2 or later).");
 	if (o->dry_run && o->verb != MIGRATE_RUN)
 		return ca_err_set(err, CA_EINVAL, "--dry-run goes with run only.");
+	if (o->adopt && (o->verb != MIGRATE_RUN || o->dry_run))
+		return ca_err_set(err, CA_EINVAL, "--adopt goes with run only (not --dry-run).");
+	if (o->prune && (o->verb != MIGRATE_RUN || o->dry_run))
+		return ca_err_set(err, CA_EINVAL, "--prune goes with run only (not --dry-run).");
 	return CA_OK;
 }

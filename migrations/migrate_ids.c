@@ -31,6 +31,9 @@ void mig_assign_photo_ids(const struct mig_id_input *in, size_t n, size_t *order
 	for (i = 0; i < n; i++) {
 		int64_t id = in[order[i]].upload_ms;
 
+		/* never negative: photos from before 1970 take 0, 1, 2... in date order */
+		if (id < 0)
+			id = 0;
 		if (i > 0 && id <= prev)
 			id = prev + 1;
 		ids[order[i]] = id;

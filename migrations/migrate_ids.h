@@ -15,9 +15,11 @@ struct mig_id_input {
 
 /*
  * Gives each of the n photos of ONE user its DynamoDB id: photos in
- * (upload_ms, legacy_id) order, each id = max(upload_ms, previous id + 1). So ids
- * are unique for the user, never below the upload time, and the same input always
- * gives the same ids. ids[i] is the id of in[i]. order is scratch space of n
+ * (upload_ms, legacy_id) order, each id = max(upload_ms, 0, previous id + 1). So ids
+ * are unique for the user, never negative (a photo from before 1970 takes the first
+ * free id from 0 on, in date order: the app and the seed's models take ids as
+ * non-negative), never below a later-than-1970 upload time, and the same input
+ * always gives the same ids. ids[i] is the id of in[i]. order is scratch space of n
  * entries. Never fails.
  */
 void mig_assign_photo_ids(const struct mig_id_input *in, size_t n, size_t *order, int64_t *ids);

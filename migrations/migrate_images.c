@@ -15,14 +15,21 @@ int mig_photo_images(struct mig_ctx *c, const struct mig_photo *p, struct ca_buf
 	int rc = CA_OK;
 
 	*regenerated = false;
+	if (p->original_bytes > (int64_t)MIG_MAX_IMAGE(c) || p->thumb_bytes > (int64_t)MIG_MAX_IMAGE(c))
+		return ca_err_set(err, CA_EINVAL,
+				  "its %s is %.1f MiB, over the limit of %ld MiB: not migrated; run again with --max-image-mb %lld to take it",
+				  p->original_bytes > (int64_t)MIG_MAX_IMAGE(c) ? "original" : "thumbnail",
+				  (double)(p->original_bytes > p->thumb_bytes ? p->original_bytes : p->thumb_bytes) / 1048576.0,
+				  c->opts->max_image_mb,
+				  (long long)(((p->original_bytes > p->thumb_bytes ? p->original_bytes : p->thumb_bytes) >> 20) + 1));
 	if (p->has_original) {
-		rc = ca_storage_get(c->disk, email, p->row.filename, CA_IMAGE_ORIGINAL, MIG_MAX_IMAGE,
+		rc = ca_storage_get(c->disk, email, p->row.filename, CA_IMAGE_ORIGINAL, MIG_MAX_IMAGE(c),
 				    orig, err);
 		if (rc != CA_OK)
 			return rc;
 	}
 	if (p->thumb_src != MIG_THUMB_NONE)
-		return ca_storage_get(c->disk, email, p->row.filename, CA_IMAGE_THUMB, MIG_MAX_IMAGE,
+		return ca_storage_get(c->disk, email, p->row.filename, CA_IMAGE_THUMB, MIG_MAX_IMAGE(c),
 				      thumb, err);
 	if (!p->has_original)
 		return CA_OK;

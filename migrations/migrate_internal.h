@@ -22,7 +22,8 @@
 #include "storage/storage.h"
 #include "util/buf.h"
 
-#define MIG_MAX_IMAGE (100u << 20)  /* the largest image file read into memory */
+/* the largest image file read into memory: --max-image-mb */
+#define MIG_MAX_IMAGE(c) ((size_t)(c)->opts->max_image_mb << 20)
 #define MIG_PROGRESS_EVERY_MS 1000
 
 /* A growable list of owned strings (problems, notes). */
@@ -40,6 +41,8 @@ struct mig_user {
 	char *target_id;      /* the id in DynamoDB (uuid4 hex or the Cognito user name) */
 	bool conflict;        /* email held by another id in DynamoDB: skipped */
 	bool bad_name;        /* email unusable as a folder name: photos kept, files not read */
+	const char *nul_column; /* a text column holding a NUL byte (static), or NULL */
+	unsigned long nul_at;
 };
 
 enum mig_thumb_src { MIG_THUMB_NONE, MIG_THUMB_NEW_DIR, MIG_THUMB_OLD_DIR };
@@ -65,6 +68,9 @@ struct mig_legacy {
 	struct mig_list orphan_files;   /* files with no row */
 	struct mig_list orphan_rows;    /* rows whose user does not exist */
 	struct mig_list bad_names;      /* emails or filenames that cannot name a file */
+	struct mig_list rejected;       /* rows not migrated as they are (a NUL byte in a text) */
+	struct mig_list notes;          /* rows migrated with a documented change (half a
+					 * location, no usable upload date, no filename) */
 };
 
 /* Reads every User and Photo row (lib's db limits not applied: a migration takes
@@ -88,11 +94,19 @@ struct mig_ctx {
 	struct aws_client *aws;
 	struct ca_storage *disk;
 	const char *user_table, *photo_table, *bucket, *prefix, *pool_id;
+	char *guard_table;     /* ca_ddb_guard_table(user_table), owned */
 	struct mig_legacy legacy;
 	struct mig_state state;
 	bool state_existed;
 	FILE *out, *progress;
+	struct mig_lock *lock;   /* a run's target lock (migrate_lock.h); NULL for plan, verify */
+	struct mig_list adopt_notes; /* run --adopt: what was adopted and removed */
+	size_t adopted;          /* users whose id --adopt took from the target */
 };
+
+struct mig_lock;
+/* CA_MIGRATE_LOCKED with a sentence when c's target lock was lost, else CA_OK. */
+int mig_check_lock(struct mig_ctx *c, struct ca_err *err);
 
 /* ---- the target (migrate_target.c) ---- */
 
@@ -110,11 +124,17 @@ struct mig_object {
 int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
 	    struct ca_buf *out, struct ca_err *err);
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err);
-/* PUT with Content-Type image/jpeg; etag (MIG_ETAG_MAX bytes) receives the answer's
- * ETag without quotes ("" when S3 sent none). */
+/* PUT with Content-Type mig_content_type(data); etag (MIG_ETAG_MAX bytes) receives the
+ * answer's ETag without quotes ("" when S3 sent none). */
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err);
 int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err);
+/*
+ * The Content-Type an image file's bytes are stored with: image/jpeg, image/png,
+ * image/gif or image/webp by their signature, else application/octet-stream (a
+ * zero-byte or unknown file). Static.
+ */
+const char *mig_content_type(const void *data, size_t len);
 /* MD5 of data as 32 hex digits (S3's ETag of a one-part upload). */
 void mig_md5_hex(const void *data, size_t len, char out[33]);
 
@@ -124,9 +144,13 @@ int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, c
 /* Every item of a Query (all pages) appended to items (a JSON array). index may be NULL. */
 int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const char *attr,
 		  const char *value, json_t *items, struct ca_err *err);
-/* GetItem by id ("id" S) in the User table; *item NULL when absent (decref it). */
+/* GetItem by id ("id" S) in table, consistent; *item NULL when absent (decref it). */
+int mig_ddb_get(struct mig_ctx *c, const char *table, const char *id, json_t **item,
+		struct ca_err *err);
+/* mig_ddb_get in the User table. */
 int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err);
-/* The User item and the email guard item (dynamodb.h) for a user. NULL on OOM. */
+/* The User item, and the email guard item (dynamodb.h; it goes to the guard table)
+ * for a user. NULL on OOM. */
 json_t *mig_user_item(const struct mig_user *u);
 json_t *mig_guard_item(const struct mig_user *u);
 /* The Photo item of a photo (the DynamoDB backend's form). NULL on OOM. */
@@ -168,7 +192,14 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err);
 int mig_run(struct mig_ctx *c, struct ca_err *err);
 int mig_verify(struct mig_ctx *c, struct ca_err *err);
 
-/* Checks users' emails against DynamoDB: sets conflict, fills problems. Shared by plan and run. */
+/*
+ * Which users cannot be migrated as they are (migrate_users.c): no email, an email
+ * equal but for case to an earlier user's, an email the target has under another
+ * id (index or guard). Sets conflict, fills problems (one line per user, by legacy
+ * id, with the reason). With opts->adopt (run), takes the target's id over
+ * instead and removes duplicate copies (adopt_notes, adopted; state updated in
+ * memory). Shared by plan and run.
+ */
 int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err);
 
 /* The per-photo problems (missing originals, thumbnails under thumbnail/ only,
@@ -178,6 +209,14 @@ int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list
 /* Prints those lists and the legacy lists (files with no row, ...) to c->out. */
 void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const struct mig_list *stray,
 		     const struct mig_list *no_thumb);
+
+/*
+ * Keeps photo ids stable across re-runs (migrate_stable.c): each of photos[from..to)
+ * (one user's) whose filename a stored item of that user has (stored: a Query's
+ * Items) takes that item's id; the others keep their rule id moved up past every
+ * id taken. CA_OK or CA_ENOMEM.
+ */
+int mig_settle_ids(const json_t *stored, struct mig_photo *photos, size_t from, size_t to);
 
 /* Milliseconds on a monotonic clock. */
 int64_t mig_now_ms(void);

@@ -81,6 +81,8 @@ void mig_legacy_release(struct mig_legacy *l)
 	free(l->photos);
 	mig_list_release(&l->orphan_files);
 	mig_list_release(&l->orphan_rows);
+	mig_list_release(&l->rejected);
+	mig_list_release(&l->notes);
 	mig_list_release(&l->bad_names);
 	memset(l, 0, sizeof(*l));
 }
@@ -165,6 +167,33 @@ static char *col_date(MYSQL_ROW row, unsigned i, bool *oom)
 	return s;
 }
 
+/* The text columns of PHOTO_SQL, by index, for the NUL check. */
+static const struct {
+	unsigned col;
+	const char *name;
+} photo_texts[] = {
+	{ 2, "tags" }, { 3, "desc" }, { 4, "filename_orig" }, { 5, "filename" }, { 11, "make" },
+	{ 12, "model" }, { 13, "width" }, { 14, "height" }, { 15, "city" }, { 16, "nation" },
+	{ 17, "address" },
+};
+
+/* The first text column of row holding a NUL byte (its name, *at its offset), or NULL. */
+static const char *nul_column(MYSQL_ROW row, unsigned long *lens, const unsigned *cols,
+			      const char *const *names, size_t n, unsigned long *at)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		const char *z = row[cols[k]] ? memchr(row[cols[k]], '\0', lens[cols[k]]) : NULL;
+
+		if (z) {
+			*at = (unsigned long)(z - row[cols[k]]);
+			return names[k];
+		}
+	}
+	return NULL;
+}
+
 static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 {
 	MYSQL_RES *res = NULL;
@@ -195,6 +224,14 @@ static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		u->username = col(row, lens, 1, &oom);
 		u->email = col(row, lens, 2, &oom);
 		u->password = col(row, lens, 3, &oom);
+		{
+			static const unsigned ucols[] = { 1, 2, 3 };
+			static const char *const unames[] = { "username", "email", "password" };
+			unsigned long at = 0;
+
+			u->nul_column = nul_column(row, lens, ucols, unames, 3, &at);
+			u->nul_at = at;
+		}
 	}
 	if (rc == CA_OK && mysql_errno(h))
 		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy users failed: %s.", mysql_error(h));
@@ -225,11 +262,17 @@ static size_t find_user(const struct mig_legacy *l, long legacy_id)
 	"CAST(geotag_lat AS DOUBLE), CAST(geotag_lng AS DOUBLE), upload_date, taken_date, " \
 	"make, model, width, height, city, nation, address FROM `Photo` ORDER BY user_id, id"
 
-static void fill_photo(struct mig_photo *p, MYSQL_ROW row, unsigned long *lens, bool *oom)
+static void fill_photo(struct mig_legacy *l, struct mig_photo *p, MYSQL_ROW row,
+		       unsigned long *lens, bool *oom)
 {
 	struct ca_photo *r = &p->row;
+	unsigned cols[sizeof(photo_texts) / sizeof(photo_texts[0])];
+	const char *names[sizeof(photo_texts) / sizeof(photo_texts[0])];
+	const char *nul;
+	unsigned long at = 0;
 	double lat, lng;
 	char *end;
+	size_t k;
 
 	p->legacy_id = col_long(row, 0, 0);
 	p->legacy_user = col_long(row, 1, 0);
@@ -244,8 +287,35 @@ static void fill_photo(struct mig_photo *p, MYSQL_ROW row, unsigned long *lens, 
 		r->has_geotag = true;
 		r->geotag_lat = mig_float_column(lat);
 		r->geotag_lng = mig_float_column(lng);
+	} else if ((row[7] || row[8]) &&
+		   !mig_list_addf(&l->notes, "photo %ld (%s): a %s without a %s: migrated without a location",
+				  p->legacy_id, row[5] ? row[5] : "no filename",
+				  row[7] ? "latitude" : "longitude", row[7] ? "longitude" : "latitude")) {
+		*oom = true;
 	}
 	r->upload_date = col_date(row, 9, oom);
+	if (!r->upload_date &&
+	    !mig_list_addf(&l->notes, "photo %ld (%s): upload_date is %s: its id and upload_date come from %s",
+			   p->legacy_id, row[5] ? row[5] : "no filename",
+			   row[9] ? "not a date (a zero date?)" : "NULL",
+			   "its taken_date, or else 1970-01-01"))
+		*oom = true;
+	if (!row[5] &&
+	    !mig_list_addf(&l->notes, "photo %ld: no filename (NULL): migrated as an item with filename \"\" and no images",
+			   p->legacy_id))
+		*oom = true;
+	for (k = 0; k < sizeof(photo_texts) / sizeof(photo_texts[0]); k++) {
+		cols[k] = photo_texts[k].col;
+		names[k] = photo_texts[k].name;
+	}
+	nul = nul_column(row, lens, cols, names, k, &at);
+	if (nul) {
+		p->skip = true;
+		if (!mig_list_addf(&l->rejected,
+				   "photo %ld (%s): %s holds a NUL byte (at byte %lu), where the text would be cut: not migrated; remove the byte in the legacy row and run again",
+				   p->legacy_id, row[5] && nul != names[3] ? row[5] : "?", nul, at))
+			*oom = true;
+	}
 	r->taken_date = col_date(row, 10, oom);
 	r->make = col(row, lens, 11, oom);
 	r->model = col(row, lens, 12, oom);
@@ -283,13 +353,15 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		p = &l->photos[l->n_photos++];
 		memset(p, 0, sizeof(*p));
 		p->row.filesize = -1;
-		fill_photo(p, row, lens, &oom);
+		fill_photo(l, p, row, lens, &oom);
 		p->user = find_user(l, p->legacy_user);
 		if (p->user == SIZE_MAX) {
 			p->skip = true;
-			if (!mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
-					   p->legacy_id, p->row.filename ? p->row.filename : "no filename",
-					   p->legacy_user))
+			if (!(row[1] ? mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
+						     p->legacy_id, p->row.filename ? p->row.filename : "no filename",
+						     p->legacy_user)
+				     : mig_list_addf(&l->orphan_rows, "photo %ld (%s) has no user (user_id NULL)",
+						     p->legacy_id, p->row.filename ? p->row.filename : "no filename")))
 				oom = true;
 		}
 	}
@@ -366,6 +438,7 @@ struct dir_file {
 	char *name;
 	int64_t size;
 	bool used;
+	bool link;      /* a symbolic link: listed, never followed */
 };
 
 struct dir_list {
@@ -388,7 +461,8 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const struct dir_file *)a)->name, ((const struct dir_file *)b)->name);
 }
 
-/* Lists the regular files (or, with dirs, the directories) of path. A missing folder is empty. */
+/* Lists the regular files and symbolic links (or, with dirs, the directories) of path.
+ * A missing folder is empty. */
 static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca_err *err)
 {
 	DIR *d;
@@ -409,7 +483,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		if (dirs ? !S_ISDIR(st.st_mode) : !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
 			continue;
 		if (out->n == out->cap) {
 			size_t cap = out->cap ? out->cap * 2 : 32;
@@ -425,6 +499,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 		out->files[out->n].name = ca_strdup(e->d_name);
 		out->files[out->n].size = st.st_size;
 		out->files[out->n].used = false;
+		out->files[out->n].link = S_ISLNK(st.st_mode);
 		if (!out->files[out->n].name) {
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing %s.", path);
 			break;
@@ -441,7 +516,7 @@ static int list_dir(const char *path, bool dirs, struct dir_list *out, struct ca
 
 static struct dir_file *dir_find(struct dir_list *d, const char *name)
 {
-	struct dir_file key = { (char *)name, 0, false };
+	struct dir_file key = { (char *)name, 0, false, false };
 
 	return d->n ? bsearch(&key, d->files, d->n, sizeof(d->files[0]), by_name) : NULL;
 }
@@ -478,18 +553,34 @@ static int scan_user(const char *root, const char *norm, struct mig_legacy *l, s
 			continue;
 		}
 		f = dir_find(&orig, p->row.filename);
+		if (f && f->link) {
+			f->used = true;
+			ok = ok && mig_list_addf(&l->notes, "photo %ld (%s): the original is a symbolic link, not followed (it may point anywhere): migrated as a row whose original is missing; put the file itself in its place and run again",
+						 p->legacy_id, p->row.filename);
+			f = NULL;
+		}
 		if (f) {
 			f->used = true;
 			p->has_original = true;
 			p->original_bytes = f->size;
 		}
 		t = dir_find(&thumbs, p->row.filename);
+		if (t && t->link) {
+			t->used = true;
+			ok = ok && mig_list_addf(&l->notes, "photo %ld (%s): the thumbnail is a symbolic link, not followed: made from the original instead",
+						 p->legacy_id, p->row.filename);
+			t = NULL;
+		}
 		if (t) {
 			p->thumb_src = MIG_THUMB_NEW_DIR;
 			p->thumb_bytes = t->size;
 			t->used = true;
 		}
 		t = dir_find(&old, p->row.filename);
+		if (t && t->link) {
+			t->used = true;
+			t = NULL;
+		}
 		if (t) {
 			if (p->thumb_src == MIG_THUMB_NONE) {
 				p->thumb_src = MIG_THUMB_OLD_DIR;

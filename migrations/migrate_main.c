@@ -32,6 +32,9 @@ static int load_target(struct mig_ctx *c, struct ca_err *err)
 				  c->opts->to);
 	c->user_table = cfg->database.user_table ? cfg->database.user_table : CA_DDB_USER_TABLE_DEFAULT;
 	c->photo_table = cfg->database.photo_table ? cfg->database.photo_table : CA_DDB_PHOTO_TABLE_DEFAULT;
+	c->guard_table = ca_ddb_guard_table(c->user_table);
+	if (!c->guard_table)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	c->bucket = cfg->storage.bucket;
 	c->prefix = cfg->storage.prefix ? cfg->storage.prefix : CA_STORAGE_S3_PREFIX_DEFAULT;
 	if (*c->prefix && c->prefix[strlen(c->prefix) - 1] == '/')
@@ -129,6 +132,8 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	mig_state_release(&c.state);
 	ca_storage_release(c.disk);
 	aws_client_free(c.aws);
+	free(c.guard_table);
+	mig_list_release(&c.adopt_notes);
 	serve_config_release(&c.cfg);
 	return rc;
 }

@@ -9,39 +9,6 @@
 
 #include "util/banned.h"
 
-int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err)
-{
-	size_t i, k;
-	int rc = CA_OK;
-
-	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
-		struct mig_user *u = &c->legacy.users[i];
-		json_t *items = json_array();
-		char *other = NULL;
-
-		if (!items)
-			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
-		if (u->email)
-			rc = mig_ddb_query(c, c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email, items, err);
-		for (k = 0; rc == CA_OK && k < json_array_size(items) && !u->conflict; k++) {
-			if (ddb_attr_text(json_array_get(items, k), "id", &other) != CA_OK) {
-				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-				break;
-			}
-			if (other && (!u->target_id || strcmp(other, u->target_id) != 0)) {
-				u->conflict = true;
-				if (!mig_list_addf(problems,
-						   "user %ld (%s): the email is already in table %s under id %s; skipped with their photos",
-						   u->legacy_id, u->email, c->user_table, other))
-					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-			}
-			ca_free_str(&other);
-		}
-		json_decref(items);
-	}
-	return rc;
-}
-
 static void print_list(FILE *out, const char *title, const struct mig_list *l)
 {
 	size_t i;
@@ -75,7 +42,7 @@ int mig_photo_notes(struct mig_ctx *c, struct mig_list *missing, struct mig_list
 		if (p->thumb_src == MIG_THUMB_NONE)
 			ok = ok && mig_list_addf(no_thumb, "photo %ld of %s: %s has no thumbnail (%s)",
 						 p->legacy_id, email, p->row.filename,
-						 p->has_original ? "made from the original"
+						 p->has_original ? "made from the original when it is a JPEG that decodes"
 								 : "none can be made: no original");
 	}
 	return ok ? CA_OK : CA_ENOMEM;
@@ -89,12 +56,15 @@ void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const st
 	print_list(c->out, "thumbnails only under thumbnail/", stray);
 	print_list(c->out, "missing thumbnails", no_thumb);
 	print_list(c->out, "rows whose user does not exist (not migrated)", &c->legacy.orphan_rows);
+	print_list(c->out, "rows not migrated as they are", &c->legacy.rejected);
+	print_list(c->out, "rows migrated with a change", &c->legacy.notes);
 	print_list(c->out, "names that cannot name a file (rows migrated, files not)", &c->legacy.bad_names);
 }
 
 int mig_plan(struct mig_ctx *c, struct ca_err *err)
 {
-	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 };
+	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 },
+			too_big = { 0 };
 	int64_t bytes = 0;
 	size_t i, known = 0, photos = 0, originals = 0, thumbs = 0;
 	int rc;
@@ -112,6 +82,14 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 		if (p->skip || (p->user != SIZE_MAX && c->legacy.users[p->user].conflict))
 			continue;
 		photos++;
+		if ((p->original_bytes > (int64_t)MIG_MAX_IMAGE(c) || p->thumb_bytes > (int64_t)MIG_MAX_IMAGE(c)) &&
+		    !mig_list_addf(&too_big, "photo %ld (%s): %.1f MiB, over --max-image-mb %ld: this photo would fail",
+				   p->legacy_id, p->row.filename,
+				   (double)(p->original_bytes > p->thumb_bytes ? p->original_bytes : p->thumb_bytes) / 1048576.0,
+				   c->opts->max_image_mb)) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			goto out;
+		}
 		originals += p->has_original;
 		thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
 		bytes += p->original_bytes + p->thumb_bytes;
@@ -125,14 +103,16 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 		(double)bytes / 1e6);
 	if (c->opts->cognito)
 		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
-	print_list(c->out, "emails already in DynamoDB under another id", &conflicts);
+	print_list(c->out, "users that cannot be migrated as they are (with their photos)", &conflicts);
+	print_list(c->out, "image files over the size limit", &too_big);
 	mig_print_notes(c, &missing, &stray, &no_thumb);
-	fprintf(c->out, "problems: %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
-		conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);
+	fprintf(c->out, "problems: %zu files over the size limit, %zu conflicts, %zu missing originals, %zu files with no row, %zu thumbnails under thumbnail/, %zu missing thumbnails\n",
+		too_big.n, conflicts.n, missing.n, c->legacy.orphan_files.n, stray.n, no_thumb.n);
 out:
 	mig_list_release(&conflicts);
 	mig_list_release(&missing);
 	mig_list_release(&stray);
 	mig_list_release(&no_thumb);
+	mig_list_release(&too_big);
 	return rc;
 }

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/s3.h"
 #include "db/dynamodb_internal.h"
+#include "migrate_batch.h"
+#include "migrate_lock.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 
@@ -43,10 +46,21 @@ struct run {
 	struct run_counts n;
 	size_t *todo;          /* photo indexes with images to sync */
 	size_t n_todo;
-	long crash_objects;
+	json_t **item_of;      /* per photo: the item to write once its objects are in, or NULL */
+	long crash_objects, crash_items;
 	int64_t start_ms;
 	atomic_llong last_progress_ms;
 	pthread_mutex_t print_lock;
+	/* items waiting for a BatchWriteItem (with their photos), under batch_lock */
+	pthread_mutex_t batch_lock;
+	json_t *pending[MIG_BATCH_MAX];
+	size_t pending_photo[MIG_BATCH_MAX];
+	size_t n_pending;
+	atomic_size_t items_written;
+	/* per-photo failures (a line each), under print_lock */
+	struct mig_list failed;
+	struct mig_list unthumbed;   /* originals no thumbnail could be made from */
+	bool oom;                    /* a line could not be added: the run fails */
 };
 
 static void progress(struct run *r, bool force)
@@ -68,7 +82,7 @@ static void progress(struct run *r, bool force)
 	pthread_mutex_unlock(&r->print_lock);
 }
 
-/* Puts data at key unless S3 already holds exactly these bytes as image/jpeg. */
+/* Puts data at key unless S3 already holds exactly these bytes, with their Content-Type. */
 static int sync_object(struct run *r, const char *key, const struct ca_buf *data,
 		       struct ca_err *err)
 {
@@ -80,7 +94,7 @@ static int sync_object(struct run *r, const char *key, const struct ca_buf *data
 	rc = mig_s3_head(r->c, key, &have, err);
 	if (rc != CA_OK)
 		return rc;
-	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, "image/jpeg") == 0) {
+	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, mig_content_type(data->data, data->len)) == 0) {
 		atomic_fetch_add(&r->n.unchanged, 1);
 		return CA_OK;
 	}
@@ -96,6 +110,80 @@ static int sync_object(struct run *r, const char *key, const struct ca_buf *data
 	return CA_OK;
 }
 
+static void photo_failed(struct run *r, size_t photo, const char *why)
+{
+	const struct mig_photo *p = &r->c->legacy.photos[photo];
+
+	pthread_mutex_lock(&r->print_lock);
+	if (!mig_list_addf(&r->failed, "photo %ld (%.80s): %s", p->legacy_id,
+			   p->row.filename ? p->row.filename : "no filename", why))
+		r->oom = true;
+	pthread_mutex_unlock(&r->print_lock);
+}
+
+/*
+ * Writes the items taken from the pending batch (n of them). A failed request is a
+ * failure of each of its photos, listed; the run goes on. Only a lost lock stops it.
+ */
+static int write_batch(struct run *r, json_t **items, const size_t *photos, size_t n,
+		       struct ca_err *err)
+{
+	struct ca_err local;
+	size_t k, done;
+	int rc;
+
+	if (!n)
+		return CA_OK;
+	rc = mig_check_lock(r->c, err);
+	if (rc != CA_OK)
+		goto out;
+	ca_err_clear(&local);
+	if (mig_ddb_put_items(r->c, r->c->photo_table, items, n, &local) != CA_OK) {
+		for (k = 0; k < n; k++)
+			photo_failed(r, photos[k], ca_err_msg(&local));
+		goto out;
+	}
+	done = atomic_fetch_add(&r->items_written, n) + n;
+	if (r->c->progress && (done / 500 != (done - n) / 500))
+		fprintf(r->c->progress, "cloudalbum-migrate: %zu photo items written\n", done);
+	if (r->crash_items && done >= (size_t)r->crash_items)
+		raise(SIGKILL);
+out:
+	for (k = 0; k < n; k++)
+		json_decref(items[k]);
+	return rc;
+}
+
+/* Queues photo i's item; a full batch is written by the thread that filled it. */
+static int queue_item(struct run *r, size_t i, struct ca_err *err)
+{
+	json_t *batch[MIG_BATCH_MAX];
+	size_t photos[MIG_BATCH_MAX], n = 0;
+
+	if (!r->item_of[i])
+		return CA_OK;
+	pthread_mutex_lock(&r->batch_lock);
+	r->pending[r->n_pending] = r->item_of[i];
+	r->pending_photo[r->n_pending++] = i;
+	r->item_of[i] = NULL;
+	if (r->n_pending == MIG_BATCH_MAX) {
+		n = r->n_pending;
+		memcpy(batch, r->pending, n * sizeof(batch[0]));
+		memcpy(photos, r->pending_photo, n * sizeof(photos[0]));
+		r->n_pending = 0;
+	}
+	pthread_mutex_unlock(&r->batch_lock);
+	return write_batch(r, batch, photos, n, err);
+}
+
+static int flush_items(struct run *r, struct ca_err *err)
+{
+	size_t n = r->n_pending;
+
+	r->n_pending = 0;
+	return write_batch(r, r->pending, r->pending_photo, n, err);
+}
+
 static int photo_task(void *arg, size_t i, struct ca_err *err)
 {
 	struct run *r = arg;
@@ -106,7 +194,9 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 	bool regenerated = false;
 	int rc;
 
-	rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
+	rc = mig_check_lock(c, err);
+	if (rc == CA_OK)
+		rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
 	if (rc == CA_OK && p->has_original) {
 		rc = mig_key(c, email, p->row.filename, false, &key, err);
 		if (rc == CA_OK)
@@ -118,7 +208,15 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 		if (rc == CA_OK)
 			rc = sync_object(r, key.data, &thumb, err);
 	} else if (rc == CA_OK && p->has_original) {
+		char why[160];
+
 		atomic_fetch_add(&r->n.no_thumb, 1);
+		snprintf(why, sizeof(why), "no thumbnail: the original (%zu bytes, %s) is not a JPEG that decodes; the original is migrated as it is",
+			 orig.len, mig_content_type(orig.data, orig.len));
+		pthread_mutex_lock(&r->print_lock);
+		if (!mig_list_addf(&r->unthumbed, "photo %ld (%.80s): %s", p->legacy_id, p->row.filename, why))
+			r->oom = true;
+		pthread_mutex_unlock(&r->print_lock);
 	}
 	if (regenerated)
 		atomic_fetch_add(&r->n.regenerated, 1);
@@ -128,6 +226,16 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 		progress(r, false);
 		if (r->crash_objects && done >= (size_t)r->crash_objects)
 			raise(SIGKILL);
+		/* the item as soon as its objects are in: it never points at a missing object */
+		rc = queue_item(r, r->todo[i], err);
+	} else if (rc != CA_MIGRATE_LOCKED && rc != CA_ENOMEM) {
+		/* this photo's trouble (a file over the limit, retries spent): listed, run goes on */
+		photo_failed(r, r->todo[i], ca_err_msg(err));
+		if (err)
+			ca_err_clear(err);
+		json_decref(r->item_of[r->todo[i]]);
+		r->item_of[r->todo[i]] = NULL;
+		rc = CA_OK;
 	}
 	ca_buf_release(&orig);
 	ca_buf_release(&thumb);
@@ -238,7 +346,7 @@ static int want(struct items *it, json_t *item, const json_t *current, bool *que
 
 static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, struct ca_err *err)
 {
-	struct items it = { 0 };
+	struct items it = { 0 }, guards = { 0 };
 	size_t i;
 	int rc = CA_OK;
 
@@ -256,11 +364,11 @@ static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, st
 		if (rc == CA_OK && (!guard || ddb_attr_text(guard, "id", &guard_id) != CA_OK))
 			rc = CA_ENOMEM;
 		if (rc == CA_OK)
-			rc = mig_ddb_get_user(c, guard_id, &have_guard, err);
+			rc = mig_ddb_get(c, c->guard_table, guard_id, &have_guard, err);
 		if (rc == CA_OK)
 			rc = want(&it, mig_user_item(u), have, &queued);
 		if (rc == CA_OK) {
-			rc = want(&it, guard, have_guard, &guard_queued);
+			rc = want(&guards, guard, have_guard, &guard_queued);
 			guard = NULL;
 		}
 		if (queued || guard_queued)
@@ -274,9 +382,13 @@ static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, st
 	}
 	if (rc == CA_ENOMEM)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
+	/* guards first: a user item is never without the guard that keeps its email unique */
+	if (rc == CA_OK && guards.n)
+		rc = mig_ddb_put_items(c, c->guard_table, guards.v, guards.n, err);
 	if (rc == CA_OK && it.n)
 		rc = mig_ddb_put_items(c, c->user_table, it.v, it.n, err);
 	items_release(&it);
+	items_release(&guards);
 	return rc;
 }
 
@@ -308,8 +420,88 @@ static const char *item_s(const json_t *item, const char *name)
  * same id but another filename is someone else's photo: that row is skipped and
  * reported, never overwritten.
  */
-static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchanged,
-			    struct mig_list *taken, struct ca_err *err)
+/* The objects of a photo item (original and thumbnail), deleted: --prune. */
+static int prune_objects(struct mig_ctx *c, const char *email, const char *filename,
+			 struct ca_err *err)
+{
+	struct ca_buf key = CA_BUF_INIT;
+	int rc = CA_OK, thumb;
+
+	for (thumb = 0; thumb < 2 && rc == CA_OK && filename && *filename; thumb++) {
+		ca_buf_reset(&key);
+		rc = mig_key(c, email, filename, thumb, &key, err);
+		if (rc == CA_OK)
+			rc = s3_delete_object(c->aws, c->bucket, key.data, NULL, err);
+	}
+	ca_buf_release(&key);
+	return rc;
+}
+
+/*
+ * The stored items of user u that no legacy row of photos[from..to) has (deleted in
+ * the legacy app since a run): listed in gone; with --prune, deleted with their
+ * objects.
+ */
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t *stored,
+		       size_t from, size_t to, struct mig_list *gone, struct ca_err *err)
+{
+	int64_t *ids = calloc(to - from + 1, sizeof(*ids));
+	size_t k, i, n_ids = 0;
+	int rc = CA_OK;
+
+	if (!ids)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	for (i = from; i < to; i++)
+		if (!c->legacy.photos[i].skip)
+			ids[n_ids++] = c->legacy.photos[i].target_id;
+	qsort(ids, n_ids, sizeof(*ids), cmp_id);
+
+	for (k = 0; k < json_array_size(stored) && rc == CA_OK; k++) {
+		const json_t *item = json_array_get(stored, k);
+		const char *n = json_string_value(json_object_get(json_object_get(item, "id"), "N"));
+		const char *fn = item_s(item, "filename");
+		bool legacy = false;
+		int64_t id;
+
+		if (!n || !ddb_parse_photo_id(n, &id))
+			continue;
+		legacy = n_ids && bsearch(&id, ids, n_ids, sizeof(*ids), cmp_id);
+		/* rows left behind (listed; few) still have their photo: not "gone" */
+		for (i = from; i < to && !legacy && n_ids < to - from; i++)
+			legacy = c->legacy.photos[i].skip && fn && c->legacy.photos[i].row.filename &&
+				 strcmp(fn, c->legacy.photos[i].row.filename) == 0;
+		if (legacy)
+			continue;
+		if (c->opts->prune) {
+			json_t *in = json_pack("{s:s, s:{s:O, s:O}}", "TableName", c->photo_table, "Key",
+					       "user_id", json_object_get(item, "user_id"), "id",
+					       json_object_get(item, "id"));
+
+			rc = in ? mig_ddb(c, "DeleteItem", in, NULL, NULL, err)
+				: ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			json_decref(in);
+			if (rc == CA_OK)
+				rc = prune_objects(c, u->email, fn, err);
+		}
+		if (rc == CA_OK &&
+		    !mig_list_addf(gone, "photo %s (%s) of %s: in the target, no longer a legacy row%s",
+				   n, fn ? fn : "?", u->email, c->opts->prune ? ": pruned" : ""))
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+	free(ids);
+	return rc;
+}
+
+static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_n,
+			    size_t *unchanged, struct mig_list *taken, struct mig_list *gone,
+			    struct ca_err *err)
 {
 	size_t i = 0;
 	int rc = CA_OK;
@@ -331,23 +523,37 @@ static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchang
 		stored = json_array();
 		rc = stored ? mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err)
 			    : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (rc == CA_OK && mig_settle_ids(stored, c->legacy.photos, i, end) != CA_OK)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (rc == CA_OK)
+			rc = gone_photos(c, u, stored, i, end, gone, err);
 		for (; rc == CA_OK && i < end; i++) {
 			struct mig_photo *p = &c->legacy.photos[i];
-			const json_t *have = stored_photo(stored, p->target_id);
-			const char *fn = have ? item_s(have, "filename") : NULL;
-			bool queued = false;
+			const json_t *have;
 
-			if (have && (!fn || !p->row.filename || strcmp(fn, p->row.filename) != 0)) {
+			if (p->skip)
+				continue; /* a row not migrated as it is (listed) */
+			have = stored_photo(stored, p->target_id);
+			const char *fn = have ? item_s(have, "filename") : NULL;
+
+			/* a NULL filename is written as "" */
+			if (have && (!fn || strcmp(fn, p->row.filename ? p->row.filename : "") != 0)) {
 				p->skip = true;
 				if (!mig_list_addf(taken, "photo %ld of %s: id %lld is already used by another photo (%s); skipped",
 						   p->legacy_id, u->email, (long long)p->target_id, fn ? fn : "?"))
 					rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 				continue;
 			}
-			if (want(it, mig_photo_item(&c->legacy, p), have, &queued) != CA_OK)
+			item_of[i] = mig_photo_item(&c->legacy, p);
+			if (!item_of[i]) {
 				rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the photo items.");
-			else if (!queued)
+			} else if (have && json_equal(have, item_of[i])) {
+				json_decref(item_of[i]);
+				item_of[i] = NULL;
 				(*unchanged)++;
+			} else {
+				(*queued_n)++;
+			}
 		}
 		json_decref(stored);
 		i = end;
@@ -355,43 +561,39 @@ static int plan_photo_items(struct mig_ctx *c, struct items *it, size_t *unchang
 	return rc;
 }
 
-static int write_photo_items(struct mig_ctx *c, const struct items *it, struct ca_err *err)
-{
-	long crash = crash_after("items");
-	size_t done = 0;
-	int rc = CA_OK;
-
-	while (done < it->n && rc == CA_OK) {
-		size_t n = it->n - done < 25 ? it->n - done : 25;
-
-		rc = mig_ddb_put_items(c, c->photo_table, it->v + done, n, err);
-		done += n;
-		if (rc == CA_OK && c->progress && (done % 500 == 0 || done == it->n))
-			fprintf(c->progress, "cloudalbum-migrate: %zu/%zu photo items written\n", done, it->n);
-		if (rc == CA_OK && crash && done >= (size_t)crash)
-			raise(SIGKILL);
-	}
-	return rc;
-}
-
 int mig_run(struct mig_ctx *c, struct ca_err *err)
 {
 	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
-			no_thumb = { 0 };
-	struct items photo_items = { 0 };
+			no_thumb = { 0 }, gone = { 0 };
+	struct mig_lock lock;
 	struct run r;
 	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
-	size_t i, n_items = 0, users_done = 0;
+	size_t i = 0, k, n_items = 0, users_done = 0;
 	int64_t elapsed;
 	double mb, secs;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
+	memset(&lock, 0, sizeof(lock));
 	r.c = c;
 	pthread_mutex_init(&r.print_lock, NULL);
+	pthread_mutex_init(&r.batch_lock, NULL);
 	r.crash_objects = crash_after("objects");
+	r.crash_items = crash_after("items");
+	r.item_of = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.item_of));
+	if (!r.item_of) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
 
+	/* one run at a time on a target, from any host: else every user is written twice */
+	rc = mig_lock_acquire(c, "migrate", &lock, err);
+	if (rc != CA_OK)
+		goto out;
+	c->lock = &lock;
 	rc = mig_check_conflicts(c, &conflicts, err);
+	if (rc == CA_OK && c->adopted)
+		rc = mig_state_save(c->opts->state, &c->state, err);
 	if (rc == CA_OK)
 		rc = assign_user_ids(c, &cognito_created, err);
 	if (rc == CA_OK)
@@ -400,10 +602,9 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		fprintf(c->progress, "cloudalbum-migrate: users done (%zu written, %zu unchanged)\n",
 			users_written, users_unchanged);
 	if (rc == CA_OK)
-		rc = plan_photo_items(c, &photo_items, &items_unchanged, &taken, err);
+		rc = plan_photo_items(c, r.item_of, &n_items, &items_unchanged, &taken, &gone, err);
 	if (rc != CA_OK)
 		goto out;
-	n_items = photo_items.n;
 
 	r.todo = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.todo));
 	if (!r.todo) {
@@ -423,11 +624,23 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	elapsed = mig_now_ms() - r.start_ms;
 	if (rc == CA_OK)
 		progress(&r, true);
-	/* items only after their images, so an item never points at a missing object */
+	/* the items of photos with no objects to send (no files, names that cannot be paths) */
+	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
+		if (r.item_of[i] && !(c->legacy.photos[i].has_original ||
+				      c->legacy.photos[i].thumb_src != MIG_THUMB_NONE) )
+			rc = queue_item(&r, i, err);
+	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
+		if (r.item_of[i])
+			rc = queue_item(&r, i, err);
 	if (rc == CA_OK)
-		rc = write_photo_items(c, &photo_items, err);
+		rc = flush_items(&r, err);
 	if (rc != CA_OK)
 		goto out;
+	n_items = atomic_load(&r.items_written);
+	if (r.oom) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing the photos that failed.");
+		goto out;
+	}
 	if (mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;
@@ -448,6 +661,11 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		atomic_load(&r.n.uploaded), mb, secs, secs > 0 ? mb / secs : 0.0,
 		secs > 0 ? (double)r.n_todo / secs : 0.0, atomic_load(&r.n.unchanged),
 		atomic_load(&r.n.regenerated));
+	if (c->adopt_notes.n) {
+		fprintf(c->out, "adopt (%zu users took the target's id):\n", c->adopted);
+		for (i = 0; i < c->adopt_notes.n; i++)
+			fprintf(c->out, "  %s\n", c->adopt_notes.items[i]);
+	}
 	if (conflicts.n || taken.n) {
 		fprintf(c->out, "left behind (%zu):\n", conflicts.n + taken.n);
 		for (i = 0; i < conflicts.n; i++)
@@ -455,19 +673,61 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		for (i = 0; i < taken.n; i++)
 			fprintf(c->out, "  %s\n", taken.items[i]);
 	}
+	/* both in legacy id order: one walk */
+	for (i = 0, k = 0; i < c->state.n; i++) {
+		bool found;
+
+		while (k < c->legacy.n_users && c->legacy.users[k].legacy_id < c->state.entries[i].legacy_id)
+			k++;
+		found = k < c->legacy.n_users && c->legacy.users[k].legacy_id == c->state.entries[i].legacy_id;
+		if (!found && !mig_list_addf(&gone, "user %ld (id %s): in the state file and the target, no longer a legacy user (left in place; delete by hand if wanted)",
+					     c->state.entries[i].legacy_id, c->state.entries[i].target_id)) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			goto out;
+		}
+	}
+	if (gone.n) {
+		fprintf(c->out, "deleted in the legacy data (%zu)%s:\n", gone.n,
+			c->opts->prune ? ", pruned from the target" : "; run --prune to delete them from the target");
+		for (i = 0; i < gone.n; i++)
+			fprintf(c->out, "  %s\n", gone.items[i]);
+	}
+	if (r.unthumbed.n) {
+		fprintf(c->out, "originals no thumbnail could be made from (%zu; migrated without one):\n",
+			r.unthumbed.n);
+		for (i = 0; i < r.unthumbed.n; i++)
+			fprintf(c->out, "  %s\n", r.unthumbed.items[i]);
+	}
+	if (r.failed.n) {
+		fprintf(c->out, "failed (%zu photos; their items are not written, a re-run tries them again):\n",
+			r.failed.n);
+		for (i = 0; i < r.failed.n; i++)
+			fprintf(c->out, "  %s\n", r.failed.items[i]);
+	}
 	mig_print_notes(c, &missing, &stray, &no_thumb);
-	if (users_written == 0 && n_items == 0 && atomic_load(&r.n.uploaded) == 0)
+	if (users_written == 0 && n_items == 0 && atomic_load(&r.n.uploaded) == 0 && !r.failed.n)
 		fprintf(c->out, "nothing to do: everything was already migrated\n");
-	if (conflicts.n || taken.n)
+	if (conflicts.n || taken.n || r.failed.n || c->legacy.orphan_rows.n || c->legacy.rejected.n)
 		rc = ca_err_set(err, CA_MIGRATE_INCOMPLETE,
-				"%zu users and %zu photos were left behind (listed above).", conflicts.n,
-				taken.n);
+				"%zu users and %zu photos were left behind, %zu photos failed (listed above).",
+				conflicts.n, taken.n + c->legacy.orphan_rows.n + c->legacy.rejected.n,
+				r.failed.n);
 out:
-	items_release(&photo_items);
+	mig_lock_release(&lock);
+	c->lock = NULL;
+	for (i = 0; i < r.n_pending; i++)
+		json_decref(r.pending[i]);
+	for (i = 0; r.item_of && i < c->legacy.n_photos; i++)
+		json_decref(r.item_of[i]);
+	free(r.item_of);
 	free(r.todo);
+	mig_list_release(&r.failed);
+	mig_list_release(&r.unthumbed);
+	pthread_mutex_destroy(&r.batch_lock);
 	pthread_mutex_destroy(&r.print_lock);
 	mig_list_release(&conflicts);
 	mig_list_release(&taken);
+	mig_list_release(&gone);
 	mig_list_release(&missing);
 	mig_list_release(&stray);
 	mig_list_release(&no_thumb);

@@ -106,6 +106,24 @@ int mig_state_set(struct mig_state *s, long legacy_id, const char *target_id,
 	return CA_OK;
 }
 
+int mig_state_replace(struct mig_state *s, long legacy_id, const char *target_id,
+		      struct ca_err *err)
+{
+	size_t i = lower_bound(s, legacy_id);
+	char *copy;
+
+	if (i >= s->n || s->entries[i].legacy_id != legacy_id)
+		return mig_state_set(s, legacy_id, target_id, err);
+	if (!target_id || !good_token(target_id, MIG_STATE_ID_MAX))
+		return mig_state_set(s, legacy_id, target_id, err); /* its sentence */
+	copy = ca_strdup(target_id);
+	if (!copy)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory growing the migration state.");
+	free(s->entries[i].target_id);
+	s->entries[i].target_id = copy;
+	return CA_OK;
+}
+
 /* Splits line into at most 4 blank-separated words (line is modified). */
 static size_t split_words(char *line, char *words[4])
 {

@@ -67,6 +67,10 @@ const char *mig_state_find(const struct mig_state *s, long legacy_id);
 int mig_state_set(struct mig_state *s, long legacy_id, const char *target_id,
 		  struct ca_err *err);
 
+/* As mig_state_set, but a known legacy id takes the new target id (run --adopt). */
+int mig_state_replace(struct mig_state *s, long legacy_id, const char *target_id,
+		      struct ca_err *err);
+
 /* Appends the file's text to out. CA_OK or CA_ENOMEM. */
 int mig_state_format(const struct mig_state *s, struct ca_buf *out);
 

@@ -32,6 +32,21 @@ int64_t mig_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+const char *mig_content_type(const void *data, size_t len)
+{
+	const unsigned char *b = data;
+
+	if (len >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff)
+		return "image/jpeg";
+	if (len >= 8 && memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return "image/png";
+	if (len >= 6 && (memcmp(b, "GIF87a", 6) == 0 || memcmp(b, "GIF89a", 6) == 0))
+		return "image/gif";
+	if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+		return "image/webp";
+	return "application/octet-stream";
+}
+
 void mig_md5_hex(const void *data, size_t len, char out[33])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -78,7 +93,8 @@ int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len,
 	int rc;
 
 	ca_err_clear(&local);
-	rc = s3_put_object(c->aws, c->bucket, key, data, len, "image/jpeg", &meta, &local);
+	rc = s3_put_object(c->aws, c->bucket, key, data, len, mig_content_type(data, len), &meta,
+			   &local);
 	if (rc != CA_OK)
 		return ca_err_set(err, rc, "Uploading s3://%s/%s failed: %s", c->bucket, key,
 				  ca_err_msg(&local));
@@ -92,7 +108,7 @@ int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca
 	int rc;
 
 	ca_err_clear(&local);
-	rc = s3_get_object(c->aws, c->bucket, key, out, MIG_MAX_IMAGE, NULL, &local);
+	rc = s3_get_object(c->aws, c->bucket, key, out, MIG_MAX_IMAGE(c), NULL, &local);
 	if (rc != CA_OK)
 		rc = ca_err_set(err, rc, "Reading s3://%s/%s failed: %s", c->bucket, key,
 				ca_err_msg(&local));
@@ -150,11 +166,17 @@ int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const
 
 int mig_ddb_get_user(struct mig_ctx *c, const char *id, json_t **item, struct ca_err *err)
 {
+	return mig_ddb_get(c, c->user_table, id, item, err);
+}
+
+int mig_ddb_get(struct mig_ctx *c, const char *table, const char *id, json_t **item,
+		struct ca_err *err)
+{
 	json_t *in, *answer = NULL;
 	int rc;
 
 	*item = NULL;
-	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", c->user_table, "Key", "id", ddb_s(id),
+	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", table, "Key", "id", ddb_s(id),
 		       "ConsistentRead", 1);
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");

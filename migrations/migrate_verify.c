@@ -54,8 +54,12 @@ static void expect_s(struct verify *v, const char *what, const json_t *item, con
 		want = "";
 	if (!got)
 		DIFF(v, "%s: %s is missing or not a string (S)", what, name);
-	else if (strcmp(got, want) != 0)
-		DIFF(v, "%s: %s is \"%.60s\", the legacy row has \"%.60s\"", what, name, got, want);
+	else if (strcmp(got, want) != 0 ||
+		 json_string_length(json_object_get(json_object_get(item, name), "S")) != strlen(want))
+		/* lengths too: a stored text with a NUL byte is not the legacy text */
+		DIFF(v, "%s: %s is \"%.60s\" (%zu bytes), the legacy row has \"%.60s\" (%zu bytes)", what,
+		     name, got, json_string_length(json_object_get(json_object_get(item, name), "S")),
+		     want, strlen(want));
 }
 
 static void expect_geotag(struct verify *v, const char *what, const json_t *item,
@@ -70,8 +74,9 @@ static void expect_geotag(struct verify *v, const char *what, const json_t *item
 		return;
 	}
 	if (!has) {
-		if (*got)
-			DIFF(v, "%s: %s is \"%.30s\", the legacy row has none", what, name, got);
+		if (strcmp(got, DDB_NO_GEOTAG) != 0)
+			DIFF(v, "%s: %s is \"%.30s\", the legacy row has none (want %s)", what, name,
+			     got, DDB_NO_GEOTAG);
 		return;
 	}
 	d = strtod(got, &end);
@@ -83,7 +88,7 @@ static void check_photo_item(struct verify *v, const struct mig_photo *p, const 
 			     const json_t *item)
 {
 	const struct ca_photo *r = &p->row;
-	char what[128], want_n[24];
+	char what[128], want_n[24], up[CA_DB_DATE_LEN + 1];
 	const char *got;
 
 	snprintf(what, sizeof(what), "photo %ld (%.60s)", p->legacy_id, r->filename ? r->filename : "");
@@ -96,11 +101,12 @@ static void check_photo_item(struct verify *v, const struct mig_photo *p, const 
 	expect_s(v, what, item, "height", r->height, true);
 	expect_s(v, what, item, "nation", r->nation, true);
 	expect_s(v, what, item, "address", r->address, true);
-	expect_s(v, what, item, "make", r->make, false);
-	expect_s(v, what, item, "model", r->model, false);
-	expect_s(v, what, item, "city", r->city, false);
-	expect_s(v, what, item, "upload_date", r->upload_date, false);
-	expect_s(v, what, item, "taken_date", r->taken_date, false);
+	expect_s(v, what, item, "make", r->make, true);
+	expect_s(v, what, item, "model", r->model, true);
+	expect_s(v, what, item, "city", r->city, true);
+	ddb_upload_date_text(r, p->target_id, up);
+	expect_s(v, what, item, "upload_date", up, true);
+	expect_s(v, what, item, "taken_date", ddb_taken_date(r) ? ddb_taken_date(r) : up, true);
 	expect_geotag(v, what, item, "geotag_lat", r->has_geotag, r->geotag_lat);
 	expect_geotag(v, what, item, "geotag_lng", r->has_geotag, r->geotag_lng);
 	snprintf(want_n, sizeof(want_n), "%lld", (long long)(r->filesize < 0 ? -1 : r->filesize));
@@ -188,6 +194,9 @@ static int check_photos(struct verify *v, size_t from, size_t to, size_t *extra,
 	if (!stored)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	rc = mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err);
+	/* the ids a run gives: a row the target holds keeps its item's id */
+	if (rc == CA_OK && mig_settle_ids(stored, c->legacy.photos, from, to) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	matched = calloc(json_array_size(stored) + 1, sizeof(*matched));
 	if (rc == CA_OK && !matched)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -210,14 +219,21 @@ static int check_photos(struct verify *v, size_t from, size_t to, size_t *extra,
 		else
 			check_photo_item(v, p, u->target_id, item);
 	}
-	for (k = 0; rc == CA_OK && k < json_array_size(stored); k++)
-		*extra += !matched[k];
+	for (k = 0; rc == CA_OK && k < json_array_size(stored); k++) {
+		if (matched[k])
+			continue;
+		(*extra)++;
+		DIFF(v, "photo %s (%.60s) of %s: in the target, no longer a legacy row (run --prune to delete it)",
+		     attr_of(json_array_get(stored, k), "id", "N") ? attr_of(json_array_get(stored, k), "id", "N") : "?",
+		     attr_of(json_array_get(stored, k), "filename", "S") ? attr_of(json_array_get(stored, k), "filename", "S") : "?",
+		     u->email);
+	}
 	free(matched);
 	json_decref(stored);
 	return rc;
 }
 
-/* One image: the object must hold want's bytes as image/jpeg. */
+/* One image: the object must hold want's bytes, with the Content-Type they call for. */
 static int check_object(struct verify *v, const char *what, const char *key,
 			const struct ca_buf *want, struct ca_err *err)
 {
@@ -233,9 +249,9 @@ static int check_object(struct verify *v, const char *what, const char *key,
 		DIFF(v, "%s: no object s3://%s/%s", what, v->c->bucket, key);
 		return CA_OK;
 	}
-	if (strcmp(have.content_type, "image/jpeg") != 0)
-		DIFF(v, "%s: s3://%s/%s has Content-Type \"%s\", not image/jpeg", what, v->c->bucket,
-		     key, have.content_type);
+	if (strcmp(have.content_type, mig_content_type(want->data, want->len)) != 0)
+		DIFF(v, "%s: s3://%s/%s has Content-Type \"%s\", not %s", what, v->c->bucket,
+		     key, have.content_type, mig_content_type(want->data, want->len));
 	mig_md5_hex(want->data, want->len, md5);
 	if (strchr(have.etag, '-') || !have.etag[0]) {
 		/* a multipart ETag is not an MD5 of the bytes: compare them all */
@@ -322,14 +338,16 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err)
 		rc = mig_pool_run(c->opts->jobs, v.n_todo, object_task, &v, err);
 	if (rc == CA_OK && v.oom)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing differences.");
+	/* rows a run leaves behind are lost as far as the target goes: never "OK" */
+	for (i = 0; rc == CA_OK && i < c->legacy.orphan_rows.n; i++)
+		DIFF(&v, "not migrated: %s", c->legacy.orphan_rows.items[i]);
+	for (i = 0; rc == CA_OK && i < c->legacy.rejected.n; i++)
+		DIFF(&v, "not migrated: %s", c->legacy.rejected.items[i]);
 	if (rc == CA_OK) {
 		for (i = 0; i < v.diffs.n; i++)
 			fprintf(c->out, "DIFFERS: %s\n", v.diffs.items[i]);
 		fprintf(c->out, "verify: %zu users, %zu photo items, images of %zu photos checked; %zu differences; %zu items in %s not from the legacy data\n",
 			c->legacy.n_users, checked_photos, v.n_todo, v.diffs.n, extra, c->photo_table);
-		if (c->legacy.orphan_rows.n)
-			fprintf(c->out, "note: %zu rows whose user does not exist were not migrated\n",
-				c->legacy.orphan_rows.n);
 		if (v.diffs.n)
 			rc = ca_err_set(err, CA_MIGRATE_VERIFY,
 					"%zu differences between the legacy data and the target (listed above).",

@@ -1,7 +1,10 @@
 /*
  * Stage 1: the DynamoDB tables of the data contract (docs/CONTRACTS.md):
- *   User  hash id (S); GSI user-email-index hash email (S), projection INCLUDE [password]
- *   Photo hash user_id (S), range id (N)
+ *   User        hash id (S); GSI user-email-index hash email (S), projection INCLUDE [password]
+ *   Photo       hash user_id (S), range id (N)
+ *   User-guard  hash id (S): the email guards and the migrator's lock, kept out of
+ *               the User table the seed's models scan (db/dynamodb.h); its name is
+ *               the user table's with CA_DDB_GUARD_SUFFIX
  * Provisioned (10/10 as in the lab, the GSI too) or on-demand, from
  * provision.dynamodb. Tables are found by name; one whose keys differ from the
  * contract is an error that says what differs (never re-created: it holds data);
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "aws/dynamodb.h"
+#include "db/dynamodb.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -24,8 +28,10 @@
 struct ddb_cfg {
 	int billing;                    /* index into billing_names */
 	long read_capacity, write_capacity;
-	char *user_table, *photo_table;
+	char *user_table, *photo_table, *guard_table;
 };
+
+enum table_kind { TABLE_USER, TABLE_PHOTO, TABLE_GUARD };
 
 static const char *const billing_names[] = { "provisioned", "on-demand", NULL };
 
@@ -63,6 +69,7 @@ static void unload(void *priv)
 	ca_cfg_release(provision_keys, cfg);
 	free(cfg->user_table);
 	free(cfg->photo_table);
+	free(cfg->guard_table);
 	free(cfg);
 }
 
@@ -78,7 +85,7 @@ static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 	    (rc = stage_cfg_string(ctx, "database.user_table", "User", &cfg->user_table, err)) ||
 	    (rc = stage_cfg_string(ctx, "database.photo_table", "Photo", &cfg->photo_table, err)))
 		goto fail;
-	if (!table_name_ok(cfg->user_table)) {
+	if (!table_name_ok(cfg->user_table) || strlen(cfg->user_table) > CA_DDB_USER_TABLE_MAX) {
 		bad = cfg->user_table;
 		bad_path = "database.user_table";
 	} else if (!table_name_ok(cfg->photo_table)) {
@@ -91,8 +98,15 @@ static int load(struct stage_ctx *ctx, void **priv, struct ca_err *err)
 	if (bad) {
 		rc = ca_err_set(err, CA_CONFIG_VALUE,
 				"%s:%d: '%s' \"%.64s\" is not a usable table name (3 to 255 letters, "
-				"digits, '_', '.', '-', and the two tables must differ)",
-				ctx->doc->name, stage_cfg_line(ctx, bad_path), bad_path, bad);
+				"digits, '_', '.', '-', the user table at most %zu so that its guard "
+				"table's name fits, and the two tables must differ)",
+				ctx->doc->name, stage_cfg_line(ctx, bad_path), bad_path, bad,
+				(size_t)CA_DDB_USER_TABLE_MAX);
+		goto fail;
+	}
+	cfg->guard_table = ca_ddb_guard_table(cfg->user_table);
+	if (!cfg->guard_table) {
+		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
 		goto fail;
 	}
 	*priv = cfg;
@@ -103,15 +117,18 @@ fail:
 }
 
 /* The contract's tables, built into spec (release with ddb_table_release). */
-static int build_spec(const struct ddb_cfg *cfg, bool user, struct ddb_table *t)
+static int build_spec(const struct ddb_cfg *cfg, enum table_kind kind, struct ddb_table *t)
 {
+	bool user = kind == TABLE_USER;
+
 	ddb_table_init(t);
 	t->billing = cfg->billing == 0 ? DDB_BILLING_PROVISIONED : DDB_BILLING_PAY_PER_REQUEST;
 	if (t->billing == DDB_BILLING_PROVISIONED) {
 		t->read_capacity = cfg->read_capacity;
 		t->write_capacity = cfg->write_capacity;
 	}
-	t->name = ca_strdup(user ? cfg->user_table : cfg->photo_table);
+	t->name = ca_strdup(kind == TABLE_USER ? cfg->user_table
+			    : kind == TABLE_PHOTO ? cfg->photo_table : cfg->guard_table);
 	if (user) {
 		t->hash.name = ca_strdup("id");
 		t->hash.type = 'S';
@@ -133,6 +150,9 @@ static int build_spec(const struct ddb_cfg *cfg, bool user, struct ddb_table *t)
 		if (!t->gsis[0].name || !t->gsis[0].hash.name || !t->gsis[0].projection ||
 		    !t->gsis[0].non_key[0])
 			return CA_ENOMEM;
+	} else if (kind == TABLE_GUARD) {
+		t->hash.name = ca_strdup("id");
+		t->hash.type = 'S';
 	} else {
 		t->hash.name = ca_strdup("user_id");
 		t->hash.type = 'S';
@@ -223,8 +243,7 @@ static int check_shape(const struct ddb_table *want, const struct ddb_table *hav
 				"table %s exists but does not match the data contract: %s; it is "
 				"never re-created (it may hold data): rename or delete it yourself, "
 				"or set database.%s to another name", want->name, why.data,
-				want->hash.name && !strcmp(want->hash.name, "id") ? "user_table"
-										  : "photo_table");
+				want->range.name ? "photo_table" : "user_table");
 	ca_buf_release(&why);
 	return rc;
 }
@@ -260,8 +279,19 @@ static void capacity_drift(const struct ddb_table *want, const struct ddb_table 
 	}
 }
 
-static int converge_table(struct stage_ctx *ctx, const struct ddb_table *want, bool user,
-			  struct ca_err *err)
+static const char *const kind_shape[] = {
+	"hash id (S); index user-email-index on email, INCLUDE password",
+	"hash user_id (S), range id (N)",
+	"hash id (S): email guards and the migrator's lock",
+};
+static const char *const kind_output[] = { "user_table", "photo_table", "guard_table" };
+static const char *const kind_arn_output[] = { "user_table_arn", "photo_table_arn",
+					       "guard_table_arn" };
+/* the guard table's name follows from the user table's: no serve config key */
+static const char *const kind_serve_key[] = { "database.user_table", "database.photo_table", NULL };
+
+static int converge_table(struct stage_ctx *ctx, const struct ddb_table *want,
+			  enum table_kind kind, struct ca_err *err)
 {
 	struct ddb_table have;
 	struct ca_buf drift = CA_BUF_INIT;
@@ -269,9 +299,7 @@ static int converge_table(struct stage_ctx *ctx, const struct ddb_table *want, b
 
 	rc = ddb_describe_table(ctx->aws, want->name, &have, err);
 	if (rc == CA_ENOTFOUND) {
-		stage_report(ctx, STAGE_CREATE, KIND, want->name, "%s",
-			     user ? "hash id (S); index user-email-index on email, INCLUDE password"
-				  : "hash user_id (S), range id (N)");
+		stage_report(ctx, STAGE_CREATE, KIND, want->name, "%s", kind_shape[kind]);
 		if (!stage_applying(ctx))
 			return CA_OK;
 		rc = ddb_create_table(ctx->aws, want, err);
@@ -309,11 +337,9 @@ static int converge_table(struct stage_ctx *ctx, const struct ddb_table *want, b
 	    (rc = stage_resource_created(ctx, KIND, want->name, have.arn, err)))
 		goto out;
 outputs:
-	rc = stage_output(ctx, user ? "user_table" : "photo_table", want->name,
-			  user ? "database.user_table" : "database.photo_table", 0, err);
+	rc = stage_output(ctx, kind_output[kind], want->name, kind_serve_key[kind], 0, err);
 	if (rc == CA_OK)
-		rc = stage_output(ctx, user ? "user_table_arn" : "photo_table_arn",
-				  have.arn ? have.arn : "", NULL, 0, err);
+		rc = stage_output(ctx, kind_arn_output[kind], have.arn ? have.arn : "", NULL, 0, err);
 out:
 	ddb_table_release(&have);
 	ca_buf_release(&drift);
@@ -323,32 +349,29 @@ out:
 static int converge(struct stage_ctx *ctx, struct ca_err *err)
 {
 	const struct ddb_cfg *cfg = ctx->priv;
-	struct ddb_table user, photo;
-	int rc;
+	struct ddb_table t;
+	int kind, rc = CA_OK;
 
-	ddb_table_init(&user);
-	ddb_table_init(&photo);
-	if (build_spec(cfg, true, &user) || build_spec(cfg, false, &photo)) {
-		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
-		goto out;
+	for (kind = TABLE_USER; kind <= TABLE_GUARD && rc == CA_OK; kind++) {
+		ddb_table_init(&t);
+		if (build_spec(cfg, (enum table_kind)kind, &t))
+			rc = ca_err_set(err, CA_ENOMEM, "out of memory");
+		else
+			rc = converge_table(ctx, &t, (enum table_kind)kind, err);
+		ddb_table_release(&t);
 	}
-	if ((rc = converge_table(ctx, &user, true, err)) == CA_OK)
-		rc = converge_table(ctx, &photo, false, err);
-out:
-	ddb_table_release(&user);
-	ddb_table_release(&photo);
 	return rc;
 }
 
 static int destroy(struct stage_ctx *ctx, struct ca_err *err)
 {
 	const struct ddb_cfg *cfg = ctx->priv;
-	const char *names[2] = { cfg->photo_table, cfg->user_table };   /* reverse order */
-	bool present[2] = { false, false };
+	const char *names[3] = { cfg->guard_table, cfg->photo_table, cfg->user_table }; /* reverse order */
+	bool present[3] = { false, false, false };
 	int i, rc;
 
 	/* Refuse before deleting anything, so a refusal leaves the stage whole. */
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		struct ddb_table t;
 		bool has_items = false;
 
@@ -366,7 +389,7 @@ static int destroy(struct stage_ctx *ctx, struct ca_err *err)
 					  "table %s holds items, so destroy deleted nothing; pass "
 					  "--force to delete it with its items", names[i]);
 	}
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		if (!present[i]) {
 			stage_report(ctx, STAGE_ABSENT, KIND, names[i], NULL);
 		} else {
@@ -386,7 +409,7 @@ static int destroy(struct stage_ctx *ctx, struct ca_err *err)
 const struct stage_def stage1_dynamodb = {
 	.number = 1,
 	.name = "dynamodb",
-	.title = "Stage 1: the DynamoDB tables User (with user-email-index) and Photo.",
+	.title = "Stage 1: the DynamoDB tables User (with user-email-index), Photo, and User-guard (email guards).",
 	.load = load,
 	.unload = unload,
 	.converge = converge,

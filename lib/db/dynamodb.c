@@ -130,7 +130,7 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 			"Put", "TableName", d->user_table, "Item", "id", ddb_s(id), "email",
 			ddb_s(in->email), "username", ddb_s(in->username), "password",
 			ddb_s(in->password), "ConditionExpression", "attribute_not_exists(id)",
-			"Put", "TableName", d->user_table, "Item", "id", ddb_s(guard), "user_id",
+			"Put", "TableName", d->guard_table, "Item", "id", ddb_s(guard), "user_id",
 			ddb_s(id), "ConditionExpression", "attribute_not_exists(id)");
 		if (!req) {
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
@@ -319,6 +319,7 @@ static void ddb_close(struct ca_db *db)
 		aws_client_free(d->client);
 	free(d->user_table);
 	free(d->photo_table);
+	free(d->guard_table);
 	pthread_mutex_destroy(&d->create_lock);
 	free(d);
 }
@@ -347,7 +348,7 @@ static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 	if (rc != CA_OK || !user.email)
 		goto out;
 	json_decref(in);
-	in = json_pack("{s:s, s:{s:o}, s:s, s:{s:o}}", "TableName", d->user_table, "Key", "id",
+	in = json_pack("{s:s, s:{s:o}, s:s, s:{s:o}}", "TableName", d->guard_table, "Key", "id",
 		       ddb_s(guard), "ConditionExpression", "user_id = :u",
 		       "ExpressionAttributeValues", ":u", ddb_s(id));
 	if (!in) {
@@ -475,14 +476,25 @@ static int describe(struct ddb *d, const char *name, json_t **table, struct ca_e
 	return rc;
 }
 
+char *ca_ddb_guard_table(const char *user_table)
+{
+	struct ca_buf b = CA_BUF_INIT;
+
+	ca_buf_adds(&b, user_table);
+	ca_buf_adds(&b, CA_DDB_GUARD_SUFFIX);
+	return ca_buf_detach(&b, NULL);
+}
+
 static int check_tables(struct ddb *d, struct ca_err *err)
 {
-	json_t *user = NULL, *photo = NULL;
+	json_t *user = NULL, *photo = NULL, *guard = NULL;
 	int rc;
 
 	rc = describe(d, d->user_table, &user, err);
 	if (rc == CA_OK)
 		rc = describe(d, d->photo_table, &photo, err);
+	if (rc == CA_OK)
+		rc = describe(d, d->guard_table, &guard, err);
 	if (rc != CA_OK)
 		goto out;
 	if (!has_key(json_object_get(user, "KeySchema"), "id", "HASH") ||
@@ -502,10 +514,17 @@ static int check_tables(struct ddb *d, struct ca_err *err)
 		rc = ca_err_set(err, CA_DB_SCHEMA,
 				"The DynamoDB table %s is not a Photo table: its keys must be user_id (S) and id (N).",
 				d->photo_table);
+	} else if (!has_key(json_object_get(guard, "KeySchema"), "id", "HASH") ||
+		   json_array_size(json_object_get(guard, "KeySchema")) != 1 ||
+		   strcmp(attr_type(guard, "id"), "S") != 0) {
+		rc = ca_err_set(err, CA_DB_SCHEMA,
+				"The DynamoDB table %s is not the email guard table: its key must be id (S) alone.",
+				d->guard_table);
 	}
 out:
 	json_decref(user);
 	json_decref(photo);
+	json_decref(guard);
 	return rc;
 }
 
@@ -527,11 +546,16 @@ int ca_db_dynamodb_open(const struct ca_db_dynamodb_options *opt, struct ca_db *
 	d->user_table = ca_strdup(opt->user_table ? opt->user_table : CA_DDB_USER_TABLE_DEFAULT);
 	d->photo_table = ca_strdup(opt->photo_table ? opt->photo_table : CA_DDB_PHOTO_TABLE_DEFAULT);
 	d->owners_external = opt->owners_external;
-	if (!d->user_table || !d->photo_table) {
+	d->guard_table = d->user_table ? ca_ddb_guard_table(d->user_table) : NULL;
+	if (!d->user_table || !d->photo_table || !d->guard_table) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto fail;
 	}
 	rc = check_table_name("user", d->user_table, err);
+	if (rc == CA_OK && strlen(d->user_table) > CA_DDB_USER_TABLE_MAX)
+		rc = ca_err_set(err, CA_EINVAL,
+				"The user table name must be at most %zu characters long (its guard table adds \"" CA_DDB_GUARD_SUFFIX "\").",
+				(size_t)CA_DDB_USER_TABLE_MAX);
 	if (rc == CA_OK)
 		rc = check_table_name("photo", d->photo_table, err);
 	if (rc != CA_OK)

@@ -7,22 +7,27 @@
  * `user-email-index` (hash `email`, INCLUDE [password]); Photo, hash `user_id` (S),
  * range `id` (N, epoch milliseconds of the upload). What this backend writes is
  * what the seed application's PynamoDB models read, and it reads what they wrote:
- *   - tags, desc, filename_orig, filename, geotag_lat, geotag_lng, width, height,
- *     nation, address are always written as S ("" for a NULL field; a photo
- *     without a geotag has geotag_lat = geotag_lng = ""); make, model, city are
- *     left out when NULL; filesize is N (-1 when unknown); upload_date and
- *     taken_date are S in date.h form (taken_date left out when NULL).
+ *   - tags, desc, filename_orig, filename, make, model, width, height, city,
+ *     nation, address are always written as S ("" for a NULL field, as the
+ *     seed's upload form sends them); geotag_lat and geotag_lng are S decimals,
+ *     "999" for a photo without a location (a number the seed's map page can put
+ *     in its script, and a latitude no real place has); filesize is N (-1 when
+ *     unknown); upload_date and taken_date are S in date.h form (taken_date is
+ *     the upload_date when the photo has none, as the seed does without EXIF).
  *   - on reading, any of those may be absent or carry another type PynamoDB or a
  *     hand-written tool might have used (N for a geotag, a width or a size; S for
- *     a number; "None" or "" for a missing geotag); dates are normalised to
- *     date.h form, and a date that does not parse reads as NULL.
+ *     a number; "None", "" or an out-of-range number for a missing geotag); ""
+ *     make, model and city read as NULL; dates are normalised to date.h form, and
+ *     a date that does not parse reads as NULL.
  *
  * Email uniqueness: DynamoDB has no unique index, so user_create writes the user
  * and a guard item in one TransactWriteItems, both conditional on not existing.
- * The guard lives in the User table with id "email#<lower-case email>" and a
- * `user_id` attribute naming its user; it has no `email` attribute, so it never
- * appears in user-email-index and the seed application's lookups never see it
- * (a full Scan of the table would). Before writing, the index is queried too,
+ * The guard lives in its own table, the guard table "<user table>-guard" (hash
+ * key id (S), made by stage 1), with id "email#<lower-case email>" and a
+ * `user_id` attribute naming its user: the User table holds users only, so the
+ * seed's User.scan() and every count of users see no guard. The guard table also
+ * holds the migrator's target lock ("lock#..." ids, migrations/migrate.h);
+ * nothing of the seed's reads it. Before writing, the index is queried too,
  * which catches users that the seed application or another tool wrote without a
  * guard. Two creates for one email racing through this backend can never both
  * succeed; a create here racing a guard-less writer elsewhere can (documented,
@@ -60,6 +65,15 @@
 #define CA_DDB_USER_TABLE_DEFAULT "User"
 #define CA_DDB_PHOTO_TABLE_DEFAULT "Photo"
 #define CA_DDB_EMAIL_INDEX "user-email-index"
+#define CA_DDB_GUARD_SUFFIX "-guard"
+/* The longest user table name that leaves room for CA_DDB_GUARD_SUFFIX in 255. */
+#define CA_DDB_USER_TABLE_MAX (255 - (sizeof(CA_DDB_GUARD_SUFFIX) - 1))
+
+/*
+ * The guard table's name for user_table ("User" -> "User-guard"), malloc'd;
+ * NULL on OOM. The caller frees.
+ */
+char *ca_ddb_guard_table(const char *user_table);
 
 struct ca_db_dynamodb_options {
 	/* Borrowed, must outlive the handle. NULL: the backend creates its own client
@@ -76,8 +90,8 @@ struct ca_db_dynamodb_options {
 };
 
 /*
- * Opens the backend and checks both tables with DescribeTable (keys, types and
- * the email index). On CA_OK *out is the handle (ca_db_close() frees it); on
+ * Opens the backend and checks the three tables with DescribeTable (keys, types
+ * and the email index; the guard table's key id (S)). On CA_OK *out is the handle (ca_db_close() frees it); on
  * error *out is NULL: CA_EINVAL for a bad table name, CA_DB_SCHEMA when a table
  * is missing or has other keys (run stage 1), CA_DB_CONNECT when DynamoDB cannot
  * be reached or no credentials/region are found, CA_ENOMEM.

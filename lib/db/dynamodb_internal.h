@@ -13,10 +13,20 @@
 #include <stdint.h>
 
 #include "aws/client.h"
+#include "db/date.h"
 #include "db/db.h"
 
 #define DDB_TABLE_NAME_MAX 255
 #define DDB_GUARD_PREFIX "email#"
+/*
+ * geotag_lat and geotag_lng of a photo without a location. The seed's map page
+ * writes both into its script as numbers, so "" (or "None") breaks the whole map;
+ * 999 is a number its map accepts (Google Maps clamps the latitude to the pole,
+ * out of a Mercator map's view: no false marker) and a latitude no real photo
+ * has, so our reader (out of range: no geotag) tells it from a real location.
+ * docs/CONTRACTS.md.
+ */
+#define DDB_NO_GEOTAG "999"
 /* How many transactions a user create tries (taken random id, concurrent writer). */
 #define DDB_USER_CREATE_TRIES 4
 /* How many times a photo create moves to id + 1 before giving up. */
@@ -28,6 +38,7 @@ struct ddb {
 	bool own_client;
 	char *user_table;
 	char *photo_table;
+	char *guard_table;      /* ca_ddb_guard_table(user_table) */
 	bool owners_external;   /* no User item to check for a photo's owner */
 	/* Serialises this process's sign-ups. Across processes the guard item's
 	 * conditional transaction decides; the moto stand-in does not lock its
@@ -78,7 +89,33 @@ int ddb_attr_text(const json_t *item, const char *name, char **out);
 /* Parses a decimal id ("1718000000000") into *out; false for anything else. */
 bool ddb_parse_photo_id(const char *s, int64_t *out);
 
-/* The item the Photo table holds for p (owner and id given); NULL on OOM. */
+/*
+ * The geotag_lat / geotag_lng text of p into lat and lng (cap bytes each):
+ * the shortest decimals of its location, DDB_NO_GEOTAG for a photo without one.
+ */
+void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap);
+
+/*
+ * The upload_date a Photo item with id carries for p, into out: p's own when it
+ * parses, else the time the id stands for (epoch ms; a legacy row without a usable
+ * date), so that the seed's models never fill in their own "now".
+ */
+void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1]);
+
+/*
+ * The taken_date a Photo item carries for p (when NULL: the upload date as
+ * ddb_upload_date_text gives it): its own when it parses, else its
+ * upload_date (as the seed does for a photo without EXIF; the seed's models would
+ * otherwise fill in their worker's start time). Borrowed from p; NULL when p has
+ * neither.
+ */
+const char *ddb_taken_date(const struct ca_photo *p);
+
+/*
+ * The item the Photo table holds for p (owner and id given); NULL on OOM. Every
+ * attribute of the seed's Photo model is written: make, model, city "" when
+ * NULL, taken_date as ddb_taken_date(), geotag as ddb_geotag_text().
+ */
 json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p);
 
 /*

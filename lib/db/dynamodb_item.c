@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -120,6 +121,12 @@ static int normalise_date(char **date)
 	return *date ? CA_OK : CA_ENOMEM;
 }
 
+static void empty_to_null(char **s)
+{
+	if (*s && !**s)
+		ca_free_str(s);
+}
+
 int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err *err)
 {
 	static const struct {
@@ -159,8 +166,13 @@ int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err 
 		rc = ddb_attr_text(item, "geotag_lat", &lat);
 	if (rc == CA_OK)
 		rc = ddb_attr_text(item, "geotag_lng", &lng);
-	if (rc == CA_OK)
+	if (rc == CA_OK) {
+		/* written as "" for the seed's models; NULL in our records */
+		empty_to_null(&out->make);
+		empty_to_null(&out->model);
+		empty_to_null(&out->city);
 		rc = normalise_date(&out->upload_date);
+	}
 	if (rc == CA_OK)
 		rc = normalise_date(&out->taken_date);
 	if (rc != CA_OK) {
@@ -208,10 +220,38 @@ static int set_s(json_t *item, const char *name, const char *s)
 	return json_object_set_new(item, name, ddb_s(s ? s : ""));
 }
 
-/* Sets name to {"S": s} unless s is NULL (the attributes that may be absent). */
-static int set_s_opt(json_t *item, const char *name, const char *s)
+void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1])
 {
-	return s ? json_object_set_new(item, name, ddb_s(s)) : 0;
+	struct ca_db_date d;
+	struct tm tm;
+	time_t secs = (time_t)(id / 1000);
+
+	if (p->upload_date && ca_db_date_parse(p->upload_date, &d, NULL) == CA_OK) {
+		ca_db_date_format(&d, out);
+		return;
+	}
+	memset(&d, 0, sizeof(d));
+	d.year = 1970;
+	d.month = d.day = 1;
+	if (id >= 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999) {
+		d.year = tm.tm_year + 1900;
+		d.month = tm.tm_mon + 1;
+		d.day = tm.tm_mday;
+		d.hour = tm.tm_hour;
+		d.minute = tm.tm_min;
+		d.second = tm.tm_sec;
+		d.microsecond = (int)(id % 1000) * 1000;
+	}
+	ca_db_date_format(&d, out);
+}
+
+const char *ddb_taken_date(const struct ca_photo *p)
+{
+	struct ca_db_date d;
+
+	if (p->taken_date && ca_db_date_parse(p->taken_date, &d, NULL) == CA_OK)
+		return p->taken_date;
+	return p->upload_date;
 }
 
 static int set_date(json_t *item, const char *name, const char *s)
@@ -225,18 +265,26 @@ static int set_date(json_t *item, const char *name, const char *s)
 	return json_object_set_new(item, name, ddb_s(text));
 }
 
+void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap)
+{
+	if (!p->has_geotag) {
+		snprintf(lat, cap, "%s", DDB_NO_GEOTAG);
+		snprintf(lng, cap, "%s", DDB_NO_GEOTAG);
+		return;
+	}
+	ddb_format_double(p->geotag_lat, lat, cap);
+	ddb_format_double(p->geotag_lng, lng, cap);
+}
+
 json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p)
 {
-	char lat[32] = "", lng[32] = "";
+	char lat[32], lng[32], up[CA_DB_DATE_LEN + 1];
 	json_t *item = json_object();
 	int bad = 0;
 
 	if (!item)
 		return NULL;
-	if (p->has_geotag) {
-		ddb_format_double(p->geotag_lat, lat, sizeof(lat));
-		ddb_format_double(p->geotag_lng, lng, sizeof(lng));
-	}
+	ddb_geotag_text(p, lat, lng, sizeof(lat));
 	bad |= json_object_set_new(item, "user_id", ddb_s(owner_id));
 	bad |= json_object_set_new(item, "id", ddb_n_i64(id));
 	bad |= set_s(item, "tags", p->tags);
@@ -246,13 +294,14 @@ json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *
 	bad |= json_object_set_new(item, "filesize", ddb_n_i64(p->filesize < 0 ? -1 : p->filesize));
 	bad |= set_s(item, "geotag_lat", lat);
 	bad |= set_s(item, "geotag_lng", lng);
-	bad |= set_date(item, "upload_date", p->upload_date);
-	bad |= set_date(item, "taken_date", p->taken_date);
-	bad |= set_s_opt(item, "make", p->make);
-	bad |= set_s_opt(item, "model", p->model);
+	ddb_upload_date_text(p, id, up);
+	bad |= set_date(item, "upload_date", up);
+	bad |= set_date(item, "taken_date", ddb_taken_date(p) ? ddb_taken_date(p) : up);
+	bad |= set_s(item, "make", p->make);
+	bad |= set_s(item, "model", p->model);
 	bad |= set_s(item, "width", p->width);
 	bad |= set_s(item, "height", p->height);
-	bad |= set_s_opt(item, "city", p->city);
+	bad |= set_s(item, "city", p->city);
 	bad |= set_s(item, "nation", p->nation);
 	bad |= set_s(item, "address", p->address);
 	if (bad) {

@@ -276,7 +276,7 @@ int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_i
 	struct ddb_failure fail = { "", NULL };
 	struct ca_buf set = CA_BUF_INIT, expr = CA_BUF_INIT;
 	json_t *names = NULL, *vals = NULL, *in = NULL;
-	char lat[32] = "", lng[32] = "";
+	char lat[32], lng[32];
 	int64_t id;
 	int rc;
 
@@ -295,25 +295,17 @@ int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_i
 	if (fields & CA_PHOTO_DESC)
 		add_set(&set, names, vals, "desc", values->desc);
 	if (fields & CA_PHOTO_GEOTAG) {
-		if (values->has_geotag) {
-			ddb_format_double(values->geotag_lat, lat, sizeof(lat));
-			ddb_format_double(values->geotag_lng, lng, sizeof(lng));
-		}
+		ddb_geotag_text(values, lat, lng, sizeof(lat));
 		add_set(&set, names, vals, "geotag_lat", lat);
 		add_set(&set, names, vals, "geotag_lng", lng);
 	}
-	if ((fields & CA_PHOTO_CITY) && values->city)
+	if (fields & CA_PHOTO_CITY)
 		add_set(&set, names, vals, "city", values->city);
 	if (fields & CA_PHOTO_NATION)
 		add_set(&set, names, vals, "nation", values->nation);
 	if (fields & CA_PHOTO_ADDRESS)
 		add_set(&set, names, vals, "address", values->address);
 	ca_buf_adds(&expr, set.data);
-	if ((fields & CA_PHOTO_CITY) && !values->city) {
-		/* city may be absent in the contract: a cleared city is removed */
-		ca_buf_adds(&expr, expr.len ? " REMOVE #city" : "REMOVE #city");
-		json_object_set_new(names, "#city", json_string("city"));
-	}
 	in = json_pack("{s:s, s:o, s:s, s:s, s:O}", "TableName", d->photo_table, "Key",
 		       photo_key(owner_id, id), "UpdateExpression", expr.data,
 		       "ConditionExpression", "attribute_exists(#user_id)",

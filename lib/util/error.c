@@ -67,6 +67,7 @@ const char *ca_strerror(int code)
 	case CA_MIGRATE_VERIFY: return "migration verification failed";
 	case CA_MIGRATE_STATE: return "bad migration state file";
 	case CA_MIGRATE_INCOMPLETE: return "migration incomplete";
+	case CA_MIGRATE_LOCKED: return "another migration run holds the target";
 	}
 	return "unknown error";
 }

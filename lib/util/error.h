@@ -85,6 +85,7 @@ typedef enum ca_code {
 	CA_MIGRATE_VERIFY = 1000,
 	CA_MIGRATE_STATE = 1001,    /* the state file is unreadable or made for another target */
 	CA_MIGRATE_INCOMPLETE = 1002, /* a run left users or photos behind (listed in its report) */
+	CA_MIGRATE_LOCKED = 1003,   /* another run holds the target lock */
 } ca_code;
 
 /* A short, static description of a code ("out of memory"). Never NULL. */

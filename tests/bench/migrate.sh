@@ -76,6 +76,8 @@ d.create_table(TableName="User", KeySchema=[{"AttributeName": "id", "KeyType": "
 d.create_table(TableName="Photo", KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}, {"AttributeName": "id", "KeyType": "RANGE"}],
     AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}, {"AttributeName": "id", "AttributeType": "N"}],
     ProvisionedThroughput=t)
+d.create_table(TableName="User-guard", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], ProvisionedThroughput=t)
 boto3.client("s3", **kw).create_bucket(Bucket="bench-photos", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
 PYEOF
 }

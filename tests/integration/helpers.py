@@ -91,11 +91,21 @@ def mysql_query(dbname, sql, args=()):
         conn.close()
 
 
+def create_guard_table(ddb, user_table="User", **kw):
+    """The email guard table stage 1 makes beside the user table ("<user table>-guard",
+    keyed by id alone): guards and the migrator's lock, never read by the seed's models."""
+    ddb.create_table(
+        TableName=user_table + "-guard", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}], **kw)
+
+
 def create_contract_tables(ddb, user_table="User", photo_table="Photo"):
-    """Creates the data contract's two DynamoDB tables (on-demand), shaped the way stage 1
+    """Creates the data contract's DynamoDB tables (on-demand), shaped the way stage 1
     and the seed's models make them, with the boto3 DynamoDB client `ddb`: users keyed by
-    id with the user-email-index (projecting password), photos keyed by user_id + id.
-    boto3's error propagates when a table exists already."""
+    id with the user-email-index (projecting password), photos keyed by user_id + id,
+    and the email guard table. boto3's error propagates when a table exists already."""
+    create_guard_table(ddb, user_table)
     ddb.create_table(
         TableName=user_table, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},

@@ -52,8 +52,9 @@ def test_what_the_backend_writes_is_the_contract(moto, ddb):
 
     users = ddb.scan(TableName=USER_TABLE)["Items"]
     real = [u for u in users if "email" in u]
-    guards = [u for u in users if "email" not in u]
-    assert len(real) == 1 and len(guards) == 1
+    guards = ddb.scan(TableName=USER_TABLE + "-guard")["Items"]
+    # the User table holds users only: the guard lives in the guard table
+    assert len(real) == len(users) == 1 and len(guards) == 1
     user = real[0]
     assert types_of(user) == {"id": "S", "email": "S", "username": "S", "password": "S"}
     uid = user["id"]["S"]
@@ -61,7 +62,7 @@ def test_what_the_backend_writes_is_the_contract(moto, ddb):
     assert user["email"]["S"] == CONTRACT_EMAIL
     assert user["username"]["S"] == "Contract User"
     assert user["password"]["S"] == CONTRACT_PASSWORD
-    # the uniqueness guard: invisible to the index, names its user
+    # the uniqueness guard: in its own table, names its user
     assert guards[0] == {"id": {"S": "email#" + CONTRACT_EMAIL}, "user_id": {"S": uid}}
 
     # the seed's lookup: the index by email, password projected
@@ -79,15 +80,15 @@ def test_what_the_backend_writes_is_the_contract(moto, ddb):
     assert types_of(first) == {
         "user_id": "S", "id": "N", "tags": "S", "desc": "S", "filename_orig": "S",
         "filename": "S", "filesize": "N", "geotag_lat": "S", "geotag_lng": "S",
-        "upload_date": "S", "taken_date": "S", "make": "S", "width": "S", "height": "S",
-        "nation": "S", "address": "S"}
+        "upload_date": "S", "taken_date": "S", "make": "S", "model": "S", "width": "S",
+        "height": "S", "city": "S", "nation": "S", "address": "S"}
     assert {k: list(v.values())[0] for k, v in first.items()} == {
         "user_id": uid, "id": "1709618828123", "tags": "a,b", "desc": "Contract photo",
         "filename_orig": "holiday.jpg", "filename": "0b6f3c9e-2f4d-4a8b-9c1e-7d5a3b2c1f00.jpg",
         "filesize": "123456", "geotag_lat": "37.5665", "geotag_lng": "126.978",
         "upload_date": "2024-03-05T06:07:08.123456+0000",
-        "taken_date": "2024-03-04T01:02:03.000000+0000", "make": "Canon",
-        "width": "6000", "height": "4000", "nation": "South Korea",
+        "taken_date": "2024-03-04T01:02:03.000000+0000", "make": "Canon", "model": "",
+        "city": "", "width": "6000", "height": "4000", "nation": "South Korea",
         "address": "Jung-gu, Seoul"}
     # the dates parse the way PynamoDB's UTCDateTimeAttribute parses them
     up = datetime.strptime(first["upload_date"]["S"], PYNAMODB_DATE)
@@ -97,9 +98,11 @@ def test_what_the_backend_writes_is_the_contract(moto, ddb):
     assert float(first["geotag_lat"]["S"]) == 37.5665
 
     assert second["id"]["N"] == str(epoch_ms(2024, 3, 6))
-    assert second["geotag_lat"] == {"S": ""} and second["geotag_lng"] == {"S": ""}
-    assert "taken_date" not in second and "make" not in second
-    assert "model" not in second and "city" not in second
+    # no location: a number the seed's map script takes, and no latitude at all
+    assert second["geotag_lat"] == {"S": "999"} and second["geotag_lng"] == {"S": "999"}
+    # no EXIF: what the seed writes then ("" texts, the upload date as the taken date)
+    assert second["taken_date"] == second["upload_date"]
+    assert second["make"] == second["model"] == second["city"] == {"S": ""}
 
 
 def put_seed_items(ddb):

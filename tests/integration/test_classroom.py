@@ -108,7 +108,7 @@ def test_prefix_class(bins, env, moto, tmp_path):
 
     # every name carries the prefix, every resource the tags; ann's serve config names them
     ddb, iam, cg = moto.client("dynamodb"), moto.client("iam"), moto.client("cognito-idp")
-    for t in ("ann-User", "ann-Photo"):
+    for t in ("ann-User", "ann-Photo", "ann-User-guard"):
         arn = ddb.describe_table(TableName=t)["Table"]["TableArn"]
         assert tags_of(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == ours("ann")
     assert s3_tags(s3, f"ann-{CLASS}-photos") == ours("ann")
@@ -215,7 +215,7 @@ def test_account_class(bins, env, moto, tmp_path):
     for i, account in enumerate(ACCOUNTS):
         c = clients[account]
         res = everything(c)
-        assert sorted(res["tables"]) == ["Photo", "User"], res      # the lab's names
+        assert sorted(res["tables"]) == ["Photo", "User", "User-guard"], res      # the lab's names
         assert res["buckets"] == [f"cloudalbum-photos-{account}"], res
         assert res["pools"] == ["cloudalbum-users"], res
         arn = c("dynamodb").describe_table(TableName="User")["Table"]["TableArn"]

@@ -9,6 +9,7 @@ import re
 import shutil
 import struct
 import subprocess
+import time
 from datetime import timezone
 from pathlib import Path
 
@@ -69,6 +70,10 @@ def provision(moto, cognito=False):
                                       {"AttributeName": "id", "KeyType": "RANGE"}],
         AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"},
                               {"AttributeName": "id", "AttributeType": "N"}],
+        ProvisionedThroughput=thr)
+    ddb.create_table(
+        TableName="User-guard", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         ProvisionedThroughput=thr)
     moto.client("s3").create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
@@ -161,8 +166,10 @@ def test_run_moves_everything_as_the_contract_says(migrate, moto, legacy):
     upload = legacy["upload"]
     users, photos = legacy_users(legacy["db"]), legacy_photos(legacy["db"])
     items = scan(moto, "User")
-    user_items = {i["email"]["S"]: i for i in items if "email" in i}
-    guards = {i["id"]["S"]: i["user_id"]["S"] for i in items if "email" not in i}
+    # the User table holds users only (the seed's User.scan() sees no guard)
+    assert all("email" in i for i in items)
+    user_items = {i["email"]["S"]: i for i in items}
+    guards = {i["id"]["S"]: i["user_id"]["S"] for i in scan(moto, "User-guard")}
     assert len(user_items) == USERS and len(guards) == USERS
     ids = {}
     for u in users:
@@ -193,15 +200,16 @@ def test_run_moves_everything_as_the_contract_says(migrate, moto, legacy):
             pid += 1
         used_ids[(owner, pid)] = r["id"]
         it = ddb_photos[(owner, pid)]
-        for k in ("tags", "desc", "filename_orig", "filename", "width", "height", "nation", "address"):
+        # every attribute of the seed's model, "" for a NULL text (as the seed's form sends)
+        for k in ("tags", "desc", "filename_orig", "filename", "width", "height", "nation", "address",
+                  "make", "model", "city"):
             assert it[k] == {"S": r[k] or ""}, k
-        for k in ("make", "model", "city"):
-            assert it.get(k) == ({"S": r[k]} if r[k] is not None else None), k
         assert it["filesize"] == {"N": str(r["filesize"])}
         assert DATE.match(it["upload_date"]["S"]) and it["upload_date"]["S"] == pynamo_date(r["upload_date"])
-        assert it["taken_date"]["S"] == pynamo_date(r["taken_date"])
+        assert it["taken_date"]["S"] == pynamo_date(r["taken_date"] or r["upload_date"])
         if r["lat"] is None:
-            assert it["geotag_lat"] == {"S": ""} and it["geotag_lng"] == {"S": ""}
+            # no location: a number the seed's map script takes, no latitude at all
+            assert it["geotag_lat"] == {"S": "999"} and it["geotag_lng"] == {"S": "999"}
         else:
             assert as_float(float(it["geotag_lat"]["S"])) == as_float(r["lat"])
             assert as_float(float(it["geotag_lng"]["S"])) == as_float(r["lng"])
@@ -274,6 +282,9 @@ def test_killed_run_resumes_with_the_same_ids(migrate, moto, crash):
     assert all((i["user_id"]["S"], i["id"]["N"]) in keys for i in written)
     assert {i["id"]["S"] for i in users} == set(re.findall(r"^user \d+ (\S+)$", state, re.M))
     migrate("verify")
+    # the killed run's lock (its process is gone from this host) was taken over, then released
+    assert scan(moto, "User-guard") and not [i for i in scan(moto, "User-guard")
+                                             if i["id"]["S"].startswith("lock#")]
 
 
 def test_verify_names_what_was_tampered_with(migrate, moto, legacy):
@@ -391,3 +402,46 @@ def test_corrupt_state_file_stops_the_run(migrate, moto):
     p = migrate("run", ok=False)
     assert p.returncode == 1 and "repeats legacy user 1" in p.stderr
     assert scan(moto, "User") == []
+
+
+def lock_item(expires, host="other-host.example", pid=4242):
+    return {"id": {"S": "lock#migrate"}, "token": {"S": "f" * 32}, "host": {"S": host},
+            "pid": {"N": str(pid)}, "started": {"S": "2026-01-01T00:00:00.000000+0000"},
+            "expires": {"N": str(int(expires))}}
+
+
+def test_a_run_holding_the_target_lock_refuses_a_second(migrate, moto):
+    ddb = moto.client("dynamodb")
+    ddb.put_item(TableName="User-guard", Item=lock_item(time.time() + 600))
+    p = migrate("run", ok=False)
+    assert p.returncode == 1
+    assert "Another cloudalbum-migrate run" in p.stderr and "other-host.example" in p.stderr
+    assert "wrote nothing" in p.stderr
+    assert scan(moto, "User") == [] and scan(moto, "Photo") == []
+    # plan and verify read only: they do not need the lock
+    migrate("plan")
+    # a holder whose lease ran out (it died on its host) is taken over
+    ddb.put_item(TableName="User-guard", Item=lock_item(time.time() - 5))
+    migrate("run")
+    assert len(scan(moto, "User")) == USERS
+    assert not [i for i in scan(moto, "User-guard") if i["id"]["S"].startswith("lock#")]
+
+
+def test_two_runs_at_once_write_every_user_once(bins, moto, aws_env, legacy, tmp_path):
+    provision(moto)
+    cfg = config(tmp_path, moto)
+    runs = [Migrate(bins, aws_env, legacy, cfg, tmp_path / f"state{i}") for i in (1, 2)]
+    procs = [subprocess.Popen([str(m.bin), "run", "--from-db", legacy["url"], "--from-dir",
+                               str(m.upload), "--to", str(cfg), "--state", str(m.state)],
+                              env=aws_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for m in runs]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    # one writes; the other is refused by the lock, or (started after the first ended) finds
+    # every email taken under the first run's ids: never a second copy
+    assert 0 in codes, (codes, outs)
+    for code, (out, err) in zip(codes, outs):
+        assert code == 0 or "Another cloudalbum-migrate run" in err or "left behind" in out, (out, err)
+    users = scan(moto, "User")
+    assert len(users) == USERS
+    assert len(scan(moto, "Photo")) == USERS * PER_USER

@@ -129,6 +129,8 @@ def test_least_privilege_policy_is_filled_in(bins, moto, env, tmp_path):
     doc = json.dumps(default_doc(moto.client("iam")))
     assert "${" not in doc
     assert "arn:aws:dynamodb:ap-southeast-1:123456789012:table/User" in doc
+    # the email guard table the app's sign-up writes (db/dynamodb.h)
+    assert "arn:aws:dynamodb:ap-southeast-1:123456789012:table/User-guard" in doc
     assert "arn:aws:s3:::cloudalbum-local-photos/photos/*" in doc
     # what cloudalbum-serve calls with its own credentials: profiles, and a migrated
     # user's legacy password made their pool password at the first sign-in

@@ -47,13 +47,18 @@ def test_apply_creates_the_contract_tables(bins, moto, env, tmp_path):
     assert keys(photo) == {"HASH": "user_id", "RANGE": "id"}
     assert types(photo) == {"user_id": "S", "id": "N"}
     assert photo["ProvisionedThroughput"]["ReadCapacityUnits"] == 10
+    # the email guards live in a table of their own, out of the seed's User.scan()
+    guard = ddb.describe_table(TableName="User-guard")["Table"]
+    assert keys(guard) == {"HASH": "id"} and types(guard) == {"id": "S"}
 
     st = state(tmp_path)
     recorded = {(r["kind"], r["name"]) for r in st["stages"]["1"]["resources"]}
-    assert recorded == {("dynamodb table", "User"), ("dynamodb table", "Photo")}
+    assert recorded == {("dynamodb table", "User"), ("dynamodb table", "Photo"),
+                        ("dynamodb table", "User-guard")}
     out = json.loads(stage(bins, N, "outputs", cfg, env, "--json").stdout)
     assert out["user_table"] == "User" and out["photo_table"] == "Photo"
     assert out["user_table_arn"] == user["TableArn"]
+    assert out["guard_table"] == "User-guard" and out["guard_table_arn"] == guard["TableArn"]
 
 
 def test_second_apply_changes_nothing(bins, moto, env, tmp_path):
@@ -63,7 +68,7 @@ def test_second_apply_changes_nothing(bins, moto, env, tmp_path):
     p = stage(bins, N, "apply", cfg, env)
     assert "0 change(s)" in p.stdout
     assert stage(bins, N, "plan", cfg, env).returncode == 0
-    assert sorted(moto.client("dynamodb").list_tables()["TableNames"]) == sorted(before) == ["Photo", "User"]
+    assert sorted(moto.client("dynamodb").list_tables()["TableNames"]) == sorted(before) == ["Photo", "User", "User-guard"]
 
 
 def test_found_by_name_when_the_state_is_lost(bins, moto, env, tmp_path):
@@ -72,8 +77,8 @@ def test_found_by_name_when_the_state_is_lost(bins, moto, env, tmp_path):
     (tmp_path / "state" / "local" / "state.json").unlink()
     assert stage(bins, N, "plan", cfg, env).returncode == 0
     stage(bins, N, "apply", cfg, env)
-    assert len(moto.client("dynamodb").list_tables()["TableNames"]) == 2
-    assert len(state(tmp_path)["stages"]["1"]["resources"]) == 2
+    assert len(moto.client("dynamodb").list_tables()["TableNames"]) == 3
+    assert len(state(tmp_path)["stages"]["1"]["resources"]) == 3
 
 
 def test_capacity_drift_is_named_and_put_back(bins, moto, env, tmp_path):
@@ -152,7 +157,7 @@ def test_on_demand_billing(bins, moto, env, tmp_path):
                  .replace("    read_capacity: 10\n", "").replace("    write_capacity: 10\n", ""))
     stage(bins, N, "apply", cfg, env)
     ddb = moto.client("dynamodb")
-    for name in ("User", "Photo"):
+    for name in ("User", "Photo", "User-guard"):
         t = ddb.describe_table(TableName=name)["Table"]
         assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert stage(bins, N, "plan", cfg, env).returncode == 0
@@ -183,7 +188,7 @@ def test_destroy_refuses_items_unless_forced(bins, moto, env, tmp_path):
     ddb.put_item(TableName="Photo", Item={"user_id": {"S": "u1"}, "id": {"N": "1"}})
     line = one_error_line(stage(bins, N, "destroy", cfg, env, check=False))
     assert "Photo holds items" in line and "--force" in line
-    assert sorted(ddb.list_tables()["TableNames"]) == ["Photo", "User"]   # nothing deleted
+    assert sorted(ddb.list_tables()["TableNames"]) == ["Photo", "User", "User-guard"]   # nothing deleted
     stage(bins, N, "destroy", cfg, env, "--force")
     assert ddb.list_tables()["TableNames"] == []
     assert "1" not in state(tmp_path)["stages"]
@@ -241,7 +246,8 @@ def test_failure_in_the_middle_then_rerun_completes(bins, moto, env, tmp_path):
     p = stage(bins, N, "apply", cfg, env)
     assert "ok       dynamodb table User" in p.stdout
     assert "created  dynamodb table Photo" in p.stdout
-    assert sorted(moto.client("dynamodb").list_tables()["TableNames"]) == ["Photo", "User"]
+    assert "created  dynamodb table User-guard" in p.stdout
+    assert sorted(moto.client("dynamodb").list_tables()["TableNames"]) == ["Photo", "User", "User-guard"]
     assert state(tmp_path)["stages"]["1"]["outputs"]["photo_table"]["value"] == "Photo"
 
 

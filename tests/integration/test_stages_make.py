@@ -30,7 +30,7 @@ def test_make_stage_twice_and_the_serve_config(bins, moto, aws_env, tmp_path):
     roles = len(iam.list_roles()["Roles"])
     second = run([ROOT / "scripts/stage.sh", n], env=env, timeout=600)
     assert "created" not in second.stdout and "updated" not in second.stdout
-    assert sorted(ddb.list_tables()["TableNames"]) == tables == ["Photo", "User"]
+    assert sorted(ddb.list_tables()["TableNames"]) == tables == ["Photo", "User", "User-guard"]
     assert len(iam.list_roles()["Roles"]) == roles == 1
 
     out = gen / "local" / f"stage-{n}.yaml"

@@ -84,10 +84,17 @@ static void create_tables(const char *user, const char *photo)
 		      "{\"AttributeName\":\"id\",\"KeyType\":\"RANGE\"}]}",
 		      photo);
 
+	char *g = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"BillingMode\":\"PAY_PER_REQUEST\","
+		      "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+		      "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}",
+		      user);
+
 	json_decref(raw_call("CreateTable", u, CA_OK));
 	json_decref(raw_call("CreateTable", p, CA_OK));
+	json_decref(raw_call("CreateTable", g, CA_OK));
 	free(u);
 	free(p);
+	free(g);
 }
 
 static void setup_run(void)
@@ -408,6 +415,11 @@ START_TEST(open_by_url_and_schema_checks)
 
 		json_decref(raw_call("CreateTable", req, CA_OK));
 		free(req);
+		req = fmt("{\"TableName\":\"noidx_%s" CA_DDB_GUARD_SUFFIX "\",\"BillingMode\":\"PAY_PER_REQUEST\","
+			  "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}],"
+			  "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]}", unique);
+		json_decref(raw_call("CreateTable", req, CA_OK));
+		free(req);
 		url = fmt("dynamodb://?user_table=noidx_%s&photo_table=%s&endpoint=%s", unique,
 			  photo_table, moto_endpoint);
 		ca_err_clear(&err);
@@ -415,6 +427,24 @@ START_TEST(open_by_url_and_schema_checks)
 		ck_assert_msg(strstr(ca_err_msg(&err), "user-email-index") != NULL, "%s",
 			      ca_err_msg(&err));
 		free(url);
+	}
+
+	/* tables of an older stage 1: no guard table */
+	{
+		char *u = fmt("ng_%s_User", unique), *p = fmt("ng_%s_Photo", unique);
+		char *req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\"}", u);
+
+		create_tables(u, p);
+		json_decref(raw_call("DeleteTable", req, CA_OK));
+		url = fmt("dynamodb://?user_table=%s&photo_table=%s&endpoint=%s", u, p, moto_endpoint);
+		ca_err_clear(&err);
+		ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_SCHEMA);
+		ck_assert_msg(strstr(ca_err_msg(&err), CA_DDB_GUARD_SUFFIX) != NULL &&
+			      strstr(ca_err_msg(&err), "stage 1") != NULL, "%s", ca_err_msg(&err));
+		free(url);
+		free(req);
+		free(u);
+		free(p);
 	}
 
 	/* nothing listening */
@@ -497,10 +527,30 @@ START_TEST(emails_are_unique)
 	in.email = upper;
 	ck_assert_int_eq(ca_db_user_create(db, &in, &id2, NULL), CA_DB_CONFLICT);
 
-	/* the guard item is never a user */
+	/* the guard item is never a user, and lives in the guard table, not the User table */
 	guard = fmt("email#%s", email);
 	ck_assert_int_eq(ca_db_user_find_by_id(db, guard, &u, NULL), CA_DB_NOTFOUND);
 	ck_assert_int_eq(ca_db_user_update(db, guard, "X", NULL, NULL), CA_DB_NOTFOUND);
+	req = fmt("{\"TableName\":\"%s\",\"Key\":{\"id\":{\"S\":\"%s\"}}}", user_table, guard);
+	{
+		json_t *got = raw_call("GetItem", req, CA_OK);
+
+		ck_assert_ptr_null(json_object_get(got, "Item"));
+		json_decref(got);
+	}
+	free(req);
+	req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"Key\":{\"id\":{\"S\":\"%s\"}}}",
+		  user_table, guard);
+	{
+		json_t *got = raw_call("GetItem", req, CA_OK);
+		const char *owner = json_string_value(json_object_get(
+			json_object_get(json_object_get(got, "Item"), "user_id"), "S"));
+
+		ck_assert_ptr_nonnull(owner);
+		ck_assert_str_eq(owner, id);
+		json_decref(got);
+	}
+	free(req);
 	free(guard);
 
 	/* a user written without a guard (as the seed app writes) is found by its index */
@@ -539,7 +589,8 @@ START_TEST(user_delete_takes_the_guard_along)
 	ck_assert_int_eq(ca_db_user_find_by_email(db, email, &u, NULL), CA_DB_NOTFOUND);
 	/* the guard went with it: the email can be signed up again */
 	guard = fmt("email#%s", email);
-	req = fmt("{\"TableName\":\"%s\",\"Key\":{\"id\":{\"S\":\"%s\"}}}", user_table, guard);
+	req = fmt("{\"TableName\":\"%s" CA_DDB_GUARD_SUFFIX "\",\"Key\":{\"id\":{\"S\":\"%s\"}}}",
+		  user_table, guard);
 	got = raw_call("GetItem", req, CA_OK);
 	ck_assert_ptr_null(json_object_get(got, "Item"));
 	json_decref(got);
@@ -682,21 +733,25 @@ START_TEST(photo_fields_and_item_shape)
 	ck_assert_str_eq(typed(item, "filename", "S"), UUID_NAME);
 	ck_assert_str_eq(typed(item, "nation", "S"), "South Korea");
 	ck_assert_str_eq(typed(item, "address", "S"), "Somewhere");
-	ck_assert_ptr_null(json_object_get(item, "model"));
-	ck_assert_ptr_null(json_object_get(item, "city"));
-	ck_assert_uint_eq(json_object_size(item), 16); /* 18 in the contract less model and city */
+	/* every attribute of the seed's model, "" for NULL text (what its form sends) */
+	ck_assert_str_eq(typed(item, "model", "S"), "");
+	ck_assert_str_eq(typed(item, "city", "S"), "");
+	ck_assert_uint_eq(json_object_size(item), 18);
 	json_decref(item);
 
+	/* no location: a number the seed's map page renders, out of any latitude's range;
+	 * no taken date: the upload date, as the seed does without EXIF */
 	item = raw_photo(owner, id3);
-	ck_assert_str_eq(typed(item, "geotag_lat", "S"), "");
-	ck_assert_str_eq(typed(item, "geotag_lng", "S"), "");
+	ck_assert_str_eq(typed(item, "geotag_lat", "S"), "999");
+	ck_assert_str_eq(typed(item, "geotag_lng", "S"), "999");
 	ck_assert_str_eq(typed(item, "filesize", "N"), "-1");
-	ck_assert_ptr_null(json_object_get(item, "taken_date"));
+	ck_assert_str_eq(typed(item, "taken_date", "S"), "2024-03-05T06:07:08.123456+0000");
 	json_decref(item);
 	ck_assert_int_eq(ca_db_photo_get(db, owner, id3, &p, &err), CA_OK);
 	ck_assert(!p.has_geotag);
 	ck_assert(p.filesize == -1);
-	ck_assert_ptr_null(p.taken_date);
+	/* the upload date stands in for a missing taken date, for us as for the seed */
+	ck_assert_str_eq(p.taken_date, "2024-03-05T06:07:08.123456+0000");
 	ca_photo_release(&p);
 
 	free(id);
@@ -796,7 +851,7 @@ START_TEST(photo_update_and_delete)
 	ca_photo_release(&p);
 	item = raw_photo(owner, id);
 	ck_assert_str_eq(typed(item, "geotag_lat", "S"), "-33.8688");
-	ck_assert_ptr_null(json_object_get(item, "city"));
+	ck_assert_str_eq(typed(item, "city", "S"), ""); /* cleared: "", never absent */
 	json_decref(item);
 
 	/* only the geotag, removed */
@@ -806,6 +861,9 @@ START_TEST(photo_update_and_delete)
 	ck_assert(!p.has_geotag);
 	ck_assert_str_eq(p.tags, "new,tags");
 	ca_photo_release(&p);
+	item = raw_photo(owner, id);
+	ck_assert_str_eq(typed(item, "geotag_lng", "S"), DDB_NO_GEOTAG);
+	json_decref(item);
 	/* a city set again */
 	values.city = (char *)"Sydney";
 	ck_assert_int_eq(ca_db_photo_update(db, owner, id, &values, CA_PHOTO_CITY, NULL), CA_OK);

@@ -159,6 +159,23 @@ START_TEST(ids_unique_and_deterministic)
 }
 END_TEST
 
+START_TEST(ids_before_1970_are_never_negative)
+{
+	/* 1950, 1969 (twice), 1970 + 1 ms: dates as far back as DATETIME goes */
+	struct mig_id_input in[] = {
+		{ -30610224000000LL, 7 }, { -14182940000LL, 2 }, { -14182940000LL, 1 }, { 1, 3 },
+	};
+	size_t order[4];
+	int64_t ids[4];
+
+	mig_assign_photo_ids(in, 4, order, ids);
+	ck_assert_int_eq(ids[0], 0);   /* the oldest first */
+	ck_assert_int_eq(ids[2], 1);   /* then the same-time pair, by legacy id */
+	ck_assert_int_eq(ids[1], 2);
+	ck_assert_int_eq(ids[3], 3);   /* pushed up past the clamped ones */
+}
+END_TEST
+
 START_TEST(float_columns)
 {
 	ck_assert(mig_float_column(-31.955074310302734) == -31.955074);
@@ -379,6 +396,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, state_long_line_and_nul);
 	tcase_add_test(tc, state_save_and_load);
 	tcase_add_test(tc, ids_unique_and_deterministic);
+	tcase_add_test(tc, ids_before_1970_are_never_negative);
 	tcase_add_test(tc, float_columns);
 	tcase_add_test(tc, batch_chunks_of_25);
 	tcase_add_test(tc, batch_resends_unprocessed_with_capped_backoff);

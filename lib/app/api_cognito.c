@@ -375,7 +375,7 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
 	if (!app_json_string(body, "username", &name) ||
@@ -409,6 +409,9 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 		pool_refusal(req, resp, rc, &err);
 		goto out;
 	}
+	/* a new password ends every other session of the account, here and elsewhere */
+	if (password && !app_session_renew(app, req, resp, &who))
+		goto out;
 	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);

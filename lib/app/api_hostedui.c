@@ -294,13 +294,21 @@ out:
 static int logout(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	struct ca_app *app = ctx;
+	struct app_session_user who;
 	char *url = NULL;
 	struct ca_err err;
+	bool ended;
+	int rc;
 
 	if (strcmp(req->method, "GET") != 0)
 		return only_get(req, resp);
 	ca_err_clear(&err);
-	if (!app_session_end(app, req, resp))
+	rc = app_session_cookie(app, req, &who);
+	if (rc == CA_ENOMEM)
+		return app_oom(req, resp);
+	ended = app_session_end(app, req, resp, rc == CA_OK ? &who : NULL);
+	app_session_user_release(&who);
+	if (!ended)
 		return CA_OK;
 	if (ca_oauth_logout_url(hosted(app), &url, &err) != CA_OK)
 		return app_oom(req, resp);

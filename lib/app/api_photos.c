@@ -196,7 +196,7 @@ int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response 
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
 	if (!app_json_only_keys(body, allowed, &key)) {
@@ -248,7 +248,7 @@ int app_handle_photo_delete(struct ca_http_request *req, struct ca_http_response
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
 	    !app_photo_load(app, req, resp, &who, &photo))
 		goto out;
 	rc = ca_db_photo_delete(app->db, who.id, photo.id, &err);

@@ -39,6 +39,8 @@ int app_handle_signin(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (!app_origin_ok(app, req, resp))
+		return CA_OK;
 	if (app->cognito)
 		return app_cognito_signin(req, resp, ctx);
 	ca_err_clear(&err);
@@ -90,9 +92,20 @@ out:
 int app_handle_signout(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	struct ca_app *app = ctx;
+	struct app_session_user who;
+	int rc;
 
-	if (!app_csrf_ok(req, resp) || !app_session_end(app, req, resp))
+	/* a session that no longer verifies has nothing to protect: its cookies just go */
+	rc = app_session_cookie(app, req, &who);
+	if (rc == CA_ENOMEM)
+		return app_oom(req, resp);
+	if ((rc == CA_OK && !app_csrf_ok(app, req, resp, &who)) ||
+	    (rc != CA_OK && !app_origin_ok(app, req, resp)) ||
+	    !app_session_end(app, req, resp, rc == CA_OK ? &who : NULL)) {
+		app_session_user_release(&who);
 		return CA_OK;
+	}
+	app_session_user_release(&who);
 	ca_http_respond_empty(resp, 204);
 	return CA_OK;
 }

@@ -68,7 +68,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp))
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who))
 		goto out;
 	if (!req->on_worker) {
 		/* decoding and thumbnailing run on the server's bounded image pool */

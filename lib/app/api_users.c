@@ -37,6 +37,8 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 	struct ca_err err;
 	int rc;
 
+	if (!app_origin_ok(app, req, resp))
+		return CA_OK;
 	if (app->cognito)
 		return app_cognito_signup(req, resp, ctx);
 	ca_err_clear(&err);
@@ -161,7 +163,7 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 	if (app->cognito)
 		return app_cognito_me_put(req, resp, ctx);
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(req, resp) ||
+	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
 	    !app_json_body(req, resp, &body))
 		goto out;
 	if (!app_json_only_keys(body, allowed, NULL)) {
@@ -206,6 +208,9 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 		app_fail(req, resp, &err);
 		goto out;
 	}
+	/* a new password ends every other session of the account, here and elsewhere */
+	if (password && !app_session_renew(app, req, resp, &who))
+		goto out;
 	if (username) {
 		free(user.username);
 		user.username = ca_strdup(username);

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -62,19 +63,11 @@ struct ca_app {
 struct app_session_user {
 	char *id;
 	char *email;
+	char *sid;            /* this session's id (random, base64url) */
+	int64_t generation;   /* the user's session generation when it was issued */
 };
 
 void app_session_user_release(struct app_session_user *u);
-
-/*
- * Reads the session cookie into *u. true when signed in; otherwise answers
- * 401 on resp and returns false (then the handler returns CA_OK).
- */
-bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
-		   struct ca_http_response *resp, struct app_session_user *u);
-
-/* true when the CSRF token is right; otherwise answers 403 and returns false. */
-bool app_csrf_ok(const struct ca_http_request *req, struct ca_http_response *resp);
 
 /*
  * The request body as a JSON object into *out (json_decref it). false after
@@ -128,16 +121,67 @@ bool app_photo_load(struct ca_app *app, const struct ca_http_request *req,
 /* --- sessions (session_cookies.c) ------------------------------------------- */
 
 /*
- * Signs the client in: sets the session cookie naming "<user_id>:<email>"
- * (what app_signed_in reads) and a fresh CSRF cookie on resp. true then;
- * false after answering (500 on out of memory, else the failure's status).
+ * The session subject is "<user id>:<session id>:<generation>:<email>"; a
+ * session is honoured while the database's session state (db.h, "Session
+ * revocation") says its generation is current and its id is not revoked, so
+ * sign-out and password changes hold in every process sharing the database.
+ */
+
+/*
+ * Reads the session cookie into *u and checks it against the database's session
+ * state. true when signed in; otherwise answers (401 for no, a bad, an ended or
+ * a revoked session; the failure's status when the state cannot be read) and
+ * returns false (then the handler returns CA_OK).
+ */
+bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
+		   struct ca_http_response *resp, struct app_session_user *u);
+
+/*
+ * true when a state-changing request may go ahead: it does not come from another
+ * site (app_origin_ok) and its X-CSRF-Token header is the token of who's session
+ * (who NULL: there is no session, and only safe methods pass). Otherwise
+ * answers 403 and returns false.
+ */
+bool app_csrf_ok(struct ca_app *app, const struct ca_http_request *req,
+		 struct ca_http_response *resp, const struct app_session_user *who);
+
+/* The Origin / Sec-Fetch-Site check alone (http/csrf.h), for sign-in and sign-up. */
+bool app_origin_ok(struct ca_app *app, const struct ca_http_request *req,
+		   struct ca_http_response *resp);
+
+/*
+ * Signs the client in: a new session id with the user's current generation, the
+ * session cookie and the session's CSRF cookie on resp. true then; false after
+ * answering (500 on out of memory, else the failure's status).
  */
 bool app_session_start(struct ca_app *app, const struct ca_http_request *req,
 		       struct ca_http_response *resp, const char *user_id, const char *email);
 
-/* Sets cookies deleting the session and CSRF cookies. false after answering 500. */
+/*
+ * After a password change: starts a new generation for who (every other session
+ * of the user ends, in every process) and signs this client in again under it.
+ * true then; false after answering.
+ */
+bool app_session_renew(struct ca_app *app, const struct ca_http_request *req,
+		       struct ca_http_response *resp, const struct app_session_user *who);
+
+/*
+ * The request's session cookie, signature and expiry checked and parsed into *u
+ * (release it), without asking the database whether it was revoked. CA_OK,
+ * CA_AUTH_BAD_TOKEN (none, or not valid), CA_ENOMEM. Answers nothing.
+ */
+int app_session_cookie(struct ca_app *app, const struct ca_http_request *req,
+		       struct app_session_user *u);
+
+/*
+ * Signs out: records who's session (who: the request's session cookie, or NULL
+ * when it has none) as revoked, ends the user's user-pool sessions when auth is
+ * cognito (AdminUserGlobalSignOut; a failure there is logged, not answered) and
+ * sets cookies deleting the session and CSRF cookies. false after answering
+ * (500, or the failure's status when the revocation cannot be recorded).
+ */
 bool app_session_end(struct ca_app *app, const struct ca_http_request *req,
-		     struct ca_http_response *resp);
+		     struct ca_http_response *resp, const struct app_session_user *who);
 
 /* --- sign-in attempts (sign_in_limits.c) -------------------------------------- */
 

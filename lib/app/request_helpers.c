@@ -1,6 +1,7 @@
 /*
- * request_helpers.c — what every handler does first: who is signed in, is the
- * CSRF token right, read a JSON body; and answering failures the same way.
+ * request_helpers.c — reading a JSON body, loading the signed-in user's photo,
+ * and answering failures the same way (who is signed in and the CSRF check are
+ * session_cookies.c's).
  */
 #include "app/app_internal.h"
 
@@ -14,54 +15,6 @@
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
-
-void app_session_user_release(struct app_session_user *u)
-{
-	if (!u)
-		return;
-	ca_free_str(&u->id);
-	ca_free_str(&u->email);
-}
-
-bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
-		   struct ca_http_response *resp, struct app_session_user *u)
-{
-	char *subject = NULL;
-	const char *colon;
-	int rc;
-
-	memset(u, 0, sizeof(*u));
-	rc = ca_session_read(&app->keys, req, (int64_t)time(NULL), &subject, NULL);
-	if (rc == CA_OK && (colon = strchr(subject, ':')) != NULL && colon != subject &&
-	    colon[1] != '\0') {
-		u->id = ca_strndup(subject, (size_t)(colon - subject));
-		u->email = ca_strdup(colon + 1);
-		free(subject);
-		if (u->id && u->email)
-			return true;
-		app_session_user_release(u);
-		app_oom(req, resp);
-		return false;
-	}
-	free(subject);
-	if (rc == CA_ENOMEM) {
-		app_oom(req, resp);
-		return false;
-	}
-	ca_http_respond_error(resp, 401, "Sign in to do that.");
-	return false;
-}
-
-bool app_csrf_ok(const struct ca_http_request *req, struct ca_http_response *resp)
-{
-	struct ca_err err;
-
-	ca_err_clear(&err);
-	if (ca_csrf_check(req, &err) == CA_OK)
-		return true;
-	ca_http_respond_error(resp, 403, "%s", ca_err_msg(&err));
-	return false;
-}
 
 bool app_json_body(const struct ca_http_request *req, struct ca_http_response *resp,
 		   json_t **out)

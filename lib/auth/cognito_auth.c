@@ -364,6 +364,13 @@ int ca_cognito_auth_set_password(struct ca_cognito_auth *a, const char *username
 						   password, true, err);
 }
 
+int ca_cognito_auth_sign_out_everywhere(struct ca_cognito_auth *a, const char *username,
+					struct ca_err *err)
+{
+	return cognito_idp_admin_user_global_sign_out(a->client, a->cfg->auth.user_pool_id,
+						      username, err);
+}
+
 int ca_cognito_auth_update(struct ca_cognito_auth *a, const char *email,
 			   const char *expect_username, const char *current_password,
 			   const char *new_name, const char *new_password, struct ca_err *err)

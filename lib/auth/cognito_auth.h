@@ -157,6 +157,15 @@ int ca_cognito_auth_set_password(struct ca_cognito_auth *a, const char *username
 				 const char *password, struct ca_err *err);
 
 /*
+ * Ends username's sessions at the pool (AdminUserGlobalSignOut): every refresh
+ * token the pool issued to them (to this app's sign-ins or to the browser through
+ * the hosted UI or an SDK) is revoked. CA_ENOTFOUND when the pool has no such
+ * user; network and service codes otherwise.
+ */
+int ca_cognito_auth_sign_out_everywhere(struct ca_cognito_auth *a, const char *username,
+					struct ca_err *err);
+
+/*
  * Changes name and/or password (NULL: unchanged) after re-verifying
  * current_password for email; expect_username must be who the session says, so a
  * session cannot change another account. Errors as for sign-in, plus CA_EINVAL when

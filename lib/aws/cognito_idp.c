@@ -431,6 +431,16 @@ int cognito_idp_admin_set_user_password(struct aws_client *c, const char *pool_i
 	return rc;
 }
 
+int cognito_idp_admin_user_global_sign_out(struct aws_client *c, const char *pool_id,
+					   const char *username, struct ca_err *err)
+{
+	json_t *in = json_pack("{s:s, s:s}", "UserPoolId", pool_id, "Username", username);
+	int rc = call(c, "AdminUserGlobalSignOut", in, NULL, err);
+
+	json_decref(in);
+	return rc;
+}
+
 int cognito_idp_update_user_attributes(struct aws_client *c, const char *access_token,
 				       const struct cognito_attr *attrs, size_t n_attrs,
 				       struct ca_err *err)

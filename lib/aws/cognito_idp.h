@@ -158,6 +158,13 @@ int cognito_idp_change_password(struct aws_client *c, const char *access_token,
 				const char *old_password, const char *new_password,
 				struct ca_err *err);
 
+/*
+ * AdminUserGlobalSignOut (the server's IAM credentials): revokes every refresh
+ * token the pool issued to username. CA_ENOTFOUND when there is no such user.
+ */
+int cognito_idp_admin_user_global_sign_out(struct aws_client *c, const char *pool_id,
+					   const char *username, struct ca_err *err);
+
 /* GlobalSignOut: revokes every refresh token of the access token's user. */
 int cognito_idp_global_sign_out(struct aws_client *c, const char *access_token,
 				struct ca_err *err);

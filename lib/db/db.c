@@ -374,3 +374,78 @@ void ca_photo_page_release(struct ca_photo_page *page)
 	free(page->next_cursor);
 	memset(page, 0, sizeof(*page));
 }
+
+/* ---- session revocation ---- */
+
+static int check_session_ids(struct ca_db *db, const char *user_id, const char *session_id,
+			     bool (*op_present)(const struct ca_db *), struct ca_err *err)
+{
+	size_t i, n;
+	int rc = check_id("user", user_id, err);
+
+	if (rc != CA_OK)
+		return rc == CA_DB_NOTFOUND ? ca_err_set(err, CA_EINVAL, "The user id is too long.")
+					    : rc;
+	if (session_id) {
+		n = strnlen(session_id, CA_DB_SESSION_ID_MAX + 1);
+		if (n == 0 || n > CA_DB_SESSION_ID_MAX)
+			return ca_err_set(err, CA_EINVAL, "The session id is empty or too long.");
+		for (i = 0; i < n; i++) {
+			char c = session_id[i];
+
+			if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			      (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
+				return ca_err_set(err, CA_EINVAL, "The session id holds a character "
+						  "other than letters, digits, '-' and '_'.");
+		}
+	}
+	if (!op_present(db))
+		return ca_err_set(err, CA_EUNSUPPORTED, "The %s backend keeps no session state.",
+				  ca_db_kind(db));
+	return CA_OK;
+}
+
+static bool has_state(const struct ca_db *db) { return db->ops->session_state != NULL; }
+static bool has_revoke(const struct ca_db *db) { return db->ops->session_revoke != NULL; }
+static bool has_revoke_all(const struct ca_db *db) { return db->ops->sessions_revoke_all != NULL; }
+
+int ca_db_session_state(struct ca_db *db, const char *user_id, const char *session_id,
+			int64_t *generation, bool *revoked, struct ca_err *err)
+{
+	int rc;
+
+	*generation = 0;
+	if (revoked)
+		*revoked = false;
+	if (session_id && !revoked)
+		return ca_err_set(err, CA_EINVAL, "Say where to put whether the session is revoked.");
+	rc = check_session_ids(db, user_id, session_id, has_state, err);
+	if (rc == CA_OK)
+		rc = db->ops->session_state(db, user_id, session_id, generation, revoked, err);
+	return rc;
+}
+
+int ca_db_session_revoke(struct ca_db *db, const char *user_id, const char *session_id,
+			 int64_t expires, int64_t now, struct ca_err *err)
+{
+	int rc;
+
+	if (!session_id)
+		return ca_err_set(err, CA_EINVAL, "The session id is missing.");
+	rc = check_session_ids(db, user_id, session_id, has_revoke, err);
+	if (rc == CA_OK)
+		rc = db->ops->session_revoke(db, user_id, session_id, expires, now, err);
+	return rc;
+}
+
+int ca_db_sessions_revoke_all(struct ca_db *db, const char *user_id, int64_t *generation,
+			      struct ca_err *err)
+{
+	int rc;
+
+	*generation = 0;
+	rc = check_session_ids(db, user_id, NULL, has_revoke_all, err);
+	if (rc == CA_OK)
+		rc = db->ops->sessions_revoke_all(db, user_id, generation, err);
+	return rc;
+}

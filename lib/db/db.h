@@ -120,6 +120,12 @@ struct ca_db_ops {
 			    const struct ca_photo *values, unsigned fields, struct ca_err *err);
 	int (*photo_delete)(struct ca_db *db, const char *owner_id, const char *photo_id,
 			    struct ca_err *err);
+	int (*session_state)(struct ca_db *db, const char *user_id, const char *session_id,
+			     int64_t *generation, bool *revoked, struct ca_err *err);
+	int (*session_revoke)(struct ca_db *db, const char *user_id, const char *session_id,
+			      int64_t expires, int64_t now, struct ca_err *err);
+	int (*sessions_revoke_all)(struct ca_db *db, const char *user_id, int64_t *generation,
+				   struct ca_err *err);
 	void (*close)(struct ca_db *db);
 	int (*user_delete)(struct ca_db *db, const char *id, struct ca_err *err);
 };
@@ -196,6 +202,45 @@ int ca_db_photo_update(struct ca_db *db, const char *owner_id, const char *photo
 /* Deletes the record (not its images). CA_DB_NOTFOUND when not the owner's. */
 int ca_db_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_id,
 		       struct ca_err *err);
+
+/*
+ * Session revocation (signed session cookies stay stateless; what revokes them
+ * lives here, so every serve process sharing the database agrees). Per user
+ * (any id the app signs in: a User id, or a user pool's cognito:username) the
+ * backend keeps a generation number, 0 until the first revoke-all, and a set of
+ * revoked session ids with their expiry. A session is valid while it carries
+ * the user's current generation and its id is not in the set. Session ids are
+ * 1 to CA_DB_SESSION_ID_MAX characters of [A-Za-z0-9_-]. Where each backend
+ * keeps them: mysql.h, dynamodb.h.
+ */
+#define CA_DB_SESSION_ID_MAX 64
+
+/*
+ * The user's generation into *generation and, when session_id is not NULL,
+ * whether that session was revoked into *revoked (may be NULL when session_id
+ * is). CA_EINVAL for a malformed id, CA_EUNSUPPORTED for a backend without
+ * session state, else the backend's codes.
+ */
+int ca_db_session_state(struct ca_db *db, const char *user_id, const char *session_id,
+			int64_t *generation, bool *revoked, struct ca_err *err);
+
+/*
+ * Records session_id of user_id as revoked until expires (unix seconds; the
+ * record may be dropped after that); records whose expiry is before now are
+ * dropped on the way. A backend may instead start a new generation (revoking
+ * every session of the user) when the user has too many revoked sessions at
+ * once. Revoking twice is fine. Errors as ca_db_session_state().
+ */
+int ca_db_session_revoke(struct ca_db *db, const char *user_id, const char *session_id,
+			 int64_t expires, int64_t now, struct ca_err *err);
+
+/*
+ * Starts a new generation for user_id, revoking all of the user's sessions
+ * issued so far; the new generation goes into *generation (for the session the
+ * caller issues next). Errors as ca_db_session_state().
+ */
+int ca_db_sessions_revoke_all(struct ca_db *db, const char *user_id, int64_t *generation,
+			      struct ca_err *err);
 
 /* Free every field and zero the record (a released record may be released again). NULL ok. */
 void ca_user_release(struct ca_user *u);

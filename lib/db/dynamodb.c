@@ -195,7 +195,7 @@ static int get_user(struct ddb *d, const char *id, struct ca_user *out, struct c
 	json_t *in, *answer = NULL;
 	int rc;
 
-	if (ca_starts_with(id, DDB_GUARD_PREFIX))
+	if (ca_starts_with(id, DDB_GUARD_PREFIX) || ca_starts_with(id, DDB_SESSION_PREFIX))
 		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
 	in = json_pack("{s:s, s:{s:o}, s:b}", "TableName", d->user_table, "Key", "id", ddb_s(id),
 		       "ConsistentRead", 1);
@@ -274,7 +274,7 @@ static int ddb_user_update(struct ca_db *db, const char *id, const char *usernam
 	json_t *in = NULL, *values = NULL;
 	int rc;
 
-	if (ca_starts_with(id, DDB_GUARD_PREFIX))
+	if (ca_starts_with(id, DDB_GUARD_PREFIX) || ca_starts_with(id, DDB_SESSION_PREFIX))
 		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
 	values = json_object();
 	ca_buf_adds(&expr, "SET ");
@@ -380,6 +380,9 @@ static const struct ca_db_ops dynamodb_ops = {
 	.photo_list = ddb_photo_list,
 	.photo_update = ddb_photo_update,
 	.photo_delete = ddb_photo_delete,
+	.session_state = ddb_session_state,
+	.session_revoke = ddb_session_revoke,
+	.sessions_revoke_all = ddb_sessions_revoke_all,
 	.close = ddb_close,
 	.user_delete = ddb_user_delete,
 };

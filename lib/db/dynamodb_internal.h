@@ -27,6 +27,8 @@
  * docs/CONTRACTS.md.
  */
 #define DDB_NO_GEOTAG "999"
+/* The id prefix of a user's session-state item (dynamodb_session.c). */
+#define DDB_SESSION_PREFIX "session#"
 /* How many transactions a user create tries (taken random id, concurrent writer). */
 #define DDB_USER_CREATE_TRIES 4
 /* How many times a photo create moves to id + 1 before giving up. */
@@ -146,5 +148,13 @@ int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_i
 		     const struct ca_photo *values, unsigned fields, struct ca_err *err);
 int ddb_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_id,
 		     struct ca_err *err);
+
+/* The session-revocation operations (dynamodb_session.c), as struct ca_db_ops wants them. */
+int ddb_session_state(struct ca_db *db, const char *user_id, const char *session_id,
+		      int64_t *generation, bool *revoked, struct ca_err *err);
+int ddb_session_revoke(struct ca_db *db, const char *user_id, const char *session_id,
+		       int64_t expires, int64_t now, struct ca_err *err);
+int ddb_sessions_revoke_all(struct ca_db *db, const char *user_id, int64_t *generation,
+			    struct ca_err *err);
 
 #endif

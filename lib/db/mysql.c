@@ -14,10 +14,6 @@ static struct mysql_db *mysql_of(struct ca_db *db)
 	return (struct mysql_db *)db;
 }
 
-/* One database operation on a live connection; sets *executed once a statement ran. */
-typedef int (*mysql_step)(struct mysql_conn *c, void *ctx, bool *executed,
-			  struct ca_err *err);
-
 /*
  * Runs step on a connection borrowed from the pool, connecting it first when
  * needed. When the connection turns out to be gone, reconnects and runs step
@@ -54,6 +50,12 @@ static int run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
 	if (rc)
 		ca_err_set(err, rc, "%s", ca_err_msg(&step_err));
 	return rc;
+}
+
+int ca_mysql_run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
+		 struct ca_err *err)
+{
+	return run(m, step, ctx, idempotent, err);
 }
 
 /* ---- users ---- */
@@ -714,6 +716,9 @@ static const struct ca_db_ops mysql_ops = {
 	.photo_list = mysql_photo_list,
 	.photo_update = mysql_photo_update,
 	.photo_delete = mysql_photo_delete,
+	.session_state = ca_mysql_session_state,
+	.session_revoke = ca_mysql_session_revoke,
+	.sessions_revoke_all = ca_mysql_sessions_revoke_all,
 	.close = mysql_close_db,
 	.user_delete = mysql_user_delete,
 };

@@ -37,6 +37,11 @@
  * owner's photos. It only adds to the legacy schema (InnoDB lets it stand in for
  * the index of the foreign key on user_id); where the login may not create
  * indexes, the backend works without it.
+ *
+ * Session revocation (db.h): with schema=create the backend also creates two
+ * tables of its own, cloudalbum_session_generation and cloudalbum_session_revoked
+ * (mysql_session.c); the seed application never reads them. With schema=check
+ * they must exist already (the session calls fail with CA_DB_SCHEMA otherwise).
  */
 #ifndef CA_DB_MYSQL_H
 #define CA_DB_MYSQL_H

@@ -111,6 +111,29 @@ void ca_mysql_pool_release(struct mysql_db *m, struct mysql_conn *c);
 /* Closes every connection and frees the slots. No call may be running. */
 void ca_mysql_pool_destroy(struct mysql_db *m);
 
+/* One database operation on a live connection; sets *executed once a statement ran. */
+typedef int (*mysql_step)(struct mysql_conn *c, void *ctx, bool *executed,
+			  struct ca_err *err);
+
+/*
+ * Runs step on a connection borrowed from m's pool (connecting it when needed);
+ * when the connection turns out to be gone, reconnects and runs it once more if
+ * that is safe (idempotent, or the statement never reached the server).
+ */
+int ca_mysql_run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
+		 struct ca_err *err);
+
+/* The session-revocation operations of db.h (mysql_session.c). */
+int ca_mysql_session_state(struct ca_db *db, const char *user_id, const char *session_id,
+			   int64_t *generation, bool *revoked, struct ca_err *err);
+int ca_mysql_session_revoke(struct ca_db *db, const char *user_id, const char *session_id,
+			    int64_t expires, int64_t now, struct ca_err *err);
+int ca_mysql_sessions_revoke_all(struct ca_db *db, const char *user_id, int64_t *generation,
+				 struct ca_err *err);
+
+/* The statements creating the toolkit's own session tables (not the legacy ones). */
+extern const char *const ca_mysql_session_ddl[];
+
 /* Creates (if allowed) and checks the legacy tables, on c (connected). */
 int ca_mysql_schema_ensure(struct mysql_conn *c, const struct mysql_url *u, struct ca_err *err);
 

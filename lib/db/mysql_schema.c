@@ -83,6 +83,12 @@ int ca_mysql_schema_ensure(struct mysql_conn *c, const struct mysql_url *u, stru
 			if (rc)
 				return rc;
 		}
+		for (i = 0; ca_mysql_session_ddl[i]; i++) {
+			rc = run_text(c->handle, ca_mysql_session_ddl[i],
+				      "creating the session tables", err);
+			if (rc)
+				return rc;
+		}
 	}
 	rc = run_text(c->handle, "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE 1 = 0",
 		      "checking the User table", err);

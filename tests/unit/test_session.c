@@ -253,20 +253,31 @@ START_TEST(session_cookie_round_trip)
 }
 END_TEST
 
-START_TEST(csrf_double_submit)
+START_TEST(csrf_bound_to_session)
 {
+	static const uint8_t key[CA_SHA256_LEN] = { 1, 2, 3 };
+	static const uint8_t other_key[CA_SHA256_LEN] = { 9 };
 	struct ca_http_response resp;
 	struct ca_http_request req;
-	char token[CA_CSRF_TOKEN_LEN + 1], token2[CA_CSRF_TOKEN_LEN + 1], wrong[CA_CSRF_TOKEN_LEN + 1];
+	char token[CA_CSRF_TOKEN_LEN + 1], token2[CA_CSRF_TOKEN_LEN + 1], again[CA_CSRF_TOKEN_LEN + 1];
+	char planted[CA_CSRF_TOKEN_LEN + 1];
 	const char *sc;
 	struct ca_err err;
 	const char *safe[] = { "GET", "HEAD", "OPTIONS" };
 	const char *unsafe[] = { "POST", "PUT", "PATCH", "DELETE" };
 	size_t i;
 
-	ca_http_response_init(&resp);
-	ck_assert_int_eq(ca_csrf_issue(&resp, true, 0, token, NULL), CA_OK);
+	ca_csrf_token_for(key, "session-one", token);
+	ca_csrf_token_for(key, "session-one", again);
+	ca_csrf_token_for(key, "session-two", token2);
 	ck_assert_uint_eq(strlen(token), CA_CSRF_TOKEN_LEN);
+	ck_assert_str_eq(token, again);         /* a function of the session */
+	ck_assert_str_ne(token, token2);        /* and of nothing shared between sessions */
+	ca_csrf_token_for(other_key, "session-one", again);
+	ck_assert_str_ne(token, again);         /* nor computable without the key */
+
+	ca_http_response_init(&resp);
+	ck_assert_int_eq(ca_csrf_set_cookie(&resp, token, true, 0, NULL), CA_OK);
 	sc = set_cookie_named(&resp, CA_CSRF_COOKIE);
 	ck_assert_ptr_nonnull(sc);
 	ck_assert(!strstr(sc, "HttpOnly")); /* page scripts must read it */
@@ -275,52 +286,90 @@ START_TEST(csrf_double_submit)
 	ck_assert(!strstr(sc, "Max-Age"));
 	ca_http_response_release(&resp);
 	ca_http_response_init(&resp);
-	ck_assert_int_eq(ca_csrf_issue(&resp, false, 3600, token2, NULL), CA_OK);
-	ck_assert_str_ne(token, token2);
+	ck_assert_int_eq(ca_csrf_set_cookie(&resp, token, false, 3600, NULL), CA_OK);
 	ck_assert(strstr(set_cookie_named(&resp, CA_CSRF_COOKIE), "; Max-Age=3600"));
 	ca_http_response_release(&resp);
 
 	memset(&req, 0, sizeof(req));
-	ca_http_kv_adds(&req.cookies, CA_CSRF_COOKIE, token);
-
 	for (i = 0; i < 3; i++) { /* safe methods never need it */
 		req.method = safe[i];
-		ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_OK);
+		ck_assert_int_eq(ca_csrf_check(&req, token, NULL), CA_OK);
+		ck_assert_int_eq(ca_csrf_check(&req, NULL, NULL), CA_OK);
 	}
 	for (i = 0; i < 4; i++) {
 		req.method = unsafe[i];
 		ca_err_clear(&err);
-		ck_assert_int_eq(ca_csrf_check(&req, &err), CA_HTTP_CSRF); /* header missing */
+		ck_assert_int_eq(ca_csrf_check(&req, token, &err), CA_HTTP_CSRF); /* header missing */
 		ck_assert(strstr(ca_err_msg(&err), "X-CSRF-Token"));
 	}
 	req.method = "POST";
 	ca_http_kv_adds(&req.headers, "x-csrf-token", token);
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_OK);
+	ck_assert_int_eq(ca_csrf_check(&req, token, NULL), CA_OK);
+	ck_assert_int_eq(ca_csrf_check(&req, token2, NULL), CA_HTTP_CSRF); /* another session's */
+	ck_assert_int_eq(ca_csrf_check(&req, NULL, NULL), CA_HTTP_CSRF);   /* no session */
 	ca_http_kv_release(&req.headers);
 
-	snprintf(wrong, sizeof(wrong), "%s", token);
-	wrong[CA_CSRF_TOKEN_LEN - 1] = wrong[CA_CSRF_TOKEN_LEN - 1] == 'A' ? 'B' : 'A';
-	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, wrong);
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_HTTP_CSRF);
+	/* a planted cookie with a matching header: the cookie is not what counts */
+	snprintf(planted, sizeof(planted), "%s", token);
+	planted[0] = planted[0] == 'A' ? 'B' : 'A';
+	ca_http_kv_adds(&req.cookies, CA_CSRF_COOKIE, planted);
+	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, planted);
+	ck_assert_int_eq(ca_csrf_check(&req, token, NULL), CA_HTTP_CSRF);
 	ca_http_kv_release(&req.headers);
-	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, "");
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_HTTP_CSRF);
-	ca_http_kv_release(&req.headers);
-
-	/* header present but cookie missing or malformed: still refused */
 	ca_http_kv_release(&req.cookies);
-	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, token);
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_HTTP_CSRF);
-	ca_http_kv_adds(&req.cookies, CA_CSRF_COOKIE, "");
-	ca_http_kv_release(&req.headers);
 	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, "");
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_HTTP_CSRF); /* empty == empty is no pass */
-	ca_http_kv_release(&req.cookies);
+	ck_assert_int_eq(ca_csrf_check(&req, token, NULL), CA_HTTP_CSRF);
 	ca_http_kv_release(&req.headers);
-	ca_http_kv_adds(&req.cookies, CA_CSRF_COOKIE, "short");
 	ca_http_kv_adds(&req.headers, CA_CSRF_HEADER, "short");
-	ck_assert_int_eq(ca_csrf_check(&req, NULL), CA_HTTP_CSRF);
-	ca_http_kv_release(&req.cookies);
+	ck_assert_int_eq(ca_csrf_check(&req, "short", NULL), CA_HTTP_CSRF); /* malformed expected */
+	ca_http_kv_release(&req.headers);
+}
+END_TEST
+
+START_TEST(csrf_origin_check)
+{
+	struct ca_http_request req;
+	const char *base = "https://album.example.com";
+	static const struct {
+		const char *method, *site, *origin, *host;
+		int want;
+	} cases[] = {
+		{ "GET", "cross-site", "https://evil.example", "album.example.com", CA_OK },
+		{ "POST", NULL, NULL, "album.example.com", CA_OK },           /* curl */
+		{ "POST", "same-origin", "https://album.example.com", "x", CA_OK },
+		{ "POST", "none", NULL, NULL, CA_OK },
+		{ "POST", NULL, "https://ALBUM.example.com", NULL, CA_OK },
+		{ "POST", NULL, "http://127.0.0.1:8080", "127.0.0.1:8080", CA_OK },
+		{ "DELETE", "cross-site", NULL, NULL, CA_HTTP_CSRF },
+		{ "PUT", "same-site", NULL, NULL, CA_HTTP_CSRF },
+		{ "POST", "whatever", NULL, NULL, CA_HTTP_CSRF },
+		{ "POST", NULL, "https://evil.example", "album.example.com", CA_HTTP_CSRF },
+		{ "POST", NULL, "https://album.example.com.evil.example", NULL, CA_HTTP_CSRF },
+		{ "POST", NULL, "https://album.example.com:444", NULL, CA_HTTP_CSRF },
+		{ "POST", NULL, "null", "album.example.com", CA_HTTP_CSRF },
+		{ "POST", NULL, "", "album.example.com", CA_HTTP_CSRF },
+		{ "POST", NULL, "https://album.example.com/path", NULL, CA_HTTP_CSRF },
+		{ "PATCH", NULL, "http://127.0.0.1:8081", "127.0.0.1:8080", CA_HTTP_CSRF },
+		{ "POST", NULL, "http://", "", CA_HTTP_CSRF },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&req, 0, sizeof(req));
+		req.method = cases[i].method;
+		if (cases[i].site)
+			ca_http_kv_adds(&req.headers, "sec-fetch-site", cases[i].site);
+		if (cases[i].origin)
+			ca_http_kv_adds(&req.headers, "origin", cases[i].origin);
+		if (cases[i].host)
+			ca_http_kv_adds(&req.headers, "host", cases[i].host);
+		ck_assert_msg(ca_csrf_origin_check(&req, base, NULL) == cases[i].want, "case %zu", i);
+		ca_http_kv_release(&req.headers);
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	ca_http_kv_adds(&req.headers, "origin", "https://album.example.com");
+	ck_assert_int_eq(ca_csrf_origin_check(&req, NULL, NULL), CA_HTTP_CSRF);
 	ca_http_kv_release(&req.headers);
 }
 END_TEST
@@ -335,7 +384,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, tampering_and_forgery_are_refused);
 	tcase_add_test(tc, secret_must_be_long_enough);
 	tcase_add_test(tc, session_cookie_round_trip);
-	tcase_add_test(tc, csrf_double_submit);
+	tcase_add_test(tc, csrf_bound_to_session);
+	tcase_add_test(tc, csrf_origin_check);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -95,25 +95,35 @@ static int pool_refusal(const struct ca_http_request *req, struct ca_http_respon
 	return CA_OK;
 }
 
-/* Per-address and per-account buckets, as for local sign-in. false after answering 429. */
+/*
+ * Takes an attempt from rl under key (made by make_key; false after answering 500
+ * when it cannot be made). false after answering 429 when none is left.
+ */
+static bool attempt_ok(struct ca_ratelimit *rl, char *key, const struct ca_http_request *req,
+		       struct ca_http_response *resp, const char *what)
+{
+	char secs[APP_RETRY_SECS_LEN];
+	bool ok = false;
+
+	if (!key)
+		app_oom(req, resp);
+	else if (app_throttled(rl, key, resp, secs))
+		ca_http_respond_error(resp, 429, "Too many %s; wait %s seconds and try again.", what,
+				      secs);
+	else
+		ok = true;
+	free(key);
+	return ok;
+}
+
+/* Sign-in: per client address, then per (address, account), as for local sign-in. */
 static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
 			  struct ca_http_response *resp, const char *email)
 {
-	char secs[APP_RETRY_SECS_LEN];
-	char *addr = app_address_key(req), *acct = email ? app_account_key(email) : NULL;
-	bool ok = false;
-
-	if (!addr || (email && !acct))
-		app_oom(req, resp);
-	else if (app_throttled(app->login_by_address, addr, resp, secs) ||
-		 (acct && app_throttled(app->login_by_account, acct, resp, secs)))
-		ca_http_respond_error(resp, 429, "Too many sign-in attempts; wait %s seconds and "
-				      "try again.", secs);
-	else
-		ok = true;
-	free(addr);
-	free(acct);
-	return ok;
+	return attempt_ok(app->login_by_address, app_address_key(app, req), req, resp,
+			  "sign-in attempts") &&
+	       (!email || attempt_ok(app->login_by_account, app_account_key(app, req, email), req,
+				     resp, "sign-in attempts"));
 }
 
 static int not_right(struct ca_err *err)
@@ -241,7 +251,8 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 	if (!app_name_acceptable(name, NAME_MAX_CHARS, resp) ||
 	    !app_password_acceptable(password, resp))
 		goto out;
-	if (!attempts_left(app, req, resp, NULL))
+	if (!attempt_ok(app->signups, app_address_key(app, req), req, resp, "sign-ups from your "
+			"address"))
 		goto out;
 	rc = ca_cognito_auth_sign_up(app->cognito, email, name, password, &confirmed, &err);
 	if (rc == CA_EEXIST) {
@@ -325,7 +336,7 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 		goto out;
 	}
 	if (email) {
-		char *key = app_account_key(email);
+		char *key = app_account_key(app, req, email);
 
 		if (key)
 			ca_ratelimit_reset(app->login_by_account, key);
@@ -397,7 +408,8 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	if ((name && !app_name_acceptable(name, NAME_MAX_CHARS, resp)) ||
 	    (password && !app_password_acceptable(password, resp)))
 		goto out;
-	if (!attempts_left(app, req, resp, who.email))
+	if (!attempt_ok(app->profile_changes, app_user_key(who.id), req, resp,
+			"password attempts"))
 		goto out;
 	rc = ca_cognito_auth_update(app->cognito, who.email, who.id, current, name, password,
 				    &err);

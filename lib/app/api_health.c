@@ -1,5 +1,7 @@
 /*
- * api_health.c — GET /healthz (can each backend be reached?) and
+ * api_health.c — GET /healthz (can each backend be reached? anonymous callers
+ * learn only ok / unavailable; the checks, requests in flight and the password
+ * work done so far go only to "Authorization: Bearer <server.healthz_token>") and
  * GET /api/config (what the front end needs to know about this server).
  */
 #include "app/app_internal.h"
@@ -8,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth/password.h"
+#include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -67,17 +71,39 @@ static json_t *check_json(bool ok, const char *kind, const struct ca_err *err)
 	return obj;
 }
 
+/* true when the request carries "Authorization: Bearer <server.healthz_token>". */
+static bool may_see_details(const struct ca_app *app, const struct ca_http_request *req)
+{
+	const char *token = app->cfg->server.healthz_token;
+	const char *auth = ca_http_header(req, "Authorization");
+	static const char bearer[] = "Bearer ";
+
+	if (!token || !*token || !auth || strncmp(auth, bearer, sizeof(bearer) - 1) != 0)
+		return false;
+	auth += sizeof(bearer) - 1;
+	return ca_consttime_eq(auth, strlen(auth), token, strlen(token));
+}
+
 int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	struct ca_app *app = ctx;
 	struct ca_err db_err, st_err;
 	json_t *out = NULL, *checks = NULL, *geo = NULL;
+	uint64_t derivations = 0, iterations = 0;
 	bool db_ok, st_ok;
 
 	ca_err_clear(&db_err);
 	ca_err_clear(&st_err);
 	db_ok = database_ok(app, &db_err);
 	st_ok = storage_ok(app, &st_err);
+	if (!db_ok)
+		app_log(req, "healthz: database: %s", ca_err_msg(&db_err));
+	if (!st_ok)
+		app_log(req, "healthz: storage: %s", ca_err_msg(&st_err));
+	if (!may_see_details(app, req))
+		return app_respond_json_new(req, resp, db_ok && st_ok ? 200 : 503,
+					    json_pack("{s:s}", "status",
+						      db_ok && st_ok ? "ok" : "unavailable"));
 	if (app->geo)
 		geo = json_pack("{s:b, s:I}", "ok", 1, "places", (json_int_t)geo_count(app->geo));
 	else
@@ -87,11 +113,12 @@ int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *res
 			   check_json(st_ok, ca_storage_kind(app->storage), &st_err), "geodata", geo);
 	if (!checks)
 		return app_oom(req, resp);
-	out = json_pack("{s:s, s:o, s:I}", "status", db_ok && st_ok ? "ok" : "unavailable",
-			"checks", checks, "in_flight",
-			(json_int_t)(app->server ? ca_http_server_in_flight(app->server) : 0));
-	if (!db_ok)
-		app_log(req, "healthz: database: %s", ca_err_msg(&db_err));
+	ca_password_work(&derivations, &iterations);
+	out = json_pack("{s:s, s:o, s:I, s:{s:I, s:I}}", "status",
+			db_ok && st_ok ? "ok" : "unavailable", "checks", checks, "in_flight",
+			(json_int_t)(app->server ? ca_http_server_in_flight(app->server) : 0),
+			"password_work", "derivations", (json_int_t)derivations,
+			"pbkdf2_iterations", (json_int_t)iterations);
 	return app_respond_json_new(req, resp, db_ok && st_ok ? 200 : 503, out);
 }
 

@@ -185,7 +185,7 @@ static int refuse_exchange(const struct ca_http_request *req, struct ca_http_res
 static bool attempts_left(struct ca_app *app, const struct ca_http_request *req,
 			  struct ca_http_response *resp)
 {
-	char *key = app_address_key(req);
+	char *key = app_address_key(app, req);
 	char secs[APP_RETRY_SECS_LEN];
 	bool throttled;
 

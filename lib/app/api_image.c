@@ -5,7 +5,9 @@
  * when the storage gives one (S3, stage 2+).
  *
  * A legacy photo whose thumbnail is missing gets one made from the original
- * and stored, so old deployments heal as they are browsed.
+ * and stored, so old deployments heal as they are browsed. Photo bytes are
+ * private: Cache-Control: no-store, so none stay in a shared browser's cache
+ * after sign-out.
  */
 #include "app/app_internal.h"
 
@@ -19,8 +21,10 @@
 
 /*
  * Answers a 302 to the storage's URL for the image when it has one (*done
- * true). The redirect may be cached for half the URL's lifetime, so a browser
- * reuses one URL (and its cached image) instead of getting a new one each time.
+ * true). The redirect may be cached privately for half the URL's lifetime, so a
+ * browser reuses one URL (and its cached image) instead of getting a new one
+ * each time; Vary: Cookie keeps it from serving anyone with another session
+ * cookie (after sign-out, on a shared computer).
  */
 static int redirect_to_url(struct ca_app *app, const char *email, const char *filename,
 			   enum ca_image_kind kind, struct ca_http_response *resp, bool *done,
@@ -37,7 +41,8 @@ static int redirect_to_url(struct ca_app *app, const char *email, const char *fi
 	snprintf(cache, sizeof(cache), "private, max-age=%ld",
 		 app->cfg->storage.presign_expires > 1 ? app->cfg->storage.presign_expires / 2 : 0);
 	if (ca_http_respond_redirect(resp, 302, url) != CA_OK ||
-	    ca_http_set_header(resp, "Cache-Control", cache) != CA_OK) {
+	    ca_http_set_header(resp, "Cache-Control", cache) != CA_OK ||
+	    ca_http_set_header(resp, "Vary", "Cookie") != CA_OK) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;
 	}
@@ -137,7 +142,7 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 		rc = ca_http_respond(resp, 200, "image/jpeg", bytes.data, bytes.len);
 	fd = -1; /* the response owns it now */
 	if (rc != CA_OK ||
-	    ca_http_set_header(resp, "Cache-Control", "private, max-age=3600") != CA_OK)
+	    ca_http_set_header(resp, "Cache-Control", "no-store") != CA_OK)
 		app_oom(req, resp);
 out:
 	if (fd >= 0)

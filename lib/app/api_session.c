@@ -1,9 +1,10 @@
 /*
  * api_session.c — POST /api/session (sign in) and DELETE /api/session (sign out).
  *
- * Sign-in is limited per account and per client address (token buckets, see
- * app_internal.h) before any password is checked; a success forgets the
- * account's bucket. The session cookie names "<user id>:<email>", so that
+ * Sign-in is limited per client address and per (address, account) (token
+ * buckets, see app_internal.h) before any password is checked; a success
+ * forgets the (address, account) bucket. An unknown email costs the same hash
+ * work as a known one (ca_password_verify_nobody), and both answer alike. The session cookie names "<user id>:<email>", so that
  * requests need no database call to know whose photos and folder they touch,
  * and any process with the same secret honours it. A fresh CSRF token comes
  * with every sign-in.
@@ -52,19 +53,25 @@ int app_handle_signin(struct ca_http_request *req, struct ca_http_response *resp
 		ca_http_respond_error(resp, 400, "Send email and password as strings.");
 		goto out;
 	}
-	addr_key = app_address_key(req);
-	acct_key = app_account_key(email);
+	addr_key = app_address_key(app, req);
+	acct_key = app_account_key(app, req, email);
 	if (!acct_key || !addr_key) {
 		app_oom(req, resp);
 		goto out;
 	}
 	if (rate_limited(app->login_by_address, addr_key, resp, "from your address") ||
-	    rate_limited(app->login_by_account, acct_key, resp, "for this account"))
+	    rate_limited(app->login_by_account, acct_key, resp, "for this account from your "
+			 "address"))
 		goto out;
 
 	rc = ca_db_user_find_by_email(app->db, email, &user, &err);
-	if (rc == CA_OK)
-		rc = ca_password_verify(user.password ? user.password : "", password, &err);
+	if (rc == CA_OK && user.password) {
+		rc = ca_password_verify(user.password, password, &err);
+	} else if (rc == CA_OK || rc == CA_DB_NOTFOUND) {
+		/* the same hash work for an unknown account as for a known one (enumeration) */
+		ca_err_clear(&err);
+		rc = ca_password_verify_nobody(password, &err);
+	}
 	if (rc == CA_DB_NOTFOUND || rc == CA_AUTH_MISMATCH || rc == CA_AUTH_BAD_HASH ||
 	    rc == CA_EINVAL || rc == CA_ERANGE) {
 		if (rc == CA_AUTH_BAD_HASH)

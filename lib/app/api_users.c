@@ -26,6 +26,26 @@ static bool email_ok(const char *e)
 	return ca_db_utf8_chars(e) > 0;
 }
 
+/* Sign-ups per client address (each costs a full password hash). false after answering 429. */
+static bool signup_allowed(struct ca_app *app, const struct ca_http_request *req,
+			   struct ca_http_response *resp)
+{
+	char secs[APP_RETRY_SECS_LEN];
+	char *key = app_address_key(app, req);
+	bool throttled;
+
+	if (!key) {
+		app_oom(req, resp);
+		return false;
+	}
+	throttled = app_throttled(app->signups, key, resp, secs);
+	free(key);
+	if (throttled)
+		ca_http_respond_error(resp, 429, "Too many sign-ups from your address; wait %s "
+				      "seconds and try again.", secs);
+	return !throttled;
+}
+
 int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	static const char *const allowed[] = { "email", "username", "password", NULL };
@@ -61,6 +81,8 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 	}
 	if (!app_name_acceptable(username, CA_DB_USERNAME_MAX, resp) ||
 	    !app_password_acceptable(password, resp))
+		goto out;
+	if (!signup_allowed(app, req, resp))
 		goto out;
 	rc = ca_password_hash(password, &hash, &err);
 	if (rc != CA_OK) {
@@ -114,7 +136,7 @@ int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp
 	return CA_OK;
 }
 
-/* Checks the current password, rate-limited like sign-in. false after answering. */
+/* Checks the current password, rate-limited per user. false after answering. */
 static bool current_password_ok(struct ca_app *app, const struct ca_http_request *req,
 				struct ca_http_response *resp, const struct ca_user *user,
 				const char *current)
@@ -126,13 +148,13 @@ static bool current_password_ok(struct ca_app *app, const struct ca_http_request
 	int rc;
 
 	ca_err_clear(&err);
-	/* the same bucket as sign-in, so both count against one account */
-	key = app_account_key(user->email);
+	/* a bucket of its own: others' sign-in failures never block the owner's changes */
+	key = app_user_key(user->id);
 	if (!key) {
 		app_oom(req, resp);
 		return false;
 	}
-	throttled = app_throttled(app->login_by_account, key, resp, secs);
+	throttled = app_throttled(app->profile_changes, key, resp, secs);
 	free(key);
 	if (throttled) {
 		ca_http_respond_error(resp, 429, "Too many password attempts; wait %s seconds.", secs);

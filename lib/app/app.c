@@ -189,10 +189,16 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 					     APP_LOGIN_ACCOUNT_PER_MINUTE, NULL, NULL };
 	struct ca_ratelimit_opts address = { 0, APP_LOGIN_ADDRESS_BURST,
 					     APP_LOGIN_ADDRESS_PER_MINUTE, NULL, NULL };
+	struct ca_ratelimit_opts profile = { 0, APP_PROFILE_BURST, APP_PROFILE_PER_MINUTE, NULL,
+					     NULL };
+	struct ca_ratelimit_opts signup = { 0, (unsigned)cfg->server.signup_limit,
+					    APP_SIGNUP_PER_MINUTE, NULL, NULL };
 	int rc;
 
 	*out = NULL;
 	rc = check_kinds(cfg, err);
+	if (rc == CA_OK)
+		rc = app_check_trusted_proxies(cfg, err);
 	if (rc != CA_OK)
 		return rc;
 	app = calloc(1, sizeof(*app));
@@ -245,6 +251,10 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 	if (rc != CA_OK)
 		goto fail;
 	rc = ca_ratelimit_new(&app->login_by_address, &address, err);
+	if (rc == CA_OK)
+		rc = ca_ratelimit_new(&app->profile_changes, &profile, err);
+	if (rc == CA_OK && cfg->server.signup_limit > 0)
+		rc = ca_ratelimit_new(&app->signups, &signup, err);
 	if (rc != CA_OK)
 		goto fail;
 	if (cfg->server.static_dir && *cfg->server.static_dir) {
@@ -294,6 +304,8 @@ void ca_app_close(struct ca_app *app)
 	ca_http_static_free(app->web);
 	ca_ratelimit_free(app->login_by_address);
 	ca_ratelimit_free(app->login_by_account);
+	ca_ratelimit_free(app->profile_changes);
+	ca_ratelimit_free(app->signups);
 	geo_close(app->geo);
 	free(app->geo_note);
 	ca_storage_release(app->storage);

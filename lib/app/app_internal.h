@@ -28,11 +28,21 @@
 /* Password lengths accepted for new passwords (bytes). */
 #define APP_PASSWORD_MIN 8
 #define APP_PASSWORD_MAX 1024
-/* Login attempts: per account, then per client address. */
+/*
+ * Attempt limits (token buckets, see http/ratelimit.h). Sign-in: per client
+ * address and per (client address, account), so that someone guessing a
+ * password slows only their own address down and never the owner signing in
+ * from elsewhere; a success empties the (address, account) bucket's debt.
+ * Profile changes (which check the current password): per user. Sign-ups (each
+ * costs a 600,000-iteration hash): per client address.
+ */
 #define APP_LOGIN_ACCOUNT_BURST 5
 #define APP_LOGIN_ACCOUNT_PER_MINUTE 5
 #define APP_LOGIN_ADDRESS_BURST 60
 #define APP_LOGIN_ADDRESS_PER_MINUTE 60
+#define APP_PROFILE_BURST 5
+#define APP_PROFILE_PER_MINUTE 5
+#define APP_SIGNUP_PER_MINUTE 1     /* after server.signup_limit at once */
 /* Photos on the map at most, and the largest image file served. */
 #define APP_MAP_MAX 10000
 #define APP_IMAGE_READ_MAX ((size_t)256 * 1024 * 1024)
@@ -48,8 +58,10 @@ struct ca_app {
 	struct geo *geo;                     /* NULL: no reverse geocoding */
 	char *geo_note;                      /* what ca_app_geocoding() says */
 	struct ca_session_keys keys;
-	struct ca_ratelimit *login_by_account;
-	struct ca_ratelimit *login_by_address;
+	struct ca_ratelimit *login_by_account;   /* keys "acct:<address>|<email>" */
+	struct ca_ratelimit *login_by_address;   /* keys "addr:<address>" */
+	struct ca_ratelimit *profile_changes;    /* keys "user:<id>" */
+	struct ca_ratelimit *signups;            /* keys "addr:<address>"; NULL: no limit */
 	struct ca_http_static *web;          /* NULL when there is no static_dir */
 	struct ca_http_router *router;
 	struct ca_http_server *server;       /* borrowed, for /healthz; may be NULL */
@@ -188,17 +200,35 @@ bool app_session_end(struct ca_app *app, const struct ca_http_request *req,
 /* Room for the seconds app_throttled() writes. */
 #define APP_RETRY_SECS_LEN 24
 
-/* The bucket keys "addr:<client address>" and "acct:<email in lower case>"
- * (so that case games give no more attempts). malloc'd, the caller frees;
- * NULL on out of memory. */
-char *app_address_key(const struct ca_http_request *req);
-char *app_account_key(const char *email);
+/*
+ * The client's address into out: the peer's address, or, when the peer is one
+ * of server.trusted_proxies, the nearest X-Forwarded-For hop (read from the
+ * right) that is not itself a trusted proxy. A hop that is not an IP address
+ * ends the walk at the last address vouched for. X-Forwarded-For from anyone
+ * else is ignored.
+ */
+void app_client_address(const struct ca_app *app, const struct ca_http_request *req,
+			char out[CA_HTTP_REMOTE_MAX]);
+
+/* CA_OK when every server.trusted_proxies entry is an IP address; else CA_CONFIG_VALUE. */
+int app_check_trusted_proxies(const struct serve_config *cfg, struct ca_err *err);
+
+/*
+ * The bucket keys "addr:<client address>", "acct:<client address>|<email in
+ * lower case>" (so that case games give no more attempts) and "user:<id>".
+ * malloc'd, the caller frees; NULL on out of memory.
+ */
+char *app_address_key(const struct ca_app *app, const struct ca_http_request *req);
+char *app_account_key(const struct ca_app *app, const struct ca_http_request *req,
+		      const char *email);
+char *app_user_key(const char *user_id);
 
 /*
  * Takes an attempt from key's bucket in rl. true when none is left: then the
  * Retry-After header is set on resp and secs holds the same number of seconds
  * (at least 1) for the 429 answer, which the caller gives. false when the
- * attempt may go ahead (also when the limiter fails: it fails open).
+ * attempt may go ahead (also when the limiter fails: it fails open; and when
+ * rl is NULL: that limit is off).
  */
 bool app_throttled(struct ca_ratelimit *rl, const char *key, struct ca_http_response *resp,
 		   char secs[APP_RETRY_SECS_LEN]);

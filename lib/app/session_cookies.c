@@ -54,6 +54,7 @@ static int parse_subject(const char *subject, struct app_session_user *u)
 {
 	const char *rest = subject;
 	char *gen = NULL, *end = NULL;
+
 	bool oom = false;
 	long long g = -1;
 	size_t i;
@@ -62,10 +63,13 @@ static int parse_subject(const char *subject, struct app_session_user *u)
 	u->id = next_field(&rest, &oom);
 	u->sid = u->id ? next_field(&rest, &oom) : NULL;
 	gen = u->sid ? next_field(&rest, &oom) : NULL;
-	if (gen && gen[0] >= '0' && gen[0] <= '9')
+	if (gen && gen[0] >= '0' && gen[0] <= '9') {
 		g = strtoll(gen, &end, 10);
+		if (*end != '\0')
+			g = -1;
+	}
 	free(gen);
-	if (!oom && g >= 0 && end && *end == '\0' && *rest) {
+	if (!oom && g >= 0 && *rest) {
 		u->generation = (int64_t)g;
 		u->email = ca_strdup(rest);
 		oom = !u->email;

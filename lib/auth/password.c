@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -196,11 +197,30 @@ static int parse_hash(const char *stored, struct parsed_hash *h, struct ca_err *
 	return CA_OK;
 }
 
+/* The work done by this process (ca_password_work): derivations, PBKDF2 iterations. */
+static _Atomic uint64_t work_derivations, work_iterations;
+
+static void count_work(long iterations)
+{
+	atomic_fetch_add(&work_derivations, 1);
+	if (iterations > 0)
+		atomic_fetch_add(&work_iterations, (uint64_t)iterations);
+}
+
+void ca_password_work(uint64_t *derivations, uint64_t *pbkdf2_iterations)
+{
+	if (derivations)
+		*derivations = atomic_load(&work_derivations);
+	if (pbkdf2_iterations)
+		*pbkdf2_iterations = atomic_load(&work_iterations);
+}
+
 static int derive(const struct parsed_hash *h, long iterations, const char *password,
 		  size_t password_len, uint8_t *dk, struct ca_err *err)
 {
 	int ok;
 
+	count_work(h->kind == KDF_PBKDF2 ? iterations : 0);
 	if (h->kind == KDF_PBKDF2) {
 		ok = PKCS5_PBKDF2_HMAC(password, (int)password_len, (const unsigned char *)h->salt,
 				       (int)h->salt_len, (int)iterations, h->md, (int)h->dk_len, dk);
@@ -309,6 +329,7 @@ int ca_password_hash_with(const char *password, long iterations, size_t salt_len
 	rc = make_salt(salt, salt_len, err);
 	if (rc)
 		goto out;
+	count_work(iterations);
 	if (PKCS5_PBKDF2_HMAC(password, (int)password_len, (const unsigned char *)salt,
 			      (int)salt_len, (int)iterations, EVP_sha256(), sizeof(dk), dk) != 1) {
 		rc = ca_err_set(err, CA_EIO, "Computing the password hash failed inside OpenSSL.");
@@ -330,6 +351,18 @@ int ca_password_hash(const char *password, char **out, struct ca_err *err)
 {
 	return ca_password_hash_with(password, CA_PASSWORD_ITERATIONS, CA_PASSWORD_SALT_LEN, out,
 				     err);
+}
+
+int ca_password_verify_nobody(const char *password, struct ca_err *err)
+{
+	/* a well-formed hash of what ca_password_hash() writes, matching no password */
+	static const char dummy[] = "pbkdf2:sha256:600000$CloudAlbum00$"
+				    "0000000000000000000000000000000000000000000000000000000000000000";
+	int rc = ca_password_verify(dummy, password, NULL);
+
+	if (rc == CA_OK || rc == CA_AUTH_MISMATCH)
+		return ca_err_set(err, CA_AUTH_MISMATCH, "The password does not match.");
+	return ca_err_set(err, rc, "Checking a password failed.");
 }
 
 bool ca_password_needs_rehash(const char *stored)

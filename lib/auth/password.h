@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -67,6 +68,22 @@ int ca_password_hash(const char *password, char **out, struct ca_err *err);
  */
 int ca_password_hash_with(const char *password, long iterations, size_t salt_len, char **out,
 			  struct ca_err *err);
+
+/*
+ * The same work as checking password against a fresh hash of ca_password_hash()'s
+ * kind, for an account that does not exist, so that an unknown account costs
+ * what a known one does. Always CA_AUTH_MISMATCH (or CA_EINVAL for an over-long
+ * password, CA_EIO inside OpenSSL, alike to ca_password_verify()).
+ */
+int ca_password_verify_nobody(const char *password, struct ca_err *err);
+
+/*
+ * The key derivations this process has computed so far (every verify try and
+ * every hash) and the PBKDF2 iterations among them, into either pointer (may be
+ * NULL). Thread-safe; for the server's health details and its tests, which
+ * compare work done without timing it.
+ */
+void ca_password_work(uint64_t *derivations, uint64_t *pbkdf2_iterations);
 
 /*
  * true when stored is readable but weaker than what ca_password_hash() writes

@@ -63,6 +63,12 @@ static const struct ca_cfg_key server_keys[] = {
 	  .def = "json", .choices = serve_log_formats },
 	{ .name = "tile_url", .type = CA_CFG_STRING, .offset = OFF(server.tile_url),
 	  .def = "https://tile.openstreetmap.org/{z}/{x}/{y}.png" },
+	{ .name = "trusted_proxies", .type = CA_CFG_STRLIST, .offset = OFF(server.trusted_proxies) },
+	{ .name = "healthz_token", .type = CA_CFG_STRING, .offset = OFF(server.healthz_token),
+	  .flags = CA_CFG_SECRET, .min = 16, .max = 256,
+	  .hint = "make one with: openssl rand -hex 16" },
+	{ .name = "signup_limit", .type = CA_CFG_INT, .offset = OFF(server.signup_limit),
+	  .def = "20", .min = 0, .max = 1000000 },
 	CA_CFG_END
 };
 

@@ -15,7 +15,8 @@
  *             header_timeout (20s), body_min_rate (1024 bytes/s), geodata,
  *             log_format (json|text; json), tile_url (OpenStreetMap's https
  *             template; an http:// one has its origin added to the CSP's img-src,
- *             lib/app/csp.c)
+ *             lib/app/csp.c), trusted_proxies (a list of IP addresses; empty),
+ *             healthz_token (>= 16 characters; none), signup_limit (20)
  *   database: kind mysql (url) | dynamodb (user_table User, photo_table Photo)
  *   storage:  kind disk (path) | s3 (bucket, prefix photos, presign_expires 3600)
  *   auth:     kind local | cognito (user_pool_id, client_id, client_secret, domain;
@@ -81,6 +82,9 @@ struct serve_config {
 		char *geodata;          /* path of the offline geocoder data, or NULL */
 		int log_format;         /* enum serve_log_format */
 		char *tile_url;         /* map tiles, {z}/{x}/{y} template */
+		struct ca_strlist trusted_proxies; /* addresses whose X-Forwarded-For is believed */
+		char *healthz_token;    /* NULL: /healthz details to nobody */
+		long signup_limit;      /* sign-ups per address at once (then 1 a minute); 0: off */
 	} server;
 	struct {
 		int kind;               /* enum serve_db_kind */

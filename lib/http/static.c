@@ -91,6 +91,31 @@ const char *ca_http_content_type_for(const char *name)
 }
 
 /*
+ * The kinds of file a browser front end is made of (static.h): anything else in
+ * the directory — READMEs, package.json, source maps, lock files, files without
+ * an extension — is not served.
+ */
+static bool servable_name(const char *name)
+{
+	static const char *const exts[] = {
+		".html", ".css", ".js", ".mjs", ".svg", ".png", ".jpg", ".jpeg", ".gif",
+		".webp", ".ico", ".woff", ".woff2", ".webmanifest",
+	};
+	const char *base = strrchr(name, '/');
+	const char *dot;
+	size_t i;
+
+	base = base ? base + 1 : name;
+	dot = strrchr(base, '.');
+	if (!dot || strstr(name, "node_modules"))
+		return false;
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcasecmp(dot, exts[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Turns the raw request path into a relative path under the root ("" for the
  * root itself), decoding each segment. false for anything that is not a plain
  * path (see static.h).
@@ -244,6 +269,8 @@ int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *r
 	if (!S_ISREG(sb.st_mode))
 		goto not_found;
 	name = rel.data;
+	if (!servable_name(name))
+		goto not_found;
 
 	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)sb.st_size,
 		 (unsigned long long)sb.st_mtim.tv_sec * 1000000000ull +

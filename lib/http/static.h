@@ -7,7 +7,11 @@
  * with the kernel refusing to leave it (openat2 RESOLVE_BENEATH: a symlink
  * inside the tree that stays inside works, one that points out fails; where
  * openat2 is missing, no symlink is followed at all). Only regular files are
- * served; a directory serves its index.html. Responses carry Content-Type by
+ * served, and only those whose extension is one a browser front end is made
+ * of (.html .css .js .mjs .svg .png .jpg .jpeg .gif .webp .ico .woff .woff2
+ * .webmanifest; nothing under a node_modules folder): a README, package.json,
+ * a source map or a file without an extension is 404 like a missing one. A
+ * directory serves its index.html. Responses carry Content-Type by
  * extension, ETag and Last-Modified (If-None-Match gives 304), and
  * Cache-Control: "no-cache" for HTML (always revalidated), "public,
  * max-age=N" for the rest.

@@ -324,10 +324,17 @@ def test_csrf_missing_or_wrong_is_403_and_changes_nothing(base, env, alice):
                              headers={"X-CSRF-Token": wrong}), 403)
     assert_error(alice.delete(f"/api/photos/{pid}", csrf=False), 403)
     assert_error(alice.upload([("b.jpg", jpeg())], csrf=False), 403)
-    # A cookie with no header, a header with no cookie.
+    # The session cookie with a planted csrf_token cookie and a header matching it: the
+    # token is the session's own (HMAC of its id), not whatever the cookie jar holds.
     c = Client(base)
-    c.cookies.update({"session": alice.cookies.get("session")})
-    assert_error(c.delete(f"/api/photos/{pid}", headers={"X-CSRF-Token": alice.cookies.get("csrf_token")}), 403)
+    c.cookies.update({"session": alice.cookies.get("session"), "csrf_token": "B" * 43})
+    assert_error(c.delete(f"/api/photos/{pid}", headers={"X-CSRF-Token": "B" * 43}), 403)
+    # Another session's token (of the same user) does not pass either.
+    other = Client(base)
+    assert other.signin(alice.email).status_code == 200
+    assert other.cookies.get("csrf_token") != alice.cookies.get("csrf_token")
+    assert_error(alice.delete(f"/api/photos/{pid}",
+                              headers={"X-CSRF-Token": other.cookies.get("csrf_token")}), 403)
     rows = db_query(env["db"], "SELECT `desc` FROM Photo WHERE id=%s", (pid,))
     assert rows == [{"desc": "orig"}]
     assert len(alice.get("/api/photos").json()["photos"]) == 1

@@ -468,6 +468,45 @@ START_TEST(user_delete)
 }
 END_TEST
 
+START_TEST(session_revocation_state)
+{
+	struct ca_db *db = open_db(NULL);
+	int64_t gen = -1;
+	bool revoked = true;
+
+	ck_assert_int_eq(ca_db_session_state(db, "42", "sidA", &gen, &revoked, NULL), CA_OK);
+	ck_assert(gen == 0 && !revoked);
+	ck_assert_int_eq(ca_db_session_state(db, "42", NULL, &gen, NULL, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_session_revoke(db, "42", "sidA", 2000, 1000, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_session_revoke(db, "42", "sidA", 2000, 1000, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_session_state(db, "42", "sidA", &gen, &revoked, NULL), CA_OK);
+	ck_assert(gen == 0 && revoked);
+	/* another session, and the same session id under another user, are untouched */
+	ck_assert_int_eq(ca_db_session_state(db, "42", "sidB", &gen, &revoked, NULL), CA_OK);
+	ck_assert(!revoked);
+	ck_assert_int_eq(ca_db_session_state(db, "43", "sidA", &gen, &revoked, NULL), CA_OK);
+	ck_assert(!revoked);
+	/* a later revoke drops records that expired before its now */
+	ck_assert_int_eq(ca_db_session_revoke(db, "43", "sidC", 9000, 5000, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_session_state(db, "42", "sidA", &gen, &revoked, NULL), CA_OK);
+	ck_assert(!revoked);
+	ck_assert_int_eq(ca_db_sessions_revoke_all(db, "42", &gen, NULL), CA_OK);
+	ck_assert(gen == 1);
+	ck_assert_int_eq(ca_db_sessions_revoke_all(db, "42", &gen, NULL), CA_OK);
+	ck_assert(gen == 2);
+	ck_assert_int_eq(ca_db_session_state(db, "42", NULL, &gen, NULL, NULL), CA_OK);
+	ck_assert(gen == 2);
+	ck_assert_int_eq(ca_db_session_state(db, "43", NULL, &gen, NULL, NULL), CA_OK);
+	ck_assert(gen == 0);
+	/* hostile ids are refused before any query */
+	ck_assert_int_eq(ca_db_session_state(db, "42", "a'b", &gen, &revoked, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_session_state(db, "42", "", &gen, &revoked, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_session_revoke(db, "", "sidA", 1, 0, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_db_session_state(db, "42", "sidA", &gen, NULL, NULL), CA_EINVAL);
+	ca_db_close(db);
+}
+END_TEST
+
 START_TEST(non_ascii_text_round_trips)
 {
 	/* 50 characters, many of them 4-byte: the column counts characters */
@@ -968,7 +1007,7 @@ START_TEST(schema_is_created_or_checked)
 		 "WHERE TABLE_SCHEMA = '%s'",
 		 db_name);
 	v = admin_value(admin, sql);
-	ck_assert_str_eq(v, "Photo,User");
+	ck_assert_str_eq(v, "cloudalbum_session_generation,cloudalbum_session_revoked,Photo,User");
 	free(v);
 
 	/* a table without a contract column */
@@ -1574,6 +1613,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, users_every_operation);
 	tcase_add_test(server, user_delete);
 	tcase_add_test(server, non_ascii_text_round_trips);
+	tcase_add_test(server, session_revocation_state);
 	tcase_add_test(server, photos_every_operation);
 	tcase_add_test(server, listing_pages_with_the_cursor_newest_first);
 	tcase_add_test(server, hostile_cursors_are_refused);

@@ -129,6 +129,8 @@ static int run(const struct serve_config *cfg, const char *listen_override)
 	opts.body_max = ca_app_upload_max(app) + 64 * 1024;
 	opts.access_log = stdout;
 	opts.content_security_policy = ca_app_content_security_policy(app);
+	/* browsers reach the app over https (perhaps through a proxy): tell them to stay there */
+	opts.hsts = cfg->server.base_url && strncmp(cfg->server.base_url, "https://", 8) == 0;
 	ca_http_access_set_format(cfg->server.log_format == SERVE_LOG_JSON ? CA_HTTP_LOG_JSON
 									 : CA_HTTP_LOG_TEXT);
 	rc = ca_http_server_start(&srv, &opts, &err);

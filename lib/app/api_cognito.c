@@ -252,7 +252,7 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 	    !app_password_acceptable(password, resp))
 		goto out;
 	if (!attempt_ok(app->signups, app_address_key(app, req), req, resp, "sign-ups from your "
-			"address"))
+			"address") || !app_folder_free(app, req, resp, email))
 		goto out;
 	rc = ca_cognito_auth_sign_up(app->cognito, email, name, password, &confirmed, &err);
 	if (rc == CA_EEXIST) {

@@ -82,7 +82,7 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 	if (!app_name_acceptable(username, CA_DB_USERNAME_MAX, resp) ||
 	    !app_password_acceptable(password, resp))
 		goto out;
-	if (!signup_allowed(app, req, resp))
+	if (!signup_allowed(app, req, resp) || !app_folder_free(app, req, resp, email))
 		goto out;
 	rc = ca_password_hash(password, &hash, &err);
 	if (rc != CA_OK) {

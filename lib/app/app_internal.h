@@ -244,6 +244,17 @@ bool app_name_acceptable(const char *name, long max_chars, struct ca_http_respon
 /* true when password is APP_PASSWORD_MIN to _MAX bytes; otherwise false after answering 400. */
 bool app_password_acceptable(const char *password, struct ca_http_response *resp);
 
+/* --- storage folders (folder_guard.c) ---------------------------------------- */
+
+/*
+ * true when no existing account (database or user pool) has email's storage
+ * folder under another address (storage/layout.h, "Folder collisions"). false
+ * after answering: 409 when one has, 400 for an address with too many readings,
+ * the failure's status when a look-up fails.
+ */
+bool app_folder_free(struct ca_app *app, const struct ca_http_request *req,
+		     struct ca_http_response *resp, const char *email);
+
 /* --- JSON of records (photo_json.c) ------------------------------------------ */
 
 /* New JSON objects (the caller owns them), NULL on out of memory. */

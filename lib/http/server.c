@@ -233,6 +233,8 @@ static void add_default_headers(struct ca_http_server *srv, struct ca_http_respo
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (!ca_http_kv_get_nocase(&resp->headers, defaults[i].name))
 			ca_http_add_header(resp, defaults[i].name, defaults[i].value);
+	if (srv->opts.hsts && !ca_http_kv_get_nocase(&resp->headers, "Strict-Transport-Security"))
+		ca_http_add_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	ca_http_set_header(resp, "X-Request-Id", request_id);
 }
 

@@ -4,7 +4,8 @@
  * front of a router.
  *
  * Every response carries the security headers (Content-Security-Policy,
- * X-Content-Type-Options, X-Frame-Options, Referrer-Policy), X-Request-Id, and
+ * X-Content-Type-Options, X-Frame-Options, Referrer-Policy; with the hsts option
+ * Strict-Transport-Security: max-age=31536000), X-Request-Id, and
  * Cache-Control: no-store unless the handler set a Cache-Control of its own.
  * Each finished request writes one access-log line (accesslog.h).
  *
@@ -87,6 +88,7 @@ struct ca_http_server_opts {
 	FILE *access_log;              /* NULL: no access log */
 	const char *content_security_policy; /* NULL: CA_HTTP_DEFAULT_CSP */
 	bool trust_forwarded_for;      /* behind a proxy: remote = last X-Forwarded-For hop */
+	bool hsts;                     /* add Strict-Transport-Security (served over https) */
 };
 
 struct ca_http_server;

@@ -1,5 +1,6 @@
 #include "storage/layout.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -129,4 +130,126 @@ int ca_storage_relpath(const char *email, const char *filename, enum ca_image_ki
 	if (!ca_buf_ok(out))
 		return ca_err_set(err, CA_ENOMEM, "Out of memory while building a storage name.");
 	return CA_OK;
+}
+
+bool ca_storage_folders_collide(const char *a, const char *b)
+{
+	struct ca_buf na = CA_BUF_INIT, nb = CA_BUF_INIT;
+	bool same;
+
+	if (!a || !b || strcmp(a, b) == 0)
+		return false;
+	same = ca_storage_norm_email(a, &na, NULL) == CA_OK &&
+	       ca_storage_norm_email(b, &nb, NULL) == CA_OK && strcmp(na.data, nb.data) == 0;
+	ca_buf_release(&na);
+	ca_buf_release(&nb);
+	return same;
+}
+
+void ca_storage_aliases_free(char **aliases, size_t n)
+{
+	size_t i;
+
+	for (i = 0; aliases && i < n; i++)
+		free(aliases[i]);
+	free(aliases);
+}
+
+struct alias_walk {
+	const char *norm;       /* the folder name */
+	const char *email;      /* excluded from the result */
+	char *cur;              /* the string being built (room for strlen(norm) + 1) */
+	size_t max, n, cap;
+	size_t leaves;          /* readings tried, '@' or not: bounded too */
+	char **out;
+	bool oom, over;
+};
+
+/* Every way to read norm[i..] back: "_at_" as '@' (at most once) or as itself, "_dot_" as '.' or itself. */
+static void walk(struct alias_walk *w, size_t i, size_t len, bool have_at)
+{
+	const char *rest = w->norm + i;
+
+	if (w->oom || w->over)
+		return;
+	if (!*rest) {
+		w->cur[len] = '\0';
+		if (++w->leaves > 8 * w->max + 8) {
+			w->over = true;
+			return;
+		}
+		if (!have_at || strcmp(w->cur, w->email) == 0)
+			return;
+		if (w->n == w->max) {
+			w->over = true;
+			return;
+		}
+		if (w->n == w->cap) {
+			size_t cap = w->cap ? w->cap * 2 : 8;
+			char **grown = realloc(w->out, cap * sizeof(*grown));
+
+			if (!grown) {
+				w->oom = true;
+				return;
+			}
+			w->out = grown;
+			w->cap = cap;
+		}
+		w->out[w->n] = strdup(w->cur);
+		if (!w->out[w->n]) {
+			w->oom = true;
+			return;
+		}
+		w->n++;
+		return;
+	}
+	if (!have_at && strncmp(rest, "_at_", 4) == 0) {
+		w->cur[len] = '@';
+		walk(w, i + 4, len + 1, true);
+	}
+	if (strncmp(rest, "_dot_", 5) == 0) {
+		w->cur[len] = '.';
+		walk(w, i + 5, len + 1, have_at);
+	}
+	w->cur[len] = *rest;
+	walk(w, i + 1, len + 1, have_at);
+}
+
+int ca_storage_folder_aliases(const char *email, size_t max, char ***out, size_t *n,
+			      struct ca_err *err)
+{
+	struct ca_buf norm = CA_BUF_INIT;
+	struct alias_walk w;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	memset(&w, 0, sizeof(w));
+	rc = ca_storage_norm_email(email, &norm, err);
+	if (rc != CA_OK)
+		goto out;
+	w.norm = norm.data;
+	w.email = email;
+	w.max = max;
+	w.cur = malloc(norm.len + 1);
+	if (!w.cur) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing folder aliases.");
+		goto out;
+	}
+	walk(&w, 0, 0, false);
+	if (w.oom)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing folder aliases.");
+	else if (w.over)
+		rc = ca_err_set(err, CA_ERANGE, "More than %zu addresses share this address's "
+				"storage folder name.", max);
+	if (rc != CA_OK) {
+		ca_storage_aliases_free(w.out, w.n);
+		goto out;
+	}
+	*out = w.out;
+	*n = w.n;
+out:
+	free(w.cur);
+	ca_buf_release(&norm);
+	return rc;
 }

@@ -60,4 +60,31 @@ int ca_storage_check_new_name(const char *filename, struct ca_err *err);
 int ca_storage_relpath(const char *email, const char *filename, enum ca_image_kind kind,
 		       struct ca_buf *out, struct ca_err *err);
 
+/*
+ * Folder collisions. norm() is not one-to-one: "a_at_b@x.io" and "a@b_at_x.io"
+ * both become "a_at_b_at_x_dot_io", so two accounts could share one folder (and
+ * one S3 prefix). The legacy naming stays (legacy data is where it is); what
+ * must not happen is a second account taking a folder another account already
+ * has. These let a caller find out: the app at sign-up (which then refuses the
+ * new address, see docs/LAB02.md), the migrator over the legacy users.
+ */
+
+/* true when a and b are different emails whose folders are the same (norm(a) == norm(b)). */
+bool ca_storage_folders_collide(const char *a, const char *b);
+
+/*
+ * The other emails with email's folder: every string with exactly one '@' whose
+ * norm() is norm(email), except email itself, into *out (a malloc'd array of
+ * *n malloc'd strings; free with ca_storage_aliases_free). Only such strings can
+ * collide with email as accounts, so looking each up says whether the folder is
+ * taken. CA_ERANGE (nothing in *out) when there are more than max (a crafted
+ * address full of "_dot_"s); CA_STORAGE_BAD_NAME for an email norm() refuses;
+ * CA_ENOMEM.
+ */
+int ca_storage_folder_aliases(const char *email, size_t max, char ***out, size_t *n,
+			      struct ca_err *err);
+
+/* Frees what ca_storage_folder_aliases() made. NULL is accepted. */
+void ca_storage_aliases_free(char **aliases, size_t n);
+
 #endif

@@ -198,6 +198,56 @@ static int count_entries(const char *dir, const char *prefix)
 	return n;
 }
 
+static bool has_alias(char **list, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(folder_collisions_are_found)
+{
+	char **aliases = NULL;
+	size_t n = 0, i;
+	char crafted[256];
+
+	ck_assert(ca_storage_folders_collide("a_at_b@x.io", "a@b_at_x.io"));
+	ck_assert(ca_storage_folders_collide("a@b_dot_c.io", "a@b.c.io"));
+	ck_assert(!ca_storage_folders_collide("a@b.io", "a@b.io"));   /* the same account */
+	ck_assert(!ca_storage_folders_collide("a@b.io", "A@b.io"));   /* folders are case-sensitive */
+	ck_assert(!ca_storage_folders_collide("a@b.io", "a@c.io"));
+	ck_assert(!ca_storage_folders_collide(NULL, "a@c.io"));
+	ck_assert(!ca_storage_folders_collide("a/b@x", "a/b@x.io"));
+
+	ck_assert_int_eq(ca_storage_folder_aliases("a_at_b@x.io", 16, &aliases, &n, NULL), CA_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(has_alias(aliases, n, "a@b_at_x.io"));
+	ck_assert(has_alias(aliases, n, "a_at_b@x_dot_io"));
+	ck_assert(has_alias(aliases, n, "a@b_at_x_dot_io"));
+	ck_assert(!has_alias(aliases, n, "a_at_b@x.io"));
+	for (i = 0; i < n; i++)
+		ck_assert(ca_storage_folders_collide(aliases[i], "a_at_b@x.io"));
+	ca_storage_aliases_free(aliases, n);
+
+	ck_assert_int_eq(ca_storage_folder_aliases("plain@example", 16, &aliases, &n, NULL), CA_OK);
+	ck_assert_uint_eq(n, 0);
+	ca_storage_aliases_free(aliases, n);
+
+	/* a crafted address with many readings is refused, not walked for ever */
+	snprintf(crafted, sizeof(crafted), "x@");
+	for (i = 0; i < 40; i++)
+		strncat(crafted, "_dot_", sizeof(crafted) - strlen(crafted) - 1);
+	ck_assert_int_eq(ca_storage_folder_aliases(crafted, 16, &aliases, &n, NULL), CA_ERANGE);
+	ck_assert_ptr_null(aliases);
+	ck_assert_int_eq(ca_storage_folder_aliases("a/b@x", 16, &aliases, &n, NULL),
+			 CA_STORAGE_BAD_NAME);
+	ca_storage_aliases_free(NULL, 0);
+}
+END_TEST
+
 START_TEST(put_get_delete_round_trip_in_the_legacy_layout)
 {
 	struct ca_storage *st = open_disk();
@@ -512,6 +562,7 @@ static Suite *make_suite(void)
 	tcase_add_test(names, names_for_reading);
 	tcase_add_test(names, names_for_writing);
 	tcase_add_test(names, relpath_is_the_s3_key_tail);
+	tcase_add_test(names, folder_collisions_are_found);
 	suite_add_tcase(s, names);
 
 	tcase_add_checked_fixture(disk, setup, teardown);

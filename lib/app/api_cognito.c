@@ -424,6 +424,13 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	/* a new password ends every other session of the account, here and elsewhere */
 	if (password && !app_session_renew(app, req, resp, &who))
 		goto out;
+	{
+		char *key = app_user_key(who.id);
+
+		if (key)
+			ca_ratelimit_reset(app->profile_changes, key);
+		free(key);
+	}
 	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);

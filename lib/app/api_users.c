@@ -155,12 +155,15 @@ static bool current_password_ok(struct ca_app *app, const struct ca_http_request
 		return false;
 	}
 	throttled = app_throttled(app->profile_changes, key, resp, secs);
-	free(key);
 	if (throttled) {
+		free(key);
 		ca_http_respond_error(resp, 429, "Too many password attempts; wait %s seconds.", secs);
 		return false;
 	}
 	rc = ca_password_verify(user->password, current, &err);
+	if (rc == CA_OK)
+		ca_ratelimit_reset(app->profile_changes, key);
+	free(key);
 	if (rc == CA_OK)
 		return true;
 	if (rc == CA_AUTH_MISMATCH || rc == CA_AUTH_BAD_HASH)

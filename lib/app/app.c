@@ -197,8 +197,6 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 
 	*out = NULL;
 	rc = check_kinds(cfg, err);
-	if (rc == CA_OK)
-		rc = app_check_trusted_proxies(cfg, err);
 	if (rc != CA_OK)
 		return rc;
 	app = calloc(1, sizeof(*app));

@@ -210,9 +210,6 @@ bool app_session_end(struct ca_app *app, const struct ca_http_request *req,
 void app_client_address(const struct ca_app *app, const struct ca_http_request *req,
 			char out[CA_HTTP_REMOTE_MAX]);
 
-/* CA_OK when every server.trusted_proxies entry is an IP address; else CA_CONFIG_VALUE. */
-int app_check_trusted_proxies(const struct serve_config *cfg, struct ca_err *err);
-
 /*
  * The bucket keys "addr:<client address>", "acct:<client address>|<email in
  * lower case>" (so that case games give no more attempts) and "user:<id>".

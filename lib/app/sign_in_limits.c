@@ -48,23 +48,6 @@ static bool ip_trusted(const struct ca_app *app, const struct ip *a)
 	return false;
 }
 
-int app_check_trusted_proxies(const struct serve_config *cfg, struct ca_err *err)
-{
-	struct ip t;
-	size_t i;
-
-	for (i = 0; i < cfg->server.trusted_proxies.n; i++) {
-		const char *s = cfg->server.trusted_proxies.items[i];
-
-		if (!ip_parse(s, strlen(s), &t))
-			return ca_err_set(err, CA_CONFIG_VALUE, "%s: server.trusted_proxies: \"%.64s\" "
-					  "is not an IP address (list each proxy's address, like "
-					  "10.0.0.5 or fd00::5).", cfg->path ? cfg->path : "config",
-					  s);
-	}
-	return CA_OK;
-}
-
 void app_client_address(const struct ca_app *app, const struct ca_http_request *req,
 			char out[CA_HTTP_REMOTE_MAX])
 {

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "util/buf.h"
@@ -219,6 +220,27 @@ static int check_bucket(const struct ca_yaml_doc *doc, const char *bucket, struc
 			  "letter or digit)", doc->name, node ? node->line : 1, bucket);
 }
 
+/* Every server.trusted_proxies entry must be an IPv4 or IPv6 address. */
+static int check_proxies(const struct ca_yaml_doc *doc, const struct ca_strlist *list,
+			 struct ca_err *err)
+{
+	const struct ca_yaml_node *node = ca_yaml_lookup(doc->root, "server.trusted_proxies");
+	unsigned char bin[16];
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		const char *s = list->items[i];
+
+		if (inet_pton(AF_INET, s, bin) == 1 || inet_pton(AF_INET6, s, bin) == 1)
+			continue;
+		return ca_err_set(err, CA_CONFIG_VALUE,
+				  "%s:%d: 'server.trusted_proxies' entry '%.64s' is not an IP "
+				  "address (list each proxy's address, like 10.0.0.5 or fd00::5)",
+				  doc->name, node ? node->line : 1, s);
+	}
+	return CA_OK;
+}
+
 static char *printf_dup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *printf_dup(const char *fmt, ...)
 {
@@ -321,6 +343,8 @@ int serve_config_from_doc(const struct ca_yaml_doc *doc, struct serve_config *cf
 				"'aws.emulator' for real AWS", doc->name, n ? n->line : 1);
 		goto fail;
 	}
+	if ((rc = check_proxies(doc, &cfg->server.trusted_proxies, err)))
+		goto fail;
 	if ((rc = derive(cfg, err)))
 		goto fail;
 	cfg->path = ca_strdup(doc->name);

@@ -169,11 +169,12 @@ class Client(requests.Session):
         kw.setdefault("allow_redirects", False)
         return super().request(method, self.base + url, *args, headers=headers, **kw)
 
-    def signup(self, email, username="Someone", password="password-123"):
-        return self.post("/api/users", json=dict(email=email, username=username, password=password))
+    def signup(self, email, username="Someone", password="password-123", **kw):
+        return self.post("/api/users", json=dict(email=email, username=username, password=password),
+                         **kw)
 
-    def signin(self, email, password="password-123"):
-        return self.post("/api/session", json=dict(email=email, password=password))
+    def signin(self, email, password="password-123", **kw):
+        return self.post("/api/session", json=dict(email=email, password=password), **kw)
 
     def upload(self, files, tags="", desc="", **kw):
         parts = [("file", (name, data, "image/jpeg")) for name, data in files]

@@ -1,0 +1,310 @@
+"""cloudalbum-serve under the attacks of issue 10 on sessions, accounts and exposure, at
+stage 0 (MariaDB): a stolen cookie after sign-out or a password change (two processes
+sharing only the database), a planted CSRF cookie and cross-site requests, someone else's
+failed sign-ins locking the owner out (directly and through a trusted proxy), sign-up
+spam, account enumeration by hash work, cached photos, /healthz details, files of web/
+that are not the UI, and two addresses sharing one legacy folder. No timing is asserted:
+work is counted (the server's password-work counter)."""
+import uuid
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+from serve_helpers import (Client, Serve, create_database, db_query, drop_database, jpeg,
+                           new_user, norm_email, write_config)
+
+HEALTH_TOKEN = "health-" + "t" * 24
+PROXY = "127.0.0.1"          # the trusted proxy: the tests' own loopback address
+OUTSIDER = "127.0.0.2"       # another loopback address, not trusted
+
+
+class BoundAdapter(HTTPAdapter):
+    """Connects from a chosen local address (the whole of 127/8 is loopback on Linux)."""
+
+    def __init__(self, source, **kw):
+        self.source = source
+        super().__init__(**kw)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **kw):
+        kw["source_address"] = (self.source, 0)
+        super().init_poolmanager(connections, maxsize, block, **kw)
+
+
+def client_from(base, source):
+    c = Client(base)
+    c.mount("http://", BoundAdapter(source))
+    return c
+
+
+@pytest.fixture
+def setup(bins, tmp_path):
+    dbname = create_database()
+    upload = tmp_path / "upload"
+    servers = []
+
+    def start(extra="", base_url=None, name="serve.yaml"):
+        cfg = write_config(tmp_path / name, dbname, upload,
+                           extra_server=f"  healthz_token: {HEALTH_TOKEN}\n" + extra)
+        if base_url:
+            cfg.write_text(cfg.read_text().replace("http://localhost:8080", base_url))
+        s = Serve(bins / "cloudalbum-serve", cfg, tmp_path)
+        servers.append(s)
+        return s
+    try:
+        yield dict(start=start, db=dbname, upload=upload)
+    finally:
+        for s in servers:
+            s.stop()
+        drop_database(dbname)
+
+
+def details(srv):
+    r = requests.get(srv.base + "/healthz", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"},
+                     timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def with_cookies(base, cookies):
+    c = Client(base)
+    c.cookies.update(cookies)
+    return c
+
+
+# --- 5. revocation ------------------------------------------------------------------------
+
+
+def test_sign_out_revokes_that_session_in_every_process(setup):
+    a, b = setup["start"](), setup["start"](name="b.yaml")
+    alice = new_user(a.base, "alice")
+    stolen = alice.cookies.get_dict()
+    assert with_cookies(b.base, stolen).get("/api/me").status_code == 200
+    elsewhere = Client(b.base)                       # alice on another device
+    assert elsewhere.signin(alice.email).status_code == 200
+    assert alice.delete("/api/session").status_code == 204
+    # the copied cookie is dead on both processes, also for reading images and lists
+    for srv in (a, b):
+        thief = with_cookies(srv.base, stolen)
+        assert thief.get("/api/me").status_code == 401
+        assert thief.get("/api/photos").status_code == 401
+        assert thief.patch("/api/photos/1", json={"desc": "x"},
+                           headers={"X-CSRF-Token": stolen["csrf_token"]}).status_code == 401
+    # the other session of the same user lives on
+    assert elsewhere.get("/api/me").json()["email"] == alice.email
+    assert with_cookies(a.base, elsewhere.cookies.get_dict()).get("/api/me").status_code == 200
+    rows = db_query(setup["db"], "SELECT COUNT(*) AS n FROM cloudalbum_session_revoked")
+    assert rows == [{"n": 1}]
+
+
+def test_password_change_revokes_every_other_session(setup):
+    a, b = setup["start"](), setup["start"](name="b.yaml")
+    alice = new_user(a.base, "pat")
+    stolen = alice.cookies.get_dict()
+    other = Client(b.base)
+    assert other.signin(alice.email).status_code == 200
+    r = alice.put("/api/me", json={"password": "brand-new-pass", "current_password": "password-123"})
+    assert r.status_code == 200, r.text
+    assert alice.cookies.get_dict() != stolen        # this client got a fresh session
+    for srv in (a, b):
+        assert with_cookies(srv.base, alice.cookies.get_dict()).get("/api/me").status_code == 200
+        assert with_cookies(srv.base, stolen).get("/api/me").status_code == 401
+        assert with_cookies(srv.base, other.cookies.get_dict()).get("/api/me").status_code == 401
+    assert alice.put("/api/me", json={"username": "Pat", "current_password": "brand-new-pass"}
+                     ).status_code == 200            # the renewed session's CSRF token works
+    assert Client(b.base).signin(alice.email, "brand-new-pass").status_code == 200
+    assert Client(b.base).signin(alice.email).status_code == 401
+    # a username change alone ends nothing
+    keep = alice.cookies.get_dict()
+    assert alice.put("/api/me", json={"username": "Pat2", "current_password": "brand-new-pass"}
+                     ).status_code == 200
+    assert with_cookies(b.base, keep).get("/api/me").status_code == 200
+
+
+# --- 9. CSRF bound to the session, and cross-site requests ------------------------------------
+
+
+def test_planted_csrf_cookie_and_cross_site_requests_are_refused(setup):
+    srv = setup["start"]()
+    alice = new_user(srv.base, "csrf")
+    pid = alice.upload([("a.jpg", jpeg())]).json()["photos"][0]["id"]
+    # an attacker who can plant cookies (a sibling subdomain) sets csrf_token and the header
+    victim = with_cookies(srv.base, {"session": alice.cookies.get("session"),
+                                     "csrf_token": "Z" * 43})
+    r = victim.patch(f"/api/photos/{pid}", json={"desc": "hacked"},
+                     headers={"X-CSRF-Token": "Z" * 43})
+    assert r.status_code == 403
+    token = {"X-CSRF-Token": alice.cookies.get("csrf_token")}
+    for hostile in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},
+                    {"Sec-Fetch-Site": "same-site"}, {"Origin": "null"}):
+        r = alice.patch(f"/api/photos/{pid}", json={"desc": "hacked"}, headers={**token, **hostile})
+        assert r.status_code == 403, hostile
+        r = Client(srv.base).post("/api/session", json={"email": alice.email,
+                                                          "password": "password-123"},
+                                  headers=hostile)
+        assert r.status_code == 403 and "session" not in r.cookies, hostile
+    assert alice.get(f"/api/photos/{pid}").json()["desc"] in ("", None)
+    # the app's own pages: same-origin (by base_url or by Host) passes
+    same = {"Sec-Fetch-Site": "same-origin", "Origin": srv.base}
+    r = alice.patch(f"/api/photos/{pid}", json={"desc": "mine"}, headers={**token, **same})
+    assert r.status_code == 200, r.text
+    r = alice.patch(f"/api/photos/{pid}", json={"desc": "mine too"},
+                    headers={**token, "Origin": "http://localhost:8080"})
+    assert r.status_code == 200, r.text
+
+
+# --- 6. lockout; trusted proxies ----------------------------------------------------------------
+
+
+def test_someone_elses_failures_never_lock_the_owner_out(setup):
+    srv = setup["start"](extra=f"  trusted_proxies: [{PROXY}]\n")
+    owner = new_user(srv.base, "owner")
+    # an attacker on another address, whose made-up X-Forwarded-For is not believed
+    attacker = client_from(srv.base, OUTSIDER)
+    statuses = [attacker.signin(owner.email, "guess", headers={"X-Forwarded-For": f"10.9.9.{i}"}
+                                ).status_code for i in range(7)]
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
+    # the owner, from their own address, is not refused, and their profile is theirs to change
+    assert Client(srv.base).signin(owner.email).status_code == 200
+    r = owner.put("/api/me", json={"username": "Still Me", "current_password": "password-123"})
+    assert r.status_code == 200, r.text
+    # behind the trusted proxy: attacker and owner arrive from one address, told apart by
+    # the hop the proxy appended (an attacker's own X-Forwarded-For entries are to its left)
+    via_proxy = Client(srv.base)
+    for i in range(5):
+        r = via_proxy.signin(owner.email, "guess", headers={"X-Forwarded-For": f"{uuid.uuid4()}, 203.0.113.9"})
+        assert r.status_code == 401
+    assert via_proxy.signin(owner.email, headers={"X-Forwarded-For": "198.51.100.7, 203.0.113.9"}
+                            ).status_code == 429
+    assert Client(srv.base).signin(owner.email, headers={"X-Forwarded-For": "198.51.100.7"}
+                                   ).status_code == 200
+    # profile changes have their own bucket: wrong current passwords stop there...
+    for _ in range(5):
+        assert owner.put("/api/me", json={"username": "X", "current_password": "bad"}
+                         ).status_code == 403
+    assert owner.put("/api/me", json={"username": "X", "current_password": "password-123"}
+                     ).status_code == 429
+    # ...and do not touch sign-in
+    assert Client(srv.base).signin(owner.email).status_code == 200
+
+
+def test_untrusted_forwarded_for_gives_no_fresh_budget(setup):
+    srv = setup["start"]()                 # no trusted proxies at all
+    real = new_user(srv.base, "real")
+    c = Client(srv.base)
+    codes = [c.signin(real.email, "guess", headers={"X-Forwarded-For": f"192.0.2.{i}"}).status_code
+             for i in range(6)]
+    assert codes[-1] == 429
+
+
+def test_trusted_proxies_must_be_addresses(setup, bins, tmp_path):
+    cfg = write_config(tmp_path / "bad.yaml", setup["db"], setup["upload"],
+                       extra_server="  trusted_proxies: [lb.internal]\n")
+    import subprocess
+    r = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(cfg), "--check-config"],
+                       capture_output=True, text=True, timeout=60,
+                       env={"CA_TEST_SECRET": "s" * 40, "PATH": "/usr/bin:/bin"})
+    assert r.returncode != 0 and "server.trusted_proxies" in r.stderr, r.stderr
+
+
+# --- 7. sign-up spam ------------------------------------------------------------------------------
+
+
+def test_sign_ups_are_limited_per_address(setup):
+    srv = setup["start"](extra="  signup_limit: 3\n")
+    before = details(srv)["password_work"]["derivations"]
+    c = Client(srv.base)
+    codes = [c.signup(f"spam-{i}-{uuid.uuid4().hex[:6]}@example.com").status_code for i in range(5)]
+    assert codes == [201, 201, 201, 429, 429]
+    # a refused sign-up costs no hash
+    assert details(srv)["password_work"]["derivations"] - before == 3
+    assert client_from(srv.base, OUTSIDER).signup(f"fine-{uuid.uuid4().hex[:6]}@example.com"
+                                                  ).status_code == 201
+
+
+# --- 8. enumeration -------------------------------------------------------------------------------
+
+
+def test_unknown_and_known_emails_cost_the_same_work(setup):
+    srv = setup["start"]()
+    known = new_user(srv.base, "known")
+    c = Client(srv.base)
+
+    def work_of(email):
+        before = details(srv)["password_work"]
+        r = c.signin(email, "not-the-password")
+        after = details(srv)["password_work"]
+        return r, (after["derivations"] - before["derivations"],
+                   after["pbkdf2_iterations"] - before["pbkdf2_iterations"])
+
+    r_known, w_known = work_of(known.email)
+    r_unknown, w_unknown = work_of(f"nobody-{uuid.uuid4().hex[:8]}@example.com")
+    assert w_known == w_unknown == (1, 600000)
+    assert r_known.status_code == r_unknown.status_code == 401
+    assert r_known.json() == r_unknown.json()
+
+
+# --- 10. headers: private images, HSTS, /healthz ---------------------------------------------------
+
+
+def test_photos_are_not_cached_and_healthz_tells_strangers_little(setup):
+    srv = setup["start"]()
+    alice = new_user(srv.base, "pix")
+    photo = alice.upload([("a.jpg", jpeg())]).json()["photos"][0]
+    for url in (photo["thumb_url"], photo["original_url"]):
+        r = alice.get(url)
+        assert r.status_code == 200 and r.headers["Content-Type"] == "image/jpeg"
+        assert r.headers["Cache-Control"] == "no-store"
+    assert "Strict-Transport-Security" not in r.headers          # base_url is http here
+    r = requests.get(srv.base + "/healthz", timeout=30)
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+    r = requests.get(srv.base + "/healthz", headers={"Authorization": "Bearer wrong-token-xxxxxxx"},
+                     timeout=30)
+    assert r.json() == {"status": "ok"}
+    full = details(srv)
+    assert full["checks"]["database"] == {"ok": True, "kind": "mysql"}
+    assert "in_flight" in full
+
+
+def test_hsts_when_base_url_is_https(setup):
+    srv = setup["start"](base_url="https://album.example.test")
+    for path in ("/healthz", "/", "/api/me"):
+        r = requests.get(srv.base + path, timeout=30)
+        assert r.headers["Strict-Transport-Security"].startswith("max-age="), path
+
+
+# --- 11. only the UI's files --------------------------------------------------------------------------
+
+
+def test_only_the_front_end_is_served(setup):
+    srv = setup["start"]()
+    for path in ("/README.md", "/package.json", "/Readme.md", "/js/", "/vendor/leaflet/"):
+        assert requests.get(srv.base + path, timeout=30).status_code == 404, path
+    for path in ("/", "/index.html", "/js/app.js", "/css/app.css", "/icon.svg",
+                 "/vendor/leaflet/leaflet.css", "/vendor/leaflet/images/marker-icon.png"):
+        assert requests.get(srv.base + path, timeout=30).status_code == 200, path
+
+
+# --- 12. two addresses, one legacy folder -----------------------------------------------------------
+
+
+def test_an_address_whose_folder_is_taken_cannot_sign_up(setup):
+    srv = setup["start"]()
+    c = Client(srv.base)
+    tag = uuid.uuid4().hex[:6]
+    first = f"a_at_b{tag}@x.io"
+    assert c.signup(first).status_code == 201
+    r = c.signup(f"a@b{tag}_at_x.io")
+    assert r.status_code == 409, r.text
+    assert "folder" in r.json()["message"]
+    # a legacy user (written by the seed application, not through this server) counts too
+    db_query(setup["db"], "INSERT INTO `User` (username, email, password) VALUES (%s, %s, %s)",
+             ("Legacy", f"c_dot_d{tag}@y.io", "pbkdf2:sha256:50000$abcdefgh$00"))
+    assert c.signup(f"c.d{tag}@y.io").status_code == 409
+    rows = db_query(setup["db"], "SELECT email FROM `User` ORDER BY id")
+    assert [r["email"] for r in rows] == [first, f"c_dot_d{tag}@y.io"]
+    # the legacy naming stays for the one who has it
+    alice = Client(srv.base)
+    assert alice.signin(first).status_code == 200
+    alice.upload([("a.jpg", jpeg())])
+    assert (setup["upload"] / norm_email(first)).is_dir()

@@ -320,7 +320,7 @@ test('several files at once, per-file errors, and a wrong password', { skip: SKI
     await openInfo(page, { edit: true });
 
     // Move this photo to Tokyo: the page shows the new place; then clear its location.
-    const geocoding = (await (await page.request.get(`${BASE}/healthz`)).json())?.checks?.geodata?.ok === true;
+    const geocoding = (await (await page.request.get(`${BASE}/api/config`)).json())?.geocoding === true;
     await page.getByLabel('Latitude').fill(String(TOKYO.lat));
     await page.getByLabel('Longitude').fill(String(TOKYO.lng));
     await page.getByRole('button', { name: 'Save changes' }).click();

@@ -18,6 +18,8 @@ from helpers import (create_mysql_database, drop_mysql_database, free_port, mysq
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-secret-" + "x" * 40
+# every config these helpers write names it: /healthz shows its details only with it
+HEALTHZ_TOKEN = "healthz-token-" + "h" * 20
 EXIFTOOL = shutil.which("exiftool")
 
 
@@ -60,6 +62,7 @@ def write_cognito_config(path, upload_dir, pool_id, client_id, client_secret, en
 {base_line}  session_secret: ${{CA_TEST_SECRET}}
   max_upload_mb: 2
   threads: 4
+  healthz_token: {HEALTHZ_TOKEN}
 database:
   kind: dynamodb
 storage:
@@ -89,6 +92,7 @@ server:
   max_upload_mb: {max_upload_mb}
   threads: 4
   static_dir: {ROOT / 'web'}
+  healthz_token: {HEALTHZ_TOKEN}
 {extra_server}database:
   kind: mysql
   url: mysql://root@127.0.0.1:3306/{dbname}
@@ -191,6 +195,12 @@ def new_user(base, prefix="u"):
     c.email = email
     c.user = r.json()
     return c
+
+
+def healthz(base, timeout=30):
+    """GET /healthz with the details (the configs written here name HEALTHZ_TOKEN)."""
+    return requests.get(base + "/healthz", timeout=timeout,
+                        headers={"Authorization": f"Bearer {HEALTHZ_TOKEN}"})
 
 
 def norm_email(email):

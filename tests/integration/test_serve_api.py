@@ -15,7 +15,7 @@ import requests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from serve_helpers import (EXIFTOOL, SECRET, Client, Serve, bomb_jpeg, create_database,
-                           db_query, drop_database, jpeg, new_user, norm_email, png_bytes,
+                           db_query, drop_database, healthz, jpeg, new_user, norm_email, png_bytes,
                            with_exif, write_config)
 
 PHOTO_FIELDS = {"id", "tags", "desc", "filename_orig", "filesize", "geotag_lat", "geotag_lng",
@@ -28,7 +28,8 @@ def env(bins, tmp_path_factory):
     work = tmp_path_factory.mktemp("serve")
     dbname = create_database()
     upload = work / "upload"
-    cfg = write_config(work / "serve.yaml", dbname, upload, max_upload_mb=1)
+    cfg = write_config(work / "serve.yaml", dbname, upload, max_upload_mb=1,
+                       extra_server="  signup_limit: 1000\n")
     srv = Serve(bins / "cloudalbum-serve", cfg, work)
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work, cfg=cfg)
@@ -97,7 +98,8 @@ def test_bad_config_names_file_and_line(bins, env, tmp_path):
 
 
 def test_healthz_reports_each_backend(base):
-    r = requests.get(base + "/healthz", timeout=10)
+    assert requests.get(base + "/healthz", timeout=10).json() == {"status": "ok"}
+    r = healthz(base)
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"

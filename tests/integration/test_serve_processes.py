@@ -9,8 +9,8 @@ import uuid
 import pytest
 import requests
 
-from serve_helpers import (Client, Serve, create_database, db_query, drop_database, jpeg,
-                           new_user, wait_until, write_config)
+from serve_helpers import (Client, Serve, create_database, db_query, drop_database, healthz,
+                           jpeg, new_user, wait_until, write_config)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_sigterm_lets_a_slow_upload_finish(setup):
     try:
         sock.sendall(head.encode() + body[: len(body) // 2])
         # The upload is in flight (healthz counts itself too).
-        wait_until(lambda: requests.get(srv.base + "/healthz", timeout=5).json()["in_flight"] >= 2,
+        wait_until(lambda: healthz(srv.base, timeout=5).json()["in_flight"] >= 2,
                    what="the upload to be in flight")
         srv.proc.send_signal(signal.SIGTERM)
         # Shutdown has begun: no new connections are accepted...
@@ -147,14 +147,15 @@ def test_healthz_503_when_a_backend_is_gone(setup):
     srv = setup["start"]()
     assert requests.get(srv.base + "/healthz", timeout=10).status_code == 200
     shutil.rmtree(setup["upload"])
-    r = requests.get(srv.base + "/healthz", timeout=10)
+    r = healthz(srv.base, timeout=10)
     assert r.status_code == 503
     body = r.json()
     assert body["status"] == "unavailable" and body["checks"]["storage"]["ok"] is False
     assert body["checks"]["database"]["ok"] is True
     drop_database(setup["db"])
-    r = requests.get(srv.base + "/healthz", timeout=30)
+    r = healthz(srv.base, timeout=30)
     assert r.status_code == 503 and r.json()["checks"]["database"]["ok"] is False
+    assert requests.get(srv.base + "/healthz", timeout=30).json() == {"status": "unavailable"}
     srv.stop()
 
 

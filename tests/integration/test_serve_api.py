@@ -4,8 +4,10 @@ One serve process per module (on a free port, fresh database). Checks every endp
 every error status, ownership (another user's photo is 404 and nothing changes, checked in
 the database and on disk), CSRF, upload caps and hostile images, and werkzeug hash
 compatibility both ways."""
+import base64
 import http.client
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -328,9 +330,10 @@ def test_csrf_missing_or_wrong_is_403_and_changes_nothing(base, env, alice):
     assert_error(alice.upload([("b.jpg", jpeg())], csrf=False), 403)
     # The session cookie with a planted csrf_token cookie and a header matching it: the
     # token is the session's own (HMAC of its id), not whatever the cookie jar holds.
+    planted = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
     c = Client(base)
-    c.cookies.update({"session": alice.cookies.get("session"), "csrf_token": "B" * 43})
-    assert_error(c.delete(f"/api/photos/{pid}", headers={"X-CSRF-Token": "B" * 43}), 403)
+    c.cookies.update({"session": alice.cookies.get("session"), "csrf_token": planted})
+    assert_error(c.delete(f"/api/photos/{pid}", headers={"X-CSRF-Token": planted}), 403)
     # Another session's token (of the same user) does not pass either.
     other = Client(base)
     assert other.signin(alice.email).status_code == 200

@@ -270,3 +270,58 @@ def test_custom_endpoint_without_emulator_setting_is_aws(moto, aws_env, tmp_path
             "https://cloudalbum-test.auth.ap-southeast-1.amazoncognito.com/")
     finally:
         serve.stop()
+
+
+def test_sign_out_and_password_change_revoke_sessions_at_stage_3(stack, bins, tmp_path, aws_env):
+    """Issue 10: sign-out and a password change end sessions in every process sharing the
+    tables (the revocation state is an item of the User table), and sign-out also ends the
+    user's sessions at the pool: a refresh token it issued earlier is refused."""
+    a = stack["serve"]
+    b = Serve(bins / "cloudalbum-serve", a.out.parent / "cognito.yaml", tmp_path, env=aws_env)
+    try:
+        c = Client(a.base)
+        email = f"rev-{uuid.uuid4().hex[:8]}@example.com"
+        sign_up(c, email)
+        assert c.post("/api/session", json=dict(email=email, password=PASSWORD)).status_code == 200
+        stolen = c.cookies.get_dict()
+        thief = Client(b.base)
+        thief.cookies.update(stolen)
+        assert thief.get("/api/me").status_code == 200
+        elsewhere = Client(b.base)
+        assert elsewhere.post("/api/session", json=dict(email=email, password=PASSWORD)
+                              ).status_code == 200
+        # a refresh token the pool issued to this user (the hosted UI or an SDK would hold one)
+        tokens = stack["idp"].initiate_auth(
+            ClientId=stack["client"], AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD,
+                            "SECRET_HASH": secret_hash(stack["secret"], email, stack["client"])}
+        )["AuthenticationResult"]
+        assert c.delete("/api/session").status_code == 204
+        for srv in (a, b):
+            t = Client(srv.base)
+            t.cookies.update(stolen)
+            assert t.get("/api/me").status_code == 401
+            assert t.get("/api/photos").status_code == 401
+        assert elsewhere.get("/api/me").status_code == 200
+        username = pool_username(stack, email)
+        with pytest.raises(stack["idp"].exceptions.NotAuthorizedException):
+            stack["idp"].initiate_auth(
+                ClientId=stack["client"], AuthFlow="REFRESH_TOKEN_AUTH",
+                AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"],
+                                "SECRET_HASH": secret_hash(stack["secret"], username,
+                                                           stack["client"])})
+        # the state item sits beside the users, invisible to the email index
+        item = stack["ddb"].get_item(TableName="User", Key={"id": {"S": f"session#{username}"}})
+        assert "revoked" in item["Item"] and "email" not in item["Item"]
+
+        # a password change on a ends elsewhere's session on b; the changer keeps going
+        c2 = Client(a.base)
+        assert c2.post("/api/session", json=dict(email=email, password=PASSWORD)).status_code == 200
+        r = c2.put("/api/me", json=dict(password="Newer-password-789", current_password=PASSWORD))
+        assert r.status_code == 200, r.text
+        assert elsewhere.get("/api/me").status_code == 401
+        on_b = Client(b.base)
+        on_b.cookies.update(c2.cookies.get_dict())
+        assert on_b.get("/api/me").status_code == 200
+    finally:
+        b.stop()

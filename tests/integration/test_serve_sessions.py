@@ -5,6 +5,8 @@ failed sign-ins locking the owner out (directly and through a trusted proxy), si
 spam, account enumeration by hash work, cached photos, /healthz details, files of web/
 that are not the UI, and two addresses sharing one legacy folder. No timing is asserted:
 work is counted (the server's password-work counter)."""
+import base64
+import os
 import uuid
 
 import pytest
@@ -128,11 +130,13 @@ def test_planted_csrf_cookie_and_cross_site_requests_are_refused(setup):
     srv = setup["start"]()
     alice = new_user(srv.base, "csrf")
     pid = alice.upload([("a.jpg", jpeg())]).json()["photos"][0]["id"]
-    # an attacker who can plant cookies (a sibling subdomain) sets csrf_token and the header
+    # an attacker who can plant cookies (a sibling subdomain) sets a well-formed csrf_token
+    # of their own and sends it in the header too
+    planted = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
     victim = with_cookies(srv.base, {"session": alice.cookies.get("session"),
-                                     "csrf_token": "Z" * 43})
+                                     "csrf_token": planted})
     r = victim.patch(f"/api/photos/{pid}", json={"desc": "hacked"},
-                     headers={"X-CSRF-Token": "Z" * 43})
+                     headers={"X-CSRF-Token": planted})
     assert r.status_code == 403
     token = {"X-CSRF-Token": alice.cookies.get("csrf_token")}
     for hostile in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"},

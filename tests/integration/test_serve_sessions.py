@@ -13,10 +13,9 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from serve_helpers import (Client, Serve, create_database, db_query, drop_database, jpeg,
-                           new_user, norm_email, write_config)
+from serve_helpers import (Client, Serve, create_database, db_query, drop_database, healthz,
+                           jpeg, new_user, norm_email, write_config)
 
-HEALTH_TOKEN = "health-" + "t" * 24
 PROXY = "127.0.0.1"          # the trusted proxy: the tests' own loopback address
 OUTSIDER = "127.0.0.2"       # another loopback address, not trusted
 
@@ -47,7 +46,7 @@ def setup(bins, tmp_path):
 
     def start(extra="", base_url=None, name="serve.yaml"):
         cfg = write_config(tmp_path / name, dbname, upload,
-                           extra_server=f"  healthz_token: {HEALTH_TOKEN}\n" + extra)
+                           extra_server=extra)
         if base_url:
             cfg.write_text(cfg.read_text().replace("http://localhost:8080", base_url))
         s = Serve(bins / "cloudalbum-serve", cfg, tmp_path)
@@ -62,8 +61,7 @@ def setup(bins, tmp_path):
 
 
 def details(srv):
-    r = requests.get(srv.base + "/healthz", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"},
-                     timeout=30)
+    r = healthz(srv.base)
     assert r.status_code == 200, r.text
     return r.json()
 

@@ -48,6 +48,10 @@ int ca_app_config_summary(const struct serve_config *cfg, struct ca_buf *out)
 	ca_buf_addf(out, "sessions:  signed cookies lasting %ld s (secret set, %zu characters)\n",
 		    cfg->server.session_ttl,
 		    cfg->server.session_secret ? strlen(cfg->server.session_secret) : (size_t)0);
+	ca_buf_addf(out, "clients:   %zu trusted prox%s; sign-ups %s; /healthz details %s\n",
+		    cfg->server.trusted_proxies.n, cfg->server.trusted_proxies.n == 1 ? "y" : "ies",
+		    cfg->server.signup_limit > 0 ? "limited per address" : "not limited",
+		    cfg->server.healthz_token ? "with the token" : "to nobody");
 	ca_buf_addf(out, "database:  %s", serve_db_kinds[cfg->database.kind]);
 	if (cfg->database.kind == SERVE_DB_MYSQL && cfg->database.url) {
 		ca_buf_adds(out, " ");

@@ -146,7 +146,11 @@ def test_signin_rate_limited_per_address(setup):
                 break
     assert 429 in statuses and set(statuses) == {401, 429}
     assert statuses.count(401) >= 30
-    assert Client(srv.base).signin(real.email).status_code == 429
+    # the address's budget is everyone's at that address: the right password waits too
+    # (8 at once, since the bucket may have refilled a token meanwhile)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda _: Client(srv.base).signin(real.email).status_code, range(8)))
+    assert 429 in codes and set(codes) <= {200, 429}
     srv.stop()
 
 

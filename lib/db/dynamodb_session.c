@@ -1,10 +1,10 @@
 /*
- * dynamodb_session.c — session revocation state (db.h) in the User table, in one
- * item per user beside the user's own: id "session#<user id>", with `user_id`
- * (S), `generation` (N, absent = 0) and `revoked` (SS of "<session id>.<expires>").
- * Like the email guard items it has no `email`, so it never appears in
- * user-email-index and the seed application's models never meet it; the user's
- * own item stays exactly as the seed writes it. It works alike for users of the
+ * dynamodb_session.c — session revocation state (db.h) in the guard table
+ * (`<user table>-guard`, beside the email guards), one item per user: id
+ * "session#<user id>", with `user_id` (S), `generation` (N, absent = 0) and
+ * `revoked` (SS of "<session id>.<expires>"). The User table holds users only, so
+ * the seed application's `User.scan()` never meets it (docs/CONTRACTS.md, "User
+ * item"); the user's own item stays exactly as the seed writes it. It works alike for users of the
  * User table and for user-pool users who have no item there (stage 3).
  *
  * A revoke adds to the set and then drops expired entries; when more than
@@ -80,7 +80,7 @@ int ddb_session_state(struct ca_db *db, const char *user_id, const char *session
 
 	if (!id)
 		return oom(err);
-	in = json_pack("{s:s, s:{s:o}, s:b, s:s}", "TableName", d->user_table, "Key", "id",
+	in = json_pack("{s:s, s:{s:o}, s:b, s:s}", "TableName", d->guard_table, "Key", "id",
 		       ddb_s(id), "ConsistentRead", 1, "ProjectionExpression",
 		       "generation, revoked");
 	if (!in) {
@@ -119,7 +119,7 @@ static int update(struct ddb *d, const char *id, const char *user_id, const char
 		json_decref(values);
 		return oom(err);
 	}
-	in = json_pack("{s:s, s:{s:o}, s:s, s:o, s:s}", "TableName", d->user_table, "Key", "id",
+	in = json_pack("{s:s, s:{s:o}, s:s, s:o, s:s}", "TableName", d->guard_table, "Key", "id",
 		       ddb_s(id), "UpdateExpression", expression, "ExpressionAttributeValues",
 		       values, "ReturnValues", "ALL_NEW");
 	if (!in)

@@ -310,9 +310,12 @@ def test_sign_out_and_password_change_revoke_sessions_at_stage_3(stack, bins, tm
                 AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"],
                                 "SECRET_HASH": secret_hash(stack["secret"], username,
                                                            stack["client"])})
-        # the state item sits beside the users, invisible to the email index
-        item = stack["ddb"].get_item(TableName="User", Key={"id": {"S": f"session#{username}"}})
+        # the state item sits in the guard table: the User table holds users only
+        item = stack["ddb"].get_item(TableName="User-guard",
+                                     Key={"id": {"S": f"session#{username}"}})
         assert "revoked" in item["Item"] and "email" not in item["Item"]
+        assert "Item" not in stack["ddb"].get_item(TableName="User",
+                                                   Key={"id": {"S": f"session#{username}"}})
 
         # a password change on a ends elsewhere's session on b; the changer keeps going
         c2 = Client(a.base)

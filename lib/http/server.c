@@ -33,6 +33,7 @@ struct ca_http_server {
 	unsigned in_flight;
 	bool draining;
 	bool quiesced;
+	MHD_socket quiesced_listener; /* closed after MHD_stop_daemon, as MHD asks */
 };
 
 enum job_state { JOB_NONE, JOB_QUEUED, JOB_DONE };
@@ -784,9 +785,15 @@ int ca_http_server_shutdown(struct ca_http_server *srv, unsigned grace_ms, struc
 	srv->draining = true;
 	pthread_mutex_unlock(&srv->lock);
 	if (!srv->quiesced) {
+		/* No new connections from here on: shutdown() stops the socket listening
+		 * (a new client is refused at once). With MHD's own threads the socket may
+		 * still be in their epoll set for a moment, and closing it now makes MHD
+		 * abort ("Failed to remove listen FD from epoll set"), so it is closed only
+		 * after MHD_stop_daemon, in ca_http_server_free, as MHD's manual asks. */
 		listener = MHD_quiesce_daemon(srv->daemon);
 		if (listener != MHD_INVALID_SOCKET)
-			close(listener);
+			shutdown(listener, SHUT_RDWR);
+		srv->quiesced_listener = listener;
 		srv->quiesced = true;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -824,5 +831,7 @@ void ca_http_server_free(struct ca_http_server *srv)
 	srv->pool = NULL;
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	if (srv->quiesced && srv->quiesced_listener != MHD_INVALID_SOCKET)
+		close(srv->quiesced_listener);
 	server_release(srv);
 }

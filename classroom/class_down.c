@@ -87,10 +87,8 @@ static void down_one(struct class_ctx *c, struct att_run *r)
 	int n;
 
 	ca_err_clear(&err);
-	if (class_attendee_prepare(c, r) != CA_OK) {
-		class_refused(c, r);
+	if (!class_attendee_ready(c, r))
 		return;
-	}
 	for (n = c->stage; n >= 0; n--) {
 		char *first = NULL, *why = NULL;
 		int code = 0;

@@ -119,6 +119,18 @@ void class_cell_set(struct class_ctx *c, struct att_run *r, int stage, enum cell
 /* r could not be prepared (r->error says why): every cell an error, one line said. */
 void class_refused(struct class_ctx *c, struct att_run *r);
 
+/* Prepares r (class_attendee_prepare); when that fails, refuses it (class_refused) and
+ * returns false. */
+bool class_attendee_ready(struct class_ctx *c, struct att_run *r);
+
+/*
+ * Marks stage n's cell running and runs stage-n <verb> as class_run_stage does. When
+ * the child could not be started, every cell from n is marked an error with err's
+ * sentence and the return is not CA_OK (*out and *first_err as class_run_stage leaves them).
+ */
+int class_run_cell(struct class_ctx *c, struct att_run *r, int n, const char *verb,
+		   int *exit_code, char **out, char **first_err, struct ca_err *err);
+
 /* Marks every cell of r from stage `from` with state s and detail. */
 void class_cells_fill(struct class_ctx *c, struct att_run *r, int from, enum cell_state s,
 		      const char *detail);

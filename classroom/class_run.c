@@ -251,6 +251,26 @@ void class_refused(struct class_ctx *c, struct att_run *r)
 	pthread_mutex_unlock(&c->lock);
 }
 
+bool class_attendee_ready(struct class_ctx *c, struct att_run *r)
+{
+	if (class_attendee_prepare(c, r) == CA_OK)
+		return true;
+	class_refused(c, r);
+	return false;
+}
+
+int class_run_cell(struct class_ctx *c, struct att_run *r, int n, const char *verb,
+		   int *exit_code, char **out, char **first_err, struct ca_err *err)
+{
+	int rc;
+
+	class_cell_set(c, r, n, CELL_RUNNING, NULL);
+	rc = class_run_stage(c, r, n, verb, NULL, exit_code, out, first_err, err);
+	if (rc != CA_OK)
+		class_cells_fill(c, r, n, CELL_ERROR, ca_err_msg(err));
+	return rc;
+}
+
 void class_cells_fill(struct class_ctx *c, struct att_run *r, int from, enum cell_state s,
 		      const char *detail)
 {

@@ -50,20 +50,15 @@ static void plan_one(struct class_ctx *c, struct att_run *r)
 	int n;
 
 	ca_err_clear(&err);
-	if (class_attendee_prepare(c, r) != CA_OK) {
-		class_refused(c, r);
+	if (!class_attendee_ready(c, r))
 		return;
-	}
 	for (n = 0; n <= c->stage; n++) {
 		char *out = NULL, *first = NULL, *change;
 		bool update = false;
 		int code = 0;
 
-		class_cell_set(c, r, n, CELL_RUNNING, NULL);
-		if (class_run_stage(c, r, n, "plan", NULL, &code, &out, &first, &err) != CA_OK) {
-			class_cells_fill(c, r, n, CELL_ERROR, ca_err_msg(&err));
+		if (class_run_cell(c, r, n, "plan", &code, &out, &first, &err) != CA_OK)
 			return;
-		}
 		if (code == 0) {
 			class_cell_set(c, r, n, CELL_OK, NULL);
 		} else if (code == 2) {

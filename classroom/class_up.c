@@ -12,19 +12,14 @@ static void up_one(struct class_ctx *c, struct att_run *r)
 	int n;
 
 	ca_err_clear(&err);
-	if (class_attendee_prepare(c, r) != CA_OK) {
-		class_refused(c, r);
+	if (!class_attendee_ready(c, r))
 		return;
-	}
 	for (n = 0; n <= c->stage; n++) {
 		char *first = NULL;
 		int code = 0;
 
-		class_cell_set(c, r, n, CELL_RUNNING, NULL);
-		if (class_run_stage(c, r, n, "apply", NULL, &code, NULL, &first, &err) != CA_OK) {
-			class_cells_fill(c, r, n, CELL_ERROR, ca_err_msg(&err));
+		if (class_run_cell(c, r, n, "apply", &code, NULL, &first, &err) != CA_OK)
 			return;
-		}
 		if (code != 0) {
 			class_cell_set(c, r, n, CELL_ERROR, first);
 			free(first);

@@ -58,6 +58,22 @@ static int oom(struct ca_err *err)
 	return ca_err_set(err, CA_ENOMEM, "out of memory");
 }
 
+/* Adds each {"Key":k,"Value":v} of a JSON tag list (the DynamoDB and X-Ray
+ * shape) to tags; entries without a string key or value are skipped. */
+static int add_tag_list(json_t *tags, const json_t *list, struct ca_err *err)
+{
+	const json_t *t;
+	size_t i;
+
+	json_array_foreach(list, i, t) {
+		const char *tk = json_string_value(json_object_get(t, "Key"));
+		json_t *tv = json_object_get(t, "Value");
+		if (tk && json_is_string(tv) && json_object_set(tags, tk, tv))
+			return oom(err);
+	}
+	return CA_OK;
+}
+
 /* ---- IAM: the query protocol's Tags.member.N.Key/Value ---- */
 
 static const char *iam_id_param(enum tag_kind k)
@@ -290,9 +306,8 @@ out:
 static int table_read(struct aws_client *aws, const char *name, bool *exists, json_t **tags,
 		      struct ca_err *err)
 {
-	json_t *in = NULL, *out = NULL, *t;
+	json_t *in = NULL, *out = NULL;
 	char *arn = NULL;
-	size_t i;
 	int rc;
 
 	if ((rc = resource_arn(aws, TK_TABLE, name, &arn, err)) || !arn)
@@ -304,14 +319,8 @@ static int table_read(struct aws_client *aws, const char *name, bool *exists, js
 	if ((rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTagsOfResource", in,
 				&out, err)))
 		goto done;
-	json_array_foreach(json_object_get(out, "Tags"), i, t) {
-		const char *tk = json_string_value(json_object_get(t, "Key"));
-		json_t *tv = json_object_get(t, "Value");
-		if (tk && json_is_string(tv) && json_object_set(*tags, tk, tv)) {
-			rc = oom(err);
-			goto done;
-		}
-	}
+	if ((rc = add_tag_list(*tags, json_object_get(out, "Tags"), err)))
+		goto done;
 	*exists = true;
 done:
 	if (rc) {
@@ -409,9 +418,8 @@ static int xray_arn(struct aws_client *aws, enum tag_kind k, const char *name, c
 static int xray_read(struct aws_client *aws, enum tag_kind k, const char *name, bool *exists,
 		     json_t **tags, struct ca_err *err)
 {
-	json_t *in = NULL, *out = NULL, *t;
+	json_t *in = NULL, *out = NULL;
 	char *arn = NULL;
-	size_t i;
 	int rc;
 
 	if ((rc = xray_arn(aws, k, name, &arn, err)) || !arn)
@@ -423,14 +431,8 @@ static int xray_read(struct aws_client *aws, enum tag_kind k, const char *name, 
 	if ((rc = aws_rest_json_call(aws, AWS_SVC_XRAY, "POST", "/ListTagsForResource", NULL, in,
 				     &out, err)))
 		goto out;
-	json_array_foreach(json_object_get(out, "Tags"), i, t) {
-		const char *tk = json_string_value(json_object_get(t, "Key"));
-		json_t *tv = json_object_get(t, "Value");
-		if (tk && json_is_string(tv) && json_object_set(*tags, tk, tv)) {
-			rc = oom(err);
-			goto out;
-		}
-	}
+	if ((rc = add_tag_list(*tags, json_object_get(out, "Tags"), err)))
+		goto out;
 	*exists = true;
 out:
 	if (rc) {

@@ -118,6 +118,28 @@ static int pass_on(struct ca_err *err, int rc, const struct ca_err *local)
 	return ca_err_set(err, rc, "%s", ca_err_msg(local));
 }
 
+/*
+ * GETs a bucket's subresource (?tagging) into resp and parses its XML into *doc
+ * (ca_xml_free it). CA_OK with *doc NULL when S3 answers with the error code
+ * absent (the bucket has no such configuration).
+ */
+static int get_sub_xml(struct aws_client *c, const char *bucket, const char *sub,
+		       const char *absent, struct aws_response *resp, struct ca_xml_node **doc,
+		       struct ca_err *err)
+{
+	struct ca_err local;
+	int rc;
+
+	*doc = NULL;
+	ca_err_clear(&local);
+	rc = send_sub(c, "GET", bucket, sub, resp, &local);
+	if (rc == CA_AWS_SERVICE && !strcmp(resp->error.code, absent))
+		return CA_OK;
+	if (rc)
+		return pass_on(err, rc, &local);
+	return aws_response_xml(resp, doc, err);
+}
+
 int s3_bucket_probe(struct aws_client *c, const char *bucket, struct s3_bucket_probe *out,
 		    struct ca_err *err)
 {
@@ -259,23 +281,13 @@ int s3_get_public_access_block(struct aws_client *c, const char *bucket,
 {
 	struct ca_xml_node *doc = NULL;
 	struct aws_response resp;
-	struct ca_err local;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	*present = false;
 	aws_response_init(&resp);
-	ca_err_clear(&local);
-	rc = send_sub(c, "GET", bucket, "publicAccessBlock", &resp, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(resp.error.code, "NoSuchPublicAccessBlockConfiguration")) {
-		rc = CA_OK;
-		goto out;
-	}
-	if (rc) {
-		rc = pass_on(err, rc, &local);
-		goto out;
-	}
-	if ((rc = aws_response_xml(&resp, &doc, err)))
+	if ((rc = get_sub_xml(c, bucket, "publicAccessBlock",
+			      "NoSuchPublicAccessBlockConfiguration", &resp, &doc, err)) || !doc)
 		goto out;
 	if (!ca_xml_name_is(doc, "PublicAccessBlockConfiguration") ||
 	    xml_bool(doc, "BlockPublicAcls", &out->block_public_acls) ||
@@ -345,25 +357,15 @@ int s3_get_bucket_encryption(struct aws_client *c, const char *bucket,
 	struct ca_xml_node *doc = NULL;
 	const struct ca_xml_node *rule;
 	struct aws_response resp;
-	struct ca_err local;
 	const char *t;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	*present = false;
 	aws_response_init(&resp);
-	ca_err_clear(&local);
-	rc = send_sub(c, "GET", bucket, "encryption", &resp, &local);
-	if (rc == CA_AWS_SERVICE &&
-	    !strcmp(resp.error.code, "ServerSideEncryptionConfigurationNotFoundError")) {
-		rc = CA_OK;
-		goto out;
-	}
-	if (rc) {
-		rc = pass_on(err, rc, &local);
-		goto out;
-	}
-	if ((rc = aws_response_xml(&resp, &doc, err)))
+	if ((rc = get_sub_xml(c, bucket, "encryption",
+			      "ServerSideEncryptionConfigurationNotFoundError", &resp, &doc, err)) ||
+	    !doc)
 		goto out;
 	rule = ca_xml_child(doc, "Rule");
 	t = ca_xml_path_text(rule, "ApplyServerSideEncryptionByDefault/SSEAlgorithm");
@@ -761,24 +763,14 @@ int s3_get_bucket_tagging(struct aws_client *c, const char *bucket, json_t **tag
 	struct ca_xml_node *doc = NULL;
 	const struct ca_xml_node *t;
 	struct aws_response resp;
-	struct ca_err local;
 	int rc;
 
 	*tags = json_object();
 	if (!*tags)
 		return ca_err_set(err, CA_ENOMEM, "s3: out of memory");
 	aws_response_init(&resp);
-	ca_err_clear(&local);
-	rc = send_sub(c, "GET", bucket, "tagging", &resp, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(resp.error.code, "NoSuchTagSet")) {
-		rc = CA_OK;
-		goto out;
-	}
-	if (rc) {
-		rc = pass_on(err, rc, &local);
-		goto out;
-	}
-	if ((rc = aws_response_xml(&resp, &doc, err)))
+	if ((rc = get_sub_xml(c, bucket, "tagging", "NoSuchTagSet", &resp, &doc, err)) ||
+	    !doc)
 		goto out;
 	for (t = ca_xml_child(ca_xml_child(doc, "TagSet"), "Tag"); t; t = ca_xml_next(t, "Tag")) {
 		const char *k = ca_xml_path_text(t, "Key"), *v = ca_xml_path_text(t, "Value");

@@ -233,8 +233,16 @@ out:
 	return rc;
 }
 
-static int disk_get(struct ca_storage *st, const char *email, const char *filename,
-		    enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err)
+/* What to do with one image file found under a user's directory. */
+typedef int (*image_action)(int dir_fd, const char *filename, void *ctx, struct ca_err *err);
+
+/*
+ * Runs act on the image file of kind for (email, filename): originals in the
+ * user's directory, thumbnails in the thumbnail directory, then in its old
+ * name. Returns act's code, CA_STORAGE_NOTFOUND (err set) when absent.
+ */
+static int with_image(struct ca_storage *st, const char *email, const char *filename,
+		      enum ca_image_kind kind, image_action act, void *ctx, struct ca_err *err)
 {
 	static const char *const thumb_dirs[] = { CA_STORAGE_THUMB_DIR, CA_STORAGE_THUMB_DIR_OLD };
 	struct disk_storage *d = disk_of(st);
@@ -245,7 +253,7 @@ static int disk_get(struct ca_storage *st, const char *email, const char *filena
 	if (rc)
 		goto out;
 	if (kind == CA_IMAGE_ORIGINAL) {
-		rc = read_capped(user_fd, filename, max_len, out, err);
+		rc = act(user_fd, filename, ctx, err);
 		goto out;
 	}
 	rc = CA_STORAGE_NOTFOUND;
@@ -255,7 +263,7 @@ static int disk_get(struct ca_storage *st, const char *email, const char *filena
 		ca_err_clear(&step);
 		rc = open_dir(user_fd, thumb_dirs[i], false, &dir_fd, &step);
 		if (rc == CA_OK)
-			rc = read_capped(dir_fd, filename, max_len, out, &step);
+			rc = act(dir_fd, filename, ctx, &step);
 		close_fd(&dir_fd);
 		if (rc != CA_OK && rc != CA_STORAGE_NOTFOUND)
 			ca_err_set(err, rc, "%s", ca_err_msg(&step));
@@ -267,38 +275,44 @@ out:
 	return rc;
 }
 
+struct get_ctx {
+	size_t max_len;
+	struct ca_buf *out;
+};
+
+static int get_action(int dir_fd, const char *filename, void *ctx, struct ca_err *err)
+{
+	struct get_ctx *g = ctx;
+
+	return read_capped(dir_fd, filename, g->max_len, g->out, err);
+}
+
+static int disk_get(struct ca_storage *st, const char *email, const char *filename,
+		    enum ca_image_kind kind, size_t max_len, struct ca_buf *out, struct ca_err *err)
+{
+	struct get_ctx g = { max_len, out };
+
+	return with_image(st, email, filename, kind, get_action, &g, err);
+}
+
+struct open_ctx {
+	int *fd;
+	uint64_t *size;
+};
+
+static int open_action(int dir_fd, const char *filename, void *ctx, struct ca_err *err)
+{
+	struct open_ctx *o = ctx;
+
+	return open_regular(dir_fd, filename, o->fd, o->size, err);
+}
+
 static int disk_open(struct ca_storage *st, const char *email, const char *filename,
 		     enum ca_image_kind kind, int *fd, uint64_t *size, struct ca_err *err)
 {
-	static const char *const thumb_dirs[] = { CA_STORAGE_THUMB_DIR, CA_STORAGE_THUMB_DIR_OLD };
-	struct disk_storage *d = disk_of(st);
-	int user_fd = -1, dir_fd = -1, rc;
-	size_t i;
+	struct open_ctx o = { fd, size };
 
-	rc = open_user_dir(d, email, false, &user_fd, err);
-	if (rc)
-		goto out;
-	if (kind == CA_IMAGE_ORIGINAL) {
-		rc = open_regular(user_fd, filename, fd, size, err);
-		goto out;
-	}
-	rc = CA_STORAGE_NOTFOUND;
-	for (i = 0; i < 2 && rc == CA_STORAGE_NOTFOUND; i++) {
-		struct ca_err step;
-
-		ca_err_clear(&step);
-		rc = open_dir(user_fd, thumb_dirs[i], false, &dir_fd, &step);
-		if (rc == CA_OK)
-			rc = open_regular(dir_fd, filename, fd, size, &step);
-		close_fd(&dir_fd);
-		if (rc != CA_OK && rc != CA_STORAGE_NOTFOUND)
-			ca_err_set(err, rc, "%s", ca_err_msg(&step));
-	}
-	if (rc == CA_STORAGE_NOTFOUND)
-		ca_err_set(err, rc, "The thumbnail of %s does not exist in storage.", filename);
-out:
-	close_fd(&user_fd);
-	return rc;
+	return with_image(st, email, filename, kind, open_action, &o, err);
 }
 
 /* Unlinks a file (never a directory); CA_STORAGE_NOTFOUND when absent. */

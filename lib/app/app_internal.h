@@ -140,6 +140,15 @@ bool app_photo_load(struct ca_app *app, const struct ca_http_request *req,
  */
 
 /*
+ * Reads the session cookie into *u and checks only its signature and expiry (no
+ * database read). true when it holds a session; otherwise answers (401, or the
+ * out-of-memory answer) and returns false, with *u empty. The admission check
+ * before a body uses this; handlers use app_signed_in.
+ */
+bool app_session_signed(struct ca_app *app, const struct ca_http_request *req,
+			struct ca_http_response *resp, struct app_session_user *u);
+
+/*
  * Reads the session cookie into *u and checks it against the database's session
  * state. true when signed in; otherwise answers (401 for no, a bad, an ended or
  * a revoked session; the failure's status when the state cannot be read) and

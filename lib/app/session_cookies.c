@@ -98,6 +98,18 @@ int app_session_cookie(struct ca_app *app, const struct ca_http_request *req,
 	return rc;
 }
 
+bool app_session_signed(struct ca_app *app, const struct ca_http_request *req,
+			struct ca_http_response *resp, struct app_session_user *u)
+{
+	int rc = app_session_cookie(app, req, u);
+
+	if (rc == CA_ENOMEM)
+		app_oom(req, resp);
+	else if (rc != CA_OK)
+		ca_http_respond_error(resp, 401, "Sign in to do that.");
+	return rc == CA_OK;
+}
+
 bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
 		   struct ca_http_response *resp, struct app_session_user *u)
 {
@@ -106,15 +118,8 @@ bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
 	bool revoked = false;
 	int rc;
 
-	rc = app_session_cookie(app, req, u);
-	if (rc == CA_ENOMEM) {
-		app_oom(req, resp);
+	if (!app_session_signed(app, req, resp, u))
 		return false;
-	}
-	if (rc != CA_OK) {
-		ca_http_respond_error(resp, 401, "Sign in to do that.");
-		return false;
-	}
 	ca_err_clear(&err);
 	rc = ca_db_session_state(app->db, u->id, u->sid, &generation, &revoked, &err);
 	if (rc == CA_OK && !revoked && generation == u->generation)

@@ -126,18 +126,18 @@ deps:
 	@scripts/ensure-deps.sh
 
 # Unit tests: every tests/unit/test_*.c is one Check binary.
-unit: $(TESTS) $(BINS) $(GEODATA)
+unit: $(TESTS) $(BINS) $(GEODATA) web-vendor
 	@scripts/run-unit.sh $(TESTS)
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
 
-integration: $(BINS) $(GEODATA) $(TESTS)
+integration: $(BINS) $(GEODATA) $(TESTS) web-vendor
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
 	@CA_WIRE_AUDIT=off $(MAKE) --no-print-directory SAN=1 integration
 
 # The wire audit alone (docs/AUDIT.md); `make integration` runs it too.
-audit: $(BINS) $(GEODATA)
+audit: $(BINS) $(GEODATA) web-vendor
 	@CA_BIN=$(abspath $(BINDIR)) .venv/bin/python -m pytest -q -p no:cacheprovider -rxX \
 		tests/integration/test_wire_audit.py
 

@@ -105,13 +105,76 @@ static void moto_stop_at_exit(void)
 	}
 }
 
+/*
+ * Starts server on a free port, its output in log_path; returns 1 when it answers,
+ * 0 when it exited at start (a port another process took between our probe and its
+ * bind is the usual cause: the caller tries again). Fails the test when it neither
+ * answers nor exits within 60 s.
+ */
+static int moto_start_once(const char *server, const char *log_path)
+{
+	char probe[96];
+	int port, i;
+
+	port = moto_free_port();
+	snprintf(moto_endpoint, sizeof(moto_endpoint), "http://127.0.0.1:%d", port);
+	moto_owner = getpid();
+	moto_pid = fork();
+	ck_assert_int_ge(moto_pid, 0);
+	if (moto_pid == 0) {
+		char port_text[16];
+		int out = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		setsid();
+		if (out >= 0) {
+			dup2(out, 1);
+			dup2(out, 2);
+		}
+		snprintf(port_text, sizeof(port_text), "%d", port);
+		execl(server, server, "-H", "127.0.0.1", "-p", port_text, (char *)NULL);
+		_exit(127);
+	}
+	snprintf(probe, sizeof(probe), "%s/moto-api/", moto_endpoint);
+	/* readiness, not timing: poll until it answers (or 60 s pass) */
+	for (i = 0; i < 600 && !moto_answers(probe); i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		int status;
+
+		if (waitpid(moto_pid, &status, WNOHANG) != 0) {
+			moto_pid = -1;
+			return 0;
+		}
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_msg(i < 600, "moto did not answer on %s (its output: %s)", moto_endpoint,
+		      log_path);
+	return 1;
+}
+
+/* The last line of the file at path (at most cap-1 bytes), for a failure message. */
+static void moto_log_tail(const char *path, char *out, size_t cap)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	snprintf(out, cap, "(no output)");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != '\n') {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(out, cap, "%s", line);
+		}
+	fclose(f);
+}
+
 /* Idempotent: later tcases reuse the server the first one started. */
 static void moto_up(void)
 {
 	const char *given = getenv("CA_TEST_MOTO");
 	const char *server = getenv("CA_MOTO_SERVER");
-	char probe[96];
-	int port, i;
+	char log_path[] = "/tmp/ca-moto-XXXXXX", tail[512];
+	int fd, attempt, up = 0;
 
 	if (moto_endpoint[0])
 		return;
@@ -125,34 +188,16 @@ static void moto_up(void)
 		server = ".venv/bin/moto_server";
 	ck_assert_msg(access(server, X_OK) == 0,
 		      "%s is not there: run make deps (or set CA_TEST_MOTO / CA_MOTO_SERVER)", server);
-	port = moto_free_port();
-	snprintf(moto_endpoint, sizeof(moto_endpoint), "http://127.0.0.1:%d", port);
-	moto_owner = getpid();
-	moto_pid = fork();
-	ck_assert_int_ge(moto_pid, 0);
-	if (moto_pid == 0) {
-		char port_text[16];
-		int null = open("/dev/null", O_RDWR);
-
-		setsid();
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		snprintf(port_text, sizeof(port_text), "%d", port);
-		execl(server, server, "-H", "127.0.0.1", "-p", port_text, (char *)NULL);
-		_exit(127);
-	}
-	snprintf(probe, sizeof(probe), "%s/moto-api/", moto_endpoint);
-	/* readiness, not timing: poll until it answers (or 60 s pass) */
-	for (i = 0; i < 600 && !moto_answers(probe); i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		int status;
-
-		ck_assert_msg(waitpid(moto_pid, &status, WNOHANG) == 0, "%s exited at start", server);
-		nanosleep(&ts, NULL);
-	}
-	ck_assert_msg(i < 600, "moto did not answer on %s", moto_endpoint);
+	fd = mkstemp(log_path);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (attempt = 0; attempt < 3 && !up; attempt++)
+		up = moto_start_once(server, log_path);
+	moto_log_tail(log_path, tail, sizeof(tail));
+	unlink(log_path);
+	if (!up)
+		moto_endpoint[0] = 0;
+	ck_assert_msg(up, "%s exited at start three times; it said: %s", server, tail);
 	atexit(moto_stop_at_exit);
 }
 

@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -43,27 +45,42 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Under the lock: cuts t when it is late. */
+/*
+ * True when what the client sent is waiting in the socket, unread: the wait is the
+ * server's (every handler thread busy), not the client's. For headers that means a
+ * whole header block is there; for a body, any bytes at all.
+ */
+static bool client_is_waiting_on_us(const struct ca_conn_track *t)
+{
+	char peek[16384];
+	ssize_t n;
+	int pending = 0;
+
+	if (t->phase == PHASE_BODY)
+		return ioctl(t->fd, FIONREAD, &pending) == 0 && pending > 0;
+	n = recv(t->fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+	return n >= 4 && memmem(peek, (size_t)n, "\r\n\r\n", 4) != NULL;
+}
+
+/* Under the lock: cuts t when it is late and the wait is the client's. */
 static void check(struct ca_conn_watch *w, struct ca_conn_track *t, uint64_t now)
 {
 	uint64_t took = now - t->since_ms;
-	bool cut = false;
+	bool late_headers = t->phase == PHASE_HEADERS && w->opts.header_timeout_ms &&
+			    took > w->opts.header_timeout_ms;
+	bool slow_body = t->phase == PHASE_BODY && w->opts.body_min_rate &&
+			 took > w->opts.body_grace_ms &&
+			 t->body_bytes * 1000u < (uint64_t)w->opts.body_min_rate * took;
 
-	if (t->phase == PHASE_HEADERS && w->opts.header_timeout_ms &&
-	    took > w->opts.header_timeout_ms) {
+	if (!(late_headers || slow_body) || client_is_waiting_on_us(t))
+		return;
+	if (late_headers)
 		w->late_headers++;
-		cut = true;
-	} else if (t->phase == PHASE_BODY && w->opts.body_min_rate &&
-		   took > w->opts.body_grace_ms &&
-		   t->body_bytes * 1000u < (uint64_t)w->opts.body_min_rate * took) {
+	else
 		w->slow_bodies++;
-		cut = true;
-	}
-	if (cut) {
-		/* the library sees end of stream and closes; fd stays open until it does */
-		shutdown(t->fd, SHUT_RDWR);
-		t->phase = PHASE_CUT;
-	}
+	/* the library sees end of stream and closes; fd stays open until it does */
+	shutdown(t->fd, SHUT_RDWR);
+	t->phase = PHASE_CUT;
 }
 
 static void *watch_main(void *arg)

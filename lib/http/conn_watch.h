@@ -9,7 +9,9 @@
  * A connection is in one of three phases: waiting for headers (from its
  * accept, and again from the end of each response on a kept-alive
  * connection), receiving a body, or being answered (no deadline: the handler's
- * own time is not the client's fault).
+ * own time is not the client's fault). Nor is a wait the server causes: a
+ * connection whose whole header block, or any body bytes, sit unread in the
+ * socket (every handler busy) is not cut until the server has read them.
  *
  * Thread safety: every function may be called from any thread.
  */

@@ -126,6 +126,47 @@ START_TEST(late_headers_and_slow_bodies_are_cut)
 }
 END_TEST
 
+START_TEST(a_client_the_server_has_not_read_is_not_cut)
+{
+	struct ca_conn_watch_opts opts = { 100, 1000, 100 };
+	struct ca_conn_watch *w = NULL;
+	struct ca_conn_track *th, *tb;
+	int h[2], b[2];
+	char buf[64];
+	uint64_t late, slow;
+	const char head[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, h), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+	ck_assert_int_eq(ca_conn_watch_start(&w, &opts, NULL), CA_OK);
+	th = ca_conn_watch_add(w, h[0]);
+	tb = ca_conn_watch_add(w, b[0]);
+	ca_conn_watch_headers_done(w, tb, true);
+	/* both clients did their part; the server is what keeps them waiting */
+	ck_assert_int_eq(send(h[1], head, sizeof(head) - 1, 0), (ssize_t)sizeof(head) - 1);
+	ck_assert_int_eq(send(b[1], "body", 4, 0), 4);
+	ck_assert(!peer_cut(h[1]));
+	ck_assert(!peer_cut(b[1]));
+	ca_conn_watch_counts(w, &late, &slow);
+	ck_assert_uint_eq(late, 0);
+	ck_assert_uint_eq(slow, 0);
+	/* once the server has read what was there, the deadlines are the clients' again */
+	ck_assert_int_eq(recv(h[0], buf, sizeof(buf), 0), (ssize_t)sizeof(head) - 1);
+	ck_assert_int_eq(recv(b[0], buf, sizeof(buf), 0), 4);
+	ck_assert(peer_cut(b[1]));
+	ca_conn_watch_counts(w, &late, &slow);
+	ck_assert_uint_eq(slow, 1);
+	ca_conn_watch_idle(w, th);
+	ck_assert(peer_cut(h[1]));
+	ca_conn_watch_counts(w, &late, &slow);
+	ck_assert_uint_eq(late, 1);
+	ca_conn_watch_remove(w, th);
+	ca_conn_watch_remove(w, tb);
+	ca_conn_watch_free(w);
+	close(h[0]), close(h[1]), close(b[0]), close(b[1]);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("http_workpool");
@@ -135,6 +176,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, pool_takes_workers_plus_queue_then_refuses);
 	tcase_add_test(tc, pool_sizes_checked);
 	tcase_add_test(tc, late_headers_and_slow_bodies_are_cut);
+	tcase_add_test(tc, a_client_the_server_has_not_read_is_not_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -104,6 +104,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+# The allocation-failure tests count the library's own allocations (tests/unit/test_alloc_fail.c).
+$(BUILD)/tests/test_alloc_fail: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+
 # The DC decoder's tests once more with a scan window barely wider than an MCU can read
 # (lib/image/jpeg_dc.c), so that every way of moving the window on is crossed.
 $(BUILD)/obj/small-window/jpeg_dc.o: lib/image/jpeg_dc.c

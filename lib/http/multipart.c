@@ -204,27 +204,37 @@ static int disposition_param(void *ctx, const char *pname, size_t len, const str
 	return ca_buf_add(target, v->data, v->len);
 }
 
-/* Decodes an RFC 5987 ext-value "UTF-8''a%20b.jpg" in place; false when not UTF-8 or bad. */
-static bool decode_ext_value(struct ca_buf *v)
+/*
+ * Decodes an RFC 5987 ext-value "UTF-8''a%20b.jpg" in place. *ok false when it is not
+ * UTF-8 or malformed (then v is unchanged). CA_OK, or CA_ENOMEM.
+ */
+static int decode_ext_value(struct ca_buf *v, bool *ok)
 {
 	struct ca_buf out = CA_BUF_INIT;
 	const char *q;
-	bool ok;
+	int rc = CA_OK;
 
+	*ok = false;
 	if (strncasecmp(v->data, "UTF-8'", 6) != 0 || !(q = strchr(v->data + 6, '\'')))
-		return false;
+		return CA_OK;
 	q++;
-	ok = ca_http_percent_decode(q, strlen(q), false, &out) == CA_OK;
-	if (ok) {
+	rc = ca_http_percent_decode(q, strlen(q), false, &out);
+	if (rc == CA_OK) {
 		ca_buf_reset(v);
 		ca_buf_add(v, out.data, out.len);
-		ok = ca_buf_ok(v);
+		*ok = true;
+		rc = ca_buf_ok(v) ? CA_OK : CA_ENOMEM;
+	} else if (rc == CA_EPARSE) {
+		rc = CA_OK;
 	}
 	ca_buf_release(&out);
-	return ok;
+	return rc;
 }
 
-/* The last path component of name without control characters; "upload" when nothing is left. */
+/*
+ * The last path component of name without control characters; "upload" when nothing
+ * is left. NULL when out of memory.
+ */
 static char *safe_filename(const char *name, size_t len)
 {
 	struct ca_buf out = CA_BUF_INIT;
@@ -236,6 +246,10 @@ static char *safe_filename(const char *name, size_t len)
 	for (i = start; i < len; i++)
 		if ((unsigned char)name[i] >= 0x20 && name[i] != 0x7f)
 			ca_buf_addch(&out, name[i]);
+	if (!ca_buf_ok(&out)) {
+		ca_buf_release(&out);
+		return NULL;
+	}
 	if (out.len == 0 || strcmp(out.data, ".") == 0 || strcmp(out.data, "..") == 0) {
 		ca_buf_reset(&out);
 		ca_buf_adds(&out, "upload");
@@ -322,10 +336,17 @@ static int parse_part_headers(const char *p, const char *end, struct ca_multipar
 	part->name = ca_buf_detach(&d.name, NULL);
 	if (!part->name)
 		goto oom;
-	if (d.has_filename_ext && decode_ext_value(&d.filename_ext)) {
-		ca_buf_reset(&d.filename);
-		ca_buf_add(&d.filename, d.filename_ext.data, d.filename_ext.len);
-		d.has_filename = true;
+	if (d.has_filename_ext) {
+		bool decoded;
+
+		if (decode_ext_value(&d.filename_ext, &decoded) != CA_OK)
+			goto oom;
+		if (decoded) {
+			ca_buf_reset(&d.filename);
+			if (ca_buf_add(&d.filename, d.filename_ext.data, d.filename_ext.len) != CA_OK)
+				goto oom;
+			d.has_filename = true;
+		}
 	}
 	if (d.has_filename) {
 		if (d.filename.len > FILENAME_MAX_BYTES) {

@@ -104,8 +104,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-# The allocation-failure tests count the library's own allocations (tests/unit/test_alloc_fail.c).
-$(BUILD)/tests/test_alloc_fail: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
+# Tests that fail the library's allocations one by one (tests/unit/alloc_fail.h).
+ALLOC_WRAP := $(BUILD)/tests/test_alloc_fail $(BUILD)/tests/test_jwt
+$(ALLOC_WRAP): LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=strndup
 
 # The DC decoder's tests once more with a scan window barely wider than an MCU can read
 # (lib/image/jpeg_dc.c), so that every way of moving the window on is crossed.

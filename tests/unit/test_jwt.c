@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "alloc_fail.h"
 #include "check_ca.h"
 #include "auth/jwks.h"
 #include "auth/jwt.h"
@@ -153,6 +154,33 @@ static int verify_payload(const char *payload, const char *use)
 	free(tok);
 	return rc;
 }
+
+/* The token jwt_alloc_case verifies (made before allocations are counted). */
+static char *alloc_token;
+
+static int jwt_alloc_case(struct ca_err *err)
+{
+	struct one_key k = { "k1", key_a, 0 };
+	struct ca_jwt_expect x = expect("id");
+	json_t *claims = NULL;
+	int rc = ca_jwt_verify(alloc_token, one_key_fn, &k, &x, &claims, err);
+
+	json_decref(claims);
+	return rc;
+}
+
+START_TEST(every_allocation_failing)
+{
+	char *p;
+
+	setup_keys();
+	p = id_payload(NOW + 3600, CLIENT, ISS, "id");
+	alloc_token = make_token(HDR, p, key_a);
+	ck_assert_int_gt(fail_each_allocation("jwt", jwt_alloc_case), 0);
+	free(alloc_token);
+	free(p);
+}
+END_TEST
 
 START_TEST(valid_id_token)
 {
@@ -688,6 +716,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(tc, NULL, NULL);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, valid_id_token);
+	tcase_add_test(tc, every_allocation_failing);
 	tcase_add_test(tc, valid_access_token);
 	tcase_add_test(tc, time_claims);
 	tcase_add_test(tc, wrong_audience_issuer_use);

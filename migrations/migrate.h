@@ -26,7 +26,9 @@
  *     their photos and reported (the run then exits non-zero); so are users without
  *     an email and users whose email an earlier user has but for case; run --adopt
  *     takes an id the target has over (a lost state file, a target written twice);
- *   - a run holds a lock in the target (migrate_lock.h): one run at a time;
+ *   - a run holds a lock in the target (migrate_lock.h): one run at a time, or
+ *     the shards of one --shard K/N layout at once, one run per shard
+ *     (migrate_shard.h: users partitioned by CRC-32 of their legacy id);
  *   - each photo's item is written as soon as its objects are in; a photo that fails
  *     is listed and the run goes on (exit non-zero); ids of photos the target holds
  *     stay put; photos deleted in the legacy data are listed, and deleted with
@@ -67,6 +69,8 @@ struct migrate_opts {
 	bool prune;            /* run: delete target photos whose legacy row is gone */
 	long max_image_mb;     /* the largest image file read, MiB (MIGRATE_MAX_IMAGE_MB_DEFAULT) */
 	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
+	int shard_k, shard_n;  /* --shard K/N (migrate_shard.h); shard_n 0: every user */
+	char shard_state[4096]; /* with --shard: "<state>.<K>of<N>", which state points at */
 };
 
 /* Defaults: verb plan, 4 jobs, the default state file, nothing else set. */
@@ -74,7 +78,10 @@ void migrate_opts_init(struct migrate_opts *o);
 
 /*
  * Reads "<prog> plan|run|verify --from-db URL --from-dir DIR --to FILE [--cognito]
- * [--jobs N] [--dry-run] [--state FILE] [--help]" ("--name=value" too) into o.
+ * [--jobs N] [--dry-run] [--state FILE] [--shard K/N|auto/N] [--help]"
+ * ("--name=value" too) into o. --shard auto/N reads AWS_BATCH_JOB_ARRAY_INDEX, else
+ * JOB_COMPLETION_INDEX, from the environment; with --shard the state file is
+ * "<state>.<K>of<N>" (o->state points at o->shard_state).
  * Sets *help for --help (nothing else checked). CA_EINVAL with a sentence naming
  * the option for anything wrong. Strings in o point into argv.
  */

@@ -1,7 +1,11 @@
 /* migrate_args.c — the command line of cloudalbum-migrate (migrate.h). */
 #include "migrate.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "migrate_shard.h"
 
 #include "util/strutil.h"
 
@@ -20,7 +24,8 @@ const char *migrate_usage(void)
 {
 	return "usage: cloudalbum-migrate plan|run|verify --from-db URL --from-dir DIR --to CONFIG\n"
 	       "                          [--cognito] [--jobs N] [--dry-run] [--adopt] [--prune]\n"
-	       "                          [--state FILE] [--max-image-mb N] [--help]\n"
+	       "                          [--state FILE] [--max-image-mb N] [--shard K/N|auto/N]\n"
+	       "                          [--help]\n"
 	       "\n"
 	       "Moves a legacy CloudAlbum deployment (MySQL rows + the upload folder) into the\n"
 	       "DynamoDB tables and the S3 bucket a serve config names (and, with --cognito, its\n"
@@ -55,7 +60,18 @@ const char *migrate_usage(void)
 	       "                    4096); a larger one fails its photo alone (listed; the run\n"
 	       "                    goes on and exits 1): raise the limit and run again\n"
 	       "  --state FILE      the ids given to legacy users, kept for re-runs and verify\n"
-	       "                    (default ./" MIGRATE_STATE_DEFAULT ")\n"
+	       "                    (default ./" MIGRATE_STATE_DEFAULT "; with --shard K/N,\n"
+	       "                    FILE.KofN)\n"
+	       "  --shard K/N       only the legacy users of shard K of N (0 <= K < N), with their\n"
+	       "                    photos and files: N runs, on any hosts, migrate disjoint parts\n"
+	       "                    into the same target at once, each resumable on its own. User\n"
+	       "                    id goes to shard CRC32(decimal id) mod N (MySQL's CRC32(),\n"
+	       "                    zlib's crc32). Shard runs of one N run together; a run\n"
+	       "                    without --shard waits until none is left (and the reverse).\n"
+	       "                    verify --shard checks that part; a final verify checks all\n"
+	       "  --shard auto/N    K from AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch array job), else\n"
+	       "                    JOB_COMPLETION_INDEX (Kubernetes Indexed Job); see\n"
+	       "                    docs/MIGRATION.md, \"Sharded runs\"\n"
 	       "\n"
 	       "A photo row whose original file is missing is still migrated (as an item, with\n"
 	       "its thumbnail when there is one) and listed; files with no row are listed, not\n"
@@ -137,6 +153,11 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 			rc = take_value(argc, argv, &i, eq, &o->from_dir, name, err);
 		} else if (!strcmp(name, "--to")) {
 			rc = take_value(argc, argv, &i, eq, &o->to, name, err);
+		} else if (!strcmp(name, "--shard")) {
+			rc = take_value(argc, argv, &i, eq, &v, name, err);
+			if (rc == CA_OK)
+				rc = mig_shard_parse(v, getenv(MIG_SHARD_ENV_BATCH), getenv(MIG_SHARD_ENV_K8S),
+						     &o->shard_k, &o->shard_n, err);
 		} else if (!strcmp(name, "--state")) {
 			rc = take_value(argc, argv, &i, eq, &o->state, name, err);
 		} else if (!strcmp(name, "--max-image-mb")) {
@@ -181,5 +202,13 @@ int migrate_parse_args(int argc, char **argv, struct migrate_opts *o, bool *help
 		return ca_err_set(err, CA_EINVAL, "--adopt goes with run only (not --dry-run).");
 	if (o->prune && (o->verb != MIGRATE_RUN || o->dry_run))
 		return ca_err_set(err, CA_EINVAL, "--prune goes with run only (not --dry-run).");
+	if (o->shard_n) {
+		int len = snprintf(o->shard_state, sizeof(o->shard_state), "%s.%dof%d", o->state,
+				   o->shard_k, o->shard_n);
+
+		if (len < 0 || (size_t)len >= sizeof(o->shard_state))
+			return ca_err_set(err, CA_EINVAL, "--state is too long a path.");
+		o->state = o->shard_state;
+	}
 	return CA_OK;
 }

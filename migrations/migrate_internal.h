@@ -43,6 +43,9 @@ struct mig_user {
 	bool bad_name;        /* email unusable as a folder name: photos kept, files not read */
 	const char *nul_column; /* a text column holding a NUL byte (static), or NULL */
 	unsigned long nul_at;
+	/* with --shard: an earlier user of another shard has this email but for case */
+	long case_of;         /* that user's legacy id, 0 when none */
+	char *case_of_email;
 };
 
 enum mig_thumb_src { MIG_THUMB_NONE, MIG_THUMB_NEW_DIR, MIG_THUMB_OLD_DIR };
@@ -71,11 +74,16 @@ struct mig_legacy {
 	struct mig_list rejected;       /* rows not migrated as they are (a NUL byte in a text) */
 	struct mig_list notes;          /* rows migrated with a documented change (half a
 					 * location, no usable upload date, no filename) */
+	int shard_k, shard_n;           /* the users read: shard k of n (n 0: all) */
 };
 
 /* Reads every User and Photo row (lib's db limits not applied: a migration takes
- * what is there). CA_DB_CONNECT, CA_DB_QUERY, CA_EINVAL (URL), CA_ENOMEM. */
-int mig_legacy_read(const char *db_url, struct mig_legacy *out, struct ca_err *err);
+ * what is there); with shard_n > 0, the users of shard shard_k (migrate_shard.h)
+ * and their rows only (every user's email is read to find emails equal but for
+ * case across shards: case_of). CA_DB_CONNECT, CA_DB_QUERY, CA_EINVAL (URL),
+ * CA_ENOMEM. */
+int mig_legacy_read(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
+		    struct ca_err *err);
 
 /* Looks at the upload folder: which originals and thumbnails exist, files with no
  * row. Fills the photos' has_original / thumb_src / *_bytes. CA_EIO when the folder

@@ -15,6 +15,7 @@
 
 #include "db/mysql_internal.h"
 #include "migrate_ids.h"
+#include "migrate_shard.h"
 #include "storage/layout.h"
 #include "util/strutil.h"
 
@@ -74,6 +75,7 @@ void mig_legacy_release(struct mig_legacy *l)
 		free(l->users[i].email);
 		free(l->users[i].password);
 		free(l->users[i].target_id);
+		free(l->users[i].case_of_email);
 	}
 	for (i = 0; i < l->n_photos; i++)
 		ca_photo_release(&l->photos[i].row);
@@ -260,7 +262,8 @@ static size_t find_user(const struct mig_legacy *l, long legacy_id)
 #define PHOTO_SQL                                                                            \
 	"SELECT id, user_id, tags, `desc`, filename_orig, filename, filesize, "              \
 	"CAST(geotag_lat AS DOUBLE), CAST(geotag_lng AS DOUBLE), upload_date, taken_date, " \
-	"make, model, width, height, city, nation, address FROM `Photo` ORDER BY user_id, id"
+	"make, model, width, height, city, nation, address FROM `Photo`"
+#define PHOTO_ORDER " ORDER BY user_id, id"
 
 static void fill_photo(struct mig_legacy *l, struct mig_photo *p, MYSQL_ROW row,
 		       unsigned long *lens, bool *oom)
@@ -334,7 +337,16 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 	bool oom = false;
 	int rc;
 
-	rc = query(h, PHOTO_SQL, &res, err);
+	if (l->shard_n) {
+		/* the shard's rows; rows with no user_id go to shard 0 (migrate_shard.h) */
+		char sql[sizeof(PHOTO_SQL) + 128];
+
+		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE CRC32(user_id) %% %d = %d%s" PHOTO_ORDER,
+			 l->shard_n, l->shard_k, l->shard_k == 0 ? " OR user_id IS NULL" : "");
+		rc = query(h, sql, &res, err);
+	} else {
+		rc = query(h, PHOTO_SQL PHOTO_ORDER, &res, err);
+	}
 	while (rc == CA_OK && !oom && (row = mysql_fetch_row(res))) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		struct mig_photo *p;
@@ -374,15 +386,103 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 	return rc;
 }
 
-int mig_legacy_read(const char *db_url, struct mig_legacy *out, struct ca_err *err)
+static char fold(char ch)
+{
+	return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/* As migrate_users.c compares emails: ASCII letters without case. */
+static int cmp_folded(const char *a, const char *b)
+{
+	for (; *a && fold(*a) == fold(*b); a++, b++)
+		;
+	return (unsigned char)fold(*a) - (unsigned char)fold(*b);
+}
+
+static int by_folded_email(const void *pa, const void *pb, void *ctx)
+{
+	const struct mig_user *users = ctx;
+	const struct mig_user *a = &users[*(const size_t *)pa], *b = &users[*(const size_t *)pb];
+	int d = cmp_folded(a->email, b->email);
+
+	if (d)
+		return d;
+	return a->legacy_id < b->legacy_id ? -1 : a->legacy_id > b->legacy_id;
+}
+
+/*
+ * Keeps the users of shard l->shard_k only. Before the others go, a user of this
+ * shard whose email an earlier user of another shard has but for case is marked
+ * (case_of): that earlier user is migrated by its own shard, and this one must be
+ * left behind as an unsharded run would (migrate_users.c).
+ */
+static int keep_shard(struct mig_legacy *l, struct ca_err *err)
+{
+	size_t *order = NULL, n = 0, i, kept = 0;
+
+	order = calloc(l->n_users ? l->n_users : 1, sizeof(*order));
+	if (!order)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.");
+	for (i = 0; i < l->n_users; i++)
+		if (l->users[i].email && *l->users[i].email && !l->users[i].nul_column)
+			order[n++] = i;
+	if (n > 1)
+		qsort_r(order, n, sizeof(order[0]), by_folded_email, l->users);
+	/* one walk per group of equal folded emails: its first (lowest id) is migrated */
+	for (i = 0; i < n;) {
+		size_t g = i + 1, k;
+		struct mig_user *first = &l->users[order[i]];
+
+		while (g < n && cmp_folded(first->email, l->users[order[g]].email) == 0)
+			g++;
+		for (k = i + 1; k < g; k++) {
+			struct mig_user *u = &l->users[order[k]];
+
+			if (mig_shard_of(u->legacy_id, l->shard_n) == l->shard_k &&
+			    mig_shard_of(first->legacy_id, l->shard_n) != l->shard_k) {
+				u->case_of = first->legacy_id;
+				if (!(u->case_of_email = ca_strdup(first->email))) {
+					free(order);
+					return ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.");
+				}
+			}
+		}
+		i = g;
+	}
+	free(order);
+	for (i = 0; i < l->n_users; i++) {
+		struct mig_user *u = &l->users[i];
+
+		if (mig_shard_of(u->legacy_id, l->shard_n) == l->shard_k) {
+			if (kept != i)
+				l->users[kept] = *u;
+			kept++;
+			continue;
+		}
+		free(u->username);
+		free(u->email);
+		free(u->password);
+		free(u->target_id);
+		free(u->case_of_email);
+	}
+	l->n_users = kept;
+	return CA_OK;
+}
+
+int mig_legacy_read(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
+		    struct ca_err *err)
 {
 	MYSQL *h = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->shard_k = shard_k;
+	out->shard_n = shard_n;
 	rc = connect_db(db_url, &h, err);
 	if (rc == CA_OK)
 		rc = read_users(h, out, err);
+	if (rc == CA_OK && shard_n)
+		rc = keep_shard(out, err);
 	if (rc == CA_OK)
 		rc = read_photos(h, out, err);
 	if (h)
@@ -646,7 +746,8 @@ int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
 			d->used = true;
 		rc = scan_user(root, norm.data, l, from, p, err);
 	}
-	for (i = 0; rc == CA_OK && i < top.n; i++)
+	/* a sharded run knows only its own users: folders of no user are for a whole plan */
+	for (i = 0; rc == CA_OK && !l->shard_n && i < top.n; i++)
 		if (!top.files[i].used &&
 		    !mig_list_addf(&l->orphan_files, "%s/ (a folder of no user)", top.files[i].name))
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");

@@ -50,20 +50,39 @@ static const char *item_s(const json_t *item, const char *name)
 	return s ? s : "?";
 }
 
-/* The item we put: ours, leased from now. */
-static json_t *lock_item(const struct mig_lock *l, const char *host, long long now)
+/* The item we put: ours, leased from now; with shards > 0 the sharded runs' marker. */
+static json_t *lock_item(const struct mig_lock *l, const char *id, int shards, const char *host,
+			 long long now)
 {
 	char started[CA_DB_DATE_LEN + 1];
+	json_t *item;
 
 	ca_db_date_now(started);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", ddb_s(l->id), "token",
+	item = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", ddb_s(id), "token",
 			 ddb_s(l->token), "host", ddb_s(host), "pid", n_of((long long)getpid()),
 			 "started", ddb_s(started), "expires", n_of(now + l->lease_s));
+	if (item && shards > 0 &&
+	    (json_object_set_new(item, "mode", ddb_s(MIG_LOCK_MODE_SHARDS)) != 0 ||
+	     json_object_set_new(item, "shards", n_of(shards)) != 0)) {
+		json_decref(item);
+		item = NULL;
+	}
+	return item;
 }
 
-/* One conditional PutItem of our item; *refused when the condition failed. */
+/* One conditional PutItem of our item (the marker with l->marker_shards); *refused
+ * when the condition failed. */
+static int put_item(struct mig_lock *l, bool marker, const char *condition, json_t *names,
+		    json_t *values, bool *refused, struct ca_err *err);
+
 static int put_lock(struct mig_lock *l, const char *condition, json_t *names, json_t *values,
 		    bool *refused, struct ca_err *err)
+{
+	return put_item(l, false, condition, names, values, refused, err);
+}
+
+static int put_item(struct mig_lock *l, bool marker, const char *condition, json_t *names,
+		    json_t *values, bool *refused, struct ca_err *err)
 {
 	char host[128], code[AWS_ERROR_CODE_MAX] = "";
 	struct ca_err local;
@@ -78,7 +97,9 @@ static int put_lock(struct mig_lock *l, const char *condition, json_t *names, js
 	}
 	host_name(host, sizeof(host));
 	in = json_pack("{s:s, s:o, s:s, s:o, s:o}", "TableName", l->c->guard_table, "Item",
-		       lock_item(l, host, (long long)time(NULL)), "ConditionExpression", condition,
+		       lock_item(l, marker ? l->marker_id : l->id, marker ? l->marker_shards : 0, host,
+				 (long long)time(NULL)),
+		       "ConditionExpression", condition,
 		       "ExpressionAttributeNames", names, "ExpressionAttributeValues", values);
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory building the lock request.");
@@ -101,6 +122,9 @@ static bool holder_dead_here(const json_t *item)
 	char host[128];
 	long long pid = item_n(item, "pid", 0);
 
+	/* the sharded runs' marker is shared: one of them gone says nothing of the others */
+	if (json_object_get(item, "mode"))
+		return false;
 	host_name(host, sizeof(host));
 	if (strcmp(item_s(item, "host"), host) != 0 || pid <= 0 || pid > 0x7fffffff)
 		return false;
@@ -136,6 +160,19 @@ static void *renew_main(void *arg)
 			       n_of((long long)time(NULL) + l->lease_s), ":t", ddb_s(l->token));
 		rc = in ? mig_ddb(l->c, "UpdateItem", in, NULL, code, NULL) : CA_ENOMEM;
 		json_decref(in);
+		if (rc == CA_OK && l->marker_shards > 0) {
+			/* the sharded runs' marker lives while any of them does */
+			in = json_pack("{s:s, s:{s:o}, s:s, s:s, s:{s:s, s:s, s:s}, s:{s:o, s:o, s:o}}",
+				       "TableName", l->c->guard_table, "Key", "id", ddb_s(l->marker_id),
+				       "UpdateExpression", "SET #e = :e", "ConditionExpression",
+				       "#m = :m AND #s = :s", "ExpressionAttributeNames", "#e", "expires",
+				       "#m", "mode", "#s", "shards", "ExpressionAttributeValues", ":e",
+				       n_of((long long)time(NULL) + l->lease_s), ":m",
+				       ddb_s(MIG_LOCK_MODE_SHARDS), ":s", n_of(l->marker_shards));
+			code[0] = '\0';
+			rc = in ? mig_ddb(l->c, "UpdateItem", in, NULL, code, NULL) : CA_ENOMEM;
+			json_decref(in);
+		}
 		if (rc == CA_OK)
 			last_ok = (long long)time(NULL);
 		else if (strcmp(code, CONDITION_FAILED) == 0 ||
@@ -149,53 +186,101 @@ static void *renew_main(void *arg)
 	return NULL;
 }
 
-int mig_lock_acquire(struct mig_ctx *c, const char *name, struct mig_lock *l, struct ca_err *err)
+/* "until" of item as UTC text. */
+static void expires_text(const json_t *item, char *when, size_t cap)
 {
-	uint8_t rnd[16];
+	time_t until = (time_t)item_n(item, "expires", 0);
+	struct tm tm;
+
+	snprintf(when, cap, "?");
+	if (gmtime_r(&until, &tm))
+		strftime(when, cap, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* Why the item have (a run's lock or the sharded runs' marker) refuses us. */
+static int refusal(struct mig_lock *l, const char *id, const json_t *have, struct ca_err *err)
+{
+	char when[32];
+	long long shards = item_n(have, "shards", 0);
+
+	expires_text(have, when, sizeof(when));
+	if (json_object_get(have, "mode") && l->marker_shards)
+		return ca_err_set(err, CA_MIGRATE_LOCKED,
+				  "Runs with --shard K/%lld are writing to this target (item %s in table %s): shards of another count would cover the same users, so this run (--shard of %d) wrote nothing. Use --shard K/%lld, or wait until those runs are done: their marker's lease ends at %s, %d s after the last of them stops.",
+				  shards, id, l->c->guard_table, l->marker_shards, shards, when,
+				  (int)l->lease_s);
+	if (json_object_get(have, "mode"))
+		return ca_err_set(err, CA_MIGRATE_LOCKED,
+				  "Runs with --shard K/%lld are writing to this target (item %s in table %s): a run over every user at the same time would write their users twice, so this one wrote nothing. Wait until they are done (their marker's lease ends at %s, %d s after the last of them stops) and run again, or run the missing shards with --shard K/%lld.",
+				  shards, id, l->c->guard_table, when, (int)l->lease_s, shards);
+	return ca_err_set(err, CA_MIGRATE_LOCKED,
+			  "Another cloudalbum-migrate run is writing to this target (host %.60s, pid %lld, started %.31s; item %s in table %s): two runs at once would write every user twice, so this one wrote nothing. Wait for it to finish and run again; if it died on another host, its lease ends at %s and a run after that takes over.",
+			  item_s(have, "host"), item_n(have, "pid", 0), item_s(have, "started"), id,
+			  l->c->guard_table, when);
+}
+
+/*
+ * Puts our item (the marker with `marker`): absent or expired, or (the marker) the
+ * same count of shards, or held by a run of this host that is gone.
+ */
+static int take(struct mig_lock *l, bool marker, struct ca_err *err)
+{
+	struct mig_ctx *c = l->c;
+	const char *id = marker ? l->marker_id : l->id;
 	json_t *have = NULL;
 	bool refused = true;
-	pthread_condattr_t attr;
 	int rc = CA_OK, attempt;
-
-	memset(l, 0, sizeof(*l));
-	l->c = c;
-	l->lease_s = MIG_LOCK_LEASE_S;
-	atomic_init(&l->lost, false);
-	snprintf(l->id, sizeof(l->id), MIG_LOCK_PREFIX "%s", name);
-	if (ca_random_bytes(rnd, sizeof(rnd)) != CA_OK)
-		return ca_err_set(err, CA_EIO, "Could not read random bytes for the lock token.");
-	ca_hex_encode(rnd, sizeof(rnd), l->token);
 
 	/* twice: a holder may release between our put and our look at its item */
 	for (attempt = 0; attempt < 2 && rc == CA_OK && refused && !have; attempt++) {
-		rc = put_lock(l, "attribute_not_exists(#i) OR #e < :now",
-			      json_pack("{s:s, s:s}", "#i", "id", "#e", "expires"),
-			      json_pack("{s:o}", ":now", n_of((long long)time(NULL))), &refused, err);
+		if (marker)
+			rc = put_item(l, true, "attribute_not_exists(#i) OR #e < :now OR (#m = :m AND #s = :s)",
+				      json_pack("{s:s, s:s, s:s, s:s}", "#i", "id", "#e", "expires", "#m",
+						"mode", "#s", "shards"),
+				      json_pack("{s:o, s:o, s:o}", ":now", n_of((long long)time(NULL)), ":m",
+						ddb_s(MIG_LOCK_MODE_SHARDS), ":s", n_of(l->marker_shards)),
+				      &refused, err);
+		else
+			rc = put_lock(l, "attribute_not_exists(#i) OR #e < :now",
+				      json_pack("{s:s, s:s}", "#i", "id", "#e", "expires"),
+				      json_pack("{s:o}", ":now", n_of((long long)time(NULL))), &refused, err);
 		if (rc == CA_OK && refused)
-			rc = mig_ddb_get(c, c->guard_table, l->id, &have, err);
+			rc = mig_ddb_get(c, c->guard_table, id, &have, err);
 	}
 	if (rc == CA_OK && refused && have && holder_dead_here(have)) {
 		/* a run of this host that was killed: take its lock over at once */
-		rc = put_lock(l, "#t = :old", json_pack("{s:s}", "#t", "token"),
+		rc = put_item(l, marker, "#t = :old", json_pack("{s:s}", "#t", "token"),
 			      json_pack("{s:o}", ":old", ddb_s(item_s(have, "token"))), &refused, err);
 		if (rc == CA_OK && !refused && c->progress)
 			fprintf(c->progress,
 				"cloudalbum-migrate: took over the target lock of run %lld on this host, which no longer exists\n",
 				item_n(have, "pid", 0));
 	}
-	if (rc == CA_OK && refused) {
-		time_t until = (time_t)item_n(have, "expires", 0);
-		struct tm tm;
-		char when[32] = "?";
-
-		if (gmtime_r(&until, &tm))
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		rc = ca_err_set(err, CA_MIGRATE_LOCKED,
-				"Another cloudalbum-migrate run is writing to this target (host %.60s, pid %lld, started %.31s; item %s in table %s): two runs at once would write every user twice, so this one wrote nothing. Wait for it to finish and run again; if it died on another host, its lease ends at %s and a run after that takes over.",
-				item_s(have, "host"), item_n(have, "pid", 0), item_s(have, "started"),
-				l->id, c->guard_table, when);
-	}
+	if (rc == CA_OK && refused)
+		rc = refusal(l, id, have, err);
 	json_decref(have);
+	return rc;
+}
+
+static int start(struct mig_ctx *c, const char *name, int shards, struct mig_lock *l,
+		 struct ca_err *err)
+{
+	uint8_t rnd[16];
+	pthread_condattr_t attr;
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->c = c;
+	l->lease_s = MIG_LOCK_LEASE_S;
+	l->marker_shards = shards;
+	atomic_init(&l->lost, false);
+	snprintf(l->id, sizeof(l->id), MIG_LOCK_PREFIX "%s", name);
+	snprintf(l->marker_id, sizeof(l->marker_id), MIG_LOCK_PREFIX "%s", MIG_LOCK_WHOLE);
+	if (ca_random_bytes(rnd, sizeof(rnd)) != CA_OK)
+		return ca_err_set(err, CA_EIO, "Could not read random bytes for the lock token.");
+	ca_hex_encode(rnd, sizeof(rnd), l->token);
+
+	rc = take(l, false, err);
 	if (rc != CA_OK)
 		return rc;
 	l->held = true;
@@ -204,12 +289,32 @@ int mig_lock_acquire(struct mig_ctx *c, const char *name, struct mig_lock *l, st
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, &attr);
 	pthread_condattr_destroy(&attr);
+	/* our shard's lock first, then the marker: a refused marker leaves nothing behind */
+	if (shards > 0 && (rc = take(l, true, err)) != CA_OK) {
+		mig_lock_release(l);
+		return rc;
+	}
 	if (pthread_create(&l->renewer, NULL, renew_main, l) != 0) {
 		mig_lock_release(l);
 		return ca_err_set(err, CA_ENOMEM, "Could not start the thread that renews the target lock.");
 	}
 	l->thread_started = true;
 	return CA_OK;
+}
+
+int mig_lock_acquire(struct mig_ctx *c, const char *name, struct mig_lock *l, struct ca_err *err)
+{
+	return start(c, name, 0, l, err);
+}
+
+int mig_lock_acquire_run(struct mig_ctx *c, struct mig_lock *l, struct ca_err *err)
+{
+	char name[MIG_LOCK_ID_MAX];
+
+	if (!c->opts->shard_n)
+		return start(c, MIG_LOCK_WHOLE, 0, l, err);
+	snprintf(name, sizeof(name), MIG_LOCK_WHOLE "#%dof%d", c->opts->shard_k, c->opts->shard_n);
+	return start(c, name, c->opts->shard_n, l, err);
 }
 
 bool mig_lock_lost(struct mig_lock *l)

@@ -14,9 +14,20 @@
  * can never extend or delete its successor's lock; it notices (mig_lock_lost)
  * and stops. Hosts' clocks are assumed to agree to well within the lease.
  *
- * Names: "migrate" for a whole run. A sharded run (one lock per shard) would use
- * "migrate#<shard>"; every lock item lives under "lock#" in the guard table, where
- * no email guard can be ("email#...").
+ * Names: "migrate" for a whole run. Every lock item lives under "lock#" in the
+ * guard table, where no email guard can be ("email#...").
+ *
+ * Sharded runs (--shard K/N, migrate_shard.h) run together, one per shard, and never
+ * beside a whole run nor beside shards of another N (those would cover the same
+ * users). A shard run holds two items: its own lock "lock#migrate#<K>of<N>" (taken
+ * as above: a second run of the same shard is refused, a killed one taken over),
+ * and the shared marker in the whole run's place, "lock#migrate" with mode
+ * "shards" and shards N. The marker is put when it is absent, expired, or already
+ * a marker for N shards, and each shard's renewer extends its lease; so it lives
+ * while any shard run does, and for one lease after the last one stops (it is never
+ * deleted, as no shard knows it is the last). A whole run's conditional put fails
+ * on a live marker, and a shard's fails on a whole run's lock or another N's
+ * marker; the dead-holder takeover is never applied to a marker.
  */
 #ifndef CA_MIGRATE_LOCK_H
 #define CA_MIGRATE_LOCK_H
@@ -32,6 +43,8 @@
 #define MIG_LOCK_PREFIX "lock#"
 #define MIG_LOCK_ID_MAX 96
 #define MIG_LOCK_OWNER_MAX 160
+#define MIG_LOCK_WHOLE "migrate"
+#define MIG_LOCK_MODE_SHARDS "shards"
 
 struct mig_ctx;
 
@@ -47,6 +60,8 @@ struct mig_lock {
 	pthread_cond_t cv;
 	bool stop;
 	long lease_s;                    /* MIG_LOCK_LEASE_S */
+	int marker_shards;               /* a shard run: N, and it renews marker_id too */
+	char marker_id[MIG_LOCK_ID_MAX]; /* "lock#migrate" */
 };
 
 /*
@@ -57,6 +72,13 @@ struct mig_lock {
  */
 int mig_lock_acquire(struct mig_ctx *c, const char *name, struct mig_lock *lock,
 		     struct ca_err *err);
+
+/*
+ * A run's lock: "migrate" for a run of every user; for --shard K/N (c->opts) the
+ * shard's lock and the sharded runs' marker (above). Errors as mig_lock_acquire,
+ * CA_MIGRATE_LOCKED naming a whole run or the other shard count when one holds it.
+ */
+int mig_lock_acquire_run(struct mig_ctx *c, struct mig_lock *lock, struct ca_err *err);
 
 /* true once the lock has been lost: the holder must stop writing. */
 bool mig_lock_lost(struct mig_lock *lock);

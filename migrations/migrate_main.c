@@ -112,7 +112,7 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	if (rc == CA_OK)
 		rc = load_state(&c, err);
 	if (rc == CA_OK)
-		rc = mig_legacy_read(o->from_db, &c.legacy, err);
+		rc = mig_legacy_read(o->from_db, o->shard_k, o->shard_n, &c.legacy, err);
 	if (rc == CA_OK)
 		rc = mig_legacy_scan(o->from_dir, &c.legacy, err);
 	if (rc == CA_OK)

@@ -587,7 +587,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	}
 
 	/* one run at a time on a target, from any host: else every user is written twice */
-	rc = mig_lock_acquire(c, "migrate", &lock, err);
+	rc = mig_lock_acquire_run(c, &lock, err);
 	if (rc != CA_OK)
 		goto out;
 	c->lock = &lock;

@@ -67,6 +67,14 @@ static int check_legacy_emails(struct mig_ctx *c, struct mig_list *problems, str
 					   u->legacy_id, u->nul_column, u->nul_at);
 			continue;
 		}
+		if (u->case_of) {
+			/* sharded: the earlier user is another shard's (migrate_legacy.c) */
+			u->conflict = true;
+			ok = mig_list_addf(problems,
+					   "user %ld (%s): the same email as user %ld (%s) but for case; emails are unique without case in the target, so this user is skipped with their photos, never merged (make the two emails differ in the legacy database and run again)",
+					   u->legacy_id, u->email, u->case_of, u->case_of_email);
+			continue;
+		}
 		if (u->email && *u->email) {
 			order[n++] = i;
 			continue;

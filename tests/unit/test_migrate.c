@@ -11,6 +11,7 @@
 #include "migrations/migrate.h"
 #include "migrations/migrate_batch.h"
 #include "migrations/migrate_ids.h"
+#include "migrations/migrate_shard.h"
 #include "migrations/migrate_state.h"
 
 #include "util/banned.h"
@@ -386,6 +387,75 @@ START_TEST(command_line)
 }
 END_TEST
 
+/* ---- --shard ---- */
+
+START_TEST(shard_hash_is_crc32_of_the_decimal_id)
+{
+	/* the values zlib.crc32 and MySQL's CRC32() give (docs/MIGRATION.md) */
+	ck_assert_uint_eq(mig_crc32("123", 3), 2286445522u);
+	ck_assert_uint_eq(mig_crc32("-5", 2), 926977075u);
+	ck_assert_uint_eq(mig_crc32("", 0), 0u);
+	ck_assert_int_eq(mig_shard_of(123, 4), (int)(2286445522u % 4));
+	ck_assert_int_eq(mig_shard_of(-5, 7), (int)(926977075u % 7));
+	ck_assert_int_eq(mig_shard_of(123, 1), 0);
+}
+END_TEST
+
+START_TEST(shard_argument)
+{
+	struct ca_err err;
+	int k = -1, n = -1;
+	static const char *const bad[] = { "4/4", "-1/2", "a/b", "1/0", "auto/0", "", "1", "1/",
+					   "/2", "1/2/3", "+1/2", " 1/2", "1/ 2", "0x1/2", "1/99999",
+					   "auto/", "AUTO/2", "1.0/2" };
+	size_t i;
+
+	ck_assert_int_eq(mig_shard_parse("0/1", NULL, NULL, &k, &n, &err), CA_OK);
+	ck_assert(k == 0 && n == 1);
+	ck_assert_int_eq(mig_shard_parse("3/4", NULL, NULL, &k, &n, &err), CA_OK);
+	ck_assert(k == 3 && n == 4);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ca_err_clear(&err);
+		ck_assert_msg(mig_shard_parse(bad[i], "0", "0", &k, &n, &err) == CA_EINVAL, "%s", bad[i]);
+		ck_assert(strstr(ca_err_msg(&err), "--shard") != NULL);
+	}
+	/* auto: AWS Batch first, then Kubernetes */
+	ck_assert_int_eq(mig_shard_parse("auto/4", "2", "1", &k, &n, &err), CA_OK);
+	ck_assert(k == 2 && n == 4);
+	ck_assert_int_eq(mig_shard_parse("auto/4", NULL, "3", &k, &n, &err), CA_OK);
+	ck_assert(k == 3 && n == 4);
+	ca_err_clear(&err);
+	ck_assert_int_eq(mig_shard_parse("auto/4", NULL, NULL, &k, &n, &err), CA_EINVAL);
+	ck_assert(strstr(ca_err_msg(&err), "AWS_BATCH_JOB_ARRAY_INDEX") &&
+		  strstr(ca_err_msg(&err), "JOB_COMPLETION_INDEX"));
+	ca_err_clear(&err);
+	ck_assert_int_eq(mig_shard_parse("auto/4", "4", NULL, &k, &n, &err), CA_EINVAL);
+	ck_assert(strstr(ca_err_msg(&err), "0 to 3") != NULL);
+	ck_assert_int_eq(mig_shard_parse("auto/4", NULL, "-1", &k, &n, &err), CA_EINVAL);
+	ck_assert_int_eq(mig_shard_parse("auto/4", "", NULL, &k, &n, &err), CA_EINVAL);
+}
+END_TEST
+
+START_TEST(shard_state_file)
+{
+	struct migrate_opts o;
+	struct ca_err err;
+	bool help;
+
+	ck_assert_int_eq(args(&o, &help, &err, 9, "run", "--from-db", "mysql://r@h/d", "--from-dir=/u",
+			      "--to", "t.yaml", "--shard", "1/4", "--state=/s/m.state"), CA_OK);
+	ck_assert(o.shard_k == 1 && o.shard_n == 4);
+	ck_assert_str_eq(o.state, "/s/m.state.1of4");
+	ck_assert_int_eq(args(&o, &help, &err, 6, "plan", "--from-db", "mysql://r@h/d", "--from-dir=/u",
+			      "--to=t", "--shard=0/2"), CA_OK);
+	ck_assert_str_eq(o.state, MIGRATE_STATE_DEFAULT ".0of2");
+	ck_assert_int_eq(args(&o, &help, &err, 6, "run", "--from-db", "mysql://r@h/d", "--from-dir=/u",
+			      "--to=t", "--shard=2/2"), CA_EINVAL);
+	ck_assert_int_eq(args(&o, &help, &err, 6, "run", "--from-db", "mysql://r@h/d", "--from-dir=/u",
+			      "--to=t", "--shard="), CA_EINVAL);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -403,6 +473,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, batch_gives_up_and_reports);
 	tcase_add_test(tc, backoff_values);
 	tcase_add_test(tc, command_line);
+	tcase_add_test(tc, shard_hash_is_crc32_of_the_decimal_id);
+	tcase_add_test(tc, shard_argument);
+	tcase_add_test(tc, shard_state_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -63,11 +63,27 @@ struct mig_photo {
 	bool skip;            /* not migrated (user gone or in conflict, id taken) */
 };
 
+/*
+ * The legacy data as the verbs see it: every user (of the shard) at once, and the
+ * photo rows one chunk at a time (mig_next_chunk): the rows of whole users, in
+ * (user_id, id) order, about MIG_CHUNK_ROWS of them, so that memory does not grow
+ * with the Photo table. A user's rows are never split between two chunks.
+ */
+#define MIG_CHUNK_ROWS 2000
+
 struct mig_legacy {
 	struct mig_user *users;
 	size_t n_users;
-	struct mig_photo *photos; /* grouped by user, in legacy id order */
+	struct mig_photo *photos; /* this chunk's rows, grouped by user, in legacy id order */
 	size_t n_photos;
+	size_t photos_cap;
+	size_t chunk_from, chunk_to;    /* this chunk's users: users[chunk_from..chunk_to) */
+	size_t rows_seen;               /* photo rows read so far, every chunk's */
+	/* the reader (migrate_legacy.c) */
+	void *db;                       /* MYSQL *, open from mig_legacy_open to release */
+	size_t chunk_rows;              /* MIG_CHUNK_ROWS; CA_MIGRATE_CHUNK_ROWS for tests */
+	long last_user;                 /* the last chunk's last user_id */
+	bool started, have_last, done;
 	struct mig_list orphan_files;   /* files with no row */
 	struct mig_list orphan_rows;    /* rows whose user does not exist */
 	struct mig_list bad_names;      /* emails or filenames that cannot name a file */
@@ -82,15 +98,31 @@ struct mig_legacy {
  * and their rows only (every user's email is read to find emails equal but for
  * case across shards: case_of). CA_DB_CONNECT, CA_DB_QUERY, CA_EINVAL (URL),
  * CA_ENOMEM. */
-int mig_legacy_read(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
+int mig_legacy_open(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
 		    struct ca_err *err);
 
-/* Looks at the upload folder: which originals and thumbnails exist, files with no
- * row. Fills the photos' has_original / thumb_src / *_bytes. CA_EIO when the folder
- * cannot be read. */
-int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err);
+/*
+ * The next chunk of photo rows into l->photos (the previous chunk's released), and
+ * its users' range. *got false when every chunk has been read. The last chunk
+ * covers every user left, with photos or not. Errors as mig_legacy_open.
+ */
+int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err);
 
-/* Assigns every photo its target id (migrate_ids.h). */
+/* Whether the legacy Photo table has a row of user legacy_user with filename
+ * (a query: photos are not all in memory). CA_DB_QUERY, CA_ENOMEM. */
+int mig_legacy_has_file(struct mig_legacy *l, long legacy_user, const char *filename, bool *yes,
+			struct ca_err *err);
+
+/* Looks at the upload folder's top: users whose email cannot name a folder
+ * (bad_name, listed), folders of no user (listed; not with a shard). CA_EIO when
+ * the folder cannot be read. */
+int mig_legacy_scan_top(const char *root, struct mig_legacy *l, struct ca_err *err);
+
+/* The folders of this chunk's users: which originals and thumbnails exist, files
+ * with no row. Fills the photos' has_original / thumb_src / *_bytes. CA_EIO, CA_ENOMEM. */
+int mig_legacy_scan_chunk(const char *root, struct mig_legacy *l, struct ca_err *err);
+
+/* Assigns every photo of the chunk its target id (migrate_ids.h). */
 void mig_legacy_assign_ids(struct mig_legacy *l);
 
 void mig_legacy_release(struct mig_legacy *l);
@@ -111,6 +143,12 @@ struct mig_ctx {
 	struct mig_list adopt_notes; /* run --adopt: what was adopted and removed */
 	size_t adopted;          /* users whose id --adopt took from the target */
 };
+
+/*
+ * The next chunk of legacy photo rows (mig_legacy_next), its folders scanned and
+ * its photo ids assigned; *got false after the last. Errors as those.
+ */
+int mig_next_chunk(struct mig_ctx *c, bool *got, struct ca_err *err);
 
 struct mig_lock;
 /* CA_MIGRATE_LOCKED with a sentence when c's target lock was lost, else CA_OK. */

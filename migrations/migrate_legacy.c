@@ -81,6 +81,8 @@ void mig_legacy_release(struct mig_legacy *l)
 		ca_photo_release(&l->photos[i].row);
 	free(l->users);
 	free(l->photos);
+	if (l->db)
+		mysql_close(l->db);
 	mig_list_release(&l->orphan_files);
 	mig_list_release(&l->orphan_rows);
 	mig_list_release(&l->rejected);
@@ -329,30 +331,21 @@ static void fill_photo(struct mig_legacy *l, struct mig_photo *p, MYSQL_ROW row,
 	r->address = col(row, lens, 17, oom);
 }
 
-static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
+/* Appends the rows of sql (a PHOTO_SQL query) to l->photos. */
+static int read_photos(MYSQL *h, struct mig_legacy *l, const char *sql, struct ca_err *err)
 {
 	MYSQL_RES *res = NULL;
 	MYSQL_ROW row;
-	size_t cap = 0;
 	bool oom = false;
 	int rc;
 
-	if (l->shard_n) {
-		/* the shard's rows; rows with no user_id go to shard 0 (migrate_shard.h) */
-		char sql[sizeof(PHOTO_SQL) + 128];
-
-		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE CRC32(user_id) %% %d = %d%s" PHOTO_ORDER,
-			 l->shard_n, l->shard_k, l->shard_k == 0 ? " OR user_id IS NULL" : "");
-		rc = query(h, sql, &res, err);
-	} else {
-		rc = query(h, PHOTO_SQL PHOTO_ORDER, &res, err);
-	}
+	rc = query(h, sql, &res, err);
 	while (rc == CA_OK && !oom && (row = mysql_fetch_row(res))) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		struct mig_photo *p;
 
-		if (l->n_photos == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
+		if (l->n_photos == l->photos_cap) {
+			size_t ncap = l->photos_cap ? l->photos_cap * 2 : 256;
 			struct mig_photo *grown = realloc(l->photos, ncap * sizeof(*grown));
 
 			if (!grown) {
@@ -360,7 +353,7 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 				break;
 			}
 			l->photos = grown;
-			cap = ncap;
+			l->photos_cap = ncap;
 		}
 		p = &l->photos[l->n_photos++];
 		memset(p, 0, sizeof(*p));
@@ -383,6 +376,108 @@ static int read_photos(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy photos.");
 	if (res)
 		mysql_free_result(res);
+	return rc;
+}
+
+/* " AND CRC32(user_id) % N = K" for a shard, else "" (migrate_shard.h). */
+static void shard_filter(const struct mig_legacy *l, char *out, size_t cap)
+{
+	if (l->shard_n)
+		snprintf(out, cap, " AND CRC32(user_id) %% %d = %d", l->shard_n, l->shard_k);
+	else
+		out[0] = '\0';
+}
+
+int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err)
+{
+	char sql[sizeof(PHOTO_SQL) + 256], shard[64];
+	size_t i, first;
+	int rc = CA_OK;
+
+	*got = false;
+	if (l->done)
+		return CA_OK;
+	for (i = 0; i < l->n_photos; i++)
+		ca_photo_release(&l->photos[i].row);
+	l->n_photos = 0;
+	shard_filter(l, shard, sizeof(shard));
+	if (!l->started) {
+		l->started = true;
+		/* rows with no user_id: shard 0's; listed, never migrated */
+		if (l->shard_k == 0)
+			rc = read_photos(l->db, l, PHOTO_SQL " WHERE user_id IS NULL ORDER BY id", err);
+	}
+	/* keyset pagination: the next chunk_rows rows after the last chunk's last user ... */
+	if (l->have_last)
+		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id > %ld%s" PHOTO_ORDER " LIMIT %zu",
+			 l->last_user, shard, l->chunk_rows);
+	else
+		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id IS NOT NULL%s" PHOTO_ORDER " LIMIT %zu",
+			 shard, l->chunk_rows);
+	first = l->n_photos;
+	if (rc == CA_OK)
+		rc = read_photos(l->db, l, sql, err);
+	if (rc != CA_OK)
+		return rc;
+	if (l->n_photos - first == l->chunk_rows) {
+		/* ... and the rest of the last user's rows: a user is never split */
+		const struct mig_photo *last = &l->photos[l->n_photos - 1];
+
+		l->last_user = last->legacy_user;
+		l->have_last = true;
+		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id = %ld AND id > %ld ORDER BY id",
+			 last->legacy_user, last->legacy_id);
+		rc = read_photos(l->db, l, sql, err);
+		if (rc != CA_OK)
+			return rc;
+		l->chunk_from = l->chunk_to;
+		while (l->chunk_to < l->n_users && l->users[l->chunk_to].legacy_id <= l->last_user)
+			l->chunk_to++;
+	} else {
+		/* the last chunk: every user left, with rows or not */
+		l->done = true;
+		l->chunk_from = l->chunk_to;
+		l->chunk_to = l->n_users;
+	}
+	l->rows_seen += l->n_photos;
+	*got = true;
+	return CA_OK;
+}
+
+int mig_legacy_has_file(struct mig_legacy *l, long legacy_user, const char *filename, bool *yes,
+			struct ca_err *err)
+{
+	struct ca_buf sql = CA_BUF_INIT;
+	MYSQL_RES *res = NULL;
+	char *esc = NULL;
+	size_t len = filename ? strlen(filename) : 0;
+	int rc = CA_OK;
+
+	*yes = false;
+	if (!filename)
+		return CA_OK;
+	esc = malloc(2 * len + 1);
+	if (!esc)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	mysql_real_escape_string(l->db, esc, filename, (unsigned long)len);
+	ca_buf_addf(&sql, "SELECT 1 FROM `Photo` WHERE user_id = %ld AND filename = '%s' LIMIT 1",
+		    legacy_user, esc);
+	if (!ca_buf_ok(&sql))
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	if (rc == CA_OK)
+		rc = query(l->db, sql.data, &res, err);
+	if (rc == CA_OK) {
+		*yes = mysql_fetch_row(res) != NULL;
+		while (mysql_fetch_row(res))
+			;
+		if (mysql_errno(l->db))
+			rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy photos failed: %s.",
+					mysql_error(l->db));
+	}
+	if (res)
+		mysql_free_result(res);
+	free(esc);
+	ca_buf_release(&sql);
 	return rc;
 }
 
@@ -469,24 +564,25 @@ static int keep_shard(struct mig_legacy *l, struct ca_err *err)
 	return CA_OK;
 }
 
-int mig_legacy_read(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
+int mig_legacy_open(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
 		    struct ca_err *err)
 {
 	MYSQL *h = NULL;
+	const char *v = getenv("CA_MIGRATE_CHUNK_ROWS");
+	long rows;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->shard_k = shard_k;
 	out->shard_n = shard_n;
+	/* test hook: small chunks, so that small tests cross chunk boundaries */
+	out->chunk_rows = v && ca_parse_long(v, 1, 1L << 24, &rows) ? (size_t)rows : MIG_CHUNK_ROWS;
 	rc = connect_db(db_url, &h, err);
+	out->db = h;
 	if (rc == CA_OK)
 		rc = read_users(h, out, err);
 	if (rc == CA_OK && shard_n)
 		rc = keep_shard(out, err);
-	if (rc == CA_OK)
-		rc = read_photos(h, out, err);
-	if (h)
-		mysql_close(h);
 	if (rc != CA_OK)
 		mig_legacy_release(out);
 	return rc;
@@ -709,12 +805,12 @@ static int scan_user(const char *root, const char *norm, struct mig_legacy *l, s
 	return rc;
 }
 
-int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
+int mig_legacy_scan_top(const char *root, struct mig_legacy *l, struct ca_err *err)
 {
 	struct dir_list top = { 0 };
 	struct ca_buf norm = CA_BUF_INIT;
 	struct stat st;
-	size_t u, p = 0, i;
+	size_t u, i;
 	int rc;
 
 	if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -723,19 +819,11 @@ int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
 	rc = list_dir(root, true, &top, err);
 	for (u = 0; rc == CA_OK && u < l->n_users; u++) {
 		struct mig_user *user = &l->users[u];
-		size_t from;
 		struct dir_file *d;
 
-		while (p < l->n_photos && l->photos[p].legacy_user < user->legacy_id)
-			p++;
-		from = p;
-		while (p < l->n_photos && l->photos[p].legacy_user == user->legacy_id)
-			p++;
 		ca_buf_reset(&norm);
 		if (!user->email || ca_storage_norm_email(user->email, &norm, NULL) != CA_OK) {
 			user->bad_name = true;
-			for (i = from; i < p; i++)
-				l->photos[i].bad_name = true;
 			if (!mig_list_addf(&l->bad_names, "user %ld has the email \"%.80s\", which cannot name a folder",
 					   user->legacy_id, user->email ? user->email : ""))
 				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -744,7 +832,6 @@ int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
 		d = dir_find(&top, norm.data);
 		if (d)
 			d->used = true;
-		rc = scan_user(root, norm.data, l, from, p, err);
 	}
 	/* a sharded run knows only its own users: folders of no user are for a whole plan */
 	for (i = 0; rc == CA_OK && !l->shard_n && i < top.n; i++)
@@ -752,6 +839,36 @@ int mig_legacy_scan(const char *root, struct mig_legacy *l, struct ca_err *err)
 		    !mig_list_addf(&l->orphan_files, "%s/ (a folder of no user)", top.files[i].name))
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	dir_list_release(&top);
+	ca_buf_release(&norm);
+	return rc;
+}
+
+int mig_legacy_scan_chunk(const char *root, struct mig_legacy *l, struct ca_err *err)
+{
+	struct ca_buf norm = CA_BUF_INIT;
+	size_t u, p = 0, i;
+	int rc = CA_OK;
+
+	for (u = l->chunk_from; rc == CA_OK && u < l->chunk_to; u++) {
+		struct mig_user *user = &l->users[u];
+		size_t from;
+
+		while (p < l->n_photos && l->photos[p].legacy_user < user->legacy_id)
+			p++;
+		from = p;
+		while (p < l->n_photos && l->photos[p].legacy_user == user->legacy_id)
+			p++;
+		if (user->bad_name) {
+			for (i = from; i < p; i++)
+				l->photos[i].bad_name = true;
+			continue;
+		}
+		ca_buf_reset(&norm);
+		if (ca_storage_norm_email(user->email, &norm, NULL) != CA_OK)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		else
+			rc = scan_user(root, norm.data, l, from, p, err);
+	}
 	ca_buf_release(&norm);
 	return rc;
 }

@@ -98,6 +98,17 @@ static int apply_state(struct mig_ctx *c, struct ca_err *err)
 	return CA_OK;
 }
 
+int mig_next_chunk(struct mig_ctx *c, bool *got, struct ca_err *err)
+{
+	int rc = mig_legacy_next(&c->legacy, got, err);
+
+	if (rc == CA_OK && *got)
+		rc = mig_legacy_scan_chunk(c->opts->from_dir, &c->legacy, err);
+	if (rc == CA_OK && *got)
+		mig_legacy_assign_ids(&c->legacy);
+	return rc;
+}
+
 int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct ca_err *err)
 {
 	struct mig_ctx c;
@@ -112,15 +123,14 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	if (rc == CA_OK)
 		rc = load_state(&c, err);
 	if (rc == CA_OK)
-		rc = mig_legacy_read(o->from_db, o->shard_k, o->shard_n, &c.legacy, err);
+		rc = mig_legacy_open(o->from_db, o->shard_k, o->shard_n, &c.legacy, err);
 	if (rc == CA_OK)
-		rc = mig_legacy_scan(o->from_dir, &c.legacy, err);
+		rc = mig_legacy_scan_top(o->from_dir, &c.legacy, err);
 	if (rc == CA_OK)
 		rc = ca_storage_disk_open(o->from_dir, &c.disk, err);
 	if (rc == CA_OK)
 		rc = apply_state(&c, err);
 	if (rc == CA_OK) {
-		mig_legacy_assign_ids(&c.legacy);
 		if (o->verb == MIGRATE_PLAN || (o->verb == MIGRATE_RUN && o->dry_run))
 			rc = mig_plan(&c, err);
 		else if (o->verb == MIGRATE_RUN)

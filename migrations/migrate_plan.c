@@ -61,46 +61,65 @@ void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const st
 	print_list(c->out, "names that cannot name a file (rows migrated, files not)", &c->legacy.bad_names);
 }
 
-int mig_plan(struct mig_ctx *c, struct ca_err *err)
-{
-	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 },
-			too_big = { 0 };
-	int64_t bytes = 0;
-	size_t i, known = 0, photos = 0, originals = 0, thumbs = 0;
-	int rc;
+struct plan_counts {
+	int64_t bytes;
+	size_t photos, originals, thumbs;
+};
 
-	rc = mig_check_conflicts(c, &conflicts, err);
-	if (rc == CA_OK && mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	if (rc != CA_OK)
-		goto out;
-	for (i = 0; i < c->legacy.n_users; i++)
-		known += c->legacy.users[i].target_id != NULL;
+/* The counts and problems of the chunk of photo rows c holds. CA_OK or CA_ENOMEM. */
+static int plan_chunk(struct mig_ctx *c, struct plan_counts *n, struct mig_list *too_big,
+		      struct mig_list *missing, struct mig_list *stray, struct mig_list *no_thumb,
+		      struct ca_err *err)
+{
+	size_t i;
+
+	if (mig_photo_notes(c, missing, stray, no_thumb) != CA_OK)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	for (i = 0; i < c->legacy.n_photos; i++) {
 		const struct mig_photo *p = &c->legacy.photos[i];
 
 		if (p->skip || (p->user != SIZE_MAX && c->legacy.users[p->user].conflict))
 			continue;
-		photos++;
+		n->photos++;
 		if ((p->original_bytes > (int64_t)MIG_MAX_IMAGE(c) || p->thumb_bytes > (int64_t)MIG_MAX_IMAGE(c)) &&
-		    !mig_list_addf(&too_big, "photo %ld (%s): %.1f MiB, over --max-image-mb %ld: this photo would fail",
+		    !mig_list_addf(too_big, "photo %ld (%s): %.1f MiB, over --max-image-mb %ld: this photo would fail",
 				   p->legacy_id, p->row.filename,
 				   (double)(p->original_bytes > p->thumb_bytes ? p->original_bytes : p->thumb_bytes) / 1048576.0,
-				   c->opts->max_image_mb)) {
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-			goto out;
-		}
-		originals += p->has_original;
-		thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
-		bytes += p->original_bytes + p->thumb_bytes;
+				   c->opts->max_image_mb))
+			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		n->originals += p->has_original;
+		n->thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
+		n->bytes += p->original_bytes + p->thumb_bytes;
 	}
+	return CA_OK;
+}
+
+int mig_plan(struct mig_ctx *c, struct ca_err *err)
+{
+	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 },
+			too_big = { 0 };
+	struct plan_counts n = { 0, 0, 0, 0 };
+	size_t i, known = 0;
+	bool got = true;
+	int rc;
+
+	rc = mig_check_conflicts(c, &conflicts, err);
+	if (rc != CA_OK)
+		goto out;
+	for (i = 0; i < c->legacy.n_users; i++)
+		known += c->legacy.users[i].target_id != NULL;
+	/* the photo rows a chunk at a time: only counts and problems are kept */
+	while (rc == CA_OK && (rc = mig_next_chunk(c, &got, err)) == CA_OK && got)
+		rc = plan_chunk(c, &n, &too_big, &missing, &stray, &no_thumb, err);
+	if (rc != CA_OK)
+		goto out;
 	fprintf(c->out, "plan: %s -> DynamoDB %s/%s, s3://%s/%s%s\n", c->opts->from_db,
 		c->user_table, c->photo_table, c->bucket, c->prefix, c->opts->cognito ? ", Cognito users" : "");
 	fprintf(c->out, "users: %zu legacy (%zu already have an id in %s, %zu conflicts)\n",
 		c->legacy.n_users, known, c->opts->state, conflicts.n);
-	fprintf(c->out, "photos: %zu legacy rows, %zu to migrate\n", c->legacy.n_photos, photos);
-	fprintf(c->out, "objects: %zu originals and %zu thumbnails, %.1f MB on disk\n", originals, thumbs,
-		(double)bytes / 1e6);
+	fprintf(c->out, "photos: %zu legacy rows, %zu to migrate\n", c->legacy.rows_seen, n.photos);
+	fprintf(c->out, "objects: %zu originals and %zu thumbnails, %.1f MB on disk\n", n.originals,
+		n.thumbs, (double)n.bytes / 1e6);
 	if (c->opts->cognito)
 		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
 	print_list(c->out, "users that cannot be migrated as they are (with their photos)", &conflicts);

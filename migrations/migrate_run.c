@@ -45,7 +45,8 @@ struct run {
 	struct mig_ctx *c;
 	struct run_counts n;
 	size_t *todo;          /* photo indexes with images to sync */
-	size_t n_todo;
+	size_t n_todo;         /* this chunk's */
+	size_t todo_total;     /* every chunk's so far */
 	json_t **item_of;      /* per photo: the item to write once its objects are in, or NULL */
 	long crash_objects, crash_items;
 	int64_t start_ms;
@@ -76,7 +77,7 @@ static void progress(struct run *r, bool force)
 	mb = (double)atomic_load(&r->n.bytes) / 1e6;
 	pthread_mutex_lock(&r->print_lock);
 	fprintf(r->c->progress, "cloudalbum-migrate: images of %zu/%zu photos, %zu objects uploaded, %.1f MB, %.1f MB/s\n",
-		atomic_load(&r->n.photos_done), r->n_todo, atomic_load(&r->n.uploaded), mb,
+		atomic_load(&r->n.photos_done), r->todo_total, atomic_load(&r->n.uploaded), mb,
 		secs > 0 ? mb / secs : 0.0);
 	fflush(r->c->progress);
 	pthread_mutex_unlock(&r->print_lock);
@@ -561,6 +562,58 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 	return rc;
 }
 
+/*
+ * The photos of the chunk of legacy rows c holds: which items to write, the images
+ * to S3 on the pool, each item as soon as its images are in, then the items of
+ * photos without images; the chunk's problems added to the lists. Everything the
+ * chunk needed is released before the next one is read.
+ */
+static int run_chunk(struct run *r, size_t *items_unchanged, struct mig_list *taken,
+		     struct mig_list *gone, struct mig_list *missing, struct mig_list *stray,
+		     struct mig_list *no_thumb, struct ca_err *err)
+{
+	struct mig_ctx *c = r->c;
+	size_t i, n = c->legacy.n_photos, queued = 0;
+	int rc = CA_OK;
+
+	r->n_todo = 0;
+	r->item_of = calloc(n ? n : 1, sizeof(*r->item_of));
+	r->todo = calloc(n ? n : 1, sizeof(*r->todo));
+	if (!r->item_of || !r->todo)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	if (rc == CA_OK)
+		rc = plan_photo_items(c, r->item_of, &queued, items_unchanged, taken, gone, err);
+	for (i = 0; rc == CA_OK && i < n; i++) {
+		const struct mig_photo *p = &c->legacy.photos[i];
+
+		if (!p->skip && !p->bad_name && !c->legacy.users[p->user].bad_name &&
+		    (p->has_original || p->thumb_src != MIG_THUMB_NONE))
+			r->todo[r->n_todo++] = i;
+	}
+	r->todo_total += r->n_todo;
+	if (rc == CA_OK)
+		rc = mig_pool_run(c->opts->jobs, r->n_todo, photo_task, r, err);
+	/* the items of photos with no objects to send (no files, names that cannot be paths) */
+	for (i = 0; rc == CA_OK && i < n; i++)
+		if (r->item_of[i] && !(c->legacy.photos[i].has_original ||
+				       c->legacy.photos[i].thumb_src != MIG_THUMB_NONE))
+			rc = queue_item(r, i, err);
+	for (i = 0; rc == CA_OK && i < n; i++)
+		if (r->item_of[i])
+			rc = queue_item(r, i, err);
+	if (rc == CA_OK)
+		rc = flush_items(r, err);
+	if (rc == CA_OK && mig_photo_notes(c, missing, stray, no_thumb) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	for (i = 0; r->item_of && i < n; i++)
+		json_decref(r->item_of[i]);
+	free(r->item_of);
+	free(r->todo);
+	r->item_of = NULL;
+	r->todo = NULL;
+	return rc;
+}
+
 int mig_run(struct mig_ctx *c, struct ca_err *err)
 {
 	struct mig_list conflicts = { 0 }, taken = { 0 }, missing = { 0 }, stray = { 0 },
@@ -569,6 +622,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	struct run r;
 	size_t cognito_created = 0, users_written = 0, users_unchanged = 0, items_unchanged = 0;
 	size_t i = 0, k, n_items = 0, users_done = 0;
+	bool got = true;
 	int64_t elapsed;
 	double mb, secs;
 	int rc;
@@ -580,11 +634,6 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	pthread_mutex_init(&r.batch_lock, NULL);
 	r.crash_objects = crash_after("objects");
 	r.crash_items = crash_after("items");
-	r.item_of = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.item_of));
-	if (!r.item_of) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-		goto out;
-	}
 
 	/* one run at a time on a target, from any host: else every user is written twice */
 	rc = mig_lock_acquire_run(c, &lock, err);
@@ -601,48 +650,22 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	if (rc == CA_OK && c->progress)
 		fprintf(c->progress, "cloudalbum-migrate: users done (%zu written, %zu unchanged)\n",
 			users_written, users_unchanged);
-	if (rc == CA_OK)
-		rc = plan_photo_items(c, r.item_of, &n_items, &items_unchanged, &taken, &gone, err);
 	if (rc != CA_OK)
 		goto out;
 
-	r.todo = calloc(c->legacy.n_photos ? c->legacy.n_photos : 1, sizeof(*r.todo));
-	if (!r.todo) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-		goto out;
-	}
-	for (i = 0; i < c->legacy.n_photos; i++) {
-		const struct mig_photo *p = &c->legacy.photos[i];
-
-		if (!p->skip && !p->bad_name && !c->legacy.users[p->user].bad_name &&
-		    (p->has_original || p->thumb_src != MIG_THUMB_NONE))
-			r.todo[r.n_todo++] = i;
-	}
 	r.start_ms = mig_now_ms();
 	atomic_store(&r.last_progress_ms, r.start_ms);
-	rc = mig_pool_run(c->opts->jobs, r.n_todo, photo_task, &r, err);
+	/* the photo rows a chunk at a time (whole users each): memory stays flat */
+	while (rc == CA_OK && (rc = mig_next_chunk(c, &got, err)) == CA_OK && got)
+		rc = run_chunk(&r, &items_unchanged, &taken, &gone, &missing, &stray, &no_thumb, err);
 	elapsed = mig_now_ms() - r.start_ms;
 	if (rc == CA_OK)
 		progress(&r, true);
-	/* the items of photos with no objects to send (no files, names that cannot be paths) */
-	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
-		if (r.item_of[i] && !(c->legacy.photos[i].has_original ||
-				      c->legacy.photos[i].thumb_src != MIG_THUMB_NONE) )
-			rc = queue_item(&r, i, err);
-	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++)
-		if (r.item_of[i])
-			rc = queue_item(&r, i, err);
-	if (rc == CA_OK)
-		rc = flush_items(&r, err);
 	if (rc != CA_OK)
 		goto out;
 	n_items = atomic_load(&r.items_written);
 	if (r.oom) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing the photos that failed.");
-		goto out;
-	}
-	if (mig_photo_notes(c, &missing, &stray, &no_thumb) != CA_OK) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		goto out;
 	}
 	for (i = 0; i < c->legacy.n_users; i++)
@@ -655,11 +678,11 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		fprintf(c->out, "cognito: %zu users created in pool %s; they keep their passwords: at each one's first sign-in to the app, it is checked against the legacy hash in the User item and becomes their pool password\n",
 			cognito_created, c->pool_id);
 	fprintf(c->out, "photos: %zu legacy rows, %zu items written, %zu already there, %zu skipped\n",
-		c->legacy.n_photos, n_items, items_unchanged,
-		c->legacy.n_photos - n_items - items_unchanged);
+		c->legacy.rows_seen, n_items, items_unchanged,
+		c->legacy.rows_seen - n_items - items_unchanged);
 	fprintf(c->out, "objects: %zu uploaded (%.1f MB in %.1f s, %.1f MB/s, %.1f photos/s), %zu already there, %zu thumbnails made from originals\n",
 		atomic_load(&r.n.uploaded), mb, secs, secs > 0 ? mb / secs : 0.0,
-		secs > 0 ? (double)r.n_todo / secs : 0.0, atomic_load(&r.n.unchanged),
+		secs > 0 ? (double)r.todo_total / secs : 0.0, atomic_load(&r.n.unchanged),
 		atomic_load(&r.n.regenerated));
 	if (c->adopt_notes.n) {
 		fprintf(c->out, "adopt (%zu users took the target's id):\n", c->adopted);
@@ -717,10 +740,6 @@ out:
 	c->lock = NULL;
 	for (i = 0; i < r.n_pending; i++)
 		json_decref(r.pending[i]);
-	for (i = 0; r.item_of && i < c->legacy.n_photos; i++)
-		json_decref(r.item_of[i]);
-	free(r.item_of);
-	free(r.todo);
 	mig_list_release(&r.failed);
 	mig_list_release(&r.unthumbed);
 	pthread_mutex_destroy(&r.batch_lock);

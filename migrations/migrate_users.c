@@ -155,17 +155,6 @@ static const char *id_at(const json_t *items, size_t k)
 	return json_string_value(json_object_get(json_object_get(json_array_get(items, k), "id"), "S"));
 }
 
-/* Whether filename is one of legacy user `ui`'s photo rows. */
-static bool legacy_file_of(const struct mig_ctx *c, size_t ui, const char *filename)
-{
-	size_t i;
-
-	for (i = 0; filename && i < c->legacy.n_photos; i++)
-		if (c->legacy.photos[i].user == ui && c->legacy.photos[i].row.filename &&
-		    strcmp(c->legacy.photos[i].row.filename, filename) == 0)
-			return true;
-	return false;
-}
 
 static int delete_key(struct mig_ctx *c, const char *table, json_t *key, struct ca_err *err)
 {
@@ -200,7 +189,14 @@ static int drop_duplicate(struct mig_ctx *c, size_t ui, const char *dup, struct 
 		const json_t *it = json_array_get(items, k);
 		const char *fn = json_string_value(json_object_get(json_object_get(it, "filename"), "S"));
 
-		if (!legacy_file_of(c, ui, fn)) {
+		bool legacy = false;
+
+		/* whether fn is one of the user's legacy rows (asked of the database: the
+		 * photos are read a chunk at a time, later) */
+		rc = mig_legacy_has_file(&c->legacy, u->legacy_id, fn, &legacy, err);
+		if (rc != CA_OK)
+			break;
+		if (!legacy) {
 			kept++;
 			continue;
 		}

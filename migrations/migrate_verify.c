@@ -297,18 +297,14 @@ static int object_task(void *arg, size_t i, struct ca_err *err)
 	return rc;
 }
 
-int mig_verify(struct mig_ctx *c, struct ca_err *err)
+/* The items and objects of the chunk of photo rows c holds. */
+static int verify_chunk(struct verify *v, size_t *extra, size_t *checked_photos,
+			size_t *checked_objects, struct ca_err *err)
 {
-	struct verify v;
-	size_t i, extra = 0, checked_photos = 0, objects = 0;
+	struct mig_ctx *c = v->c;
+	size_t i = 0;
 	int rc = CA_OK;
 
-	memset(&v, 0, sizeof(v));
-	v.c = c;
-	pthread_mutex_init(&v.lock, NULL);
-	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++)
-		rc = check_user(&v, &c->legacy.users[i], err);
-	i = 0;
 	while (rc == CA_OK && i < c->legacy.n_photos) {
 		size_t end = i;
 
@@ -317,25 +313,45 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err)
 			end++;
 		if (c->legacy.photos[i].user != SIZE_MAX &&
 		    c->legacy.users[c->legacy.photos[i].user].target_id) {
-			rc = check_photos(&v, i, end, &extra, err);
-			checked_photos += end - i;
+			rc = check_photos(v, i, end, extra, err);
+			*checked_photos += end - i;
 		}
 		i = end;
 	}
-	v.todo = calloc(c->legacy.n_photos + 1, sizeof(*v.todo));
-	if (rc == CA_OK && !v.todo)
+	v->n_todo = 0;
+	v->todo = calloc(c->legacy.n_photos + 1, sizeof(*v->todo));
+	if (rc == CA_OK && !v->todo)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	for (i = 0; rc == CA_OK && i < c->legacy.n_photos; i++) {
 		const struct mig_photo *p = &c->legacy.photos[i];
 
 		if (p->user != SIZE_MAX && !p->bad_name && !c->legacy.users[p->user].bad_name &&
-		    (p->has_original || p->thumb_src != MIG_THUMB_NONE)) {
-			v.todo[v.n_todo++] = i;
-			objects += 1 + (p->has_original && p->thumb_src != MIG_THUMB_NONE);
-		}
+		    (p->has_original || p->thumb_src != MIG_THUMB_NONE))
+			v->todo[v->n_todo++] = i;
 	}
 	if (rc == CA_OK)
-		rc = mig_pool_run(c->opts->jobs, v.n_todo, object_task, &v, err);
+		rc = mig_pool_run(c->opts->jobs, v->n_todo, object_task, v, err);
+	*checked_objects += v->n_todo;
+	free(v->todo);
+	v->todo = NULL;
+	return rc;
+}
+
+int mig_verify(struct mig_ctx *c, struct ca_err *err)
+{
+	struct verify v;
+	size_t i, extra = 0, checked_photos = 0, checked_objects = 0;
+	bool got = true;
+	int rc = CA_OK;
+
+	memset(&v, 0, sizeof(v));
+	v.c = c;
+	pthread_mutex_init(&v.lock, NULL);
+	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++)
+		rc = check_user(&v, &c->legacy.users[i], err);
+	/* the photo rows a chunk at a time */
+	while (rc == CA_OK && (rc = mig_next_chunk(c, &got, err)) == CA_OK && got)
+		rc = verify_chunk(&v, &extra, &checked_photos, &checked_objects, err);
 	if (rc == CA_OK && v.oom)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing differences.");
 	/* rows a run leaves behind are lost as far as the target goes: never "OK" */
@@ -347,7 +363,7 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err)
 		for (i = 0; i < v.diffs.n; i++)
 			fprintf(c->out, "DIFFERS: %s\n", v.diffs.items[i]);
 		fprintf(c->out, "verify: %zu users, %zu photo items, images of %zu photos checked; %zu differences; %zu items in %s not from the legacy data\n",
-			c->legacy.n_users, checked_photos, v.n_todo, v.diffs.n, extra, c->photo_table);
+			c->legacy.n_users, checked_photos, checked_objects, v.diffs.n, extra, c->photo_table);
 		if (v.diffs.n)
 			rc = ca_err_set(err, CA_MIGRATE_VERIFY,
 					"%zu differences between the legacy data and the target (listed above).",
@@ -355,8 +371,6 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err)
 		else
 			fprintf(c->out, "verify: OK, nothing lost\n");
 	}
-	(void)objects;
-	free(v.todo);
 	mig_list_release(&v.diffs);
 	pthread_mutex_destroy(&v.lock);
 	return rc;

@@ -153,7 +153,8 @@ def test_four_shards_at_once_equal_one_whole_run(targets, legacy):
     outs = [p.communicate(timeout=600) for p in procs]
     for k, (p, (out, err)) in enumerate(zip(procs, outs)):
         assert p.returncode == 0, f"shard {k}: {out}\n{err}"
-    whole("run")
+    # the whole run reads the photo rows 5 at a time (whole users each): chunks cross users
+    whole("run", env={"CA_MIGRATE_CHUNK_ROWS": "5"})
 
     users = legacy_ids(legacy["db"], "SELECT id FROM `User` ORDER BY id")
     assert len(users) == USERS
@@ -323,3 +324,16 @@ def test_emails_equal_but_for_case_across_shards(bins, moto, aws_env, tmp_path):
                 "but for case") in a.stdout
         assert [u["email"]["S"] for u in t.scan("User")] == ["Ann@Example.com"]
         assert "but for case" not in b.stdout
+
+
+@pytest.mark.parametrize("rows", ["1", "3", "7"])
+def test_rows_read_a_chunk_at_a_time_change_nothing(targets, rows):
+    """plan, run and verify read the Photo table a chunk of whole users at a time; the
+    chunk size (a test hook) changes neither the report nor the target."""
+    t = targets(f"Ch{rows}")
+    small = {"CA_MIGRATE_CHUNK_ROWS": rows}
+    assert t("plan", env=small).stdout == t("plan").stdout
+    p = t("run", env=small)
+    assert f"photos: {USERS * PER_USER} legacy rows" in p.stdout
+    assert "verify: OK, nothing lost" in t("verify", env=small).stdout
+    assert "nothing to do" in t("run").stdout

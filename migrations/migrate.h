@@ -26,6 +26,8 @@
  *     their photos and reported (the run then exits non-zero); so are users without
  *     an email and users whose email an earlier user has but for case; run --adopt
  *     takes an id the target has over (a lost state file, a target written twice);
+ *   - the Photo table is read a chunk of whole users at a time (migrate_internal.h),
+ *     so memory does not grow with it;
  *   - a run holds a lock in the target (migrate_lock.h): one run at a time, or
  *     the shards of one --shard K/N layout at once, one run per shard
  *     (migrate_shard.h: users partitioned by CRC-32 of their legacy id);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cloudalbum-migrate's memory against the size of the legacy Photo table: the peak
-# resident set (ru_maxrss of the finished process, as the kernel counts it) of `plan`
+# resident set (VmHWM, reported by the binary itself with CA_MIGRATE_PEAK_RSS) of `plan`
 # (every row read, every user folder scanned, ids given, problems counted) on a legacy
 # table of BENCH_SMALL rows, then of BENCH_LARGE rows (default 20,000 and 200,000), in
 # this run; prints both and their ratio. Flat memory is a ratio near 1; a table held in
@@ -130,20 +130,13 @@ for i in range(have + 1, rows + 1):
 PYEOF
 }
 
-# Peak RSS in KiB of one cloudalbum-migrate VERB (wait4's rusage of that very process).
+# Peak RSS in KiB of one cloudalbum-migrate VERB: its own VmHWM, which it reports with
+# CA_MIGRATE_PEAK_RSS (a parent's rusage would count the forking process's memory too).
 peak() {
-  "$PY" - "$BIN/cloudalbum-migrate" "$1" "mysql://root@127.0.0.1:3306/$DB" "$WORK/upload" \
-    "$WORK/target.yaml" "$WORK/state" <<'PYEOF'
-import os, subprocess, sys
-exe, verb, url, upload, cfg, state = sys.argv[1:]
-p = subprocess.Popen([exe, verb, "--from-db", url, "--from-dir", upload, "--to", cfg,
-                      "--state", state], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-_, status, ru = os.wait4(p.pid, 0)
-code = os.waitstatus_to_exitcode(status)
-if code not in (0, 1):
-    sys.exit(f"{verb} exited {code}: {p.stderr.read().decode()[-500:]}")
-print(ru.ru_maxrss)
-PYEOF
+  CA_MIGRATE_PEAK_RSS=1 "$BIN/cloudalbum-migrate" "$1" --from-db "mysql://root@127.0.0.1:3306/$DB" \
+    --from-dir "$WORK/upload" --to "$WORK/target.yaml" --state "$WORK/state" 2>&1 >/dev/null |
+    sed -n 's/^cloudalbum-migrate: peak RSS \([0-9]*\) kB$/\1/p' | grep . ||
+    { echo "migrate_memory.sh: $1 reported no peak RSS" >&2; exit 1; }
 }
 
 echo "legacy tables: 100 users; photo rows $SMALL, then $LARGE (files: hard links)"

@@ -3,7 +3,7 @@ its AWS traffic sent through an audit_proxy.Proxy labelled "<program>: <step>".
 
 - the stage binaries 0-4: plan + apply, drift put back (each stage's resources changed
   behind its back with boto3, then apply), destroy 4..0 at the end;
-- cloudalbum-migrate plan / run / verify into the stage-2 config, then run --cognito into
+- cloudalbum-migrate plan / run (as 2 shards) / verify into the stage-2 config, then run --cognito into
   the stage-3 config, from a small seeded legacy deployment;
 - cloudalbum-serve at stages 1-4 on the generated configs: sign-up, sign-in, upload,
   album, the image (its presigned URL fetched through the proxy too), delete; at stage 3
@@ -170,9 +170,10 @@ class Journeys:
         self.moto.client("s3").create_bucket(
             Bucket=PLAIN_TARGET["bucket"],
             CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
-        env = self.env("cloudalbum-migrate: plan, run, verify")
-        for verb in ("plan", "run", "verify"):
-            run([mig, verb, *src, "--to", plain, "--state", self.tmp / "migrate.state"],
+        env = self.env("cloudalbum-migrate: plan, run as 2 shards, verify")
+        # the sharded runs' lock and marker items; a whole run's lock is the --cognito run's
+        for verb in (["plan"], ["run", "--shard", "0/2"], ["run", "--shard", "1/2"], ["verify"]):
+            run([mig, *verb, *src, "--to", plain, "--state", self.tmp / "migrate.state"],
                 env=env, timeout=600)
 
     # --- cloudalbum-serve --------------------------------------------------------------

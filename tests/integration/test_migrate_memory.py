@@ -1,7 +1,7 @@
 """cloudalbum-migrate reads the legacy Photo table a chunk of whole users at a time, so
 its memory does not grow with the table. Asserted as memory, not time: the peak resident
 set (VmHWM, which the binary reports with CA_MIGRATE_PEAK_RSS) of `plan` over 20,000 rows stays
-under 1.3 times that over 2,000 rows (holding every row, as it used to, made it ~1.8
+under 1.3 times that over 2,000 rows (holding every row, as it used to, made it ~2
 times). tests/bench/migrate_memory.sh measures the same at 20,000 and 200,000 rows."""
 import io
 import os

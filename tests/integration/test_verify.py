@@ -304,13 +304,15 @@ def config_value(text, key):
 
 @pytest.mark.skipif(not NODE or not (ROOT / "node_modules" / "oidc-provider").is_dir(),
                     reason="needs node and node_modules/oidc-provider (npm ci)")
-def test_hosted_ui_sign_in_passes_where_a_hosted_ui_answers(lab, monkeypatch):
+@pytest.mark.parametrize("refuses", [False, True], ids=["signs-in", "refuses"])
+def test_hosted_ui_sign_in_where_a_hosted_ui_answers(lab, monkeypatch, refuses):
     """Stage 3 with a hosted UI that answers: tests/integration/oidc_provider.mjs (an
     OpenID provider standing in for the pool's hosted UI, which moto lacks) on Cognito's
     paths, with the pool's issuer, publishing the pool's keys beside its own, and checking
     the password with the pool's InitiateAuth. verify's hosted-UI step signs the journey's
     test user in through its HTML form and the app's /callback, and passes; nothing is
-    skipped but what stage 3 has no part in."""
+    skipped. A hosted UI that refuses the password (its pool check goes to an address
+    that is no pool) fails that step, saying the browser was not sent back, and only it."""
     cfg = lab.up(3)
     text = cfg.read_text()
     port = free_port()
@@ -320,7 +322,7 @@ def test_hosted_ui_sign_in_passes_where_a_hosted_ui_answers(lab, monkeypatch):
     conf = lab.dir / "oidc.json"
     conf.write_text(json.dumps(dict(
         port=oidc_port, issuer=config_value(text, "issuer"),
-        extra_jwks=config_value(text, "jwks_url"), cognito=dict(endpoint=lab.moto.endpoint),
+        extra_jwks=config_value(text, "jwks_url"), cognito=dict(endpoint=lab.moto.endpoint + ("/no-pool" if refuses else "")),
         clients=[dict(client_id=config_value(text, "client_id"),
                       client_secret=config_value(text, "client_secret"),
                       redirect_uris=[base + "/callback"], logout_uris=[base])])))
@@ -347,8 +349,18 @@ def test_hosted_ui_sign_in_passes_where_a_hosted_ui_answers(lab, monkeypatch):
         os.killpg(provider.pid, signal.SIGTERM)
         provider.wait(timeout=10)
         log.close()
-    assert p.returncode == 0, p.stdout + p.stderr + (lab.dir / "oidc.log").read_text()
     _, steps = parse_tap(p.stdout)
+    if refuses:
+        assert p.returncode == 1
+        failed = [s for s in steps if not s[0]]
+        assert [s[2] for s in failed] == ["sign in through the hosted UI"], p.stdout
+        sentence = failed[0][4][0]
+        assert "did not send the browser back to the app" in sentence, sentence
+        assert f"stayed at {hosted_url}/interaction/" in sentence, sentence
+        assert config_value(text, "user_pool_id") in sentence
+        assert_nothing_left(lab, 3)
+        return
+    assert p.returncode == 0, p.stdout + p.stderr + (lab.dir / "oidc.log").read_text()
     assert all(s[0] for s in steps), p.stdout
     step = next(s for s in steps if s[2] == "sign in through the hosted UI")
     assert step[3] is None, step        # run, not skipped

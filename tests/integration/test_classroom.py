@@ -148,18 +148,11 @@ def test_prefix_class_with_failing_attendees(bins, env, moto, tmp_path):
     assert by_name["ann"]["config"] == "ann/stage-4.yaml" and by_name["eve"]["error"], sc.stdout
     assert (gen / "README.txt").read_text().count("stage-4.yaml") >= 4
 
-    # a table deleted by hand: status names it, up repairs it (stages 0-1 only, for speed)
-    ddb.delete_table(TableName="ben-User")
-    p = classroom(bins, env, roster, "status", "--stage", "1", check=1)
-    assert any(l.startswith("ben ") and "missing" in l for l in p.stdout.splitlines()), p.stdout
-    assert "ben stage 1 missing: create dynamodb table ben-User" in p.stdout, p.stdout
-    assert json_status(bins, env, roster, "--stage", "1")[1]["ben"][1]["state"] == "missing"
-    classroom(bins, env, roster, "up", "--stage", "1", check=1)
-    assert [s["state"] for s in json_status(bins, env, roster, "--stage", "1")[1]["ben"]] == \
-        ["up to date"] * 2
-    assert "ben-User" in ddb.list_tables()["TableNames"]
+    # (a table deleted and repaired: test_prefix_class_green_served_damaged_repaired_and_gone)
     v = classroom(bins, env, roster, "verify", "--stage", "1", check=1)
     assert "ann: ok" in v.stdout and "eve: FAILED: stage 0 error" in v.stdout, v.stdout
+    mal = [line for line in v.stdout.splitlines() if line.startswith("mal: FAILED: ")]
+    assert len(mal) == 1 and "not an IAM role ARN" in mal[0], v.stdout
     tap = (tmp_path / "state" / "classroom" / CLASS / "ann" / "verify.tap").read_text()
     assert "1.." in tap and "not ok" not in tap and "ann-User" in tap, tap
 

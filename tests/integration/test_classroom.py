@@ -1,7 +1,6 @@
 """cloudalbum-classroom against moto (issue 15): a prefix-mode class in one account and an
 account-mode class over three accounts go up, are checked, damaged, repaired and torn down;
 every claim about what exists or is left is checked with boto3, not with the tool."""
-import itertools
 import json
 import re
 import signal

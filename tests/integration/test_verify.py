@@ -322,7 +322,8 @@ def test_hosted_ui_sign_in_where_a_hosted_ui_answers(lab, monkeypatch, refuses):
     conf = lab.dir / "oidc.json"
     conf.write_text(json.dumps(dict(
         port=oidc_port, issuer=config_value(text, "issuer"),
-        extra_jwks=config_value(text, "jwks_url"), cognito=dict(endpoint=lab.moto.endpoint + ("/no-pool" if refuses else "")),
+        extra_jwks=config_value(text, "jwks_url"),
+        cognito=dict(endpoint=lab.moto.endpoint + ("/no-pool" if refuses else "")),
         clients=[dict(client_id=config_value(text, "client_id"),
                       client_secret=config_value(text, "client_secret"),
                       redirect_uris=[base + "/callback"], logout_uris=[base])])))

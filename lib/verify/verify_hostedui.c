@@ -36,6 +36,18 @@ static char *login_url(struct vweb *web)
 	return url;
 }
 
+/* Whether url (where the sign-in form's redirects ended) is the app's: its base followed
+ * by '/', '?', '#' or nothing. NULL is not. */
+static bool back_at_app(struct vweb *web, const char *url)
+{
+	const char *base = vweb_base(web);
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return url && strncmp(url, base, n) == 0 && strchr("/?#", url[n]) != NULL;
+}
+
 int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 {
 	struct vweb *hw = NULL;
@@ -107,6 +119,16 @@ int verify_hosted_ui(struct verify_run *run, struct vweb *web)
 	if (rc != CA_OK) {
 		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "Sending the hosted UI's sign-in "
 				     "form failed: %s", ca_err_msg(&err));
+		goto out;
+	}
+	if (!back_at_app(web, back.url)) {
+		rc = verify_step_add(run, S_HOSTED, VERIFY_FAIL, "The hosted UI did not send the "
+				     "browser back to the app after its sign-in form (it stayed at "
+				     "%s, HTTP %ld): it refused the test user's email and password "
+				     "(the user is made in pool %s), or its form asks for more than "
+				     "those; open that address in a browser to see what it says.",
+				     back.url ? back.url : "?", back.status,
+				     run->cfg->auth.user_pool_id ? run->cfg->auth.user_pool_id : "?");
 		goto out;
 	}
 	rc = vweb_request(hw, "GET", "/api/me", NULL, false, &me, &err);

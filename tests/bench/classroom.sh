@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cloudalbum-classroom: the wall time of `up --stage 4` for a prefix-mode class of 10 and
 # of 40 attendees on a fresh moto stand-in, and how it scales with --jobs; the baseline is
-# 10 attendees with --jobs 1, measured in this run. Every attendee gets a stand-in Cloud9
+# the first run (by default 10 attendees with --jobs 1), measured in this run. Every attendee gets a stand-in Cloud9
 # instance first. On a small machine the stand-in (one Python process) limits the rate.
 #
 #   CA_BIN                    the binaries (default bin/)
@@ -59,7 +59,9 @@ PY
 }
 
 base=
-echo "classroom: up --stage 4, prefix mode, fresh stand-in per run (baseline: 10 attendees, --jobs 1)"
+base_n=
+first=${RUNS%% *}
+echo "classroom: up --stage 4, prefix mode, fresh stand-in per run (baseline: ${first%%:*} attendees, --jobs ${first##*:})"
 for run in $RUNS; do
   n=${run%%:*}; jobs=${run##*:}
   prepare "$n"
@@ -69,8 +71,8 @@ for run in $RUNS; do
     >"$WORK/up.log" 2>&1 || { echo "classroom.sh: up failed for $n attendees:"; tail -5 "$WORK/up.log"; exit 1; }
   end=$(date +%s.%N)
   secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
-  [ -n "$base" ] || base=$secs
-  awk -v n="$n" -v j="$jobs" -v s="$secs" -v b="$base" 'BEGIN {
+  [ -n "$base" ] || { base=$secs; base_n=$n; }
+  awk -v n="$n" -v j="$jobs" -v s="$secs" -v b="$base" -v bn="$base_n" 'BEGIN {
     printf "  %3d attendees --jobs %-2d %7.2f s  %5.2f s/attendee  time vs baseline %5.2fx  per-attendee rate vs baseline %5.2fx\n",
-      n, j, s, s / n, s / b, (n / s) / (10 / b) }'
+      n, j, s, s / n, s / b, (n / s) / (bn / b) }'
 done

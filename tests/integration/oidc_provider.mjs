@@ -24,20 +24,34 @@
 //                                          claims, re-signed with the provider's own key
 //                                          (a provider that misbehaves, not a forgery)
 //   GET  /test/logouts                     the sign-outs seen so far, as JSON
+// A Cognito-backed sign-in (what cloudalbum-verify's hosted-UI step needs: it signs in a
+// user it has just made in the pool, with a password, through an HTML form). Optional keys:
+//   "issuer"      the issuer the tokens carry (default http://127.0.0.1:<port>); give the
+//                 pool's (https://cognito-idp.<region>.amazonaws.com/<pool id>) so the app
+//                 checks hosted-UI tokens and password sign-in tokens alike, as with Cognito
+//   "extra_jwks"  a JWKS URL (the pool's on moto) whose keys /.well-known/jwks.json also
+//                 publishes, beside the provider's own
+//   "cognito"     {"endpoint": URL}: GET /interaction/<uid> is a sign-in form (username,
+//                 password, POST); the password is checked with the pool's InitiateAuth
+//                 (USER_PASSWORD_AUTH, the client's SECRET_HASH) at the endpoint, and the
+//                 id token's claims are those of the pool's id token for that user
 // Prints "ready <issuer>" on stdout once listening.
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import Provider from 'oidc-provider';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const issuer = `http://127.0.0.1:${config.port}`;
+const issuer = config.issuer || `http://127.0.0.1:${config.port}`;
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const kid = 'test-key-1';
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
+const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
 
 const users = config.users || [];
+// accounts signed in through the Cognito-backed form: sub -> the pool's id-token claims
+const poolAccounts = new Map();
 const clients = config.clients || [];
 let nextIdTokenClaims = null;
 const logouts = [];
@@ -69,6 +83,52 @@ async function readJson(req) {
   return JSON.parse(Buffer.concat(chunks).toString() || '{}');
 }
 
+async function readForm(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > 65536) throw new Error('body too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString());
+}
+
+// The pool's InitiateAuth (USER_PASSWORD_AUTH): the id token's claims, or null when the
+// pool refuses the password. InitiateAuth is an unsigned call, as a browser's would be.
+async function poolSignIn(clientId, username, password) {
+  const client = clients.find((c) => c.client_id === clientId);
+  if (!client) return null;
+  const secretHash = createHmac('sha256', client.client_secret)
+    .update(username + clientId).digest('base64');
+  const res = await fetch(config.cognito.endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-amz-json-1.1',
+      'X-Amz-Target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+    },
+    body: JSON.stringify({
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      ClientId: clientId,
+      AuthParameters: { USERNAME: username, PASSWORD: password, SECRET_HASH: secretHash },
+    }),
+    signal: AbortSignal.timeout(10000),
+  });
+  if (res.status !== 200) return null;
+  const token = (await res.json()).AuthenticationResult?.IdToken;
+  if (!token) return null;
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+async function publishedKeys() {
+  const keys = [publicJwk];
+  if (config.extra_jwks) {
+    const res = await fetch(config.extra_jwks, { signal: AbortSignal.timeout(10000) });
+    keys.push(...(await res.json()).keys);
+  }
+  return { keys };
+}
+
 const provider = new Provider(issuer, {
   clients: clients.map((c) => ({
     client_id: c.client_id,
@@ -80,6 +140,22 @@ const provider = new Provider(issuer, {
     token_endpoint_auth_method: 'client_secret_basic',
   })),
   async findAccount(ctx, sub) {
+    const pooled = poolAccounts.get(sub);
+    if (pooled) {
+      return {
+        accountId: sub,
+        async claims() {
+          return {
+            sub,
+            'cognito:username': pooled['cognito:username'],
+            token_use: 'id',
+            email: pooled.email,
+            email_verified: true,
+            name: pooled.name,
+          };
+        },
+      };
+    }
     const user = users.find((u) => u.sub === sub);
     if (!user) return undefined;
     return {
@@ -121,7 +197,30 @@ async function interaction(ctx) {
   const details = await provider.interactionDetails(ctx.req, ctx.res);
   const { prompt, params, session } = details;
   let result;
-  if (ctx.query.deny) {
+  if (config.cognito && prompt.name === 'login') {
+    let failed = '';
+    if (ctx.method === 'POST') {
+      const form = await readForm(ctx.req);
+      const claims = await poolSignIn(params.client_id, form.get('username') || '',
+                                      form.get('password') || '');
+      if (claims) {
+        poolAccounts.set(claims.sub, claims);
+        result = { login: { accountId: claims.sub } };
+      } else {
+        failed = '<p>Incorrect username or password.</p>';
+      }
+    }
+    if (!result) {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><title>Sign in</title>${failed}
+<form method="post" action="${escapeHtml(ctx.path)}">
+<label>Username <input name="username"></label>
+<label>Password <input name="password" type="password"></label>
+<input type="hidden" name="ui" value="1">
+<button>Sign in</button></form>`;
+      return;
+    }
+  } else if (ctx.query.deny) {
     result = { error: 'access_denied', error_description: 'The user declined to sign in.' };
   } else if (prompt.name === 'login') {
     const user = users.find((u) => u.login === ctx.query.login);
@@ -172,6 +271,13 @@ function logout(ctx) {
 
 provider.use(async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path.startsWith('/interaction/')) return interaction(ctx);
+  if (config.cognito && ctx.method === 'POST' && ctx.path.startsWith('/interaction/')) {
+    return interaction(ctx);
+  }
+  if (config.extra_jwks && ctx.method === 'GET' && ctx.path === '/.well-known/jwks.json') {
+    ctx.body = await publishedKeys();
+    return undefined;
+  }
   if (ctx.method === 'GET' && ctx.path === '/logout') return logout(ctx);
   if (ctx.method === 'GET' && ctx.path === '/test/logouts') {
     ctx.body = logouts;

@@ -2,10 +2,16 @@
 account-mode class over three accounts go up, are checked, damaged, repaired and torn down;
 every claim about what exists or is left is checked with boto3, not with the tool."""
 import json
+import re
+import signal
+import subprocess
+import sys
 
 import pytest
 
-from helpers import run
+import serve_helpers
+from helpers import free_port, run
+from serve_helpers import Serve
 from stage_helpers import ROOT
 
 CLASS = "dec-workshop"
@@ -81,7 +87,11 @@ def associations(ec2):
         "IamInstanceProfileAssociations"] if a["State"] in ("associated", "associating")]
 
 
-def test_prefix_class(bins, env, moto, tmp_path):
+def test_prefix_class_with_failing_attendees(bins, env, moto, tmp_path):
+    """A prefix class where not everyone can go up: eve has no Cloud9 instance (stage 0
+    fails, later stages never run), cat's bucket name is taken by a bucket the class did
+    not make (stage 2 refuses it and down keeps it), mal's role_arn is malformed (refused
+    before any STS call); the others go up regardless, with prefixed names and the tags."""
     ec2, s3 = moto.client("ec2"), moto.client("s3")
     instances = {p: standin(ec2, p) for p in PREFIXES if p != "eve"}   # eve has no Cloud9
     # cat's bucket name is already taken by a bucket the class did not make
@@ -137,18 +147,11 @@ def test_prefix_class(bins, env, moto, tmp_path):
     assert by_name["ann"]["config"] == "ann/stage-4.yaml" and by_name["eve"]["error"], sc.stdout
     assert (gen / "README.txt").read_text().count("stage-4.yaml") >= 4
 
-    # a table deleted by hand: status names it, up repairs it (stages 0-1 only, for speed)
-    ddb.delete_table(TableName="ben-User")
-    p = classroom(bins, env, roster, "status", "--stage", "1", check=1)
-    assert any(l.startswith("ben ") and "missing" in l for l in p.stdout.splitlines()), p.stdout
-    assert "ben stage 1 missing: create dynamodb table ben-User" in p.stdout, p.stdout
-    assert json_status(bins, env, roster, "--stage", "1")[1]["ben"][1]["state"] == "missing"
-    classroom(bins, env, roster, "up", "--stage", "1", check=1)
-    assert [s["state"] for s in json_status(bins, env, roster, "--stage", "1")[1]["ben"]] == \
-        ["up to date"] * 2
-    assert "ben-User" in ddb.list_tables()["TableNames"]
+    # (a table deleted and repaired: test_prefix_class_green_served_damaged_repaired_and_gone)
     v = classroom(bins, env, roster, "verify", "--stage", "1", check=1)
     assert "ann: ok" in v.stdout and "eve: FAILED: stage 0 error" in v.stdout, v.stdout
+    mal = [line for line in v.stdout.splitlines() if line.startswith("mal: FAILED: ")]
+    assert len(mal) == 1 and "not an IAM role ARN" in mal[0], v.stdout
     tap = (tmp_path / "state" / "classroom" / CLASS / "ann" / "verify.tap").read_text()
     assert "1.." in tap and "not ok" not in tap and "ann-User" in tap, tap
 
@@ -168,6 +171,175 @@ def test_prefix_class(bins, env, moto, tmp_path):
     assert associations(ec2) == []
     running = ec2.describe_instances(InstanceIds=list(instances.values()))["Reservations"]
     assert len([i for r in running for i in r["Instances"]]) == 4   # instances stay
+
+
+class XrayDaemon:
+    """scripts/xray-daemon.py on a free UDP port, sending to moto with env's credentials
+    (an attendee's own, in account mode: as on each attendee's Cloud9 instance)."""
+
+    def __init__(self, moto, env):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts/xray-daemon.py"), "--listen", "127.0.0.1:0",
+             "--endpoint", moto.endpoint], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, env=env, start_new_session=True)
+        ready = self.proc.stdout.readline().split()
+        assert ready and ready[0] == "ready", self.proc.stderr.read()
+        self.address = ready[1]
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+class Apps:
+    """The attendees' apps: cloudalbum-serve on each one's generated serve config, at the
+    port its roster url names; stopped (and checked for a clean exit) at close."""
+
+    def __init__(self, bins, workdir):
+        self.bins, self.dir, self.running = bins, workdir, {}
+
+    def start(self, monkeypatch, name, config, port, env):
+        monkeypatch.setattr(serve_helpers, "free_port", lambda: port)
+        self.running[name] = Serve(self.bins / "cloudalbum-serve", config, self.dir, env=env)
+        assert self.running[name].base == f"http://127.0.0.1:{port}"
+
+    def stop(self, name):
+        self.running.pop(name).stop()
+
+    def close(self):
+        for name in list(self.running):
+            self.stop(name)
+
+
+@pytest.fixture
+def apps(bins, tmp_path):
+    a = Apps(bins, tmp_path)
+    try:
+        yield a
+    finally:
+        a.close()
+
+
+def all_green(st, attendees, stages=5):
+    return all([s["state"] for s in st[a]] == ["up to date"] * stages and
+               all(s["error"] is None for s in st[a]) for a in attendees)
+
+
+def matrix_rows(text):
+    """status's matrix: {attendee: [cell words]} from the rows after the header."""
+    lines = text.splitlines()
+    assert lines[0].split()[0] == "attendee", text
+    rows = {}
+    for line in lines[1:]:
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) == 6:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def journey_tap(tmp_path, name):
+    return (tmp_path / "state" / "classroom" / CLASS / name / "verify.tap").read_text()
+
+
+JOURNEY_STEPS = ("sign in through the app", "upload a JPEG with GPS EXIF",
+                 "see it on the map at Seoul, South Korea", "find the journey's trace in X-Ray",
+                 "remove the test user and everything it made")
+
+
+def assert_journey_passed(tap):
+    assert "not ok" not in tap, tap
+    for step in JOURNEY_STEPS:
+        assert re.search(rf"^ok \d+ - {re.escape(step)}$", tap, re.M), (step, tap)
+
+
+GREEN = ["ann", "ben", "cat", "dan", "eve"]
+
+
+def test_prefix_class_green_served_damaged_repaired_and_gone(bins, env, moto, tmp_path, apps,
+                                                           monkeypatch):
+    """The issue's "Done when" for a 5-attendee prefix class: up --stage 4; status all
+    green (matrix and --json, exit 0); each attendee's app served from the config
+    serve-configs wrote, and verify runs the journey against every one (X-Ray trace
+    included) and passes; an app that is down fails verify naming attendee and step; a
+    table deleted by hand is named by status (exit 1) and put back by up; down --yes
+    leaves nothing, as boto3 sees it."""
+    ec2 = moto.client("ec2")
+    instances = {p: standin(ec2, p) for p in GREEN}
+    ports = {p: free_port() for p in GREEN}
+    roster = write_roster(tmp_path, [{"name": p, "prefix": p,
+                                      "url": f"http://127.0.0.1:{ports[p]}"} for p in GREEN])
+
+    up = classroom(bins, env, roster, "up", "--stage", "4", "--jobs", "4", check=0)
+    assert up.stdout.count("stage 4 up: done") == 5, up.stdout
+    code, st = json_status(bins, env, roster)
+    assert code == 0 and sorted(st) == GREEN and all_green(st, GREEN), st
+    p = classroom(bins, env, roster, "status", check=0)
+    assert matrix_rows(p.stdout) == {a: ["up to date"] * 5 for a in GREEN}, p.stdout
+
+    gen = tmp_path / "handout"
+    classroom(bins, env, roster, "serve-configs", "--generated-dir", gen, check=0)
+    daemon = XrayDaemon(moto, env)
+    try:
+        for a in GREEN:
+            cfg = gen / a / "stage-4.yaml"
+            assert f"user_table: {a}-User" in cfg.read_text()
+            apps.start(monkeypatch, a, cfg, ports[a],
+                       dict(env, AWS_XRAY_DAEMON_ADDRESS=daemon.address))
+        v = classroom(bins, env, roster, "verify", check=0, timeout=600)
+        for a in GREEN:
+            assert f"{a}: ok: the resources of stages 0-4 are in place, and the journey " \
+                   "passed" in v.stdout, v.stdout
+            tap = journey_tap(tmp_path, a)
+            assert_journey_passed(tap)
+            assert f"DynamoDB table {a}-User" in tap and f"S3 bucket {a}-{CLASS}-photos" in tap
+        assert f"class {CLASS}: 5 of 5 attendee(s) verified at stage 4" in v.stdout
+        # each journey ran against its own attendee's app: one sign-in in each access log
+        for a in GREEN:
+            assert apps.running[a].access_log().count("POST /api/session") == 1, a
+
+        # one attendee's app goes down: verify names the attendee and the step
+        apps.stop("dan")
+        v = classroom(bins, env, roster, "verify", check=1, timeout=600)
+        bad = [line for line in v.stdout.splitlines() if ": FAILED: " in line]
+        assert len(bad) == 1 and bad[0].startswith(
+            "dan: FAILED: the app answers (GET /healthz): "), v.stdout
+        assert f"http://127.0.0.1:{ports['dan']}" in bad[0]
+        assert "4 of 5 attendee(s) verified" in v.stdout
+    finally:
+        apps.close()
+        daemon.stop()
+    # the journeys left nothing in anyone's tables, bucket or pool
+    ddb, s3, idp = moto.client("dynamodb"), moto.client("s3"), moto.client("cognito-idp")
+    for a in GREEN:
+        assert ddb.scan(TableName=f"{a}-User")["Items"] == []
+        assert ddb.scan(TableName=f"{a}-Photo")["Items"] == []
+        assert s3.list_objects_v2(Bucket=f"{a}-{CLASS}-photos").get("KeyCount", 0) == 0
+    for pool in idp.list_user_pools(MaxResults=60)["UserPools"]:
+        assert idp.list_users(UserPoolId=pool["Id"])["Users"] == []
+
+    # a table deleted by hand: status names it and exits 1; up puts it back
+    ddb.delete_table(TableName="ben-Photo")
+    p = classroom(bins, env, roster, "status", check=1)
+    rows = matrix_rows(p.stdout)
+    assert rows["ben"][1] == "missing" and rows["ben"][0] == "up to date", p.stdout
+    assert all(rows[a] == ["up to date"] * 5 for a in GREEN if a != "ben"), p.stdout
+    assert "ben stage 1 missing: create dynamodb table ben-Photo" in p.stdout, p.stdout
+    code, st = json_status(bins, env, roster)
+    assert code == 1 and st["ben"][1] == {"stage": 1, "state": "missing", "error": None}
+    assert all_green(st, [a for a in GREEN if a != "ben"])
+    classroom(bins, env, roster, "up", "--stage", "4", check=0)
+    assert "ben-Photo" in ddb.list_tables()["TableNames"]
+    code, st = json_status(bins, env, roster)
+    assert code == 0 and all_green(st, GREEN), st
+
+    p = classroom(bins, env, roster, "down", "--yes", check=0)
+    assert "account of the instructor (ap-southeast-1): nothing of class dec-workshop is " \
+           "left" in p.stdout, p.stdout
+    left = everything(moto.client)
+    assert all(not v for v in left.values()), left
+    assert associations(ec2) == []
+    running = ec2.describe_instances(InstanceIds=list(instances.values()))["Reservations"]
+    assert len([i for r in running for i in r["Instances"]]) == 5   # instances stay
 
 
 def s3_tags(s3, bucket):
@@ -191,27 +363,40 @@ def assumed(moto, account):
         return moto.client(service, aws_access_key_id=c["AccessKeyId"],
                            aws_secret_access_key=c["SecretAccessKey"],
                            aws_session_token=c["SessionToken"])
+    client.creds = c
     return client
 
 
-def test_account_class(bins, env, moto, tmp_path):
+def test_account_class(bins, env, moto, tmp_path, apps, monkeypatch):
+    """The "Done when" for a 3-account class: up --stage 4 lands in each attendee's
+    account (assumed role) with the lab's names; status all green; each attendee's app
+    served with its own account's credentials and X-Ray daemon, and verify's journey
+    passes against each (its checks and test user in that account); a table deleted in
+    one account is named by status and put back by up; down --yes leaves nothing in any
+    account but the role it assumed, and the instances."""
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
         "Action": "sts:AssumeRole"}]})
-    clients, instances = {}, {}
+    clients, instances, creds = {}, {}, {}
     for i, account in enumerate(ACCOUNTS):
         c = clients[account] = assumed(moto, account)
+        creds[account] = c.creds
         c("iam").create_role(RoleName="WorkshopInstructor", AssumeRolePolicyDocument=trust)
         instances[account] = standin(c("ec2"), f"u{i}")
         assert c("sts").get_caller_identity()["Account"] == account
+    ports = [free_port() for _ in ACCOUNTS]
+    names = [f"u{i}" for i in range(len(ACCOUNTS))]
     roster = write_roster(tmp_path, [
         {"name": f"u{i}", "role_arn": f"arn:aws:iam::{a}:role/WorkshopInstructor",
+         "url": f"http://127.0.0.1:{ports[i]}",
          **({"external_id": "class-secret-1"} if i == 0 else {})}
         for i, a in enumerate(ACCOUNTS)])
 
     classroom(bins, env, roster, "up", "--stage", "4", check=0)
     code, st = json_status(bins, env, roster)
-    assert code == 0 and all(s["state"] == "up to date" for a in st.values() for s in a), st
+    assert code == 0 and all_green(st, names), st
+    p = classroom(bins, env, roster, "status", check=0)
+    assert matrix_rows(p.stdout) == {a: ["up to date"] * 5 for a in names}, p.stdout
     for i, account in enumerate(ACCOUNTS):
         c = clients[account]
         res = everything(c)
@@ -224,12 +409,54 @@ def test_account_class(bins, env, moto, tmp_path):
         assert len(associations(c("ec2"))) == 1
     assert everything(moto.client)["tables"] == []     # nothing in the instructor's account
 
-    v = classroom(bins, env, roster, "verify", "--stage", "2", check=0)
-    assert v.stdout.count(": ok: the resources of stages 0-2 are in place") == 3, v.stdout
-    # the stage verification ran in each attendee's account, with the assumed role
+    # each attendee's app, served as on their Cloud9 instance: their account's credentials
+    gen = tmp_path / "handout"
+    classroom(bins, env, roster, "serve-configs", "--generated-dir", gen, check=0)
+    daemons = []
+    try:
+        for i, account in enumerate(ACCOUNTS):
+            own = dict(env, AWS_ACCESS_KEY_ID=creds[account]["AccessKeyId"],
+                       AWS_SECRET_ACCESS_KEY=creds[account]["SecretAccessKey"],
+                       AWS_SESSION_TOKEN=creds[account]["SessionToken"])
+            daemons.append(XrayDaemon(moto, own))
+            cfg = gen / f"u{i}" / "stage-4.yaml"
+            assert f"bucket: cloudalbum-photos-{account}" in cfg.read_text()
+            apps.start(monkeypatch, f"u{i}", cfg, ports[i],
+                       dict(own, AWS_XRAY_DAEMON_ADDRESS=daemons[-1].address))
+        v = classroom(bins, env, roster, "verify", check=0, timeout=600)
+        assert v.stdout.count(": ok: the resources of stages 0-4 are in place, and the "
+                              "journey passed") == 3, v.stdout
+    finally:
+        apps.close()
+        for d in daemons:
+            d.stop()
+    # the stage verification and the journey ran in each attendee's account
     for i, account in enumerate(ACCOUNTS):
-        tap = (tmp_path / "state" / "classroom" / CLASS / f"u{i}" / "verify.tap").read_text()
-        assert f"cloudalbum-photos-{account}" in tap and "not ok" not in tap, tap
+        tap = journey_tap(tmp_path, f"u{i}")
+        assert f"cloudalbum-photos-{account}" in tap, tap
+        assert_journey_passed(tap)
+        c = clients[account]
+        assert c("dynamodb").scan(TableName="Photo")["Items"] == []
+        pool = c("cognito-idp").list_user_pools(MaxResults=60)["UserPools"][0]["Id"]
+        assert c("cognito-idp").list_users(UserPoolId=pool)["Users"] == []
+        # the journey's trace went to this account's X-Ray, and only there
+        assert c("xray").get_trace_summaries(
+            StartTime=0, EndTime=2**31)["TraceSummaries"], account
+    assert moto.client("xray").get_trace_summaries(
+        StartTime=0, EndTime=2**31)["TraceSummaries"] == []
+
+    # a table deleted by hand in u1's account: status names u1, up puts it back
+    clients[ACCOUNTS[1]]("dynamodb").delete_table(TableName="User")
+    p = classroom(bins, env, roster, "status", check=1)
+    rows = matrix_rows(p.stdout)
+    assert rows["u1"][1] == "missing" and rows["u0"] == rows["u2"] == ["up to date"] * 5, \
+        p.stdout
+    assert "u1 stage 1 missing: create dynamodb table User" in p.stdout, p.stdout
+    classroom(bins, env, roster, "up", "--stage", "4", check=0)
+    code, st = json_status(bins, env, roster)
+    assert code == 0 and all_green(st, names), st
+    assert "User" in clients[ACCOUNTS[1]]("dynamodb").list_tables()["TableNames"]
+
     p = classroom(bins, env, roster, "down", "--yes", check=0)
     assert p.stdout.count("nothing of class dec-workshop is left") == 3, p.stdout
     for account in ACCOUNTS:

@@ -6,8 +6,10 @@ a bucket that does not exist, segments that never reach X-Ray.
 
 The stages build on each other in one moto state (module fixture), as in the lab; the
 X-Ray daemon stand-in (scripts/xray-daemon.py) runs on a free UDP port for the module."""
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +18,9 @@ import xml.etree.ElementTree as ET
 import pymysql
 import pytest
 
-from helpers import MYSQL, create_mysql_database, drop_mysql_database, free_port, run
+import serve_helpers
+from helpers import (MYSQL, create_mysql_database, drop_mysql_database, free_port, run,
+                     wait_http)
 from serve_helpers import ROOT, Serve
 
 TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*?)(?: # SKIP (.*))?$")
@@ -286,6 +290,83 @@ def test_app_that_is_not_there(lab):
     assert after and all(s[0] and s[3] == 'needs "the app answers (GET /healthz)", which failed'
                          for s in after)
     assert steps[-1][0]  # nothing was made, nothing to remove
+
+
+NODE = shutil.which("node")
+OIDC_SCRIPT = ROOT / "tests/integration/oidc_provider.mjs"
+
+
+def config_value(text, key):
+    m = re.search(rf"^\s+{key}: \"?([^\"\n]*)\"?$", text, re.M)
+    assert m, (key, text)
+    return m.group(1)
+
+
+@pytest.mark.skipif(not NODE or not (ROOT / "node_modules" / "oidc-provider").is_dir(),
+                    reason="needs node and node_modules/oidc-provider (npm ci)")
+@pytest.mark.parametrize("refuses", [False, True], ids=["signs-in", "refuses"])
+def test_hosted_ui_sign_in_where_a_hosted_ui_answers(lab, monkeypatch, refuses):
+    """Stage 3 with a hosted UI that answers: tests/integration/oidc_provider.mjs (an
+    OpenID provider standing in for the pool's hosted UI, which moto lacks) on Cognito's
+    paths, with the pool's issuer, publishing the pool's keys beside its own, and checking
+    the password with the pool's InitiateAuth. verify's hosted-UI step signs the journey's
+    test user in through its HTML form and the app's /callback, and passes; nothing is
+    skipped. A hosted UI that refuses the password (its pool check goes to an address
+    that is no pool) fails that step, saying the browser was not sent back, and only it."""
+    cfg = lab.up(3)
+    text = cfg.read_text()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    oidc_port = free_port()
+    hosted_url = f"http://127.0.0.1:{oidc_port}"
+    conf = lab.dir / "oidc.json"
+    conf.write_text(json.dumps(dict(
+        port=oidc_port, issuer=config_value(text, "issuer"),
+        extra_jwks=config_value(text, "jwks_url"),
+        cognito=dict(endpoint=lab.moto.endpoint + ("/no-pool" if refuses else "")),
+        clients=[dict(client_id=config_value(text, "client_id"),
+                      client_secret=config_value(text, "client_secret"),
+                      redirect_uris=[base + "/callback"], logout_uris=[base])])))
+    log = open(lab.dir / "oidc.log", "wb")
+    provider = subprocess.Popen([NODE, str(OIDC_SCRIPT), str(conf)], stdout=log,
+                                stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True)
+    try:
+        wait_http(hosted_url + "/.well-known/openid-configuration", timeout=30)
+        hosted = lab.dir / "hosted-ok.yaml"
+        text = re.sub(r"^(\s+)hosted_ui_url: .*$", rf"\1hosted_ui_url: {hosted_url}", text,
+                      flags=re.M)
+        text = re.sub(r"^(\s+)jwks_url: .*$", rf"\1jwks_url: {hosted_url}/.well-known/jwks.json",
+                      text, flags=re.M)
+        text = re.sub(r"^(\s+)base_url: .*$", rf"\1base_url: {base}", text, flags=re.M)
+        hosted.write_text(text)
+        # serve listens where the provider's client sends the browser back
+        monkeypatch.setattr(serve_helpers, "free_port", lambda: port)
+        srv = lab.serve(hosted)
+        try:
+            p = lab.verify(hosted, "--url", srv.base, "--timeout", "10")
+        finally:
+            srv.stop()
+    finally:
+        os.killpg(provider.pid, signal.SIGTERM)
+        provider.wait(timeout=10)
+        log.close()
+    _, steps = parse_tap(p.stdout)
+    if refuses:
+        assert p.returncode == 1
+        failed = [s for s in steps if not s[0]]
+        assert [s[2] for s in failed] == ["sign in through the hosted UI"], p.stdout
+        sentence = failed[0][4][0]
+        assert "did not send the browser back to the app" in sentence, sentence
+        assert f"stayed at {hosted_url}/interaction/" in sentence, sentence
+        assert config_value(text, "user_pool_id") in sentence
+        assert_nothing_left(lab, 3)
+        return
+    assert p.returncode == 0, p.stdout + p.stderr + (lab.dir / "oidc.log").read_text()
+    assert all(s[0] for s in steps), p.stdout
+    step = next(s for s in steps if s[2] == "sign in through the hosted UI")
+    assert step[3] is None, step        # run, not skipped
+    assert [s[2] for s in steps if s[3] is not None] == [], p.stdout
+    assert_nothing_left(lab, 3)
 
 
 def test_hosted_ui_configured_but_unreachable_is_skipped(lab):

@@ -1,11 +1,14 @@
 /*
- * api_image.c — GET /api/photos/{id}/image?size=thumb|original: the image
+ * api_image.c — GET /api/photos/{id}/image?size=thumb|grid|original: the image
  * of the signed-in user's photo: sent from its file on disk (stage 0, 1; the
  * file is streamed, never read whole into memory), or a 302 to a presigned URL
  * when the storage gives one (S3, stage 2+).
  *
  * A legacy photo whose thumbnail is missing gets one made from the original
- * and stored, so old deployments heal as they are browsed. Photo bytes are
+ * and stored, so old deployments heal as they are browsed; so does a photo
+ * without the album grid's image (uploaded or migrated before there was one,
+ * docs/CONTRACTS.md "Grid images"): its first request makes and stores it, on
+ * the server's image worker pool. Photo bytes are
  * private: Cache-Control: no-store, so none stay in a shared browser's cache
  * after sign-out.
  */
@@ -24,7 +27,8 @@
  * true). The redirect may be cached privately for half the URL's lifetime, so a
  * browser reuses one URL (and its cached image) instead of getting a new one
  * each time; Vary: Cookie keeps it from serving anyone with another session
- * cookie (after sign-out, on a shared computer).
+ * cookie (after sign-out, on a shared computer). A grid image is looked for
+ * first (many photos have none yet): CA_STORAGE_NOTFOUND when it is missing.
  */
 static int redirect_to_url(struct ca_app *app, const char *email, const char *filename,
 			   enum ca_image_kind kind, struct ca_http_response *resp, bool *done,
@@ -32,12 +36,21 @@ static int redirect_to_url(struct ca_app *app, const char *email, const char *fi
 {
 	char *url = NULL;
 	char cache[64];
+	bool exists = true;
 	int rc;
 
 	*done = false;
 	rc = ca_storage_url(app->storage, email, filename, kind, 0, &url, err);
 	if (rc != CA_OK || !url)
 		goto out;
+	if (kind == CA_IMAGE_GRID) {
+		rc = ca_storage_exists(app->storage, email, filename, kind, &exists, err);
+		if (rc == CA_OK && !exists)
+			rc = ca_err_set(err, CA_STORAGE_NOTFOUND, "The grid image of %s is not made yet.",
+					filename);
+		if (rc != CA_OK)
+			goto out;
+	}
 	snprintf(cache, sizeof(cache), "private, max-age=%ld",
 		 app->cfg->storage.presign_expires > 1 ? app->cfg->storage.presign_expires / 2 : 0);
 	if (ca_http_respond_redirect(resp, 302, url) != CA_OK ||
@@ -52,9 +65,9 @@ out:
 	return rc;
 }
 
-/* Makes, stores and appends to out the thumbnail of the photo's original. */
+/* Makes, stores and appends to out the thumbnail (or grid image) of the photo's original. */
 static int remake_thumb(struct ca_app *app, const char *email, const char *filename,
-			struct ca_buf *out, struct ca_err *err)
+			enum ca_image_kind kind, struct ca_buf *out, struct ca_err *err)
 {
 	struct ca_buf original = CA_BUF_INIT;
 	struct ca_thumb_opts opts;
@@ -66,15 +79,17 @@ static int remake_thumb(struct ca_app *app, const char *email, const char *filen
 	if (rc != CA_OK)
 		goto out;
 	ca_thumb_opts_init(&opts);
-	opts.max_width = (unsigned)app->cfg->server.thumb_width;
-	opts.max_height = (unsigned)app->cfg->server.thumb_height;
+	opts.max_width = kind == CA_IMAGE_GRID ? CA_THUMB_GRID_WIDTH
+					       : (unsigned)app->cfg->server.thumb_width;
+	opts.max_height = kind == CA_IMAGE_GRID ? CA_THUMB_GRID_HEIGHT
+						: (unsigned)app->cfg->server.thumb_height;
 	opts.max_pixels = (uint64_t)app->cfg->server.max_pixels;
 	opts.max_scan_pixels = (uint64_t)app->cfg->server.max_scan_pixels;
 	rc = ca_thumb_make((const unsigned char *)original.data, original.len, &opts, &thumb, err);
 	if (rc != CA_OK)
 		goto out;
 	/* Storing is a courtesy; a name the writer refuses still gets its thumbnail served. */
-	ca_storage_put(app->storage, email, filename, CA_IMAGE_THUMB, thumb.jpeg, thumb.len, NULL);
+	ca_storage_put(app->storage, email, filename, kind, thumb.jpeg, thumb.len, NULL);
 	rc = ca_buf_add(out, thumb.jpeg, thumb.len);
 out:
 	ca_thumb_release(&thumb);
@@ -100,8 +115,10 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 		kind = CA_IMAGE_ORIGINAL;
 	} else if (strcmp(size, "thumb") == 0) {
 		kind = CA_IMAGE_THUMB;
+	} else if (strcmp(size, "grid") == 0) {
+		kind = CA_IMAGE_GRID;
 	} else {
-		ca_http_respond_error(resp, 400, "size must be thumb or original.");
+		ca_http_respond_error(resp, 400, "size must be thumb, grid or original.");
 		return CA_OK;
 	}
 	if (!app_signed_in(app, req, resp, &who) || !app_photo_load(app, req, resp, &who, &photo))
@@ -119,14 +136,14 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 					    APP_IMAGE_READ_MAX, &bytes, &err);
 		}
 	}
-	if (rc == CA_STORAGE_NOTFOUND && kind == CA_IMAGE_THUMB) {
+	if (rc == CA_STORAGE_NOTFOUND && kind != CA_IMAGE_ORIGINAL) {
 		if (!req->on_worker) {
 			/* decoding the original is image work: the server's bounded pool does it */
 			ca_http_respond_defer(resp);
 			goto out;
 		}
 		ca_err_clear(&err);
-		rc = remake_thumb(app, who.email, photo.filename, &bytes, &err);
+		rc = remake_thumb(app, who.email, photo.filename, kind, &bytes, &err);
 	}
 	if (rc == CA_STORAGE_NOTFOUND || rc == CA_STORAGE_BAD_NAME) {
 		ca_http_respond_error(resp, 404, "The image file of this photo is missing.");

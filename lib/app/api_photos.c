@@ -1,6 +1,7 @@
 /*
  * api_photos.c — the signed-in user's photos: GET /api/photos (paged, newest
- * first, keyword search), GET, PATCH and DELETE /api/photos/{id}.
+ * first, keyword search; the first page of the whole album also says how many
+ * photos there are in all), GET, PATCH and DELETE /api/photos/{id}.
  *
  * Every call names the owner to the database, which answers "not found" for a
  * photo that is someone else's; so another user's photo is a 404 and nothing
@@ -23,6 +24,7 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	struct ca_photo_page page = { 0 };
 	const char *limit = ca_http_query(req, "limit");
 	struct ca_err err;
+	int64_t total = -1;
 	long n = 0;
 	size_t i;
 	int rc;
@@ -50,6 +52,15 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 		app_fail(req, resp, &err);
 		goto out;
 	}
+	/* The total: the album's first page only (later pages and searches say null). A
+	 * count that fails costs the album its total, not its photos. */
+	if (!q.cursor && !(q.keyword && *q.keyword)) {
+		ca_err_clear(&err);
+		if (ca_db_photo_count(app->db, who.id, &total, &err) != CA_OK) {
+			app_log(req, "counting photos: %s", ca_err_msg(&err));
+			total = -1;
+		}
+	}
 	/* written straight out: a page of 50 is a thousand values, too many to build as a tree */
 	if (ca_http_respond(resp, 200, "application/json", "{\"photos\":[", 11) != CA_OK) {
 		app_oom(req, resp);
@@ -74,6 +85,10 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	} else {
 		ca_buf_adds(&resp->body, "null");
 	}
+	if (total >= 0)
+		ca_buf_addf(&resp->body, ",\"total\":%lld", (long long)total);
+	else
+		ca_buf_adds(&resp->body, ",\"total\":null");
 	ca_buf_addch(&resp->body, '}');
 	if (!ca_buf_ok(&resp->body))
 		app_oom(req, resp);

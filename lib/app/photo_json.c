@@ -1,8 +1,8 @@
 /*
  * photo_json.c — users and photos as the API shows them.
  *
- * A photo carries every field of the data contract plus thumb_url and
- * original_url. Types are fixed per field whatever the backend: id and
+ * A photo carries every field of the data contract plus thumb_url, grid_url
+ * and original_url. Types are fixed per field whatever the backend: id and
  * filesize numbers (both contracts store numbers), coordinates numbers or
  * null, every other field a string or null (width and height are text in both
  * contracts). Text is made valid UTF-8, so one damaged legacy row cannot break
@@ -170,6 +170,7 @@ json_t *app_photo_json(const struct ca_photo *p)
 	put(obj, "nation", app_json_text(p->nation), &ok);
 	put(obj, "address", app_json_text(p->address), &ok);
 	put(obj, "thumb_url", image_url(p->id, "thumb"), &ok);
+	put(obj, "grid_url", image_url(p->id, "grid"), &ok);
 	put(obj, "original_url", image_url(p->id, "original"), &ok);
 	if (!ok) {
 		json_decref(obj);
@@ -346,6 +347,8 @@ int app_photo_json_write(struct ca_buf *out, const struct ca_photo *p)
 	write_text(out, p->address);
 	write_key(out, "thumb_url");
 	write_image_url(out, p->id, "thumb");
+	write_key(out, "grid_url");
+	write_image_url(out, p->id, "grid");
 	write_key(out, "original_url");
 	write_image_url(out, p->id, "original");
 	ca_buf_addch(out, '}');

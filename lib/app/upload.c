@@ -132,6 +132,11 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 	rc = ca_thumb_make(data, len, &topts, &up->thumb, &lib);
 	if (rc != CA_OK)
 		return image_error(rc, name, &lib, err);
+	topts.max_width = CA_THUMB_GRID_WIDTH;
+	topts.max_height = CA_THUMB_GRID_HEIGHT;
+	rc = ca_thumb_make(data, len, &topts, &up->grid, &lib);
+	if (rc != CA_OK)
+		return image_error(rc, name, &lib, err);
 
 	rc = text_field(tags, "tags", &up->photo.tags, err);
 	if (rc == CA_OK)
@@ -186,6 +191,9 @@ int app_upload_store(struct ca_db *db, struct ca_storage *st, const char *owner_
 	rc = ca_storage_put(st, email, file, CA_IMAGE_THUMB, up->thumb.jpeg, up->thumb.len, err);
 	if (rc != CA_OK)
 		goto fail;
+	rc = ca_storage_put(st, email, file, CA_IMAGE_GRID, up->grid.jpeg, up->grid.len, err);
+	if (rc != CA_OK)
+		goto fail;
 	rc = ca_db_photo_create(db, owner_id, &up->photo, &up->id, err);
 	if (rc != CA_OK)
 		goto fail;
@@ -223,6 +231,7 @@ void app_upload_release(struct app_upload *up)
 		return;
 	ca_photo_release(&up->photo);
 	ca_thumb_release(&up->thumb);
+	ca_thumb_release(&up->grid);
 	free(up->id);
 	memset(up, 0, sizeof(*up));
 }

@@ -42,6 +42,7 @@ struct app_upload {
 	const unsigned char *data;        /* the original's bytes, borrowed */
 	size_t len;
 	struct ca_thumb thumb;
+	struct ca_thumb grid;             /* the album grid's image (CA_THUMB_GRID_*) */
 	char *id;                         /* the row's id once stored */
 	bool files_written;
 };
@@ -62,7 +63,7 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 
 /*
  * Stores a prepared photo for the owner (id and email): original, thumbnail,
- * row. On CA_OK up->id is the new row's id. On error nothing of it is left
+ * grid image, row. On CA_OK up->id is the new row's id. On error nothing of it is left
  * (files written are removed) and the storage or database error is returned.
  */
 int app_upload_store(struct ca_db *db, struct ca_storage *st, const char *owner_id,

@@ -297,6 +297,18 @@ int ca_db_photo_list(struct ca_db *db, const char *owner_id, const struct ca_pho
 	return rc;
 }
 
+int ca_db_photo_count(struct ca_db *db, const char *owner_id, int64_t *count,
+		      struct ca_err *err)
+{
+	int rc;
+
+	*count = 0;
+	rc = check_id("user", owner_id, err);
+	if (!rc)
+		rc = db->ops->photo_count(db, owner_id, count, err);
+	return rc;
+}
+
 int ca_db_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,
 		       const struct ca_photo *values, unsigned fields, struct ca_err *err)
 {

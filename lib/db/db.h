@@ -128,6 +128,8 @@ struct ca_db_ops {
 				   struct ca_err *err);
 	void (*close)(struct ca_db *db);
 	int (*user_delete)(struct ca_db *db, const char *id, struct ca_err *err);
+	int (*photo_count)(struct ca_db *db, const char *owner_id, int64_t *count,
+			   struct ca_err *err);
 };
 
 /* Backends embed this as their first member. */
@@ -194,6 +196,14 @@ int ca_db_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id
  */
 int ca_db_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
 		     struct ca_photo_page *out, struct ca_err *err);
+
+/*
+ * How many photos the owner has, into *count (0 for an id that owns nothing):
+ * MySQL's COUNT(*) over the user's index; DynamoDB's Query with Select=COUNT
+ * (paged, every page read). CA_OK, CA_EINVAL (a bad id), CA_DB_* on a failed call.
+ */
+int ca_db_photo_count(struct ca_db *db, const char *owner_id, int64_t *count,
+		      struct ca_err *err);
 
 /* Sets the fields named in `fields` from values. CA_DB_NOTFOUND when not the owner's. */
 int ca_db_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,

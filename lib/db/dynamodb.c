@@ -385,6 +385,7 @@ static const struct ca_db_ops dynamodb_ops = {
 	.sessions_revoke_all = ddb_sessions_revoke_all,
 	.close = ddb_close,
 	.user_delete = ddb_user_delete,
+	.photo_count = ddb_photo_count,
 };
 
 /* DynamoDB's rule for table names: 3..255 of [A-Za-z0-9_.-]. */

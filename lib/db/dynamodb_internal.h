@@ -142,6 +142,8 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 		     char **id_out, struct ca_err *err);
 int ddb_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
 		  struct ca_photo *out, struct ca_err *err);
+/* db.h's ca_db_photo_count: Query with Select=COUNT, every page summed. */
+int ddb_photo_count(struct ca_db *db, const char *owner_id, int64_t *count, struct ca_err *err);
 int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
 		   struct ca_photo_page *out, struct ca_err *err);
 int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_id,

@@ -13,6 +13,8 @@
 
 /* Items read per Query while searching (matching is done here, see dynamodb.h). */
 #define DDB_SEARCH_BATCH 200
+/* Pages a photo count may read (each up to 1 MB of items, over a thousand photos). */
+#define DDB_COUNT_PAGES_MAX 1000
 
 static int not_found(struct ca_err *err)
 {
@@ -231,6 +233,57 @@ int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo
 out:
 	if (rc != CA_OK)
 		ca_photo_page_release(out);
+	json_decref(start);
+	json_decref(answer);
+	return rc;
+}
+
+/*
+ * The owner's photo count: a Query with Select=COUNT reads only the key condition's
+ * items and returns their number (up to 1 MB of items per page, so a large album
+ * takes a few pages; each is summed). Eventually consistent: a count, not a list.
+ */
+int ddb_photo_count(struct ca_db *db, const char *owner_id, int64_t *count, struct ca_err *err)
+{
+	struct ddb *d = ddb_of(db);
+	json_t *start = NULL, *answer = NULL, *in = NULL, *last;
+	int pages = 0;
+	int rc = CA_OK;
+
+	*count = 0;
+	for (;;) {
+		in = json_pack("{s:s, s:s, s:{s:o}, s:s}", "TableName", d->photo_table,
+			       "KeyConditionExpression", "user_id = :u", "ExpressionAttributeValues",
+			       ":u", ddb_s(owner_id), "Select", "COUNT");
+		if (in && start && json_object_set(in, "ExclusiveStartKey", start) != 0) {
+			json_decref(in);
+			in = NULL;
+		}
+		if (!in) {
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB query.");
+			goto out;
+		}
+		json_decref(answer);
+		answer = NULL;
+		rc = ddb_call(d, "Query", in, &answer, NULL, err);
+		json_decref(in);
+		in = NULL;
+		if (rc != CA_OK)
+			goto out;
+		if (json_is_integer(json_object_get(answer, "Count")))
+			*count += (int64_t)json_integer_value(json_object_get(answer, "Count"));
+		last = json_object_get(answer, "LastEvaluatedKey");
+		if (!json_is_object(last))
+			break;
+		if (++pages >= DDB_COUNT_PAGES_MAX) {
+			rc = ca_err_set(err, CA_DB_QUERY, "Counting photos took more than %d pages.",
+					DDB_COUNT_PAGES_MAX);
+			goto out;
+		}
+		json_decref(start);
+		start = json_incref(last);
+	}
+out:
 	json_decref(start);
 	json_decref(answer);
 	return rc;

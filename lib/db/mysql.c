@@ -555,6 +555,45 @@ static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct
 	return rc;
 }
 
+struct photo_count_ctx {
+	long long owner;
+	int64_t *count;
+};
+
+static int step_photo_count(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
+{
+	static const enum mysql_col_type types[1] = { COL_INT };
+	struct photo_count_ctx *ctx = vctx;
+	struct mysql_params p = { .n = 0 };
+	struct mysql_row row;
+	MYSQL_STMT *st = NULL;
+	bool have = false;
+	int rc;
+
+	memset(&row, 0, sizeof(row));
+	ca_mysql_param_i64(&p, ctx->owner);
+	rc = ca_mysql_exec(c, "SELECT COUNT(*) FROM `Photo` WHERE user_id = ?", &p, &st, executed,
+			   "counting photos", err);
+	if (!rc)
+		rc = ca_mysql_row_init(&row, st, types, 1, err);
+	if (!rc)
+		rc = ca_mysql_row_fetch(&row, &have, err);
+	if (!rc && have && !row.col[0].is_null)
+		*ctx->count = row.col[0].i64;
+	ca_mysql_row_release(&row);
+	return rc;
+}
+
+static int mysql_photo_count(struct ca_db *db, const char *owner_id, int64_t *count,
+			     struct ca_err *err)
+{
+	struct photo_count_ctx ctx = { 0, count };
+
+	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
+		return CA_OK; /* an id that cannot be ours owns nothing */
+	return run(mysql_of(db), step_photo_count, &ctx, true, err);
+}
+
 struct photo_update_ctx {
 	long long owner;
 	long long id;
@@ -721,6 +760,7 @@ static const struct ca_db_ops mysql_ops = {
 	.sessions_revoke_all = ca_mysql_sessions_revoke_all,
 	.close = mysql_close_db,
 	.user_delete = mysql_user_delete,
+	.photo_count = mysql_photo_count,
 };
 
 static pthread_once_t library_once = PTHREAD_ONCE_INIT;

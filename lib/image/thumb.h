@@ -20,6 +20,13 @@
 #define CA_THUMB_DEFAULT_HEIGHT 200
 #define CA_THUMB_DEFAULT_QUALITY 85
 #define CA_THUMB_MAX_BOX 10000   /* the largest box side accepted */
+/*
+ * The album grid's image (docs/CONTRACTS.md "Grid images"): at most 400 pixels high,
+ * twice the grid's 200-pixel rows for 2x screens, and at most 1600 wide (a panorama),
+ * aspect kept; made with the same fit as the thumbnail (never enlarged).
+ */
+#define CA_THUMB_GRID_WIDTH 1600
+#define CA_THUMB_GRID_HEIGHT 400
 
 struct ca_thumb_opts {
 	unsigned max_width, max_height;  /* the box, 1..CA_THUMB_MAX_BOX */

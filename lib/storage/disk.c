@@ -137,12 +137,13 @@ static int disk_put(struct ca_storage *st, const char *email, const char *filena
 	rc = open_user_dir(d, email, true, &user_fd, err);
 	if (rc)
 		goto out;
-	if (kind == CA_IMAGE_THUMB) {
-		rc = open_dir(user_fd, CA_STORAGE_THUMB_DIR, true, &thumb_fd, err);
+	if (kind != CA_IMAGE_ORIGINAL) {
+		rc = open_dir(user_fd, kind == CA_IMAGE_GRID ? CA_STORAGE_GRID_DIR : CA_STORAGE_THUMB_DIR,
+			      true, &thumb_fd, err);
 		if (rc)
 			goto out;
 	}
-	rc = write_atomically(kind == CA_IMAGE_THUMB ? thumb_fd : user_fd, filename, data, len, err);
+	rc = write_atomically(kind != CA_IMAGE_ORIGINAL ? thumb_fd : user_fd, filename, data, len, err);
 out:
 	close_fd(&thumb_fd);
 	close_fd(&user_fd);
@@ -245,6 +246,9 @@ static int with_image(struct ca_storage *st, const char *email, const char *file
 		      enum ca_image_kind kind, image_action act, void *ctx, struct ca_err *err)
 {
 	static const char *const thumb_dirs[] = { CA_STORAGE_THUMB_DIR, CA_STORAGE_THUMB_DIR_OLD };
+	static const char *const grid_dirs[] = { CA_STORAGE_GRID_DIR };
+	const char *const *dirs = kind == CA_IMAGE_GRID ? grid_dirs : thumb_dirs;
+	size_t ndirs = kind == CA_IMAGE_GRID ? 1 : 2;
 	struct disk_storage *d = disk_of(st);
 	int user_fd = -1, dir_fd = -1, rc;
 	size_t i;
@@ -257,11 +261,11 @@ static int with_image(struct ca_storage *st, const char *email, const char *file
 		goto out;
 	}
 	rc = CA_STORAGE_NOTFOUND;
-	for (i = 0; i < 2 && rc == CA_STORAGE_NOTFOUND; i++) {
+	for (i = 0; i < ndirs && rc == CA_STORAGE_NOTFOUND; i++) {
 		struct ca_err step;
 
 		ca_err_clear(&step);
-		rc = open_dir(user_fd, thumb_dirs[i], false, &dir_fd, &step);
+		rc = open_dir(user_fd, dirs[i], false, &dir_fd, &step);
 		if (rc == CA_OK)
 			rc = act(dir_fd, filename, ctx, &step);
 		close_fd(&dir_fd);
@@ -269,7 +273,8 @@ static int with_image(struct ca_storage *st, const char *email, const char *file
 			ca_err_set(err, rc, "%s", ca_err_msg(&step));
 	}
 	if (rc == CA_STORAGE_NOTFOUND)
-		ca_err_set(err, rc, "The thumbnail of %s does not exist in storage.", filename);
+		ca_err_set(err, rc, "The %s image of %s does not exist in storage.",
+			   kind == CA_IMAGE_GRID ? "grid" : "thumbnail", filename);
 out:
 	close_fd(&user_fd);
 	return rc;
@@ -344,8 +349,9 @@ static int disk_remove(struct ca_storage *st, const char *email, const char *fil
 	rc = open_user_dir(d, email, false, &user_fd, err);
 	if (rc)
 		goto out;
-	if (kind == CA_IMAGE_ORIGINAL) {
-		rc = unlink_in(user_fd, NULL, filename, err);
+	if (kind == CA_IMAGE_ORIGINAL || kind == CA_IMAGE_GRID) {
+		rc = unlink_in(user_fd, kind == CA_IMAGE_GRID ? CA_STORAGE_GRID_DIR : NULL, filename,
+			       err);
 		goto out;
 	}
 	ca_err_clear(&step);
@@ -397,8 +403,9 @@ static int disk_exists(struct ca_storage *st, const char *email, const char *fil
 		return CA_OK;
 	if (rc)
 		return ca_err_set(err, rc, "%s", ca_err_msg(&step));
-	if (kind == CA_IMAGE_ORIGINAL)
-		*exists = is_regular_in(user_fd, NULL, filename);
+	if (kind == CA_IMAGE_ORIGINAL || kind == CA_IMAGE_GRID)
+		*exists = is_regular_in(user_fd, kind == CA_IMAGE_GRID ? CA_STORAGE_GRID_DIR : NULL,
+					filename);
 	else
 		*exists = is_regular_in(user_fd, CA_STORAGE_THUMB_DIR, filename) ||
 			  is_regular_in(user_fd, CA_STORAGE_THUMB_DIR_OLD, filename);

@@ -126,6 +126,8 @@ int ca_storage_relpath(const char *email, const char *filename, enum ca_image_ki
 	ca_buf_addch(out, '/');
 	if (kind == CA_IMAGE_THUMB)
 		ca_buf_adds(out, CA_STORAGE_THUMB_DIR "/");
+	else if (kind == CA_IMAGE_GRID)
+		ca_buf_adds(out, CA_STORAGE_GRID_DIR "/");
 	ca_buf_adds(out, filename);
 	if (!ca_buf_ok(out))
 		return ca_err_set(err, CA_ENOMEM, "Out of memory while building a storage name.");

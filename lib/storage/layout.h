@@ -23,11 +23,17 @@
 #define CA_STORAGE_MAX_FILENAME 255  /* one path component on Linux */
 #define CA_STORAGE_THUMB_DIR "thumbnails"
 #define CA_STORAGE_THUMB_DIR_OLD "thumbnail"
+#define CA_STORAGE_GRID_DIR "grid"   /* the album grid's images (ours; the seed has none) */
 
-/* Which of a photo's two images. */
+/*
+ * Which of a photo's images: the original, the seed's thumbnail (300x200 box), and
+ * the album grid's image (bounded height, docs/CONTRACTS.md "Grid images"), at
+ * <norm(email)>/grid/<filename>.
+ */
 enum ca_image_kind {
 	CA_IMAGE_ORIGINAL = 0,
 	CA_IMAGE_THUMB = 1,
+	CA_IMAGE_GRID = 2,
 };
 
 /*
@@ -52,8 +58,8 @@ int ca_storage_check_name(const char *filename, struct ca_err *err);
 int ca_storage_check_new_name(const char *filename, struct ca_err *err);
 
 /*
- * Appends the relative location of an image to out: "<norm(email)>/<filename>"
- * or "<norm(email)>/thumbnails/<filename>", after checking both names as
+ * Appends the relative location of an image to out: "<norm(email)>/<filename>",
+ * "<norm(email)>/thumbnails/<filename>" or "<norm(email)>/grid/<filename>", after checking both names as
  * ca_storage_norm_email() and ca_storage_check_name() do. On a bad name out is
  * unchanged; on CA_ENOMEM it is marked failed.
  */

@@ -18,7 +18,7 @@ static int check_names(const char *email, const char *filename, bool for_write,
 
 static int check_kind(enum ca_image_kind kind, struct ca_err *err)
 {
-	if (kind != CA_IMAGE_ORIGINAL && kind != CA_IMAGE_THUMB)
+	if (kind != CA_IMAGE_ORIGINAL && kind != CA_IMAGE_THUMB && kind != CA_IMAGE_GRID)
 		return ca_err_set(err, CA_EINVAL, "Unknown image kind %d.", (int)kind);
 	return CA_OK;
 }
@@ -80,7 +80,7 @@ int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char
 			    struct ca_err *err)
 {
 	struct ca_err step;
-	int rc_orig, rc_thumb;
+	int rc_orig, rc_thumb, rc_grid;
 
 	ca_err_clear(&step);
 	rc_orig = ca_storage_delete(st, email, filename, CA_IMAGE_ORIGINAL,
@@ -93,7 +93,13 @@ int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char
 	if (rc_thumb != CA_OK && rc_thumb != CA_STORAGE_NOTFOUND) {
 		return ca_err_set(err, rc_thumb, "%s", ca_err_msg(&step));
 	}
-	if (rc_orig == CA_STORAGE_NOTFOUND && rc_thumb == CA_STORAGE_NOTFOUND)
+	ca_err_clear(&step);
+	rc_grid = ca_storage_delete(st, email, filename, CA_IMAGE_GRID, &step);
+	if (rc_grid != CA_OK && rc_grid != CA_STORAGE_NOTFOUND) {
+		return ca_err_set(err, rc_grid, "%s", ca_err_msg(&step));
+	}
+	if (rc_orig == CA_STORAGE_NOTFOUND && rc_thumb == CA_STORAGE_NOTFOUND &&
+	    rc_grid == CA_STORAGE_NOTFOUND)
 		return ca_err_set(err, CA_STORAGE_NOTFOUND,
 				  "Neither the image %s nor its thumbnail is in storage.", filename);
 	return CA_OK;

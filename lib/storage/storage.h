@@ -1,7 +1,8 @@
 /*
  * storage.h — where a photo's image bytes live: the backend interface.
  *
- * A backend stores two images per photo, the original and its thumbnail, named
+ * A backend stores up to three images per photo (the original, its thumbnail and
+ * the album grid's image, layout.h's enum ca_image_kind), named
  * by the owner's email and the photo's filename (see layout.h for the legacy
  * names and the checks applied). Backends: disk (disk.h, the legacy
  * UPLOAD_FOLDER) and S3 (s3.h).
@@ -90,8 +91,8 @@ int ca_storage_delete(struct ca_storage *st, const char *email, const char *file
 		      enum ca_image_kind kind, struct ca_err *err);
 
 /*
- * Deletes the original and the thumbnail. CA_OK when at least one existed,
- * CA_STORAGE_NOTFOUND when neither did; other errors as ca_storage_delete().
+ * Deletes the original, the thumbnail and the grid image. CA_OK when at least one
+ * existed, CA_STORAGE_NOTFOUND when none did; other errors as ca_storage_delete().
  */
 int ca_storage_delete_photo(struct ca_storage *st, const char *email, const char *filename,
 			    struct ca_err *err);

@@ -22,7 +22,7 @@ from serve_helpers import (EXIFTOOL, SECRET, Client, Serve, bomb_jpeg, create_da
 
 PHOTO_FIELDS = {"id", "tags", "desc", "filename_orig", "filesize", "geotag_lat", "geotag_lng",
                 "upload_date", "taken_date", "make", "model", "width", "height", "city",
-                "nation", "address", "thumb_url", "original_url"}
+                "nation", "address", "thumb_url", "grid_url", "original_url"}
 
 
 @pytest.fixture(scope="module")
@@ -368,7 +368,8 @@ def test_upload_reads_exif_gps_and_places_it(env, alice, tmp_path):
     row = db_query(env["db"], "SELECT * FROM Photo WHERE id=%s", (p["id"],))[0]
     assert str(uuid.UUID(row["filename"][:-4])) == row["filename"][:-4] and row["filename"].endswith(".jpg")
     assert uuid.UUID(row["filename"][:-4]).version == 4
-    assert photo_files(env, alice) == [row["filename"], "thumbnails/" + row["filename"]]
+    assert photo_files(env, alice) == [row["filename"], "grid/" + row["filename"],
+                                       "thumbnails/" + row["filename"]]
     orig = alice.get(p["original_url"])
     assert orig.status_code == 200 and orig.content == data
     assert orig.headers["Content-Type"] == "image/jpeg"
@@ -509,7 +510,7 @@ def test_get_patch_delete(env, alice):
         assert_error(alice.patch(f"/api/photos/{pid}", json=bad), 400)
     row = db_query(env["db"], "SELECT tags, `desc`, filename FROM Photo WHERE id=%s", (pid,))[0]
     assert row["tags"] == "t2,t3" and row["desc"] == "new"
-    assert len(photo_files(env, alice)) == 2
+    assert len(photo_files(env, alice)) == 3
     assert alice.delete(f"/api/photos/{pid}").status_code == 204
     assert_error(alice.get(f"/api/photos/{pid}"), 404)
     assert_error(alice.delete(f"/api/photos/{pid}"), 404)
@@ -523,6 +524,8 @@ def test_bad_ids_and_image_sizes(alice):
         assert_error(alice.get(f"/api/photos/{bad}"), 404)
         assert_error(alice.get(f"/api/photos/{bad}/image?size=thumb"), 404)
     assert_error(alice.get(f"/api/photos/{pid}/image?size=huge"), 400)
+    for bad in ["Grid", "grid ", "thumbnails", "grid&size=original", "grid\x00"]:
+        assert_error(alice.get(f"/api/photos/{pid}/image", params={"size": bad}), 400)
     assert alice.get(f"/api/photos/{pid}/image").status_code == 200
 
 
@@ -537,6 +540,73 @@ def test_missing_thumbnail_is_remade(env, alice):
     from PIL import Image
     import io
     assert Image.open(io.BytesIO(r.content)).size == (300, 100)
+
+
+def image_size(content):
+    from PIL import Image
+    import io
+    im = Image.open(io.BytesIO(content))
+    assert im.format == "JPEG"
+    return im.size
+
+
+@pytest.mark.parametrize("size,thumb,grid", [
+    ((600, 900), (133, 200), (267, 400)),     # portrait: 2x the 200 px row, not a soft 133x200
+    ((640, 480), (267, 200), (533, 400)),
+    ((4000, 500), (300, 38), (1600, 200)),    # a panorama: bounded width
+    ((64, 48), (64, 48), (64, 48)),           # never enlarged
+])
+def test_grid_image_is_made_on_upload(env, alice, size, thumb, grid):
+    from PIL import Image
+    import io
+    p = alice.upload([("g.jpg", jpeg(*size))]).json()["photos"][0]
+    assert p["grid_url"] == f"/api/photos/{p['id']}/image?size=grid"
+    g = alice.get(p["grid_url"])
+    assert g.status_code == 200 and g.headers["Content-Type"] == "image/jpeg"
+    assert g.headers["Cache-Control"] == "no-store"
+    assert image_size(g.content) == grid
+    # the seed's thumbnail is unchanged: Pillow's thumbnail((300, 200)) size
+    ref = Image.new("RGB", size)
+    ref.thumbnail((300, 200))
+    assert image_size(alice.get(p["thumb_url"]).content) == ref.size == thumb
+    row = db_query(env["db"], "SELECT filename FROM Photo WHERE id=%s", (p["id"],))[0]
+    assert (env["upload"] / norm_email(alice.email) / "grid" / row["filename"]).is_file()
+    assert alice.delete(f"/api/photos/{p['id']}").status_code == 204
+    assert photo_files(env, alice) == []
+
+
+def test_missing_grid_image_is_made_on_first_request(env, alice):
+    """A photo from before grid images (a legacy or migrated one): made once, then stored."""
+    p = alice.upload([("old.jpg", jpeg(500, 1000))]).json()["photos"][0]
+    row = db_query(env["db"], "SELECT filename FROM Photo WHERE id=%s", (p["id"],))[0]
+    grid = env["upload"] / norm_email(alice.email) / "grid" / row["filename"]
+    grid.unlink()
+    (grid.parent).rmdir()
+    r = alice.get(p["grid_url"])
+    assert r.status_code == 200 and image_size(r.content) == (200, 400)
+    assert grid.is_file() and grid.read_bytes() == r.content
+    # an original that is gone: 404, nothing made
+    (env["upload"] / norm_email(alice.email) / row["filename"]).unlink()
+    grid.unlink()
+    assert_error(alice.get(p["grid_url"]), 404)
+    assert not grid.exists()
+
+
+def test_list_says_the_total_on_the_first_album_page(env, alice, bob):
+    ids = [alice.upload([(f"t{i}.jpg", jpeg(64, 48))], tags="tot").json()["photos"][0]["id"]
+           for i in range(5)]
+    first = alice.get("/api/photos", params={"limit": 2}).json()
+    assert first["total"] == 5 and len(first["photos"]) == 2
+    assert first["total"] == db_query(env["db"], "SELECT COUNT(*) AS n FROM Photo WHERE user_id = "
+                                      "(SELECT id FROM User WHERE email=%s)", (alice.email,))[0]["n"]
+    # later pages and searches do not count again
+    nxt = alice.get("/api/photos", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert nxt["total"] is None
+    assert alice.get("/api/photos", params={"q": "tot"}).json()["total"] is None
+    # another user's photos are not counted; a delete is
+    assert bob.get("/api/photos").json()["total"] == 0
+    assert alice.delete(f"/api/photos/{ids[0]}").status_code == 204
+    assert alice.get("/api/photos").json()["total"] == 4
 
 
 @pytest.mark.skipif(EXIFTOOL is None, reason="exiftool not installed")
@@ -578,6 +648,7 @@ def test_another_users_photo_is_404_and_unchanged(env, alice, bob):
     assert_error(bob.get(f"/api/photos/{pid}"), 404)
     assert_error(bob.get(f"/api/photos/{pid}/image?size=original"), 404)
     assert_error(bob.get(f"/api/photos/{pid}/image?size=thumb"), 404)
+    assert_error(bob.get(f"/api/photos/{pid}/image?size=grid"), 404)
     assert_error(bob.patch(f"/api/photos/{pid}", json={"desc": "bob was here", "tags": "x"}), 404)
     assert_error(bob.patch(f"/api/photos/{pid}", json={"geotag_lat": 1, "geotag_lng": 1}), 404)
     assert_error(bob.delete(f"/api/photos/{pid}"), 404)

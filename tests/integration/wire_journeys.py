@@ -200,6 +200,9 @@ class Journeys:
                 assert got.status_code == 200, got.text
             else:
                 assert r.status_code == 200, r.text
+            # the album grid's image: HEAD, then a presigned URL (S3), or the file
+            r = c.get(f"/api/photos/{pid}/image?size=grid")
+            assert r.status_code in (200, 302), r.text
             assert c.get("/healthz").status_code == 200
             assert c.get("/api/me").status_code == 200
             r = c.put("/api/me", json=dict(username="Wired", current_password=PASSWORD))

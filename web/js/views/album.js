@@ -2,14 +2,22 @@
 // justified grid (rows of equal height, every photo in its own aspect ratio), grouped
 // by day under sticky headers, newest first; captions show on hover and focus.
 // Pages load as the end of the grid comes into view (and by the "more" button).
+// Selection: a checkbox on each tile (shown on hover and focus, always once something
+// is selected or on a touch screen); shift-click (or Shift+Space) selects a range; while
+// anything is selected a click on a tile toggles it. The selection bar counts, adds a
+// tag to every selected photo, or deletes them all after one confirmation.
 import { api } from '../api.js';
 import { h, field, errorBox, showError, replace } from '../dom.js';
-import { formatDay, formatTaken, formatInstant, photoDay, photoTime, photoTitle } from '../format.js';
-import { safeUrl, photoHash, rememberAlbum, lastViewed } from './common.js';
+import { formatDay, formatTaken, formatInstant, photoDay, photoTime, photoTitle, splitTags } from '../format.js';
+import {
+  safeUrl, photoHash, rememberAlbum, lastViewed, confirmDialog, textDialog, eachLimited,
+} from './common.js';
 
 const PAGE_SIZE = 48;
 const PAGE_SIZE_MAX = 100;
 const ROW_HEIGHT = 200;   // the grid's target row height in CSS pixels (phones: CSS scales it)
+const BULK_WIDTH = 4;     // requests at once for a bulk change
+const TAG_MAX = 400;      // a photo's tags are one string of at most 400 characters
 
 // The page size: ?limit= in the hash (1..100), else PAGE_SIZE.
 function pageSize(query) {
@@ -41,19 +49,46 @@ export function groupByDay(photos, by = 'taken') {
   return groups;
 }
 
-function tile(photo, by) {
-  const title = photoTitle(photo);
+// The tile's image sources: the grid image (bounded height, for sharp rows and 2x
+// screens) with the 300x200 thumbnail as the small candidate; sizes is the tile's width
+// at the row height (rows grow a little to fill the width, so 1.3x of it).
+export function tileSources(photo, rowHeight = ROW_HEIGHT) {
   const thumb = safeUrl(photo.thumb_url);
+  const grid = safeUrl(photo.grid_url);
+  if (!thumb) return null;
+  const ar = aspectOf(photo);
+  if (!grid) return { src: thumb };
+  const thumbW = Math.max(1, Math.round(Math.min(300, 200 * ar)));
+  const gridW = Math.max(1, Math.round(Math.min(GRID_MAX_W, GRID_H * ar)));
+  return {
+    src: grid,
+    srcset: `${thumb} ${thumbW}w, ${grid} ${gridW}w`,
+    sizes: `${Math.ceil(ar * rowHeight * 1.3)}px`,
+  };
+}
+const GRID_H = 400;
+const GRID_MAX_W = 1600;
+
+function tile(photo, by, isSelected, rowHeight) {
+  const title = photoTitle(photo);
+  const sources = tileSources(photo, rowHeight);
   const ar = aspectOf(photo);
   const when = by === 'taken' && photo.taken_date ? formatTaken(photo.taken_date) : formatInstant(photo.upload_date);
-  const li = h('li', { class: 'card', dataset: { photoId: String(photo.id) } },
+  const id = String(photo.id);
+  const box = h('input', {
+    type: 'checkbox', class: 'card-check', 'aria-label': `Select ${title}`, checked: isSelected, dataset: { photoId: id },
+  });
+  const li = h('li', { class: isSelected ? 'card selected' : 'card', dataset: { photoId: id } },
     h('a', { class: 'card-link', href: photoHash(photo.id) },
-      thumb
-        ? h('img', { class: 'thumb', src: thumb, alt: title, loading: 'lazy', decoding: 'async' })
+      sources
+        ? h('img', {
+          class: 'thumb', src: sources.src, srcset: sources.srcset, sizes: sources.sizes, alt: title, loading: 'lazy', decoding: 'async',
+        })
         : h('span', { class: 'thumb thumb-missing' }, 'No preview'),
       h('span', { class: 'card-caption', 'aria-hidden': 'true' },
         h('span', { class: 'card-title' }, title),
-        when ? h('span', { class: 'card-date' }, when) : null)));
+        when ? h('span', { class: 'card-date' }, when) : null)),
+    h('label', { class: 'card-select' }, box, h('span', { class: 'card-tick', 'aria-hidden': 'true' })));
   // Justified rows: each tile grows in proportion to its aspect ratio from a basis of
   // that ratio times the row height (set through the CSSOM, which the CSP allows).
   li.style.flexGrow = String(ar);
@@ -113,15 +148,70 @@ export async function render(main, ctx) {
   let cursor = null;
   let photos = [];
   let loadingNow = false;
+  let total = null;         // the API's count of all the user's photos (null: not known)
+
+  // --- selection ---
+  const selected = new Set();   // photo ids (strings)
+  let order = [];               // ids in album order, for ranges
+  let anchor = null;            // the last id clicked, where a shift range starts
+  let shiftHeld = false;        // for Shift+Space on a checkbox (its click carries no shiftKey)
+  const countText = h('span', { class: 'select-count', role: 'status' });
+  const tagBtn = h('button', { type: 'button', class: 'button secondary' }, 'Add tag');
+  const deleteBtn = h('button', { type: 'button', class: 'button danger' }, 'Delete');
+  const clearBtn = h('button', { type: 'button', class: 'button secondary', 'aria-label': 'Clear selection' }, 'Clear');
+  const selectBar = h('div', { class: 'select-bar', role: 'region', 'aria-label': 'Selection', hidden: true },
+    countText, h('div', { class: 'select-actions' }, tagBtn, deleteBtn, clearBtn));
+
+  function updateBar() {
+    const n = selected.size;
+    selectBar.hidden = n === 0;
+    days.classList.toggle('selecting', n > 0);
+    countText.textContent = n ? `${n} selected` : '';
+    for (const li of days.querySelectorAll('li.card')) {
+      const on = selected.has(li.dataset.photoId);
+      li.classList.toggle('selected', on);
+      const box = li.querySelector('input.card-check');
+      if (box) box.checked = on;
+    }
+  }
+
+  // Sets id (and with range, every photo between the anchor and id) to `on`.
+  function choose(id, on, range) {
+    const from = range && anchor !== null ? order.indexOf(anchor) : -1;
+    const to = order.indexOf(id);
+    if (from >= 0 && to >= 0) {
+      const [a, b] = from < to ? [from, to] : [to, from];
+      for (let i = a; i <= b; i++) {
+        if (on) selected.add(order[i]);
+        else selected.delete(order[i]);
+      }
+    } else if (on) {
+      selected.add(id);
+    } else {
+      selected.delete(id);
+    }
+    anchor = id;
+    updateBar();
+  }
+
+  function clearSelection() {
+    selected.clear();
+    anchor = null;
+    updateBar();
+  }
 
   function draw() {
     const groups = groupByDay(photos, by);
+    const rowH = parseFloat(getComputedStyle(days).getPropertyValue('--row-h')) || ROW_HEIGHT;
     replace(days, groups.map((g) => h('section', { class: 'day', 'aria-label': formatDay(g.day) },
       h('h2', { class: 'day-head' }, formatDay(g.day),
         h('span', { class: 'day-count' }, ` · ${g.photos.length} photo${g.photos.length === 1 ? '' : 's'}`)),
-      h('ul', { class: 'grid' }, g.photos.map((p) => tile(p, by))))));
+      h('ul', { class: 'grid' }, g.photos.map((p) => tile(p, by, selected.has(String(p.id)), rowH))))));
+    order = groups.flatMap((g) => g.photos.map((p) => String(p.id)));
     // The order the viewer's next/previous follow.
-    rememberAlbum(groups.flatMap((g) => g.photos.map((p) => String(p.id))), location.hash || '#/album');
+    rememberAlbum(order, location.hash || '#/album');
+    for (const id of [...selected]) if (!order.includes(id)) selected.delete(id);
+    updateBar();
   }
 
   async function loadPage() {
@@ -142,15 +232,8 @@ export async function render(main, ctx) {
       loading.remove();
       draw();
       more.hidden = !cursor;
-      const n = photos.length;
-      if (n === 0) {
-        replace(status, q
-          ? `No photos match “${q}”.`
-          : h('span', null, 'No photos yet. ', h('a', { href: '#/upload' }, 'Upload some'), '.'));
-      } else {
-        const count = `${n} photo${n === 1 ? '' : 's'}`;
-        status.textContent = q ? `${count} match “${q}”${cursor ? ' so far' : ''}.` : `${count}${cursor ? ' so far' : ''}.`;
-      }
+      if (page && Number.isInteger(page.total) && page.total >= 0) total = page.total;
+      showStatus();
       // After "more", keyboard users continue at the first photo of the new page.
       if (hadAny && firstNewId && document.activeElement === more) {
         const a = days.querySelector(`li[data-photo-id="${CSS.escape(firstNewId)}"] a`);
@@ -178,6 +261,131 @@ export async function render(main, ctx) {
   }
   more.addEventListener('click', loadPage);
 
+  // "N photos" (of the total when the API gives it), or the search's count so far.
+  function showStatus() {
+    const n = photos.length;
+    const plural = (k) => `${k} photo${k === 1 ? '' : 's'}`;
+    if (n === 0) {
+      replace(status, q
+        ? `No photos match “${q}”.`
+        : h('span', null, 'No photos yet. ', h('a', { href: '#/upload' }, 'Upload some'), '.'));
+    } else if (q) {
+      status.textContent = `${plural(n)} match “${q}”${cursor ? ' so far' : ''}.`;
+    } else if (total !== null && total > n) {
+      status.textContent = `${plural(total)} · ${n} shown.`;
+    } else if (total !== null) {
+      status.textContent = `${plural(Math.max(total, n))}.`;
+    } else {
+      status.textContent = `${plural(n)}${cursor ? ' so far' : ''}.`;
+    }
+  }
+
+  // Selection by checkbox (the click says whether Shift was held; by keyboard, shiftHeld).
+  let clickShift = false;
+  days.addEventListener('click', (ev) => {
+    const box = ev.target.closest('input.card-check');
+    if (box) {
+      clickShift = ev.shiftKey || shiftHeld;
+      return;
+    }
+    const link = ev.target.closest('a.card-link');
+    if (!link || (selected.size === 0 && !ev.shiftKey) || ev.ctrlKey || ev.metaKey) return;
+    // While selecting, a click on a photo selects it instead of opening it.
+    ev.preventDefault();
+    const id = link.closest('li.card').dataset.photoId;
+    choose(id, !selected.has(id), ev.shiftKey && selected.size > 0);
+  });
+  days.addEventListener('change', (ev) => {
+    const box = ev.target.closest('input.card-check');
+    if (!box) return;
+    choose(box.dataset.photoId, box.checked, clickShift || shiftHeld);
+    clickShift = false;
+  });
+  const onKey = (ev) => {
+    shiftHeld = ev.shiftKey;
+    if (ev.type === 'keydown' && ev.key === 'Escape' && selected.size && !document.querySelector('dialog[open]')) {
+      ev.preventDefault();
+      clearSelection();
+    }
+  };
+  window.addEventListener('keydown', onKey);
+  window.addEventListener('keyup', onKey);
+  clearBtn.addEventListener('click', () => {
+    clearSelection();
+    search.focus();
+  });
+
+  // A sentence for the outcome of a bulk change: "3 photos deleted." / "2 of 3 …: why".
+  function outcome(results, verb) {
+    const done = results.filter((r) => r.ok).length;
+    const failed = results.filter((r) => !r.ok);
+    const plural = (k) => `${k} photo${k === 1 ? '' : 's'}`;
+    if (!failed.length) return [`${plural(done)} ${verb}.`, 'success'];
+    return [`${done} of ${plural(results.length)} ${verb}; ${failed.length} could not be: ${failed[0].error.message}`, 'error'];
+  }
+
+  deleteBtn.addEventListener('click', async () => {
+    const ids = order.filter((id) => selected.has(id));
+    if (!ids.length) return;
+    const yes = await confirmDialog(ids.length === 1 ? 'Delete this photo?' : `Delete ${ids.length} photos?`,
+      `The selected photo${ids.length === 1 ? '' : 's'} and ${ids.length === 1 ? 'its' : 'their'} files will be removed for good.`,
+      'Delete');
+    if (!yes || !ctx.isCurrent()) {
+      deleteBtn.focus();
+      return;
+    }
+    selectBar.setAttribute('aria-busy', 'true');
+    deleteBtn.disabled = tagBtn.disabled = true;
+    // A photo already gone (404) counts as deleted.
+    const results = await eachLimited(ids, BULK_WIDTH, (id) => api.deletePhoto(id).catch((e) => {
+      if (e.status === 404) return null;
+      throw e;
+    }));
+    if (!ctx.isCurrent()) return;
+    deleteBtn.disabled = tagBtn.disabled = false;
+    selectBar.removeAttribute('aria-busy');
+    const gone = new Set(results.filter((r) => r.ok).map((r) => r.item));
+    photos = photos.filter((p) => !gone.has(String(p.id)));
+    if (total !== null) total = Math.max(0, total - gone.size);
+    for (const id of gone) selected.delete(id);
+    draw();
+    showStatus();
+    ctx.flash(...outcome(results, 'deleted'));
+    (selected.size ? deleteBtn : search).focus();
+  });
+
+  tagBtn.addEventListener('click', async () => {
+    const ids = order.filter((id) => selected.has(id));
+    if (!ids.length) return;
+    const tag = await textDialog(`Add a tag to ${ids.length} photo${ids.length === 1 ? '' : 's'}`, 'Tag', 'Add tag',
+      (v) => (v === '' ? 'Enter a tag.' : v.includes(',') ? 'One tag at a time: no commas.' : ''));
+    if (tag === null || !ctx.isCurrent()) {
+      tagBtn.focus();
+      return;
+    }
+    selectBar.setAttribute('aria-busy', 'true');
+    deleteBtn.disabled = tagBtn.disabled = true;
+    const byId = new Map(photos.map((p) => [String(p.id), p]));
+    const results = await eachLimited(ids, BULK_WIDTH, async (id) => {
+      // The photo as it is now (another tab may have changed its tags), then its tags plus one.
+      const now = await api.photo(id);
+      const tags = splitTags(now.tags);
+      if (tags.some((t) => t.toLowerCase() === tag.toLowerCase())) return now;
+      const joined = tags.concat(tag).join(',');
+      if (joined.length > TAG_MAX) throw new Error(`${photoTitle(now)} has too many tags to add “${tag}”.`);
+      const updated = await api.updatePhoto(id, { tags: joined });
+      return updated && updated.id !== undefined ? updated : { ...now, tags: joined };
+    });
+    if (!ctx.isCurrent()) return;
+    deleteBtn.disabled = tagBtn.disabled = false;
+    selectBar.removeAttribute('aria-busy');
+    for (const r of results) if (r.ok && r.value) byId.set(r.item, { ...byId.get(r.item), ...r.value });
+    photos = photos.map((p) => byId.get(String(p.id)) || p);
+    draw();
+    ctx.flash(...outcome(results, `tagged “${tag}”`));
+    tagBtn.focus();
+  });
+
   main.classList.add('wide');
   main.append(h('section', { class: 'album' },
     h('div', { class: 'album-bar' },
@@ -189,6 +397,7 @@ export async function render(main, ctx) {
       searchForm,
       status,
       error),
+    selectBar,
     loading,
     days,
     h('div', { class: 'more' }, more),
@@ -205,6 +414,8 @@ export async function render(main, ctx) {
   }
   await loadPage();
   return () => {
+    window.removeEventListener('keydown', onKey);
+    window.removeEventListener('keyup', onKey);
     if (observer) observer.disconnect();
     main.classList.remove('wide');
   };

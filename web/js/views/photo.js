@@ -7,7 +7,9 @@ import { h, field, errorBox, showError, busy, replace, showFieldErrors } from '.
 import {
   formatBytes, formatInstant, formatTaken, formatCoord, photoTitle, joinTags, splitTags, toLatLng,
 } from '../format.js';
-import { tagList, safeUrl, mapHash, photoHash, albumOrder, rememberAlbum, setLastViewed } from './common.js';
+import {
+  tagList, safeUrl, mapHash, photoHash, albumOrder, rememberAlbum, setLastViewed, confirmDialog,
+} from './common.js';
 import { groupByDay } from './album.js';
 
 const INFO_KEY = 'ca.viewer.info';   // sessionStorage: the info panel stays open from photo to photo
@@ -39,24 +41,6 @@ function metadataList(p) {
   const rows = metadataRows(p);
   return h('dl', { class: 'meta' }, rows.map(([k, v]) => h('div', { class: 'meta-row', dataset: { field: k.toLowerCase() } },
     h('dt', null, k), h('dd', null, v))));
-}
-
-function confirmDialog(title, message, confirmLabel) {
-  return new Promise((resolve) => {
-    const cancel = h('button', { type: 'button', class: 'button secondary', value: 'cancel' }, 'Cancel');
-    const ok = h('button', { type: 'button', class: 'button danger', value: 'ok' }, confirmLabel);
-    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' },
-      h('h2', { id: 'dialog-title' }, title),
-      h('p', null, message),
-      h('div', { class: 'actions' }, cancel, ok));
-    let answer = false;
-    cancel.addEventListener('click', () => dialog.close());
-    ok.addEventListener('click', () => { answer = true; dialog.close(); });
-    dialog.addEventListener('close', () => { dialog.remove(); resolve(answer); });
-    document.body.append(dialog);
-    dialog.showModal();
-    cancel.focus();
-  });
 }
 
 // The album order around id: {prev, next, back} (ids or null, the album address).

@@ -91,7 +91,7 @@ def test_upload_stores_contract_keys(stack):
     name = stored_filename(s3, alice.email)
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}\.jpe?g", name)
     base = f"photos/{norm_email(alice.email)}"
-    assert keys_of(s3) == sorted([f"{base}/{name}", f"{base}/thumbnails/{name}"])
+    assert keys_of(s3) == sorted([f"{base}/{name}", f"{base}/grid/{name}", f"{base}/thumbnails/{name}"])
     orig = s3.get_object(Bucket=BUCKET, Key=f"{base}/{name}")
     thumb = s3.get_object(Bucket=BUCKET, Key=f"{base}/thumbnails/{name}")
     assert orig["ContentType"] == "image/jpeg"
@@ -99,6 +99,9 @@ def test_upload_stores_contract_keys(stack):
     assert Image.open(io.BytesIO(orig["Body"].read())).size == (900, 600)
     w, h = Image.open(io.BytesIO(thumb["Body"].read())).size
     assert w <= 300 and h <= 200 and (w == 300 or h == 200)
+    grid = s3.get_object(Bucket=BUCKET, Key=f"{base}/grid/{name}")
+    assert grid["ContentType"] == "image/jpeg"
+    assert Image.open(io.BytesIO(grid["Body"].read())).size == (600, 400)
     # the API keeps its own image URLs; they redirect
     assert photo["thumb_url"] == f"/api/photos/{photo['id']}/image?size=thumb"
     assert photo["original_url"] == f"/api/photos/{photo['id']}/image?size=original"
@@ -147,6 +150,37 @@ def test_image_redirects_to_presigned_url(stack):
     assert r.status_code == 401 and "Location" not in r.headers
 
 
+def test_grid_image_redirects_or_is_made_when_missing(stack):
+    """A grid image in the bucket: 302 to it. None (a photo from before grid images, or
+    migrated): made from the original, stored at its key, sent; then 302."""
+    s3 = stack["s3"]
+    alice = new_user(stack["base"], "alice")
+    photo = upload_one(alice, jpeg(480, 960))
+    name = stored_filename(s3, alice.email)
+    key = f"photos/{norm_email(alice.email)}/grid/{name}"
+    r = alice.get(photo["grid_url"], allow_redirects=False)
+    assert r.status_code == 302 and urllib.parse.urlsplit(r.headers["Location"]).path == f"/{BUCKET}/{key}"
+    s3.delete_object(Bucket=BUCKET, Key=key)
+    r = alice.get(photo["grid_url"], allow_redirects=False)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(r.content)).size == (200, 400)
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == r.content
+    assert alice.get(photo["grid_url"], allow_redirects=False).status_code == 302
+
+
+def test_total_is_a_dynamodb_count(stack):
+    alice = new_user(stack["base"], "alice")
+    bob = new_user(stack["base"], "bob")
+    ids = [upload_one(alice, jpeg(64, 48), f"n{i}.jpg")["id"] for i in range(3)]
+    upload_one(bob, jpeg(64, 48))
+    page = alice.get("/api/photos", params={"limit": 1}).json()
+    assert page["total"] == 3 and len(page["photos"]) == 1
+    assert alice.get("/api/photos", params={"cursor": page["next_cursor"]}).json()["total"] is None
+    assert alice.delete(f"/api/photos/{ids[1]}").status_code == 204
+    assert alice.get("/api/photos").json()["total"] == 2
+    assert bob.get("/api/photos").json()["total"] == 1
+
+
 def test_content_security_policy_names_the_endpoint(stack):
     r = requests.get(stack["base"] + "/healthz", timeout=30)
     csp = r.headers["Content-Security-Policy"]
@@ -166,7 +200,7 @@ def test_delete_removes_both_objects(stack):
     keep = upload_one(alice, jpeg(320, 240), "keep.jpg")
     keep_keys = keys_of(s3)
     gone = upload_one(alice, jpeg(330, 250), "gone.jpg")
-    assert len(keys_of(s3)) == 4
+    assert len(keys_of(s3)) == 6
     assert alice.delete(f"/api/photos/{gone['id']}").status_code == 204
     assert keys_of(s3) == keep_keys
     assert alice.get(f"/api/photos/{gone['id']}").status_code == 404
@@ -180,7 +214,8 @@ def test_another_users_photo_is_404(stack):
     bob = new_user(stack["base"], "bob")
     photo = upload_one(alice, jpeg(320, 240))
     before = keys_of(s3)
-    for url in (f"/api/photos/{photo['id']}", photo["original_url"], photo["thumb_url"]):
+    for url in (f"/api/photos/{photo['id']}", photo["original_url"], photo["thumb_url"],
+                photo["grid_url"]):
         r = bob.get(url, allow_redirects=False)
         assert r.status_code == 404, (url, r.status_code, r.text)
         assert "Location" not in r.headers
@@ -227,7 +262,7 @@ def test_stage_2_then_the_launcher(bins, moto, aws_env, tmp_path):
         assert got.status_code == 200
         assert Image.open(io.BytesIO(got.content)).size == (400, 300)
         keys = moto.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
-        assert len(keys) == 2
+        assert len(keys) == 3  # original, thumbnail, grid image
         assert all(k["Key"].startswith(f"photos/{norm_email(alice.email)}/") for k in keys)
     finally:
         srv.stop()

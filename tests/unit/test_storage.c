@@ -174,6 +174,11 @@ START_TEST(relpath_is_the_s3_key_tail)
 	ck_assert_int_eq(ca_storage_relpath(EMAIL, UUID ".jpg", CA_IMAGE_THUMB, &b, NULL), CA_OK);
 	ck_assert_str_eq(b.data, USERDIR "/thumbnails/" UUID ".jpg");
 	ca_buf_reset(&b);
+	ck_assert_int_eq(ca_storage_relpath(EMAIL, UUID ".jpg", CA_IMAGE_GRID, &b, NULL), CA_OK);
+	ck_assert_str_eq(b.data, USERDIR "/grid/" UUID ".jpg");
+	ca_buf_reset(&b);
+	ck_assert_int_eq(ca_storage_relpath(EMAIL, "../x", CA_IMAGE_GRID, &b, NULL),
+			 CA_STORAGE_BAD_NAME);
 	ck_assert_int_eq(ca_storage_relpath(EMAIL, "../x", CA_IMAGE_THUMB, &b, NULL),
 			 CA_STORAGE_BAD_NAME);
 	ck_assert_int_eq(ca_storage_relpath("a/b", "x.jpg", CA_IMAGE_THUMB, &b, NULL),
@@ -314,6 +319,54 @@ START_TEST(put_get_delete_round_trip_in_the_legacy_layout)
 	ca_buf_release(&got);
 	ca_storage_release(st);
 	ca_storage_release(NULL);
+}
+END_TEST
+
+/* The album grid's image: its own folder, never the thumbnail's; deleted with the photo. */
+START_TEST(grid_images_live_in_their_own_folder)
+{
+	struct ca_storage *st = open_disk();
+	struct ca_buf got = CA_BUF_INIT;
+	char path[256];
+	bool exists = true;
+	uint64_t size = 0;
+	int fd = -1;
+
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_THUMB, "THUMB", 5, NULL),
+			 CA_OK);
+	/* a thumbnail is no grid image */
+	ck_assert_int_eq(ca_storage_exists(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, &exists, NULL),
+			 CA_OK);
+	ck_assert(!exists);
+	ck_assert_int_eq(ca_storage_get(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, 100, &got, NULL),
+			 CA_STORAGE_NOTFOUND);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, &fd, &size, NULL),
+			 CA_STORAGE_NOTFOUND);
+	ck_assert_int_eq(ca_storage_delete(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, NULL),
+			 CA_STORAGE_NOTFOUND);
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, "GRID!!", 6, NULL),
+			 CA_OK);
+	snprintf(path, sizeof(path), "%s/" USERDIR "/grid/" UUID ".jpg", root);
+	ck_assert_str_eq(read_file(path), "GRID!!");
+	ck_assert_int_eq(ca_storage_get(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, 100, &got, NULL), CA_OK);
+	ck_assert_uint_eq(got.len, 6);
+	ck_assert_int_eq(ca_storage_open(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, &fd, &size, NULL),
+			 CA_OK);
+	ck_assert_uint_eq(size, 6);
+	close(fd);
+	ca_buf_reset(&got);
+	ck_assert_int_eq(ca_storage_get(st, EMAIL, UUID ".jpg", CA_IMAGE_THUMB, 100, &got, NULL), CA_OK);
+	ck_assert_uint_eq(got.len, 5);
+	/* the photo's delete takes the grid image too, even without an original */
+	ck_assert_int_eq(ca_storage_delete_photo(st, EMAIL, UUID ".jpg", NULL), CA_OK);
+	ck_assert_int_eq(ca_storage_exists(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, &exists, NULL),
+			 CA_OK);
+	ck_assert(!exists);
+	ck_assert_int_eq(ca_storage_put(st, EMAIL, UUID ".jpg", CA_IMAGE_GRID, "G", 1, NULL), CA_OK);
+	ck_assert_int_eq(ca_storage_delete_photo(st, EMAIL, UUID ".jpg", NULL), CA_OK);
+	ck_assert_int_eq(ca_storage_delete_photo(st, EMAIL, UUID ".jpg", NULL), CA_STORAGE_NOTFOUND);
+	ca_buf_release(&got);
+	ca_storage_release(st);
 }
 END_TEST
 
@@ -568,6 +621,7 @@ static Suite *make_suite(void)
 	tcase_add_checked_fixture(disk, setup, teardown);
 	tcase_add_test(disk, put_get_delete_round_trip_in_the_legacy_layout);
 	tcase_add_test(disk, reads_the_seeds_thumbnail_directory_too);
+	tcase_add_test(disk, grid_images_live_in_their_own_folder);
 	tcase_add_test(disk, size_cap_on_get);
 	tcase_add_test(disk, hostile_names_touch_nothing);
 	tcase_add_test(disk, symlinks_under_the_root_are_not_followed);

@@ -18,8 +18,11 @@ const ARGS = [
 // Launches Chromium with a new empty user-data-dir. Returns {context, page,
 // problems, close}: `problems` collects what must never happen in the app
 // (page errors, CSP violations, JavaScript dialogs such as an injected alert).
-// timezoneId ("America/New_York") and locale ("en-US") set what the page sees.
-export async function launch({ viewport = DESKTOP, timezoneId, locale = 'en-US' } = {}) {
+// timezoneId ("America/New_York") and locale ("en-US") set what the page sees;
+// deviceScaleFactor (2: a "retina" screen) and touch (a phone: touch events, no hover).
+export async function launch({
+  viewport = DESKTOP, timezoneId, locale = 'en-US', deviceScaleFactor, touch = false,
+} = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'ca-e2e-chromium-'));
   let context;
   try {
@@ -30,6 +33,8 @@ export async function launch({ viewport = DESKTOP, timezoneId, locale = 'en-US' 
       viewport,
       locale,
       ...(timezoneId ? { timezoneId } : {}),
+      ...(deviceScaleFactor ? { deviceScaleFactor } : {}),
+      ...(touch ? { hasTouch: true, isMobile: true } : {}),
       timeout: 60000,
     });
   } catch (e) {

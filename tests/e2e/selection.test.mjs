@@ -195,3 +195,66 @@ test('the total counts every photo while the album shows a page; sharp tiles: th
   }
   assert.deepEqual(found, [], 'no serious or critical axe-core violations');
 });
+
+test('the viewer\'s info panel: a mini-map where the photo has a place (Leaflet loaded only then), none without', { skip: SKIP, timeout: 180000 }, async () => {
+  const account = newAccount('e2e-minimap');
+  const setup = await launch();
+  let withPlace;
+  let without;
+  try {
+    await signUp(setup.page, account);
+    await upload(setup.page, [
+      makePhoto({ name: 'busan.jpg', color: [40, 110, 200], taken: '2022:01:02 08:05:00', lat: 35.1796, lng: 129.0756 }),
+      makePhoto({ name: 'nowhere.jpg', color: [220, 150, 40], taken: '2022:01:01 08:05:00' }),
+    ], '', '');
+    const photos = await photosOf(setup.page);
+    withPlace = photos.find((p) => p.filename_orig === 'busan.jpg').id;
+    without = photos.find((p) => p.filename_orig === 'nowhere.jpg').id;
+  } finally {
+    await setup.close();
+  }
+  const found = [];
+  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    const b = await launch({ viewport });
+    const { page, problems } = b;
+    try {
+      await signIn(page, account);
+      const leaflet = [];
+      page.on('request', (req) => { if (req.url().includes('/vendor/leaflet/')) leaflet.push(req.url()); });
+      await page.goto(`${BASE}/#/photos/${withPlace}`);
+      await imagesLoaded(page, 'img.original');
+      assert.deepEqual(leaflet, [], 'no Leaflet before the panel opens');
+      await page.getByRole('button', { name: 'Info', exact: true }).click();
+      const mini = page.getByRole('region', { name: 'Map of where the photo was taken' });
+      await mini.waitFor();
+      await imagesLoaded(page, '.mini-map img.leaflet-marker-icon');
+      await imagesLoaded(page, '.mini-map img.leaflet-tile-loaded');
+      assert.ok(leaflet.length > 0, 'Leaflet is loaded for the mini-map');
+      assert.equal(await page.locator('.mini-map img.leaflet-marker-icon').getAttribute('alt'), 'Where “busan.jpg” was taken');
+      // The marker is at the photo's place: the map's centre.
+      const off = await page.evaluate(() => {
+        const m = document.querySelector('.mini-map').getBoundingClientRect();
+        const i = document.querySelector('.mini-map img.leaflet-marker-icon').getBoundingClientRect();
+        return [Math.abs((i.left + i.width / 2) - (m.left + m.width / 2)), Math.abs(i.bottom - (m.top + m.height / 2))];
+      });
+      assert.ok(off[0] < 3 && off[1] < 3, `marker at the centre (${off})`);
+      for (const v of await seriousViolations(page)) found.push(`viewer mini-map (${size}): ${v}`);
+      await shot(page, `views/viewer-minimap-${size}.png`);
+      // The next photo has no place: no map (the panel stays open).
+      await page.keyboard.press('ArrowRight');
+      await page.waitForFunction((id) => location.hash === `#/photos/${id}`, String(without));
+      await page.locator('#photo-info').waitFor();
+      await page.locator('#photo-info .meta').waitFor();
+      assert.equal(await page.locator('.mini-map').count(), 0);
+      // Back: the map again; closing the panel removes it.
+      await page.keyboard.press('ArrowLeft');
+      await mini.waitFor();
+      await page.getByRole('button', { name: 'Close information' }).click();
+      await page.locator('.mini-map').waitFor({ state: 'detached' });
+      assert.deepEqual(problems, [], size);
+    } finally {
+      await b.close();
+    }
+  }
+  assert.deepEqual(found, [], 'no serious or critical axe-core violations');
+});

@@ -184,3 +184,22 @@ export async function render(main, ctx) {
   requestAnimationFrame(() => map.invalidateSize());
   return () => map.remove();
 }
+
+// A small map of one place (the viewer's info panel): Leaflet is loaded on first use.
+// el: the empty container (sized by CSS); [lat, lng]; config: /api/config; title: the
+// photo's. Resolves to a function that removes the map (call it when the panel goes).
+export async function miniMap(el, lat, lng, config, title) {
+  const [L] = await Promise.all([import(LEAFLET), leafletStyles()]);
+  if (!el.isConnected) return () => {};
+  const map = L.map(el, { attributionControl: false, scrollWheelZoom: false, worldCopyJump: true });
+  makeAttributionControl(L, config.tile_attribution).addTo(map);
+  const tiles = L.tileLayer(config.tile_url, { maxZoom: 19, crossOrigin: false });
+  tiles.once('tileerror', () => {
+    el.after(h('p', { class: 'tile-note mini-note' }, 'Map tiles could not be loaded; the marker shows the place.'));
+  });
+  tiles.addTo(map);
+  L.marker([lat, lng], { title, alt: `Where “${title}” was taken`, keyboard: false }).addTo(map);
+  map.setView([lat, lng], 12);
+  requestAnimationFrame(() => map.invalidateSize());
+  return () => map.remove();
+}

@@ -11,6 +11,7 @@ import {
   tagList, safeUrl, mapHash, photoHash, albumOrder, rememberAlbum, setLastViewed, confirmDialog,
 } from './common.js';
 import { groupByDay } from './album.js';
+import { miniMap } from './map.js';
 
 const INFO_KEY = 'ca.viewer.info';   // sessionStorage: the info panel stays open from photo to photo
 const SWIPE_MIN = 50;                // px of horizontal travel that counts as a swipe
@@ -129,6 +130,34 @@ export async function render(main, ctx) {
   // The info panel.
   const tagsView = h('div', { class: 'photo-tags' });
   const metaView = h('div');
+  // The mini-map of where the photo was taken: made when the panel shows a photo with a
+  // place (Leaflet is loaded then, not before), remade when the place changes.
+  const mapView = h('div', { class: 'mini-map-box' });
+  let mapShown = '';          // "lat,lng" on the map now
+  let removeMap = null;
+  function dropMap() {
+    if (removeMap) removeMap();
+    removeMap = null;
+    mapShown = '';
+    replace(mapView);
+  }
+  async function updateMiniMap() {
+    const where = toLatLng(photo.geotag_lat, photo.geotag_lng);
+    const key = where && !panel.hidden ? where.join(',') : '';
+    if (key === mapShown) return;
+    dropMap();
+    if (!key) return;
+    mapShown = key;
+    const el = h('div', { class: 'mini-map', role: 'region', 'aria-label': 'Map of where the photo was taken' });
+    mapView.append(el);
+    try {
+      const remove = await miniMap(el, where[0], where[1], ctx.config, photoTitle(photo));
+      if (mapShown === key && el.isConnected) removeMap = remove;
+      else remove();
+    } catch {
+      if (mapShown === key) replace(mapView, h('p', { class: 'tile-note mini-note' }, 'The map could not be loaded.'));
+    }
+  }
   const actions = h('p', { class: 'actions' });
   const editBtn = h('button', { type: 'button', class: 'button secondary', 'aria-expanded': 'false', 'aria-controls': 'edit-form' }, 'Edit');
   const deleteBtn = h('button', { type: 'button', class: 'button danger' }, 'Delete photo');
@@ -145,6 +174,7 @@ export async function render(main, ctx) {
     replace(actions, editBtn,
       where ? h('a', { class: 'button secondary', href: mapHash(photo.id) }, 'Show on map') : null,
       deleteBtn);
+    updateMiniMap();
   }
 
   // The edit form, opened from the panel.
@@ -169,7 +199,7 @@ export async function render(main, ctx) {
     h('div', { class: 'info-head' }, panelTitle,
       h('button', { type: 'button', class: 'viewer-button info-close', on: { click: () => setInfo(false) } },
         'Close', h('span', { class: 'visually-hidden' }, ' information'))),
-    tagsView, metaView, actions, form);
+    tagsView, metaView, mapView, actions, form);
   viewer.append(panel);
 
   function setInfo(open, focus = true) {
@@ -177,6 +207,7 @@ export async function render(main, ctx) {
     viewer.classList.toggle('with-info', open);
     infoBtn.setAttribute('aria-expanded', String(open));
     setInfoWanted(open);
+    updateMiniMap();
     if (focus) (open ? panelTitle : infoBtn).focus();
   }
   panelTitle.tabIndex = -1;
@@ -299,6 +330,7 @@ export async function render(main, ctx) {
   if (infoWanted()) setInfo(true, false);
   return () => {
     window.removeEventListener('keydown', onKey);
+    dropMap();
     leave();
   };
 }

@@ -258,3 +258,39 @@ test('the viewer\'s info panel: a mini-map where the photo has a place (Leaflet 
   }
   assert.deepEqual(found, [], 'no serious or critical axe-core violations');
 });
+
+test('bulk changes when some photos changed behind the page: a photo gone is named, not fatal; one already deleted counts as deleted', { skip: SKIP, timeout: 120000 }, async () => {
+  const b = await launch();
+  const { page, problems } = b;
+  try {
+    await signUp(page, newAccount('e2e-bulkfail'));
+    await upload(page, SPECS.slice(0, 3).map(makePhoto), '', '');
+    await album(page, 3);
+    const order = await ids(page);
+    await box(page, 0).click();
+    await box(page, 2).click({ modifiers: ['Shift'] });
+    assert.equal(await count(page), '3 selected');
+    // Another tab deletes the middle photo (through the API, with this session's CSRF token).
+    const csrf = (await b.context.cookies()).find((c) => c.name === 'csrf_token').value;
+    const gone = await page.request.delete(`${BASE}/api/photos/${order[1]}`, { headers: { 'X-CSRF-Token': csrf } });
+    assert.equal(gone.status(), 204);
+    // Tagging: two tagged, the gone one named as a failure.
+    await page.getByRole('region', { name: 'Selection' }).getByRole('button', { name: 'Add tag' }).click();
+    await page.getByRole('dialog').getByLabel('Tag').fill('kept');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add tag' }).click();
+    const flash = page.locator('#flash.flash-error');
+    await flash.waitFor();
+    assert.match(await flash.textContent(), /^2 of 3 photos tagged “kept”; 1 could not be: .+/);
+    const tags = Object.fromEntries((await photosOf(page)).map((p) => [String(p.id), p.tags]));
+    assert.deepEqual(tags, { [order[0]]: 'kept', [order[2]]: 'kept' });
+    // Deleting: the one already gone counts as deleted.
+    await page.getByRole('region', { name: 'Selection' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.locator('#flash.flash-success', { hasText: '3 photos deleted.' }).waitFor();
+    await page.locator('.album .status', { hasText: 'No photos yet.' }).waitFor();
+    assert.deepEqual(await photosOf(page), []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await b.close();
+  }
+});

@@ -389,7 +389,7 @@ def test_upload_has_s3_putobject_and_image_link_none(aws_served, daemon):
     assert r.status_code == 201, r.text
     seg = only_segment(daemon, agent)
     puts = subsegments(seg, "S3", "PutObject")
-    assert len(puts) == 2, seg  # the original and its thumbnail
+    assert len(puts) == 3, seg  # the original, its thumbnail and its grid image
     for sub in puts:
         check_subsegment_shape(seg, sub)
         assert sub["aws"]["bucket_name"] == BUCKET
@@ -408,6 +408,12 @@ def test_upload_has_s3_putobject_and_image_link_none(aws_served, daemon):
     assert r.status_code == 302
     seg = only_segment(daemon, agent)
     assert subsegments(seg, "S3") == [], seg
+    # the grid image's link is looked for first (many photos have none yet): one HEAD
+    agent = "grid-" + uuid.uuid4().hex
+    r = alice.get(photo["grid_url"], allow_redirects=False, headers={"User-Agent": agent})
+    assert r.status_code == 302
+    seg = only_segment(daemon, agent)
+    assert [s["aws"]["operation"] for s in subsegments(seg, "S3")] == ["HeadObject"], seg
 
 
 def test_failing_call_marks_its_subsegment(aws_served, daemon):

@@ -121,18 +121,22 @@ static int remove_photos(struct verify_run *run, struct ca_db *db, struct ca_sto
 	return rc;
 }
 
-/* On disk: the user's folder and its thumbnails folder, when empty. */
+/* On disk: the user's folder and its thumbnails and grid folders, when empty. */
 static void remove_empty_folders(struct verify_run *run)
 {
+	static const char *const subdirs[] = { CA_STORAGE_THUMB_DIR, CA_STORAGE_GRID_DIR };
 	struct ca_buf norm = CA_BUF_INIT, dir = CA_BUF_INIT;
+	size_t i;
 
 	if (run->cfg->storage.kind != SERVE_STORAGE_DISK ||
 	    ca_storage_norm_email(run->email, &norm, NULL) != CA_OK)
 		goto out;
-	ca_buf_addf(&dir, "%s/%s/" CA_STORAGE_THUMB_DIR, run->cfg->storage.path, norm.data);
-	if (ca_buf_ok(&dir))
-		rmdir(dir.data);
-	ca_buf_reset(&dir);
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		ca_buf_addf(&dir, "%s/%s/%s", run->cfg->storage.path, norm.data, subdirs[i]);
+		if (ca_buf_ok(&dir))
+			rmdir(dir.data);
+		ca_buf_reset(&dir);
+	}
 	ca_buf_addf(&dir, "%s/%s", run->cfg->storage.path, norm.data);
 	if (ca_buf_ok(&dir))
 		rmdir(dir.data);

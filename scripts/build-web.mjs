@@ -11,8 +11,8 @@
 //                              first API answers every page asks for
 //   icon.svg                   copied
 //   assets/app-HASH.js         the app (every module it imports statically), minified ESM
-//   assets/chunk-HASH.js       the lazy chunks (Leaflet, imported by web/js/leaflet.js for
-//                              the map views only) and the code they share with the app
+//   assets/leaflet-HASH.js     Leaflet, imported by web/js/leaflet.js for the map views only
+//   assets/chunk-HASH.js       code the app and Leaflet share
 //   assets/app-HASH.css        web/css/app.css minified
 //   assets/leaflet-HASH/       Leaflet's stylesheet (minified) and images, under a folder
 //                              named by their content: Leaflet finds its marker images by
@@ -82,7 +82,12 @@ async function leafletAssets() {
 async function bundle(leafletCss) {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: { app: join(WEB, 'js', 'app.js'), 'app-style': join(WEB, 'css', 'app.css') },
+    // Leaflet is an entry of its own so that its lazy chunk is named leaflet-HASH.js
+    entryPoints: {
+      app: join(WEB, 'js', 'app.js'),
+      'app-style': join(WEB, 'css', 'app.css'),
+      leaflet: join(LEAFLET_DIST, 'leaflet-src.esm.js'),
+    },
     bundle: true,
     splitting: true,
     format: 'esm',

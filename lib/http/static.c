@@ -337,6 +337,14 @@ static const struct {
 	{ "gzip", ".gz" },
 };
 
+/* Only text (and SVG) is worth a compressed copy; images and fonts are not looked for. */
+static bool compressible_type(const char *type)
+{
+	return ca_starts_with(type, "text/") || strcmp(type, "image/svg+xml") == 0 ||
+	       strcmp(type, "application/json") == 0 ||
+	       strcmp(type, "application/manifest+json") == 0;
+}
+
 /*
  * Opens the regular file rel + suffix beneath root_fd into *sb; -1 when there is
  * none (or the name would be too long).
@@ -433,7 +441,8 @@ int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *r
 	if (!servable_name(name))
 		goto not_found;
 
-	choose_variant(st, req, name, &fd, &sb, &encoding, &vary);
+	if (compressible_type(ca_http_content_type_for(name)))
+		choose_variant(st, req, name, &fd, &sb, &encoding, &vary);
 	snprintf(etag, sizeof(etag), "\"%llx-%llx%s%s\"", (unsigned long long)sb.st_size,
 		 (unsigned long long)sb.st_mtim.tv_sec * 1000000000ull +
 			 (unsigned long long)sb.st_mtim.tv_nsec,

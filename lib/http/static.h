@@ -18,7 +18,7 @@
  * hash of their content, scripts/build-web.mjs), "public, max-age=N" for the
  * rest.
  *
- * Precompressed copies: a file NAME with a regular file NAME.br or NAME.gz
+ * Precompressed copies: a text or SVG file NAME with a regular file NAME.br or NAME.gz
  * beside it is answered from the copy the request's Accept-Encoding weighs
  * highest (brotli before gzip when alike; none with weight 0),
  * with Content-Encoding, the copy's length and an ETag of its own; every

@@ -253,6 +253,9 @@ static void write_build(void)
 	snprintf(path, sizeof(path), "%s/assets/dir.js.br", web); /* not a regular file */
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	write_file(web, "index.html.gz", "GZINDEX");
+	snprintf(path, sizeof(path), "%s/assets", web);
+	write_file(path, "photo.png", "PNG");
+	write_file(path, "photo.png.gz", "GZPNG"); /* images are never looked for copies of */
 }
 
 START_TEST(precompressed_copies_by_accept_encoding)
@@ -337,6 +340,10 @@ START_TEST(precompressed_copies_by_accept_encoding)
 	write_file(web, "assets/dir.js", "dir");
 	serve(st, "GET", "/assets/dir.js", NULL, &a);
 	ck_assert_str_eq(a.body, "dir");
+	ck_assert_str_eq(a.vary, "");
+	serve(st, "GET", "/assets/photo.png", NULL, &a);
+	ck_assert_str_eq(a.body, "PNG");
+	ck_assert_str_eq(a.encoding, "");
 	ck_assert_str_eq(a.vary, "");
 	/* the copies are not files of their own */
 	accept_encoding = NULL;

@@ -1,7 +1,8 @@
 // web_bundle.test.mjs — the front end as the server sends it (the bundle `make build`
 // writes to build/web), seen by headless Chromium against the real cloudalbum-serve
 // (CA_BASE_URL; skipped without it): compressed, content-named files cached for a year,
-// index.html always revalidated, the first API answers preloaded and used, Leaflet
+// index.html always revalidated, the first API answers preloaded and used (and never
+// handed, stale, to a later view), Leaflet
 // loaded by the map views only (with its marker images found), and a second visit
 // taking every asset from the cache. Timing is never asserted (tests/bench/web.sh
 // measures it).
@@ -99,6 +100,17 @@ test('the bundle: compressed, cached for a year, API answers preloaded, Leaflet 
       const refetched = second.filter((r) => r.path.startsWith('/assets/') && !r.fromCache);
       assert.deepEqual(refetched.map((r) => r.path), [], 'assets come from the cache');
       assert.equal(count(second, '/'), 1, 'the page itself is revalidated');
+
+      // A page opened on a search did not use the preloaded first page of the album: that
+      // answer must not reach the album later, stale (preload.js).
+      const search = await b.context.newPage();
+      await search.goto(`${BASE}/#/album?q=no-such-words`);
+      await search.locator('.album .status', { hasText: 'No photos match' }).waitFor();
+      const csrf = (await b.context.cookies()).find((c) => c.name === 'csrf_token').value;
+      const gone = await b.context.request.delete(`${BASE}/api/photos/${photo.id}`, { headers: { 'X-CSRF-Token': csrf } });
+      assert.equal(gone.status(), 204);
+      await search.evaluate(() => { location.hash = '#/album'; });
+      await waitCount(search, '.grid .card', 1);
       assert.deepEqual(problems, [], 'no page errors or CSP violations');
     } finally {
       await b.close();

@@ -72,8 +72,7 @@ build: $(BINS) $(GEODATA) web
 WEB_OUT  := build/web
 WEB_SRCS := $(shell find web -type f -not -path 'web/vendor/*' 2>/dev/null | sort)
 web: $(WEB_OUT)/index.html
-$(WEB_OUT)/index.html: $(WEB_SRCS) scripts/build-web.mjs package-lock.json \
-                      node_modules/leaflet/dist/leaflet-src.esm.js
+$(WEB_OUT)/index.html: $(WEB_SRCS) scripts/build-web.mjs package-lock.json
 	@[ -f node_modules/esbuild/package.json ] || \
 		{ echo "make: node_modules/esbuild is missing: run make (or make deps) to install the npm packages" >&2; exit 1; }
 	@node scripts/build-web.mjs $(WEB_OUT)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The front end's first load, before and after the build step, in one run: one
 # cloudalbum-serve binary started twice on one database, once serving the unbundled web/
-# tree (the baseline: 16 modules and a stylesheet as written, nothing compressed) and
+# tree (the baseline: every module and the stylesheet as written, nothing compressed) and
 # once the bundle `make build` writes to build/web (minified, content-named, .br/.gz).
 # A user with BENCH_PHOTOS (24) photos; headless Chromium (playwright-core) opens the
 # album signed in with an empty cache over a link adding 150 ms to every request,

@@ -1,7 +1,8 @@
 # CloudAlbum toolkit — the one build.
 #
 #   make              ensure what building needs (Debian packages, npm packages), then
-#                     build every binary into bin/ (`make build` skips the check)
+#                     build every binary into bin/ and the front end into build/web
+#                     (`make build` skips the check)
 #   make test         ensure prerequisites, then unit + integration tests, plain and
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make audit        the wire audit alone: every AWS request of the programs' journeys
@@ -56,16 +57,29 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all build web-vendor deps test unit unit-san integration integration-san audit e2e e2e-san bench fuzz \
+.PHONY: all build web web-vendor deps test unit unit-san integration integration-san audit e2e e2e-san bench fuzz \
         local-up local-down demo clean
 # Plain `make` on a fresh clone first installs (as root) or names (otherwise) what the
 # build needs; the build itself runs in a second make, which reads pkg-config afresh.
 all:
 	@scripts/ensure-deps.sh build
 	@$(MAKE) --no-print-directory build
-build: $(BINS) $(GEODATA) web-vendor
+build: $(BINS) $(GEODATA) web
 
-# Front-end libraries are copied in from node_modules (pinned by package-lock.json).
+# The front end as served: web/ bundled and minified by esbuild (pinned in package.json)
+# into build/web, content-named files under assets/, .gz/.br copies (scripts/build-web.mjs,
+# web/README.md). server.static_dir points there.
+WEB_OUT  := build/web
+WEB_SRCS := $(shell find web -type f -not -path 'web/vendor/*' 2>/dev/null | sort)
+web: $(WEB_OUT)/index.html
+$(WEB_OUT)/index.html: $(WEB_SRCS) scripts/build-web.mjs package-lock.json
+	@[ -f node_modules/esbuild/package.json ] || \
+		{ echo "make: node_modules/esbuild is missing: run make (or make deps) to install the npm packages" >&2; exit 1; }
+	@node scripts/build-web.mjs $(WEB_OUT)
+
+# The unbundled tree (web/ served as it is, for working on it and for the first-load
+# benchmark's baseline) takes Leaflet from web/vendor/leaflet, copied in from node_modules
+# (pinned by package-lock.json).
 LEAFLET_DIST := node_modules/leaflet/dist
 WEB_VENDOR   := web/vendor/leaflet
 web-vendor: $(WEB_VENDOR)/leaflet-src.esm.js
@@ -130,23 +144,23 @@ deps:
 	@scripts/ensure-deps.sh
 
 # Unit tests: every tests/unit/test_*.c is one Check binary.
-unit: $(TESTS) $(BINS) $(GEODATA) web-vendor
+unit: $(TESTS) $(BINS) $(GEODATA) web
 	@scripts/run-unit.sh $(TESTS)
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
 
-integration: $(BINS) $(GEODATA) $(TESTS) web-vendor
+integration: $(BINS) $(GEODATA) $(TESTS) web
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
 	@CA_WIRE_AUDIT=off $(MAKE) --no-print-directory SAN=1 integration
 
 # The wire audit alone (docs/AUDIT.md); `make integration` runs it too.
-audit: $(BINS) $(GEODATA) web-vendor
+audit: $(BINS) $(GEODATA) web
 	@CA_BIN=$(abspath $(BINDIR)) .venv/bin/python -m pytest -q -p no:cacheprovider -rxX \
 		tests/integration/test_wire_audit.py
 
 # End to end: the real server, a fresh database, headless Chromium (tests/e2e/run.sh).
-e2e: $(BINS) $(GEODATA) web-vendor
+e2e: $(BINS) $(GEODATA) web
 	@CA_BIN=$(abspath $(BINDIR)) tests/e2e/run.sh
 e2e-san:
 	@$(MAKE) --no-print-directory SAN=1 e2e
@@ -159,7 +173,7 @@ test: deps
 	@$(MAKE) --no-print-directory e2e
 
 bench: deps
-	@$(MAKE) --no-print-directory build $(BENCHES)
+	@$(MAKE) --no-print-directory build web-vendor $(BENCHES)
 	@CA_BIN=$(abspath $(BINDIR)) CA_BENCH=$(abspath $(BUILD)/bench) scripts/run-bench.sh
 
 fuzz: deps

@@ -4,9 +4,11 @@
 #include "app/app_internal.h"
 #include "app/api_hostedui.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db/dynamodb.h"
 #include "db/mysql.h"
@@ -86,6 +88,36 @@ static int fallback(struct ca_http_request *req, struct ca_http_response *resp, 
 	rc = ca_http_static_serve(req, resp, app->web);
 	req->path = path;
 	req->raw_path = raw_path;
+	return rc;
+}
+
+/*
+ * Opens the front end's folder for serving. A folder without index.html (a
+ * build not made yet: `make build` writes build/web) is refused with a
+ * sentence saying so, rather than served as nothing but 404s.
+ */
+static int open_front_end(struct ca_app *app, const char *dir, struct ca_err *err)
+{
+	struct ca_buf index = CA_BUF_INIT;
+	int rc;
+
+	ca_buf_addf(&index, "%s/index.html", dir);
+	if (!ca_buf_ok(&index)) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory opening the web directory.");
+		goto out;
+	}
+	if (access(index.data, R_OK) != 0) {
+		rc = ca_err_set(err, CA_ENOTFOUND,
+				"server.static_dir %s holds no front end (%s: %s); `make build` "
+				"builds it into build/web, the default.",
+				dir, index.data, strerror(errno));
+		goto out;
+	}
+	rc = ca_http_static_new(&app->web, dir, 3600, err);
+	if (rc != CA_OK)
+		ca_err_prefix(err, "server.static_dir %s", dir);
+out:
+	ca_buf_release(&index);
 	return rc;
 }
 
@@ -256,11 +288,9 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 	if (rc != CA_OK)
 		goto fail;
 	if (cfg->server.static_dir && *cfg->server.static_dir) {
-		rc = ca_http_static_new(&app->web, cfg->server.static_dir, 3600, err);
-		if (rc != CA_OK) {
-			ca_err_prefix(err, "server.static_dir %s", cfg->server.static_dir);
+		rc = open_front_end(app, cfg->server.static_dir, err);
+		if (rc != CA_OK)
 			goto fail;
-		}
 	}
 	rc = add_routes(app, err);
 	if (rc != CA_OK)

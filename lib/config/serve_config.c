@@ -38,7 +38,7 @@ static const struct ca_cfg_key server_keys[] = {
 	{ .name = "threads", .type = CA_CFG_INT, .offset = OFF(server.threads),
 	  .def = "8", .min = 1, .max = 256 },
 	{ .name = "static_dir", .type = CA_CFG_STRING, .offset = OFF(server.static_dir),
-	  .def = "web" },
+	  .def = "build/web" },
 	{ .name = "thumb_width", .type = CA_CFG_INT, .offset = OFF(server.thumb_width),
 	  .def = "300", .min = 16, .max = 4096 },
 	{ .name = "thumb_height", .type = CA_CFG_INT, .offset = OFF(server.thumb_height),

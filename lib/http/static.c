@@ -19,6 +19,9 @@
 
 #define STATIC_PATH_MAX 1024
 #define STATIC_DEPTH_MAX 16
+/* Files under this folder are named by their content (scripts/build-web.mjs). */
+#define STATIC_IMMUTABLE_DIR "assets/"
+#define STATIC_IMMUTABLE_CACHE "public, max-age=31536000, immutable"
 
 struct ca_http_static {
 	int root_fd;
@@ -113,6 +116,94 @@ static bool servable_name(const char *name)
 		if (strcasecmp(dot, exts[i]) == 0)
 			return true;
 	return false;
+}
+
+/* Skips optional whitespace (RFC 9110 OWS). */
+static const char *skip_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * Parses a qvalue ("0", "0.5", "1", "1.000") at p, up to the end of its list
+ * element; -1 when it is not one (then the element counts for nothing).
+ */
+static int parse_qvalue(const char *p, const char *end)
+{
+	int q, digits = 0, scale = 100;
+
+	if (p >= end || (*p != '0' && *p != '1'))
+		return -1;
+	q = (*p - '0') * 1000;
+	p++;
+	if (p < end && *p == '.') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (++digits > 3)
+				return -1;
+			q += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	p = skip_ows(p);
+	if (p != end || q > 1000)
+		return -1;
+	return q;
+}
+
+int ca_http_accept_encoding_q(const char *header, const char *coding)
+{
+	int named = -1, star = -1;
+	const char *p = header;
+
+	if (!coding || !*coding)
+		return 0;
+	if (!header)
+		return strcasecmp(coding, "identity") == 0 ? 1000 : 0;
+	while (*p) {
+		const char *elem_end = strchr(p, ',');
+		const char *name, *name_end, *semi;
+		size_t n;
+		int q = 1000;
+
+		if (!elem_end)
+			elem_end = p + strlen(p);
+		name = skip_ows(p);
+		for (name_end = name; name_end < elem_end && *name_end != ';' && *name_end != ' ' &&
+				      *name_end != '\t';
+		     name_end++)
+			;
+		n = (size_t)(name_end - name);
+		semi = skip_ows(name_end);
+		if (semi < elem_end) {
+			/* only a weight may follow: ";" OWS "q=" qvalue */
+			if (*semi != ';')
+				q = -1;
+			else {
+				const char *w = skip_ows(semi + 1);
+
+				q = (elem_end - w >= 2 && (w[0] == 'q' || w[0] == 'Q') && w[1] == '=')
+					    ? parse_qvalue(w + 2, elem_end)
+					    : -1;
+			}
+		}
+		if (n > 0 && q >= 0) {
+			if (n == 1 && name[0] == '*')
+				star = q > star ? q : star;
+			else if ((strlen(coding) == n && strncasecmp(name, coding, n) == 0) ||
+				 (strcasecmp(coding, "gzip") == 0 && n == 6 &&
+				  strncasecmp(name, "x-gzip", n) == 0))
+				named = q > named ? q : named;
+		}
+		p = *elem_end ? elem_end + 1 : elem_end;
+	}
+	if (named >= 0)
+		return named;
+	if (star >= 0)
+		return star;
+	/* identity is acceptable unless refused by name or by "*;q=0" */
+	return strcasecmp(coding, "identity") == 0 ? 1000 : 0;
 }
 
 /*
@@ -235,12 +326,90 @@ static bool etag_listed(const char *if_none_match, const char *etag)
 	return false;
 }
 
+/*
+ * The precompressed copies a file may have beside it (NAME.br, NAME.gz), best
+ * first when a client weighs them alike.
+ */
+static const struct {
+	const char *coding, *suffix;
+} variants[] = {
+	{ "br", ".br" },
+	{ "gzip", ".gz" },
+};
+
+/* Only text (and SVG) is worth a compressed copy; images and fonts are not looked for. */
+static bool compressible_type(const char *type)
+{
+	return ca_starts_with(type, "text/") || strcmp(type, "image/svg+xml") == 0 ||
+	       strcmp(type, "application/json") == 0 ||
+	       strcmp(type, "application/manifest+json") == 0;
+}
+
+/*
+ * Opens the regular file rel + suffix beneath root_fd into *sb; -1 when there is
+ * none (or the name would be too long).
+ */
+static int open_variant(int root_fd, const char *rel, const char *suffix, struct stat *sb)
+{
+	char path[STATIC_PATH_MAX + 16];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s%s", rel, suffix);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	fd = open_beneath(root_fd, path);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Swaps the file (*fd, *sb) for the precompressed copy the request accepts best, if any;
+ * *encoding is then its coding (else NULL). *vary is true when the file has a
+ * copy at all, so the answer depends on Accept-Encoding.
+ */
+static void choose_variant(const struct ca_http_static *st, struct ca_http_request *req,
+			   const char *rel, int *fd, struct stat *sb, const char **encoding,
+			   bool *vary)
+{
+	const char *accept = ca_http_header(req, "Accept-Encoding");
+	int best_q = 0;
+	size_t i;
+
+	*encoding = NULL;
+	*vary = false;
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		struct stat vsb;
+		int vfd = open_variant(st->root_fd, rel, variants[i].suffix, &vsb);
+		int q;
+
+		if (vfd < 0)
+			continue;
+		*vary = true;
+		q = ca_http_accept_encoding_q(accept, variants[i].coding);
+		if (q > best_q) {
+			close(*fd);
+			*fd = vfd;
+			*sb = vsb;
+			*encoding = variants[i].coding;
+			best_q = q;
+		} else {
+			close(vfd);
+		}
+	}
+}
+
 int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
 	const struct ca_http_static *st = ctx;
 	struct ca_buf rel = CA_BUF_INIT;
-	char etag[64], modified[40], cache[64];
-	const char *name, *inm;
+	char etag[80], modified[40], cache[64];
+	const char *name, *inm, *encoding = NULL;
+	bool vary = false;
 	struct stat sb;
 	int fd = -1, rc;
 
@@ -272,12 +441,17 @@ int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *r
 	if (!servable_name(name))
 		goto not_found;
 
-	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)sb.st_size,
+	if (compressible_type(ca_http_content_type_for(name)))
+		choose_variant(st, req, name, &fd, &sb, &encoding, &vary);
+	snprintf(etag, sizeof(etag), "\"%llx-%llx%s%s\"", (unsigned long long)sb.st_size,
 		 (unsigned long long)sb.st_mtim.tv_sec * 1000000000ull +
-			 (unsigned long long)sb.st_mtim.tv_nsec);
+			 (unsigned long long)sb.st_mtim.tv_nsec,
+		 encoding ? "-" : "", encoding ? encoding : "");
 	http_date(sb.st_mtim.tv_sec, modified, sizeof(modified));
 	if (strcmp(ca_http_content_type_for(name), "text/html; charset=utf-8") == 0)
 		snprintf(cache, sizeof(cache), "no-cache");
+	else if (ca_starts_with(name, STATIC_IMMUTABLE_DIR))
+		snprintf(cache, sizeof(cache), "%s", STATIC_IMMUTABLE_CACHE);
 	else
 		snprintf(cache, sizeof(cache), "public, max-age=%ld", st->max_age_s);
 
@@ -297,6 +471,10 @@ int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *r
 		rc = ca_http_set_header(resp, "Last-Modified", modified);
 	if (rc == CA_OK)
 		rc = ca_http_set_header(resp, "Cache-Control", cache);
+	if (rc == CA_OK && encoding && resp->status == 200)
+		rc = ca_http_set_header(resp, "Content-Encoding", encoding);
+	if (rc == CA_OK && vary)
+		rc = ca_http_set_header(resp, "Vary", "Accept-Encoding");
 	goto out;
 not_found:
 	rc = ca_http_respond_error(resp, 404, "Nothing is at this address.");

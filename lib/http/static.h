@@ -14,7 +14,16 @@
  * directory serves its index.html. Responses carry Content-Type by
  * extension, ETag and Last-Modified (If-None-Match gives 304), and
  * Cache-Control: "no-cache" for HTML (always revalidated), "public,
- * max-age=N" for the rest.
+ * max-age=31536000, immutable" for files under assets/ (whose names carry a
+ * hash of their content, scripts/build-web.mjs), "public, max-age=N" for the
+ * rest.
+ *
+ * Precompressed copies: a text or SVG file NAME with a regular file NAME.br or NAME.gz
+ * beside it is answered from the copy the request's Accept-Encoding weighs
+ * highest (brotli before gzip when alike; none with weight 0),
+ * with Content-Encoding, the copy's length and an ETag of its own; every
+ * answer for such a file says Vary: Accept-Encoding. NAME.br and NAME.gz are
+ * never served under their own names (their extensions are not on the list).
  */
 #ifndef CA_HTTP_STATIC_H
 #define CA_HTTP_STATIC_H
@@ -40,6 +49,14 @@ void ca_http_static_free(struct ca_http_static *st);
  * router's fallback.
  */
 int ca_http_static_serve(struct ca_http_request *req, struct ca_http_response *resp, void *ctx);
+/*
+ * The weight (0..1000; 0: not acceptable) an Accept-Encoding header value gives
+ * coding (compared without case; "x-gzip" counts as "gzip"): its own element's,
+ * else that of "*", else 1000 for "identity" and 0 for the rest. header NULL
+ * (no Accept-Encoding) accepts identity only. An element with anything but a
+ * well-formed ";q=" weight after its name counts for nothing.
+ */
+int ca_http_accept_encoding_q(const char *header, const char *coding);
 /* The Content-Type for a file name by its extension ("application/octet-stream" if unknown). */
 const char *ca_http_content_type_for(const char *name);
 

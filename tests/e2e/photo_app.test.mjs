@@ -196,7 +196,7 @@ test('every view at desktop and phone size: no serious axe-core violation; scree
         for (const [name, hash, ready, needsUser] of views) {
           if (needsUser !== signedIn) continue;
           const leaflet = [];
-          const seeLeaflet = (req) => { if (req.url().includes('/vendor/leaflet/')) leaflet.push(req.url()); };
+          const seeLeaflet = (req) => { if (/\/vendor\/leaflet\/|\/assets\/leaflet-/.test(req.url())) leaflet.push(req.url()); };
           page.on('request', seeLeaflet);
           await page.goto(`${BASE}/${hash}`);
           await ready(page);

@@ -3,12 +3,13 @@
 #
 # Starts $CA_BIN/cloudalbum-serve (default bin/) on a free loopback port with a fresh
 # MariaDB database, a temp upload folder and a generated session secret (stage 0:
-# mysql + disk + local login; static files from web/, geodata found next to the
+# mysql + disk + local login; static files from build/web, the bundle `make build`
+# writes (CA_STATIC_DIR=web for the unbundled tree), geodata found next to the
 # build), waits for /healthz, runs `node --test tests/e2e/` with CA_BASE_URL set,
 # stops the server with SIGTERM (it must exit 0 with no sanitizer report), cleans up
 # and exits with node's status (or 1 when the server misbehaved).
 #
-# Needs: make (binaries, web/vendor/leaflet, build/geo/cities.tsv), npm ci
+# Needs: make (binaries, build/web, build/geo/cities.tsv), npm ci
 # (playwright-core), chromium at /usr/bin/chromium (or CA_CHROMIUM), MariaDB on
 # 127.0.0.1:3306 as root without password. Extra arguments go to `node --test`.
 # Screenshots land in tests/artifacts/; the server's logs are copied there too
@@ -34,7 +35,11 @@ say() { echo "e2e: $*" >&2; }
 missing=0
 need() { if ! eval "$1"; then say "$2"; missing=1; fi; }
 need '[ -x "$SERVE" ]' "$SERVE is not built; run make (or set CA_BIN)."
-need '[ -f web/vendor/leaflet/leaflet-src.esm.js ]' "web/vendor/leaflet is missing; run make (or make web-vendor)."
+if [ -n "${CA_STATIC_DIR:-}" ]; then
+	need '[ -f "$CA_STATIC_DIR/index.html" ]' "$CA_STATIC_DIR/index.html is missing."
+else
+	need '[ -f build/web/index.html ]' "build/web (the bundled front end) is missing; run make build (or make web)."
+fi
 need '[ -d node_modules/playwright-core ]' "node_modules/playwright-core is missing; run npm ci."
 need 'command -v node >/dev/null' "node is not installed (Debian package nodejs)."
 need 'command -v curl >/dev/null' "curl is not installed (Debian package curl)."

@@ -99,7 +99,7 @@ def target_config(tmp_path, moto, name="target.yaml", serve=False):
     server = f"  session_secret: {'s' * 40}\n"
     if serve:
         server += (f"  listen: 127.0.0.1:8080\n  base_url: http://localhost:8080\n"
-                   f"  max_upload_mb: 2\n  threads: 2\n  static_dir: {ROOT / 'web'}\n")
+                   f"  max_upload_mb: 2\n  threads: 2\n  static_dir: {ROOT / 'build' / 'web'}\n")
     p = tmp_path / name
     p.write_text(f"""server:
 {server}database:

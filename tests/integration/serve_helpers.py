@@ -17,6 +17,8 @@ from helpers import (create_mysql_database, drop_mysql_database, free_port, mysq
                      wait_http)
 
 ROOT = Path(__file__).resolve().parents[2]
+# The front end as served: the bundle `make build` writes (scripts/build-web.mjs).
+WEB = ROOT / "build" / "web"
 SECRET = "test-secret-" + "x" * 40
 # every config these helpers write names it: /healthz shows its details only with it
 HEALTHZ_TOKEN = "healthz-token-" + "h" * 20
@@ -91,7 +93,7 @@ server:
   session_secret: ${{CA_TEST_SECRET}}
   max_upload_mb: {max_upload_mb}
   threads: 4
-  static_dir: {ROOT / 'web'}
+  static_dir: {WEB}
   healthz_token: {HEALTHZ_TOKEN}
 {extra_server}database:
   kind: mysql

@@ -14,7 +14,7 @@ import yaml
 from PIL import Image
 
 from helpers import create_contract_tables, run
-from serve_helpers import ROOT, Client, Serve, jpeg, new_user, norm_email
+from serve_helpers import ROOT, WEB, Client, Serve, jpeg, new_user, norm_email
 
 BUCKET = "cloudalbum-test-photos"
 REGION = "ap-southeast-1"
@@ -29,7 +29,7 @@ def write_s3_config(path, moto, bucket=BUCKET, expires=600, daemon=None):
   session_secret: ${{CA_TEST_SECRET}}
   max_upload_mb: 2
   threads: 4
-  static_dir: {ROOT / 'web'}
+  static_dir: {WEB}
 database:
   kind: dynamodb
   user_table: User

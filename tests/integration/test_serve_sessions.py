@@ -6,14 +6,17 @@ spam, account enumeration by hash work, cached photos, /healthz details, files o
 that are not the UI, and two addresses sharing one legacy folder. No timing is asserted:
 work is counted (the server's password-work counter)."""
 import base64
+import gzip
 import os
+import re
+import subprocess
 import uuid
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from serve_helpers import (Client, Serve, create_database, db_query, drop_database, healthz,
+from serve_helpers import (WEB, Client, Serve, create_database, db_query, drop_database, healthz,
                            jpeg, new_user, norm_email, write_config)
 
 PROXY = "127.0.0.1"          # the trusted proxy: the tests' own loopback address
@@ -293,13 +296,77 @@ def test_hsts_when_base_url_is_https(setup):
 # --- 11. only the UI's files --------------------------------------------------------------------------
 
 
+def bundle_assets(base):
+    """The content-named files the served index.html loads: (scripts, stylesheets)."""
+    index = requests.get(base + "/", timeout=30)
+    assert index.status_code == 200
+    assets = re.findall(r'(?:href|src)="(/assets/[^"]+)"', index.text)
+    scripts = [a for a in assets if a.endswith(".js")]
+    styles = [a for a in assets if a.endswith(".css")]
+    assert scripts and styles, index.text
+    return scripts, styles
+
+
 def test_only_the_front_end_is_served(setup):
     srv = setup["start"]()
-    for path in ("/README.md", "/package.json", "/Readme.md", "/js/", "/vendor/leaflet/"):
+    scripts, styles = bundle_assets(srv.base)
+    leaflet = sorted(WEB.glob("assets/leaflet-*/leaflet.css"))
+    assert len(leaflet) == 1
+    leaflet_dir = "/" + leaflet[0].parent.relative_to(WEB).as_posix()
+    # the sources, the build's own copies and anything not the UI: not served
+    for path in ("/README.md", "/package.json", "/Readme.md", "/assets/", "/js/app.js",
+                 "/css/app.css", "/vendor/leaflet/leaflet.css", "/index.html.gz",
+                 scripts[0] + ".br", scripts[0] + ".gz", scripts[0] + ".map",
+                 leaflet_dir + "/"):
         assert requests.get(srv.base + path, timeout=30).status_code == 404, path
-    for path in ("/", "/index.html", "/js/app.js", "/css/app.css", "/icon.svg",
-                 "/vendor/leaflet/leaflet.css", "/vendor/leaflet/images/marker-icon.png"):
+    for path in ("/", "/index.html", "/icon.svg", *scripts, *styles, leaflet_dir + "/leaflet.css",
+                 leaflet_dir + "/images/marker-icon.png"):
         assert requests.get(srv.base + path, timeout=30).status_code == 200, path
+
+
+def test_the_bundle_is_sent_compressed_and_cached_for_a_year(setup):
+    srv = setup["start"]()
+    scripts, styles = bundle_assets(srv.base)
+    compressed = 0
+    for path in ("/", *scripts, *styles):
+        plain = requests.get(srv.base + path, headers={"Accept-Encoding": "identity"}, timeout=30)
+        assert plain.status_code == 200
+        assert "Content-Encoding" not in plain.headers, path
+        assert int(plain.headers["Content-Length"]) == len(plain.content)
+        cache = plain.headers["Cache-Control"]
+        if path == "/":
+            assert cache == "no-cache"
+        else:
+            assert cache == "public, max-age=31536000, immutable", path
+        if len(plain.content) < 256:  # too small to gain from compressing (build-web.mjs)
+            assert "Vary" not in plain.headers, path
+            continue
+        compressed += 1
+        assert plain.headers["Vary"] == "Accept-Encoding", path
+        for coding in ("gzip", "br"):
+            r = requests.get(srv.base + path, headers={"Accept-Encoding": coding}, timeout=30,
+                             stream=True)
+            body = r.raw.read(decode_content=False)
+            assert r.headers["Content-Encoding"] == coding, path
+            assert r.headers["Vary"] == "Accept-Encoding"
+            assert int(r.headers["Content-Length"]) == len(body) < len(plain.content), path
+            assert r.headers["ETag"] != plain.headers["ETag"]
+            if coding == "gzip":
+                assert gzip.decompress(body) == plain.content, path
+    assert compressed >= 3  # the page, the app's script and its stylesheet at least
+
+
+def test_a_missing_front_end_build_is_named_at_start(bins, tmp_path):
+    empty = tmp_path / "web"
+    empty.mkdir()
+    cfg = write_config(tmp_path / "serve.yaml", "not_used", tmp_path / "upload")
+    cfg.write_text(cfg.read_text().replace(f"static_dir: {WEB}", f"static_dir: {empty}"))
+    r = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(cfg), "--listen",
+                        "127.0.0.1:0"], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, CA_TEST_SECRET="x" * 40))
+    assert r.returncode != 0
+    assert f"server.static_dir {empty} holds no front end" in r.stderr, r.stderr
+    assert "make build" in r.stderr
 
 
 # --- 12. two addresses, one legacy folder -----------------------------------------------------------

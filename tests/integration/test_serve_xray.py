@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from helpers import create_contract_tables, run
-from serve_helpers import ROOT, SECRET, Client, Serve, jpeg, new_user
+from serve_helpers import ROOT, SECRET, WEB, Client, Serve, jpeg, new_user
 from test_serve_s3 import write_s3_config
 
 HEADER_LINE = b'{"format": "json", "version": 1}\n'
@@ -35,7 +35,7 @@ def write_config(path, dbname, upload, daemon="127.0.0.1:2000", service=None):
   base_url: http://localhost:8080
   session_secret: ${{CA_TEST_SECRET}}
   threads: 4
-  static_dir: {ROOT / 'web'}
+  static_dir: {WEB}
 database:
   kind: mysql
   url: mysql://root@127.0.0.1:3306/{dbname}

@@ -5,7 +5,8 @@ CA_TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # write_stage0_config FILE DB UPLOAD_DIR LISTEN BASE_URL SECRET [SERVER_EXTRA]
 # Writes FILE: a stage-0 cloudalbum-serve config (MariaDB database DB on 127.0.0.1:3306 as
-# root, disk storage in UPLOAD_DIR, local sign-in, no tracing, static files from web/).
+# root, disk storage in UPLOAD_DIR, local sign-in, no tracing, static files from build/web, the bundle `make build`
+# writes; CA_STATIC_DIR overrides it, e.g. web for the unbundled tree).
 # SECRET goes in as written, so '${VAR}' leaves it to the server's expansion; SERVER_EXTRA
 # is more "  key: value" lines for the server: section, each ending in a newline.
 # Returns non-zero when FILE cannot be written.
@@ -18,7 +19,7 @@ server:
   listen: $listen
   base_url: $base_url
   session_secret: $secret
-  static_dir: $CA_TESTS_ROOT/web
+  static_dir: ${CA_STATIC_DIR:-$CA_TESTS_ROOT/build/web}
 ${extra}database:
   kind: mysql
   url: mysql://root@127.0.0.1:3306/$db

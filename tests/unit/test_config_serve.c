@@ -99,7 +99,7 @@ static void check_common(const struct serve_config *c)
 	ck_assert_str_eq(c->server.session_secret, SECRET);
 	ck_assert_int_eq(c->server.max_upload_mb, 20);
 	ck_assert_int_eq(c->server.session_ttl, 12 * 3600);
-	ck_assert_str_eq(c->server.static_dir, "web");
+	ck_assert_str_eq(c->server.static_dir, "build/web");
 	ck_assert_int_eq(c->server.thumb_width, 300);
 	ck_assert_int_eq(c->server.thumb_height, 200);
 	ck_assert_ptr_null(c->server.geodata);

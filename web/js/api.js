@@ -1,6 +1,7 @@
 // api.js — the JSON API of cloudalbum-serve (docs/CONTRACTS.md "The JSON API").
 // Errors arrive as {"error", "message"} with a status; they become ApiError,
 // whose message is the server's sentence, ready to show to the user.
+import { takePreloaded } from './preload.js';
 
 const TIMEOUT_MS = 30000;
 const UPLOAD_TIMEOUT_MS = 10 * 60 * 1000;
@@ -94,7 +95,9 @@ export async function request(method, path, { body, query } = {}) {
   let resp;
   let text;
   try {
-    resp = await fetch(url, {
+    // the first view's GETs may have been fetched already (preload.js)
+    const early = method === 'GET' ? takePreloaded(url) : null;
+    resp = (early && await early) || await fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

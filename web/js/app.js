@@ -10,6 +10,7 @@ import * as mapView from './views/map.js';
 import * as profile from './views/profile.js';
 import * as notFoundView from './views/notfound.js';
 import { parseHash, matchRoute as matchPattern } from './router.js';
+import { takePreloads, dropPreloads } from './preload.js';
 
 // pattern → view; ":id" captures one path segment. `auth` routes need a user; `title`
 // is the page title (a view may set a more precise one, such as the photo's).
@@ -170,7 +171,9 @@ async function route() {
     const cleanup = await matched.route.view.render(main, ctx);
     if (id === state.renderId) state.cleanup = typeof cleanup === 'function' ? cleanup : null;
     else if (typeof cleanup === 'function') cleanup();
+    dropPreloads(); // the first view has taken what it asked for (preload.js)
   } catch (e) {
+    dropPreloads();
     if (id !== state.renderId) return;
     if (e instanceof ApiError && e.status === 401) return; // the unauthorized handler redirects
     if (e instanceof ApiError && e.status === 404) {
@@ -231,4 +234,5 @@ if (topbar && 'ResizeObserver' in window) {
 }
 
 window.addEventListener('hashchange', () => route());
+takePreloads();
 route();

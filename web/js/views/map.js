@@ -6,26 +6,8 @@ import { h } from '../dom.js';
 import { attributionFragment } from '../attribution.js';
 import { formatTaken, photoTitle, toLatLng } from '../format.js';
 import { tagList, safeUrl, photoHash } from './common.js';
+import { loadLeaflet } from '../leaflet.js';
 
-const LEAFLET = '../../vendor/leaflet/leaflet-src.esm.js';
-const LEAFLET_CSS = '/vendor/leaflet/leaflet.css';
-
-// Leaflet's stylesheet, added to the page the first time a map is shown; resolves once
-// it has loaded (or failed: the markers still work without it).
-function leafletStyles() {
-  const present = document.querySelector(`link[href="${LEAFLET_CSS}"]`);
-  if (present) return present.dataset.loaded ? Promise.resolve() : new Promise((r) => {
-    present.addEventListener('load', r, { once: true });
-    present.addEventListener('error', r, { once: true });
-  });
-  return new Promise((resolve) => {
-    const link = h('link', { rel: 'stylesheet', href: LEAFLET_CSS });
-    const done = () => { link.dataset.loaded = '1'; resolve(); };
-    link.addEventListener('load', done, { once: true });
-    link.addEventListener('error', done, { once: true });
-    document.head.append(link);
-  });
-}
 const WORLD = { center: [20, 0], zoom: 2 };
 
 // Features of a GeoJSON FeatureCollection as {lat, lng, props}; others skipped.
@@ -91,9 +73,8 @@ export async function render(main, ctx) {
     h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Loading the map…');
   main.append(loading);
   const [L, data] = await Promise.all([
-    import(LEAFLET),
+    loadLeaflet(),
     single ? api.photo(ctx.params.id) : api.map(),
-    leafletStyles(),
   ]);
   if (!ctx.isCurrent()) return undefined;
   loading.remove();

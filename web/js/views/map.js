@@ -170,7 +170,7 @@ export async function render(main, ctx) {
 // el: the empty container (sized by CSS); [lat, lng]; config: /api/config; title: the
 // photo's. Resolves to a function that removes the map (call it when the panel goes).
 export async function miniMap(el, lat, lng, config, title) {
-  const [L] = await Promise.all([import(LEAFLET), leafletStyles()]);
+  const L = await loadLeaflet();
   if (!el.isConnected) return () => {};
   const map = L.map(el, { attributionControl: false, scrollWheelZoom: false, worldCopyJump: true });
   makeAttributionControl(L, config.tile_attribution).addTo(map);

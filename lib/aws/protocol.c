@@ -37,19 +37,6 @@ static void copy_error(struct aws_result *res, const struct aws_error *e)
 		snprintf(res->request_id, sizeof(res->request_id), "%s", e->request_id);
 }
 
-void aws_result_read_error(struct aws_result *res, int status, const char *body,
-			   size_t body_len, const char *error_type_header,
-			   const char *request_id_header)
-{
-	struct aws_error_input in = { status, body, body_len, error_type_header,
-				      request_id_header };
-	struct aws_error e;
-
-	aws_error_parse(&in, &e);
-	res->status = status;
-	copy_error(res, &e);
-}
-
 const char *aws_json_target_operation(enum aws_service svc, const char *target)
 {
 	const struct aws_service_meta *m = aws_service_meta(svc);
@@ -81,13 +68,20 @@ static bool json_object_of(const struct ca_buf *body, json_t **out)
 	return true;
 }
 
+/* jansson's writer into a ca_buf. */
+static int append(const char *buffer, size_t size, void *data)
+{
+	struct ca_buf *b = data;
+
+	return ca_buf_add(b, buffer, size) == CA_OK ? 0 : -1;
+}
+
 /* The encoded request body of op into *body, the headers into hdrs (*n of them). */
 static int encode(const struct aws_service_meta *m, const struct aws_op *op, char *target,
 		  char *content_type, struct aws_http_header *hdrs, size_t *n,
 		  struct ca_buf *body, struct ca_err *err)
 {
 	struct aws_param head[2] = { { "Action", op->name }, { "Version", m->api_version } };
-	char *dump = NULL;
 
 	*n = 0;
 	switch (m->protocol) {
@@ -102,13 +96,12 @@ static int encode(const struct aws_service_meta *m, const struct aws_op *op, cha
 			return CA_OK;
 		if (m->protocol == AWS_PROTO_REST_JSON)
 			hdrs[(*n)++] = (struct aws_http_header){ "Content-Type", "application/json" };
-		dump = op->json ? json_dumps(op->json, JSON_COMPACT) : ca_strdup("{}");
-		if (dump)
-			ca_buf_adds(body, dump);
-		if (op->secret_input)
-			ca_free_secret(dump);
-		else
-			free(dump);
+		if (!op->json)
+			ca_buf_adds(body, "{}");
+		else if (json_dump_callback(op->json, append, body, JSON_COMPACT) &&
+			 ca_buf_ok(body))
+			return ca_err_set(err, CA_EINVAL, "The %s %s input cannot be written as JSON.",
+					  m->signing_name, op->name);
 		break;
 	case AWS_PROTO_QUERY:
 		hdrs[(*n)++] = (struct aws_http_header){
@@ -121,7 +114,7 @@ static int encode(const struct aws_service_meta *m, const struct aws_op *op, cha
 				  "%s speaks rest-xml: send its requests with aws_s3_send.",
 				  m->signing_name);
 	}
-	if (!ca_buf_ok(body) || (m->protocol != AWS_PROTO_QUERY && !dump))
+	if (!ca_buf_ok(body))
 		return ca_err_set(err, CA_ENOMEM, "Out of memory encoding the %s %s request.",
 				  m->signing_name, op->name);
 	return CA_OK;

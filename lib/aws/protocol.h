@@ -105,14 +105,4 @@ int aws_query_call(struct aws_client *c, enum aws_service svc, const char *actio
  */
 const char *aws_json_target_operation(enum aws_service svc, const char *target);
 
-/*
- * Fills the error part of *res (code, message, from_body) from an HTTP answer with
- * status, body, x-amzn-ErrorType header (may be NULL) and request id header (may be
- * NULL), as aws_call does. Bodies are untrusted; never fails. For tests and for
- * callers that send through aws_client_send.
- */
-void aws_result_read_error(struct aws_result *res, int status, const char *body,
-			   size_t body_len, const char *error_type_header,
-			   const char *request_id_header);
-
 #endif

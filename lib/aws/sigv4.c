@@ -385,7 +385,12 @@ static int string_to_sign(const struct sign_parts *sp, const struct ca_buf *creq
 
 	ca_sha256(creq->data, creq->len, digest);
 	ca_hex_encode(digest, sizeof(digest), creq_hash);
-	ca_buf_addf(sts, ALGORITHM "\n%s\n%s\n%s", sp->amz_date, sp->scope, creq_hash);
+	ca_buf_adds(sts, ALGORITHM "\n");
+	ca_buf_adds(sts, sp->amz_date);
+	ca_buf_addch(sts, '\n');
+	ca_buf_adds(sts, sp->scope);
+	ca_buf_addch(sts, '\n');
+	ca_buf_adds(sts, creq_hash);
 	return ca_buf_ok(sts) ? CA_OK : oom_signing(err);
 }
 
@@ -402,15 +407,19 @@ static int finish_query(const struct sigv4_request *req, const struct sigv4_para
 	}
 	ca_buf_adds(&q, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=");
 	aws_uri_encode_buf(&q, sp->credential, strlen(sp->credential), true);
-	ca_buf_addf(&q, "&X-Amz-Date=%s&X-Amz-SignedHeaders=", sp->amz_date);
+	ca_buf_adds(&q, "&X-Amz-Date=");
+	ca_buf_adds(&q, sp->amz_date);
+	ca_buf_adds(&q, "&X-Amz-SignedHeaders=");
 	aws_uri_encode_buf(&q, names->data, names->len, true);
-	ca_buf_addf(&q, "&X-Amz-Expires=%s", sp->expires);
+	ca_buf_adds(&q, "&X-Amz-Expires=");
+	ca_buf_adds(&q, sp->expires);
 	if (sp->token) {
 		ca_buf_adds(&q, "&X-Amz-Security-Token=");
 		aws_uri_encode_buf(&q, p->creds->session_token, strlen(p->creds->session_token),
 				   true);
 	}
-	ca_buf_addf(&q, "&X-Amz-Signature=%s", out->signature);
+	ca_buf_adds(&q, "&X-Amz-Signature=");
+	ca_buf_adds(&q, out->signature);
 	out->query = ca_buf_detach(&q, NULL);
 	return out->query ? CA_OK : oom_signing(err);
 }
@@ -422,8 +431,14 @@ static int finish_headers(const struct sigv4_params *p, const struct sign_parts 
 {
 	struct ca_buf a = CA_BUF_INIT;
 
-	ca_buf_addf(&a, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-		    p->creds->access_key_id, sp->scope, names->data, out->signature);
+	ca_buf_adds(&a, ALGORITHM " Credential=");
+	ca_buf_adds(&a, p->creds->access_key_id);
+	ca_buf_addch(&a, '/');
+	ca_buf_adds(&a, sp->scope);
+	ca_buf_adds(&a, ", SignedHeaders=");
+	ca_buf_add(&a, names->data, names->len);
+	ca_buf_adds(&a, ", Signature=");
+	ca_buf_adds(&a, out->signature);
 	out->authorization = ca_buf_detach(&a, NULL);
 	if (sp->sha_header)
 		out->content_sha256 = ca_strdup(sp->payload);

@@ -331,10 +331,20 @@ static int canonical_request(const struct sigv4_request *req, const struct sigv4
 	bool token_signed = sp->token && !p->omit_session_token;
 	int rc;
 
+	size_t i, room = 256 + strlen(req->path ? req->path : "") +
+			 2 * strlen(req->query ? req->query : "");
+
 	if (!all)
 		return oom_signing(err);
 	if (req->n_headers)
 		memcpy(all, req->headers, req->n_headers * sizeof(*all));
+	for (i = 0; i < req->n_headers; i++)
+		room += (all[i].name ? strlen(all[i].name) : 0) +
+			(all[i].value ? strlen(all[i].value) : 0) + 2;
+	/* one allocation each rather than a realloc per doubling */
+	ca_buf_grow(&headers_block, room);
+	ca_buf_grow(names, 128);
+	ca_buf_grow(creq, 2 * room);
 	if (!sp->query_mode) {
 		all[n_all++] = (struct sigv4_header){ "x-amz-date", sp->amz_date };
 		if (token_signed)
@@ -385,6 +395,7 @@ static int string_to_sign(const struct sign_parts *sp, const struct ca_buf *creq
 
 	ca_sha256(creq->data, creq->len, digest);
 	ca_hex_encode(digest, sizeof(digest), creq_hash);
+	ca_buf_grow(sts, 256);
 	ca_buf_adds(sts, ALGORITHM "\n");
 	ca_buf_adds(sts, sp->amz_date);
 	ca_buf_addch(sts, '\n');

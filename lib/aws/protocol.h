@@ -62,6 +62,7 @@ struct aws_result {
 	int attempts;                                   /* attempts made; 0: never sent */
 };
 
+/* Zeroes *r: nothing to free, every string "". Never fails. */
 void aws_result_init(struct aws_result *r);
 /* Frees output and xml and re-initialises *r. NULL accepted. */
 void aws_result_release(struct aws_result *r);

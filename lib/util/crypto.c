@@ -33,9 +33,11 @@ static const EVP_MD *sha256(void)
 /* One context per thread, reused: a new one per hash is a malloc and a free. */
 static _Thread_local EVP_MD_CTX *thread_ctx;
 
+/* Runs on the ending thread: a later hash in another destructor makes a new one. */
 static void free_thread_ctx(void *ctx)
 {
 	EVP_MD_CTX_free(ctx);
+	thread_ctx = NULL;
 }
 
 static pthread_key_t ctx_key;

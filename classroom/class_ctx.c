@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws/protocol.h"
 #include "config/yaml.h"
 #include "util/buf.h"
 #include "util/fileio.h"

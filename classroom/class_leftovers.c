@@ -12,6 +12,7 @@
 
 #include "../stages/stage_tags.h"
 #include "aws/dynamodb.h"
+#include "aws/protocol.h"
 #include "aws/s3.h"
 #include "aws/xray.h"
 #include "util/buf.h"
@@ -83,8 +84,7 @@ static int list_pools(struct aws_client *aws, json_t *list, struct ca_err *err)
 			return ca_err_set(err, CA_ENOMEM, "out of memory");
 		if (token)
 			json_object_set(in, "NextToken", token);
-		rc = aws_json_call(aws, AWS_SVC_COGNITO_IDP,
-				   "AWSCognitoIdentityProviderService.ListUserPools", in, &out, err);
+		rc = aws_call_json(aws, AWS_SVC_COGNITO_IDP, "ListUserPools", in, &out, err);
 		json_decref(in);
 		if (rc)
 			break;

@@ -184,7 +184,9 @@ const char *mig_content_type(const void *data, size_t len);
 /* MD5 of data as 32 hex digits (S3's ETag of a one-part upload). */
 void mig_md5_hex(const void *data, size_t len, char out[33]);
 
-/* A DynamoDB call (op "Query", ...); *out as aws_json_call's. code may be NULL. */
+/* A DynamoDB call (op "Query", ...) through aws_call (aws/protocol.h): *out the answer
+ * on CA_OK (json_decref it), else NULL; code (AWS_ERROR_CODE_MAX bytes, may be NULL) the
+ * service's error code when it refused, else "". */
 int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, char *code,
 	    struct ca_err *err);
 /* Every item of a Query (all pages) appended to items (a JSON array). index may be NULL. */

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "aws/s3.h"
-#include "aws/service_call.h"
+#include "aws/protocol.h"
 #include "db/dynamodb_internal.h"
 #include "migrate_batch.h"
 #include "storage/s3.h"
@@ -21,8 +21,6 @@
 
 #include "util/banned.h"
 
-#define DDB_TARGET_PREFIX "DynamoDB_20120810."
-#define COGNITO_TARGET_PREFIX "AWSCognitoIdentityProviderService."
 
 int64_t mig_now_ms(void)
 {
@@ -115,13 +113,32 @@ int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca
 	return rc;
 }
 
+/* op on svc; *out the answer on CA_OK (or NULL); code (AWS_ERROR_CODE_MAX, may be
+ * NULL) the service's error code when it refused, else "". */
+static int call_code(struct mig_ctx *c, enum aws_service svc, const char *op, const json_t *in,
+		     json_t **out, char *code, struct ca_err *err)
+{
+	struct aws_op o = { .name = op, .json = in };
+	struct aws_result res = { 0 };
+	int rc;
+
+	if (out)
+		*out = NULL;
+	rc = aws_call(c->aws, svc, &o, &res, err);
+	if (code)
+		snprintf(code, AWS_ERROR_CODE_MAX, "%s", res.error_code);
+	if (rc == CA_OK && out) {
+		*out = res.output;
+		res.output = NULL;
+	}
+	aws_result_release(&res);
+	return rc;
+}
+
 int mig_ddb(struct mig_ctx *c, const char *op, const json_t *in, json_t **out, char *code,
 	    struct ca_err *err)
 {
-	char target[64];
-
-	snprintf(target, sizeof(target), DDB_TARGET_PREFIX "%s", op);
-	return aws_json_call_code(c->aws, AWS_SVC_DYNAMODB, target, in, out, code, err);
+	return call_code(c, AWS_SVC_DYNAMODB, op, in, out, code, err);
 }
 
 int mig_ddb_query(struct mig_ctx *c, const char *table, const char *index, const char *attr,
@@ -241,10 +258,7 @@ int mig_ddb_put_items(struct mig_ctx *c, const char *table, json_t *const *items
 static int cognito_call(struct mig_ctx *c, const char *op, const json_t *in, json_t **out,
 			char *code, struct ca_err *err)
 {
-	char target[96];
-
-	snprintf(target, sizeof(target), COGNITO_TARGET_PREFIX "%s", op);
-	return aws_json_call_code(c->aws, AWS_SVC_COGNITO_IDP, target, in, out, code, err);
+	return call_code(c, AWS_SVC_COGNITO_IDP, op, in, out, code, err);
 }
 
 /* The value of attribute name in an array of {"Name", "Value"}; NULL when absent. */

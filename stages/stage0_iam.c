@@ -23,6 +23,7 @@
 
 #include "aws/ec2.h"
 #include "aws/iam.h"
+#include "aws/protocol.h"
 #include "config/expand.h"
 #include "util/buf.h"
 #include "util/strutil.h"

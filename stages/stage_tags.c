@@ -10,7 +10,7 @@
 #include "aws/dynamodb.h"
 #include "aws/iam.h"
 #include "aws/s3.h"
-#include "aws/service_call.h"
+#include "aws/protocol.h"
 #include "aws/xray.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -108,7 +108,9 @@ static int iam_ident(struct aws_client *aws, enum tag_kind k, const char *name, 
 static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, bool *exists,
 		    json_t **tags, struct ca_err *err)
 {
-	char action[64], code[AWS_ERROR_CODE_MAX];
+	char action[64];
+	struct aws_op op = { 0 };
+	struct aws_result res = { 0 };
 	struct ca_xml_node *x = NULL;
 	const struct ca_xml_node *m;
 	struct ca_buf path = CA_BUF_INIT;
@@ -124,9 +126,12 @@ static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, b
 	snprintf(action, sizeof(action), k == TK_PROFILE ? "Get%s" : "List%sTags", iam_suffix(k));
 	p[0].name = iam_id_param(k);
 	p[0].value = id;
+	op.name = action;
+	op.params = p;
+	op.n_params = 1;
 	ca_err_clear(&local);
-	rc = aws_query_call_code(aws, AWS_SVC_IAM, action, p, 1, &x, code, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(code, "NoSuchEntity")) {
+	rc = aws_call(aws, AWS_SVC_IAM, &op, &res, &local);
+	if (rc == CA_AWS_SERVICE && !strcmp(res.error_code, "NoSuchEntity")) {
 		rc = CA_OK;
 		goto out;
 	}
@@ -134,6 +139,8 @@ static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, b
 		rc = ca_err_set(err, rc, "%s", ca_err_msg(&local));
 		goto out;
 	}
+	x = res.xml;
+	res.xml = NULL;
 	ca_buf_addf(&path, "%sResult/%sTags", action, k == TK_PROFILE ? "InstanceProfile/" : "");
 	if (!ca_buf_ok(&path) || !(*tags = json_object())) {
 		rc = oom(err);
@@ -148,6 +155,7 @@ static int iam_read(struct aws_client *aws, enum tag_kind k, const char *name, b
 		}
 	}
 out:
+	aws_result_release(&res);
 	ca_xml_free(x);
 	ca_buf_release(&path);
 	free(id);
@@ -316,8 +324,7 @@ static int table_read(struct aws_client *aws, const char *name, bool *exists, js
 		rc = oom(err);
 		goto done;
 	}
-	if ((rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTagsOfResource", in,
-				&out, err)))
+	if ((rc = aws_call_json(aws, AWS_SVC_DYNAMODB, "ListTagsOfResource", in, &out, err)))
 		goto done;
 	if ((rc = add_tag_list(*tags, json_object_get(out, "Tags"), err)))
 		goto done;
@@ -360,20 +367,20 @@ static int arn_write(struct aws_client *aws, enum tag_kind k, const char *name,
 		goto out;
 	}
 	if (k == TK_TABLE) {
-		rc = aws_json_call(aws, AWS_SVC_DYNAMODB, "DynamoDB_20120810.TagResource", in, NULL,
-				   err);
+		rc = aws_call_json(aws, AWS_SVC_DYNAMODB, "TagResource", in, NULL, err);
 	} else {
-		char code[AWS_ERROR_CODE_MAX];
+		struct aws_op op = { .name = "TagResource", .json = in };
+		struct aws_result res = { 0 };
 		struct ca_err local;
 
 		ca_err_clear(&local);
-		rc = aws_json_call_code(aws, AWS_SVC_COGNITO_IDP,
-					"AWSCognitoIdentityProviderService.TagResource", in, NULL,
-					code, &local);
-		if (rc == CA_AWS_SERVICE && code[0] >= '0' && code[0] <= '9')
+		rc = aws_call(aws, AWS_SVC_COGNITO_IDP, &op, &res, &local);
+		/* a bare status for a code: the stand-in has no TagResource */
+		if (rc == CA_AWS_SERVICE && res.error_code[0] >= '0' && res.error_code[0] <= '9')
 			rc = pool_tag_by_update(aws, name, tags, err);
 		else if (rc)
 			rc = ca_err_set(err, rc, "%s", ca_err_msg(&local));
+		aws_result_release(&res);
 	}
 out:
 	json_decref(in);
@@ -428,8 +435,7 @@ static int xray_read(struct aws_client *aws, enum tag_kind k, const char *name, 
 		rc = oom(err);
 		goto out;
 	}
-	if ((rc = aws_rest_json_call(aws, AWS_SVC_XRAY, "POST", "/ListTagsForResource", NULL, in,
-				     &out, err)))
+	if ((rc = aws_call_json(aws, AWS_SVC_XRAY, "ListTagsForResource", in, &out, err)))
 		goto out;
 	if ((rc = add_tag_list(*tags, json_object_get(out, "Tags"), err)))
 		goto out;
@@ -463,7 +469,7 @@ static int xray_write(struct aws_client *aws, enum tag_kind k, const char *name,
 		rc = oom(err);
 		goto out;
 	}
-	rc = aws_rest_json_call(aws, AWS_SVC_XRAY, "POST", "/TagResource", NULL, in, NULL, err);
+	rc = aws_call_json(aws, AWS_SVC_XRAY, "TagResource", in, NULL, err);
 out:
 	json_decref(in);
 	json_decref(list);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/protocol.h"
 #include "cmds.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -47,7 +48,8 @@ static void usage(FILE *out)
 		"throttling, 5xx and connection errors like the AWS SDKs (AWS_MAX_ATTEMPTS).\n"
 		"\n"
 		"  --target T     JSON protocol: POST / with X-Amz-Target T and --data as the\n"
-		"                 body ({} when absent); e.g. DynamoDB_20120810.ListTables\n"
+		"                 body ({} when absent); e.g. DynamoDB_20120810.ListTables, or\n"
+		"                 the operation alone (ListTables): the service's prefix is known\n"
 		"  --action A     query protocol (STS, IAM, EC2): Action=A&Version=.. plus --param\n"
 		"  --method M     HTTP method for REST calls (default GET, or POST/PUT with --data)\n"
 		"  --path P       REST path; for s3 '/BUCKET/KEY' (KEY raw, encoded here),\n"
@@ -185,11 +187,19 @@ out:
 static int call_json(struct aws_client *client, enum aws_service svc, const struct call_args *a,
 		     const struct ca_buf *data, struct ca_err *err)
 {
+	const char *op = aws_json_target_operation(svc, a->target);
 	json_error_t jerr;
 	json_t *in = NULL, *answer = NULL;
 	char *dump = NULL;
 	int rc;
 
+	if (!op) {
+		rc = ca_err_set(err, CA_EINVAL,
+				"--target %.64s is not an operation of %s (\"%s.Operation\" or \"Operation\").",
+				a->target, a->service, aws_service_meta(svc)->target_prefix
+				? aws_service_meta(svc)->target_prefix : "<no X-Amz-Target>");
+		goto out;
+	}
 	if (data->len) {
 		in = json_loadb(data->data, data->len, 0, &jerr);
 		if (!json_is_object(in)) {
@@ -198,7 +208,7 @@ static int call_json(struct aws_client *client, enum aws_service svc, const stru
 			goto out;
 		}
 	}
-	if ((rc = aws_json_call(client, svc, a->target, in, &answer, err)))
+	if ((rc = aws_call_json(client, svc, op, in, &answer, err)))
 		goto out;
 	dump = json_dumps(answer, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!dump) {
@@ -235,7 +245,7 @@ static int call_raw(struct aws_client *client, enum aws_service svc, const struc
 		head[0].name = "Action";
 		head[0].value = a->action;
 		head[1].name = "Version";
-		head[1].value = aws_query_version(svc);
+		head[1].value = aws_service_meta(svc)->api_version;
 		if (!head[1].value) {
 			rc = ca_err_set(err, CA_EINVAL, "%s does not speak the query protocol (--action).",
 					a->service);

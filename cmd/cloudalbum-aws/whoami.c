@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aws/client.h"
+#include "aws/protocol.h"
 #include "cmds.h"
 #include "util/error.h"
 #include "util/xml.h"

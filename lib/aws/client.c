@@ -1,5 +1,6 @@
 #include "aws/client.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +8,6 @@
 #include <time.h>
 
 #include "aws/call_observe.h"
-#include "aws/service_call.h"
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
@@ -20,6 +20,13 @@
  * trace). */
 #define CLIENT_MAX_EXTRA_HEADERS 64
 
+/* What a client resolved for one service, on its first request there. */
+struct service_state {
+	bool ready;                             /* set once, under the client's lock */
+	struct aws_endpoint ep;
+	struct aws_retry_policy retry;
+};
+
 struct aws_client {
 	char *region;
 	char *endpoint;                         /* configured endpoint or NULL */
@@ -29,6 +36,9 @@ struct aws_client {
 	bool have_retry;                        /* retry given by the caller, else per service */
 	struct aws_retry_policy retry;
 	bool debug;
+	pthread_mutex_t lock;                   /* guards services[].ready and filling */
+	bool have_lock;
+	struct service_state services[AWS_SVC_COUNT];
 };
 
 void aws_response_init(struct aws_response *r)
@@ -48,8 +58,14 @@ void aws_response_release(struct aws_response *r)
 
 void aws_client_free(struct aws_client *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
+	for (i = 0; i < AWS_SVC_COUNT; i++)
+		aws_endpoint_release(&c->services[i].ep);
+	if (c->have_lock)
+		pthread_mutex_destroy(&c->lock);
 	if (c->own_creds)
 		aws_credentials_provider_release(c->creds);
 	aws_http_free(c->http);
@@ -87,6 +103,9 @@ int aws_client_new(const struct aws_client_options *opt, struct aws_client **out
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		goto oom;
+	if (pthread_mutex_init(&c->lock, NULL))
+		goto oom;
+	c->have_lock = true;
 	if (opt->region && *opt->region) {
 		if (!(c->region = ca_strdup(opt->region)))
 			goto oom;
@@ -130,6 +149,36 @@ fail:
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c ? c->region : NULL;
+}
+
+/*
+ * The endpoint and retry policy of svc for this client, resolved on the first request
+ * and kept (borrowed: they live as long as the client). A failure is not kept.
+ */
+static int service_state(struct aws_client *c, enum aws_service svc,
+			 const struct service_state **out, struct ca_err *err)
+{
+	struct service_state *s;
+	int rc = CA_OK;
+
+	if ((unsigned)svc >= AWS_SVC_COUNT)
+		return ca_err_set(err, CA_EINVAL, "unknown AWS service number %d", (int)svc);
+	s = &c->services[svc];
+	pthread_mutex_lock(&c->lock);
+	if (!s->ready) {
+		rc = aws_endpoint_resolve(svc, c->region, c->endpoint, &s->ep, err);
+		if (rc == CA_OK && c->have_retry)
+			s->retry = c->retry;
+		else if (rc == CA_OK)
+			rc = aws_retry_policy_from_env(&s->retry, s->ep.signing_name, err);
+		if (rc == CA_OK)
+			s->ready = true;
+		else
+			aws_endpoint_release(&s->ep);
+	}
+	pthread_mutex_unlock(&c->lock);
+	*out = s;
+	return rc;
 }
 
 /* The path part of an endpoint URL ("" or "/prefix"), borrowed from ep->url. */
@@ -259,11 +308,12 @@ static const char *kind_name(enum aws_retry_kind k)
 }
 
 /* The retry loop around send_once, for an endpoint already resolved. */
-static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
+static int send_loop(struct aws_client *c, const struct service_state *s, const char *host,
 		     const struct aws_request *req, const char *trace_header,
 		     struct aws_response *resp, struct ca_err *err)
 {
-	struct aws_retry_policy policy = c->retry;
+	const struct aws_endpoint *ep = &s->ep;
+	const struct aws_retry_policy *policy = &s->retry;
 	struct aws_error_input in;
 	struct ca_err attempt_err;
 	enum aws_retry_kind kind = AWS_RETRY_NONE;
@@ -276,9 +326,7 @@ static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const 
 		return ca_err_set(err, CA_EINVAL,
 				  "%s: the request needs a method and an encoded path starting with '/'.",
 				  ep->signing_name);
-	if (!c->have_retry && (rc = aws_retry_policy_from_env(&policy, ep->signing_name, err)))
-		return rc;
-	max = policy.max_attempts < 1 ? 1 : policy.max_attempts;
+	max = policy->max_attempts < 1 ? 1 : policy->max_attempts;
 
 	for (attempt = 1;; attempt++) {
 		ca_err_clear(&attempt_err);
@@ -304,12 +352,12 @@ static int send_loop(struct aws_client *c, const struct aws_endpoint *ep, const 
 		}
 		if (kind == AWS_RETRY_NONE || attempt >= max)
 			break;
-		delay = aws_retry_delay_ms(&policy, kind, attempt);
+		delay = aws_retry_delay_ms(policy, kind, attempt);
 		if (c->debug)
 			fprintf(stderr, "aws: %s attempt %d: %s (%s); retrying in %.3f ms (bound %.3f ms)\n",
 				ep->signing_name, attempt, kind_name(kind), ca_err_msg(&attempt_err),
-				delay, aws_retry_delay_bound_ms(&policy, kind, attempt));
-		aws_retry_sleep(&policy, delay);
+				delay, aws_retry_delay_bound_ms(policy, kind, attempt));
+		aws_retry_sleep(policy, delay);
 	}
 	if (c->debug)
 		fprintf(stderr, "aws: %s gave up after %d attempt%s: %s\n", ep->signing_name,
@@ -339,7 +387,7 @@ static int call_trace_header(const char *root, char id[17], struct ca_buf *out)
  * send_loop, reported to the thread's observer (call_observe.h) when there is one.
  * s3_operation and bucket: aws_s3_send's description, or NULL to tell it from req.
  */
-static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const char *host,
+static int send_to(struct aws_client *c, const struct service_state *s, const char *host,
 		   const struct aws_request *req, const char *s3_operation, const char *bucket,
 		   struct aws_response *resp, struct ca_err *err)
 {
@@ -351,16 +399,16 @@ static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const ch
 	int rc;
 
 	if (!obs)
-		return send_loop(c, ep, host, req, NULL, resp, err);
+		return send_loop(c, s, host, req, NULL, resp, err);
 	ca_err_clear(&local);
 	memset(&o, 0, sizeof(o));
 	/* without an id (no randomness, no memory) the call goes out untraced */
 	if (obs->trace_root && call_trace_header(obs->trace_root, id, &trace) != CA_OK)
 		id[0] = '\0';
 	o.start_time = aws_call_now();
-	rc = send_loop(c, ep, host, req, id[0] ? trace.data : NULL, resp, &local);
+	rc = send_loop(c, s, host, req, id[0] ? trace.data : NULL, resp, &local);
 	o.end_time = aws_call_now();
-	o.ep = ep;
+	o.ep = &s->ep;
 	o.req = req;
 	o.s3_operation = s3_operation;
 	o.bucket = bucket;
@@ -379,16 +427,14 @@ static int send_to(struct aws_client *c, const struct aws_endpoint *ep, const ch
 int aws_client_send(struct aws_client *c, const struct aws_request *req,
 		    struct aws_response *resp, struct ca_err *err)
 {
-	struct aws_endpoint ep = { 0 };
+	const struct service_state *s;
 	int rc;
 
 	if (!c || !req || !resp)
 		return ca_err_set(err, CA_EINVAL, "aws_client_send needs a client, a request and a response.");
-	if ((rc = aws_endpoint_resolve(req->service, c->region, c->endpoint, &ep, err)))
+	if ((rc = service_state(c, req->service, &s, err)))
 		return rc;
-	rc = send_to(c, &ep, ep.host, req, NULL, NULL, resp, err);
-	aws_endpoint_release(&ep);
-	return rc;
+	return send_to(c, s, s->ep.host, req, NULL, NULL, resp, err);
 }
 
 int aws_params_encode(struct ca_buf *out, const struct aws_param *params, size_t n)
@@ -409,111 +455,6 @@ int aws_params_encode(struct ca_buf *out, const struct aws_param *params, size_t
 	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
 }
 
-/* Parses a 2xx JSON answer into *out (if out); an empty body is {}. */
-static int answer_json(const struct aws_response *resp, const char *service, json_t **out,
-		       struct ca_err *err)
-{
-	json_error_t jerr;
-	json_t *v;
-
-	if (!out)
-		return CA_OK;
-	if (resp->http.body.len == 0) {
-		*out = json_object();
-		return *out ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	}
-	v = json_loadb(resp->http.body.data, resp->http.body.len, 0, &jerr);
-	if (!json_is_object(v)) {
-		json_decref(v);
-		return ca_err_set(err, CA_AWS_BAD_RESPONSE,
-				  "%s: the answer is not a JSON object (%s at line %d).", service,
-				  v ? "another JSON value" : jerr.text, v ? 0 : jerr.line);
-	}
-	*out = v;
-	return CA_OK;
-}
-
-static int json_exchange(struct aws_client *c, struct aws_request *req, const json_t *in,
-			 bool always_body, json_t **out, struct ca_err *err)
-{
-	struct aws_response resp;
-	char *body = NULL;
-	int rc;
-
-	aws_response_init(&resp);
-	if (in || always_body) {
-		body = in ? json_dumps(in, JSON_COMPACT) : ca_strdup("{}");
-		if (!body) {
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory encoding the JSON request.");
-			goto out;
-		}
-		req->body = body;
-		req->body_len = strlen(body);
-	}
-	rc = aws_client_send(c, req, &resp, err);
-	if (rc == CA_OK)
-		rc = answer_json(&resp, aws_service_signing_name(req->service), out, err);
-out:
-	free(body);
-	aws_response_release(&resp);
-	return rc;
-}
-
-int aws_json_call(struct aws_client *c, enum aws_service svc, const char *target,
-		  const json_t *in, json_t **out, struct ca_err *err)
-{
-	struct aws_http_header hdrs[2];
-	struct aws_request req;
-
-	if (out)
-		*out = NULL;
-	if (!target || !*target)
-		return ca_err_set(err, CA_EINVAL, "A JSON-protocol call needs an X-Amz-Target.");
-	hdrs[0].name = "Content-Type";
-	hdrs[0].value = svc == AWS_SVC_DYNAMODB ? "application/x-amz-json-1.0"
-		: "application/x-amz-json-1.1";
-	hdrs[1].name = "X-Amz-Target";
-	hdrs[1].value = target;
-	memset(&req, 0, sizeof(req));
-	req.service = svc;
-	req.method = "POST";
-	req.path = "/";
-	req.headers = hdrs;
-	req.n_headers = 2;
-	return json_exchange(c, &req, in, true, out, err);
-}
-
-int aws_rest_json_call(struct aws_client *c, enum aws_service svc, const char *method,
-		       const char *path, const char *query, const json_t *in, json_t **out,
-		       struct ca_err *err)
-{
-	struct aws_http_header hdr = { "Content-Type", "application/json" };
-	struct aws_request req;
-
-	if (out)
-		*out = NULL;
-	memset(&req, 0, sizeof(req));
-	req.service = svc;
-	req.method = method;
-	req.path = path;
-	req.query = query;
-	if (in) {
-		req.headers = &hdr;
-		req.n_headers = 1;
-	}
-	return json_exchange(c, &req, in, false, out, err);
-}
-
-const char *aws_query_version(enum aws_service svc)
-{
-	switch (svc) {
-	case AWS_SVC_STS: return "2011-06-15";
-	case AWS_SVC_IAM: return "2010-05-08";
-	case AWS_SVC_EC2: return "2016-11-15";
-	default: return NULL;
-	}
-}
-
 int aws_response_xml(const struct aws_response *resp, struct ca_xml_node **out,
 		     struct ca_err *err)
 {
@@ -528,13 +469,6 @@ int aws_response_xml(const struct aws_response *resp, struct ca_xml_node **out,
 		return ca_err_set(err, CA_AWS_BAD_RESPONSE, "The answer is not usable XML: %s",
 				  ca_err_msg(&perr));
 	return CA_OK;
-}
-
-int aws_query_call(struct aws_client *c, enum aws_service svc, const char *action,
-		   const struct aws_param *params, size_t n_params, struct ca_xml_node **out,
-		   struct ca_err *err)
-{
-	return aws_query_call_code(c, svc, action, params, n_params, out, NULL, err);
 }
 
 /* A bucket name that can be a DNS label in front of the endpoint host (no dots: TLS). */
@@ -553,7 +487,8 @@ static bool bucket_dns_label(const char *b)
 int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws_response *resp,
 		struct ca_err *err)
 {
-	struct aws_endpoint ep = { 0 };
+	const struct service_state *s;
+	const struct aws_endpoint *ep;
 	struct ca_buf path = CA_BUF_INIT, query = CA_BUF_INIT, host = CA_BUF_INIT;
 	struct aws_request req;
 	char op[AWS_CALL_OPERATION_MAX] = "";
@@ -565,17 +500,18 @@ int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws
 	if (r->bucket && (!*r->bucket || strchr(r->bucket, '/')))
 		return ca_err_set(err, CA_EINVAL, "S3 bucket name \"%.64s\" is empty or contains '/'.",
 				  r->bucket);
-	if ((rc = aws_endpoint_resolve(AWS_SVC_S3, c->region, c->endpoint, &ep, err)))
+	if ((rc = service_state(c, AWS_SVC_S3, &s, err)))
 		return rc;
+	ep = &s->ep;
 	/* virtual-hosted only on AWS's own endpoints; custom ones (emulators, proxies)
 	 * cannot be expected to resolve bucket.host */
-	virtual_host = r->bucket && !ep.s3_path_style && strcmp(ep.source, "default") == 0 &&
+	virtual_host = r->bucket && !ep->s3_path_style && strcmp(ep->source, "default") == 0 &&
 		bucket_dns_label(r->bucket);
 
 	if (virtual_host)
-		ca_buf_addf(&host, "%s.%s", r->bucket, ep.host);
+		ca_buf_addf(&host, "%s.%s", r->bucket, ep->host);
 	else
-		ca_buf_adds(&host, ep.host);
+		ca_buf_adds(&host, ep->host);
 	if (r->bucket && !virtual_host) {
 		ca_buf_addch(&path, '/');
 		aws_uri_encode_buf(&path, r->bucket, strlen(r->bucket), true);
@@ -604,9 +540,8 @@ int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws
 	if (aws_call_observer_current())
 		aws_call_s3_operation(r->method, r->bucket != NULL, r->key && *r->key, query.data,
 				      r->headers, r->n_headers, op, sizeof(op));
-	rc = send_to(c, &ep, host.data, &req, op, r->bucket, resp, err);
+	rc = send_to(c, s, host.data, &req, op, r->bucket, resp, err);
 out:
-	aws_endpoint_release(&ep);
 	ca_buf_release(&path);
 	ca_buf_release(&query);
 	ca_buf_release(&host);

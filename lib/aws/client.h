@@ -1,13 +1,14 @@
 /*
  * client.h — one AWS client for every service: endpoint, SigV4 signing, transport,
- * retries and error parsing in one call, plus the wire protocols the toolkit uses.
+ * retries and error parsing in one call. The wire protocols sit on it: protocol.h
+ * (awsJson, rest-json, query: aws_call) and, here, S3's rest-xml (aws_s3_send).
  *
- *   aws_client_send     any request, already shaped (the layer under the others)
- *   aws_json_call       awsJson 1.0 / 1.1: POST /, X-Amz-Target (DynamoDB, Cognito IdP)
- *   aws_rest_json_call  rest-json: method + path, JSON in and out (X-Ray)
- *   aws_query_call      query: Action=..&Version=.. form body, XML answer (STS, IAM, EC2)
+ *   aws_client_send     any request, already shaped (the layer under protocol.h)
  *   aws_s3_send         rest-xml for S3: bucket + key addressing, headers and body
  *
+ * The endpoint and the retry policy of each service are resolved once per client, on
+ * its first request to that service (AWS_ENDPOINT_URL_* and the retry variables are
+ * read then, not per request); a failed resolution is not kept and is tried again.
  * Each attempt is signed afresh (new X-Amz-Date, current credentials), sent, and
  * retried per retry.h. A failure leaves one sentence in err:
  *   "<signing name>: <Code>: <message> (HTTP <status>, request id <id>)"
@@ -97,43 +98,11 @@ void aws_response_release(struct aws_response *r);
 int aws_client_send(struct aws_client *c, const struct aws_request *req,
 		    struct aws_response *resp, struct ca_err *err);
 
-/*
- * awsJson: POST / with X-Amz-Target: target ("DynamoDB_20120810.ListTables") and
- * Content-Type application/x-amz-json-1.0 (DynamoDB) or -1.1 (the others).
- * in may be NULL ({}). On CA_OK, *out (if out is not NULL) receives the answer object
- * (json_decref it; {} for an empty answer). CA_AWS_BAD_RESPONSE when a 2xx answer
- * is not a JSON object. On error *out is NULL.
- */
-int aws_json_call(struct aws_client *c, enum aws_service svc, const char *target,
-		  const json_t *in, json_t **out, struct ca_err *err);
-
-/*
- * rest-json: method path?query with in (may be NULL: no body) as application/json.
- * *out as for aws_json_call.
- */
-int aws_rest_json_call(struct aws_client *c, enum aws_service svc, const char *method,
-		       const char *path, const char *query, const json_t *in, json_t **out,
-		       struct ca_err *err);
-
 /* A name and value, both NOT encoded (the client encodes). value NULL: name alone. */
 struct aws_param {
 	const char *name;
 	const char *value;
 };
-
-/* The API version the query protocol sends for svc: STS 2011-06-15, IAM 2010-05-08,
- * EC2 2016-11-15; NULL for services that do not speak it. */
-const char *aws_query_version(enum aws_service svc);
-
-/*
- * query protocol: POST / with the form body Action=action&Version=..&params...
- * ("Tags.member.1.Key" style flattening is the caller's). On CA_OK *out (if not NULL)
- * receives the parsed answer (root <ActionResponse>; ca_xml_free it).
- * CA_AWS_BAD_RESPONSE when the answer is not XML.
- */
-int aws_query_call(struct aws_client *c, enum aws_service svc, const char *action,
-		   const struct aws_param *params, size_t n_params, struct ca_xml_node **out,
-		   struct ca_err *err);
 
 /* An S3 request. Borrowed for the duration of the call. */
 struct aws_s3_request {

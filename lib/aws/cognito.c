@@ -4,21 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/protocol.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-#define TARGET_PREFIX "AWSCognitoIdentityProviderService."
 /* A bound on paging, so an endpoint that always answers NextToken cannot loop us. */
 #define MAX_PAGES 1000
 
 static int call(struct aws_client *c, const char *op, const json_t *in, json_t **out,
 		struct ca_err *err)
 {
-	char target[96];
-
-	snprintf(target, sizeof(target), TARGET_PREFIX "%s", op);
-	return aws_json_call(c, AWS_SVC_COGNITO_IDP, target, in, out, err);
+	return aws_call_json(c, AWS_SVC_COGNITO_IDP, op, in, out, err);
 }
 
 static int oom(struct ca_err *err)
@@ -59,15 +56,25 @@ static int take_object(json_t *answer, const char *key, const char *op, json_t *
 static int call_found(struct aws_client *c, const char *op, const json_t *in, json_t **out,
 		      struct ca_err *err)
 {
+	struct aws_op o = { .name = op, .json = in };
+	struct aws_result res;
 	struct ca_err local;
 	int rc;
 
+	if (out)
+		*out = NULL;
+	aws_result_init(&res);
 	ca_err_clear(&local);
-	rc = call(c, op, in, out, &local);
-	if (rc == CA_AWS_SERVICE && strstr(ca_err_msg(&local), "ResourceNotFoundException"))
+	rc = aws_call(c, AWS_SVC_COGNITO_IDP, &o, &res, &local);
+	if (rc == CA_AWS_SERVICE && !strcmp(res.error_code, "ResourceNotFoundException"))
 		rc = CA_ENOTFOUND;
 	if (rc)
 		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	else if (out) {
+		*out = res.output;
+		res.output = NULL;
+	}
+	aws_result_release(&res);
 	return rc;
 }
 

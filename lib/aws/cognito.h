@@ -1,7 +1,7 @@
 /*
  * cognito.h — the Cognito user pool (cognito-idp) administration calls the toolkit uses.
  *
- * Thin, typed wrappers over aws_json_call (awsJson 1.1, X-Amz-Target
+ * Thin, typed wrappers over aws_call (protocol.h: awsJson 1.1, X-Amz-Target
  * AWSCognitoIdentityProviderService.<Operation>). Settings go in and come out as JSON
  * objects shaped exactly like the API's (CreateUserPool's request, DescribeUserPool's
  * UserPool ...), so callers build what they want with jansson and compare what they

@@ -9,11 +9,11 @@
 
 #include <openssl/evp.h>
 
+#include "aws/protocol.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-#define TARGET_PREFIX "AWSCognitoIdentityProviderService."
 /* Answers of these calls are small; tokens with many attributes stay far under this. */
 #define ANSWER_MAX (256u * 1024)
 
@@ -71,17 +71,10 @@ static int oom(struct ca_err *err)
 static int call(struct aws_client *c, const char *op, json_t *in, json_t **out,
 		struct ca_err *err)
 {
-	char target[96];
-	struct aws_http_header headers[2] = {
-		{ "Content-Type", "application/x-amz-json-1.1" },
-		{ "X-Amz-Target", target },
-	};
-	struct aws_request req = { AWS_SVC_COGNITO_IDP, "POST", "/", NULL, headers, 2, NULL, 0,
-				   ANSWER_MAX };
-	struct aws_response resp;
+	/* the body may hold a password: the protocol layer wipes its copy */
+	struct aws_op o = { .name = op, .json = in, .max_body = ANSWER_MAX, .secret_input = true };
+	struct aws_result res;
 	struct ca_err send_err;
-	char *body = NULL;
-	json_t *answer = NULL;
 	size_t i;
 	int rc;
 
@@ -89,23 +82,17 @@ static int call(struct aws_client *c, const char *op, json_t *in, json_t **out,
 		*out = NULL;
 	if (!in)
 		return oom(err);
-	snprintf(target, sizeof(target), TARGET_PREFIX "%s", op);
-	body = json_dumps(in, JSON_COMPACT);
-	if (!body)
-		return oom(err);
-	req.body = body;
-	req.body_len = strlen(body);
-	aws_response_init(&resp);
+	aws_result_init(&res);
 	ca_err_clear(&send_err);
-	rc = aws_client_send(c, &req, &resp, &send_err);
+	rc = aws_call(c, AWS_SVC_COGNITO_IDP, &o, &res, &send_err);
 	if (rc == CA_AWS_SERVICE) {
 		for (i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++)
-			if (strcmp(resp.error.code, refusals[i].aws_code) == 0)
+			if (strcmp(res.error_code, refusals[i].aws_code) == 0)
 				break;
 		if (i < sizeof(refusals) / sizeof(refusals[0])) {
 			rc = refusals[i].code;
-			ca_err_set(err, rc, "%s", resp.error.message[0] ? resp.error.message
-									: resp.error.code);
+			ca_err_set(err, rc, "%s", res.error_message[0] ? res.error_message
+								 : res.error_code);
 			goto out;
 		}
 	}
@@ -113,22 +100,12 @@ static int call(struct aws_client *c, const char *op, json_t *in, json_t **out,
 		ca_err_set(err, rc, "%s", ca_err_msg(&send_err));
 		goto out;
 	}
-	answer = resp.http.body.len
-			 ? json_loadb(resp.http.body.data, resp.http.body.len, 0, NULL)
-			 : json_object();
-	if (!json_is_object(answer)) {
-		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE,
-				"cognito-idp: the %s answer is not a JSON object.", op);
-		goto out;
-	}
 	if (out) {
-		*out = answer;
-		answer = NULL;
+		*out = res.output;
+		res.output = NULL;
 	}
 out:
-	json_decref(answer);
-	aws_response_release(&resp);
-	ca_free_secret(body); /* it may hold a password */
+	aws_result_release(&res);
 	return rc;
 }
 

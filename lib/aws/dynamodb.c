@@ -4,11 +4,40 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws/service_call.h"
+#include "aws/protocol.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-#define TARGET(op) "DynamoDB_20120810." op
+
+/*
+ * One DynamoDB operation; *out (if not NULL) the answer on CA_OK. A refusal with the
+ * code `quiet` (may be NULL) returns quiet_rc and leaves err alone: "absent" or
+ * "exists" is an answer, not an error.
+ */
+static int op(struct aws_client *c, const char *name, const json_t *in, json_t **out,
+	      const char *quiet, int quiet_rc, struct ca_err *err)
+{
+	struct aws_op o = { .name = name, .json = in };
+	struct aws_result res;
+	struct ca_err local;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	aws_result_init(&res);
+	ca_err_clear(&local);
+	rc = aws_call(c, AWS_SVC_DYNAMODB, &o, &res, &local);
+	if (rc == CA_AWS_SERVICE && quiet && !strcmp(res.error_code, quiet)) {
+		rc = quiet_rc;
+	} else if (rc != CA_OK) {
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	} else if (out) {
+		*out = res.output;
+		res.output = NULL;
+	}
+	aws_result_release(&res);
+	return rc;
+}
 
 void ddb_table_init(struct ddb_table *t)
 {
@@ -122,26 +151,16 @@ static int read_gsis(json_t *arr, json_t *defs, struct ddb_table *t)
 int ddb_describe_table(struct aws_client *c, const char *name, struct ddb_table *out,
 		       struct ca_err *err)
 {
-	char code[AWS_ERROR_CODE_MAX];
 	json_t *in = json_pack("{s:s}", "TableName", name);
 	json_t *ans = NULL, *t, *defs, *billing;
-	struct ca_err local;
 	int rc;
 
 	ddb_table_init(out);
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "out of memory");
-	ca_err_clear(&local);
-	rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("DescribeTable"), in, &ans, code,
-				&local);
-	if (rc == CA_AWS_SERVICE && !strcmp(code, "ResourceNotFoundException")) {
-		rc = CA_ENOTFOUND;      /* silent: "absent" is an answer, not an error */
+	rc = op(c, "DescribeTable", in, &ans, "ResourceNotFoundException", CA_ENOTFOUND, err);
+	if (rc != CA_OK)
 		goto out;
-	}
-	if (rc != CA_OK) {
-		ca_err_set(err, rc, "%s", ca_err_msg(&local));
-		goto out;
-	}
 	t = json_object_get(ans, "Table");
 	defs = json_object_get(t, "AttributeDefinitions");
 	out->name = ca_strdup(json_string_value(json_object_get(t, "TableName")));
@@ -224,7 +243,6 @@ static json_t *gsi_json(const struct ddb_gsi *g, bool provisioned)
 int ddb_create_table(struct aws_client *c, const struct ddb_table *spec, struct ca_err *err)
 {
 	bool prov = spec->billing == DDB_BILLING_PROVISIONED;
-	char code[AWS_ERROR_CODE_MAX];
 	json_t *defs = json_array(), *gsis = json_array(), *in;
 	size_t i;
 	int rc;
@@ -248,11 +266,7 @@ int ddb_create_table(struct aws_client *c, const struct ddb_table *spec, struct 
 		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("CreateTable"), in, NULL, code, err);
-	if (rc == CA_AWS_SERVICE && !strcmp(code, "ResourceInUseException")) {
-		ca_err_clear(err);
-		rc = CA_EEXIST;
-	}
+	rc = op(c, "CreateTable", in, NULL, "ResourceInUseException", CA_EEXIST, err);
 out:
 	json_decref(defs);
 	json_decref(gsis);
@@ -327,29 +341,21 @@ int ddb_update_capacity(struct aws_client *c, const struct ddb_table *want,
 	if (json_object_size(in) <= 1)          /* TableName alone: nothing changes */
 		rc = CA_OK;
 	else
-		rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("UpdateTable"), in, NULL,
-					NULL, err);
+		rc = op(c, "UpdateTable", in, NULL, NULL, CA_OK, err);
 	json_decref(in);
 	return rc;
 }
 
 int ddb_delete_table(struct aws_client *c, const char *name, struct ca_err *err)
 {
-	char code[AWS_ERROR_CODE_MAX];
 	json_t *in = json_pack("{s:s}", "TableName", name);
-	struct ca_err local;
 	int rc;
 
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "out of memory");
-	ca_err_clear(&local);
-	rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("DeleteTable"), in, NULL, code, &local);
+	rc = op(c, "DeleteTable", in, NULL, "ResourceNotFoundException", CA_ENOTFOUND, err);
 	json_decref(in);
-	if (rc == CA_AWS_SERVICE && !strcmp(code, "ResourceNotFoundException"))
-		return CA_ENOTFOUND;
-	if (rc != CA_OK)
-		return ca_err_set(err, rc, "%s", ca_err_msg(&local));
-	return CA_OK;
+	return rc;
 }
 
 static bool all_active(const struct ddb_table *t)
@@ -421,8 +427,7 @@ int ddb_list_tables(struct aws_client *c, char ***names, size_t *n, struct ca_er
 			rc = ca_err_set(err, CA_ENOMEM, "out of memory");
 			break;
 		}
-		rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("ListTables"), in, &ans, NULL,
-					err);
+		rc = op(c, "ListTables", in, &ans, NULL, CA_OK, err);
 		json_decref(in);
 		if (rc)
 			break;
@@ -462,7 +467,7 @@ int ddb_table_has_items(struct aws_client *c, const char *name, bool *has_items,
 	*has_items = false;
 	if (!in)
 		return ca_err_set(err, CA_ENOMEM, "out of memory");
-	rc = aws_json_call_code(c, AWS_SVC_DYNAMODB, TARGET("Scan"), in, &ans, NULL, err);
+	rc = op(c, "Scan", in, &ans, NULL, CA_OK, err);
 	if (rc == CA_OK)
 		*has_items = json_integer_value(json_object_get(ans, "Count")) > 0 ||
 			     json_object_get(ans, "LastEvaluatedKey") != NULL;

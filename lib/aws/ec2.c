@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/protocol.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 

@@ -12,67 +12,6 @@
 #define ENDPOINT_URL_MAX 2048
 #define REGION_MAX 64
 
-struct service_info {
-	const char *env_id;
-	const char *env_var;    /* AWS_ENDPOINT_URL_<env_id> */
-	const char *signing_name;
-	const char *host_prefix;
-	bool global;            /* one endpoint for the partition, signed for its home region */
-};
-
-static const struct service_info services[] = {
-	[AWS_SVC_DYNAMODB] = { "DYNAMODB", "AWS_ENDPOINT_URL_DYNAMODB",
-	  "dynamodb", "dynamodb", false },
-	[AWS_SVC_S3] = { "S3", "AWS_ENDPOINT_URL_S3",
-	  "s3", "s3", false },
-	[AWS_SVC_STS] = { "STS", "AWS_ENDPOINT_URL_STS",
-	  "sts", "sts", false },
-	[AWS_SVC_IAM] = { "IAM", "AWS_ENDPOINT_URL_IAM",
-	  "iam", "iam", true },
-	[AWS_SVC_EC2] = { "EC2", "AWS_ENDPOINT_URL_EC2",
-	  "ec2", "ec2", false },
-	[AWS_SVC_COGNITO_IDP] = { "COGNITO_IDENTITY_PROVIDER", "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
-	  "cognito-idp", "cognito-idp", false },
-	[AWS_SVC_XRAY] = { "XRAY", "AWS_ENDPOINT_URL_XRAY",
-	  "xray", "xray", false },
-};
-
-#define N_SERVICES (sizeof(services) / sizeof(services[0]))
-
-static const struct service_info *info(enum aws_service svc)
-{
-	return (unsigned)svc < N_SERVICES ? &services[svc] : NULL;
-}
-
-const char *aws_service_env_id(enum aws_service svc)
-{
-	const struct service_info *i = info(svc);
-
-	return i ? i->env_id : "UNKNOWN";
-}
-
-const char *aws_service_signing_name(enum aws_service svc)
-{
-	const struct service_info *i = info(svc);
-
-	return i ? i->signing_name : "unknown";
-}
-
-int aws_service_from_name(const char *name, enum aws_service *out, struct ca_err *err)
-{
-	size_t i;
-
-	for (i = 0; name && i < N_SERVICES; i++) {
-		if (!strcasecmp(name, services[i].signing_name) ||
-		    !strcasecmp(name, services[i].env_id)) {
-			*out = (enum aws_service)i;
-			return CA_OK;
-		}
-	}
-	return ca_err_set(err, CA_EINVAL, "unknown AWS service \"%.64s\"; known: dynamodb, s3, "
-			  "sts, iam, ec2, cognito-idp, xray", name ? name : "");
-}
-
 void aws_endpoint_release(struct aws_endpoint *ep)
 {
 	if (!ep)
@@ -322,7 +261,7 @@ static void partition_of(const char *region, const char **suffix, const char **h
 	}
 }
 
-static int default_url(const struct service_info *si, const char *region, char **url,
+static int default_url(const struct aws_service_meta *si, const char *region, char **url,
 		       const char **signing_region)
 {
 	struct ca_buf b = CA_BUF_INIT;
@@ -333,13 +272,13 @@ static int default_url(const struct service_info *si, const char *region, char *
 	if (si->global) {
 		*signing_region = home;
 		if (!strcmp(home, "us-east-1"))
-			ca_buf_addf(&b, "https://%s.%s", si->host_prefix, suffix);
+			ca_buf_addf(&b, "https://%s.%s", si->endpoint_prefix, suffix);
 		else if (!strcmp(home, "us-gov-west-1"))
-			ca_buf_addf(&b, "https://%s.us-gov.%s", si->host_prefix, suffix);
+			ca_buf_addf(&b, "https://%s.us-gov.%s", si->endpoint_prefix, suffix);
 		else
-			ca_buf_addf(&b, "https://%s.%s.%s", si->host_prefix, home, suffix);
+			ca_buf_addf(&b, "https://%s.%s.%s", si->endpoint_prefix, home, suffix);
 	} else {
-		ca_buf_addf(&b, "https://%s.%s.%s", si->host_prefix, region, suffix);
+		ca_buf_addf(&b, "https://%s.%s.%s", si->endpoint_prefix, region, suffix);
 	}
 	*url = ca_buf_detach(&b, NULL);
 	return *url ? CA_OK : CA_ENOMEM;
@@ -349,7 +288,7 @@ int aws_endpoint_resolve(enum aws_service svc, const char *region,
 			 const char *configured_endpoint, struct aws_endpoint *out,
 			 struct ca_err *err)
 {
-	const struct service_info *si = info(svc);
+	const struct aws_service_meta *si = aws_service_meta(svc);
 	struct aws_endpoint ep = { 0 };
 	char *url = NULL;
 	const char *chosen = NULL, *source = NULL, *signing_region = region;

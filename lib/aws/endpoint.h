@@ -17,17 +17,8 @@
 
 #include <stdbool.h>
 
+#include "aws/service.h"
 #include "util/error.h"
-
-enum aws_service {
-	AWS_SVC_DYNAMODB,
-	AWS_SVC_S3,
-	AWS_SVC_STS,
-	AWS_SVC_IAM,
-	AWS_SVC_EC2,
-	AWS_SVC_COGNITO_IDP,
-	AWS_SVC_XRAY,
-};
 
 struct aws_endpoint {
 	char *url;              /* scheme://host[:port][/path], no trailing slash */
@@ -46,14 +37,6 @@ struct aws_endpoint {
 	 * "AWS_ENDPOINT_URL", "config" or "default" (static string) */
 	const char *source;
 };
-
-/* The SDKs' service id used in AWS_ENDPOINT_URL_<ID>, e.g. "COGNITO_IDENTITY_PROVIDER". */
-const char *aws_service_env_id(enum aws_service svc);
-/* The SigV4 signing name, e.g. "cognito-idp". */
-const char *aws_service_signing_name(enum aws_service svc);
-/* Looks a service up by signing name or env id, case-insensitive ("s3", "DYNAMODB",
- * "cognito-idp"). CA_OK, or CA_EINVAL with a sentence listing the known ones. */
-int aws_service_from_name(const char *name, enum aws_service *out, struct ca_err *err);
 
 /*
  * Resolves the endpoint of svc for region (required, e.g. "ap-southeast-1"; checked to

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws/service_call.h"
+#include "aws/protocol.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -18,17 +18,26 @@
 static int call(struct aws_client *c, const char *action, const struct aws_param *p, size_t n,
 		struct ca_xml_node **out, struct ca_err *err)
 {
-	char code[AWS_ERROR_CODE_MAX];
+	struct aws_op op = { .name = action, .params = p, .n_params = n };
+	struct aws_result res;
 	struct ca_err local;
 	int rc;
 
+	if (out)
+		*out = NULL;
+	aws_result_init(&res);
 	ca_err_clear(&local);
-	rc = aws_query_call_code(c, AWS_SVC_IAM, action, p, n, out, code, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(code, NOT_FOUND))
-		return CA_ENOTFOUND;
-	if (rc != CA_OK)
-		return ca_err_set(err, rc, "%s", ca_err_msg(&local));
-	return CA_OK;
+	rc = aws_call(c, AWS_SVC_IAM, &op, &res, &local);
+	if (rc == CA_AWS_SERVICE && !strcmp(res.error_code, NOT_FOUND)) {
+		rc = CA_ENOTFOUND;
+	} else if (rc != CA_OK) {
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	} else if (out) {
+		*out = res.xml;
+		res.xml = NULL;
+	}
+	aws_result_release(&res);
+	return rc;
 }
 
 static int dup_text(const struct ca_xml_node *root, const char *path, char **out,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws/service.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -65,14 +66,16 @@ int aws_retry_policy_from_env(struct aws_retry_policy *p, const char *service,
 			      struct ca_err *err)
 {
 	struct aws_retry_policy q;
+	enum aws_service svc;
 	const char *v = getenv("AWS_MAX_ATTEMPTS");
 	long n;
 	int rc;
 
 	aws_retry_policy_init(p);
 	q = *p;
-	if (service && strcmp(service, "dynamodb") == 0)
-		q.transient_base_ms = 25.0;
+	if (service && aws_service_from_name(service, &svc, NULL) == CA_OK &&
+	    aws_service_meta(svc)->retry_transient_base_ms > 0)
+		q.transient_base_ms = aws_service_meta(svc)->retry_transient_base_ms;
 	if (v && *v) {
 		if (!ca_parse_long(v, 1, 20, &n))
 			return ca_err_set(err, CA_EINVAL,

@@ -49,7 +49,8 @@ void aws_retry_policy_init(struct aws_retry_policy *p);
 /*
  * The defaults, then the environment: AWS_MAX_ATTEMPTS (the SDKs' variable, 1..20),
  * and for tests and tuning CA_AWS_BACKOFF_THROTTLE_MS, CA_AWS_BACKOFF_TRANSIENT_MS,
- * CA_AWS_BACKOFF_MAX_MS. `service` (may be NULL) selects DynamoDB's shorter base.
+ * CA_AWS_BACKOFF_MAX_MS. `service` (a signing name, may be NULL) selects the service's
+ * transient base from the service table (service.h; DynamoDB's is shorter).
  * Returns CA_OK, or CA_EINVAL with a sentence naming the bad variable (p keeps defaults).
  */
 int aws_retry_policy_from_env(struct aws_retry_policy *p, const char *service,

@@ -197,6 +197,12 @@ struct signing_key_cache {
 };
 
 static _Thread_local struct signing_key_cache key_cache;
+static _Thread_local unsigned long key_derivations;
+
+unsigned long sigv4_key_derivations(void)
+{
+	return key_derivations;
+}
 
 static void signing_key(const struct aws_credentials *c, const char *date8, const char *region,
 			const char *service, uint8_t out[CA_SHA256_LEN])
@@ -213,6 +219,7 @@ static void signing_key(const struct aws_credentials *c, const char *date8, cons
 		memcpy(out, kc->key, CA_SHA256_LEN);
 		return;
 	}
+	key_derivations++;
 	memcpy(secret_key, "AWS4", 4);
 	memcpy(secret_key + 4, c->secret_access_key, secret_len);
 	ca_hmac_sha256(secret_key, 4 + secret_len, date8, strlen(date8), k);
@@ -244,179 +251,248 @@ static void derive_signature(const struct aws_credentials *c, const char *date8,
 	explicit_bzero(key, sizeof(key));
 }
 
+/* What one signature is made of, worked out before the canonical request. */
+struct sign_parts {
+	bool query_mode;
+	bool token;                     /* the credentials carry a session token */
+	bool sha_header;                /* header mode: x-amz-content-sha256 is added */
+	char amz_date[17];
+	char date8[9];
+	char scope[3 * MAX_SCOPE_PART + 32];
+	char payload_hex[65];
+	const char *payload;            /* the payload hash signed: payload_hex or given */
+	char expires[24];               /* query mode: X-Amz-Expires */
+	char *credential;               /* query mode: <access key id>/<scope> (owned) */
+};
+
+static int oom_signing(struct ca_err *err)
+{
+	return ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
+}
+
+/* Checks the input and fills *sp (release sp->credential). */
+static int prepare(const struct sigv4_request *req, const struct sigv4_params *p,
+		   bool query_mode, struct sign_parts *sp, struct ca_err *err)
+{
+	uint8_t digest[CA_SHA256_LEN];
+	size_t n;
+	int rc;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->query_mode = query_mode;
+	if ((rc = check_params(req, p, query_mode, err)))
+		return rc;
+	sp->token = has_token(p->creds);
+	sp->sha_header = !query_mode && (p->s3 || p->content_sha256_header);
+	rc = query_mode ? check_query_free_of_auth(req->query, err)
+			: check_owned_headers(req, sp->token, sp->sha_header, err);
+	if (rc || (rc = format_time(p->when, sp->amz_date, err)))
+		return rc;
+	if (req->n_headers > SIGV4_MAX_HEADERS)
+		return ca_err_set(err, CA_ERANGE, "The request has %zu headers; the limit is %d.",
+				  req->n_headers, SIGV4_MAX_HEADERS);
+	if (req->n_headers && !req->headers)
+		return ca_err_set(err, CA_EINVAL, "The request lists headers but gives none (NULL).");
+	memcpy(sp->date8, sp->amz_date, 8);
+	snprintf(sp->scope, sizeof(sp->scope), "%s/%s/%s/aws4_request", sp->date8, p->region,
+		 p->service);
+	if (req->payload_hash) {
+		sp->payload = req->payload_hash;
+	} else if (query_mode && p->s3) {
+		sp->payload = SIGV4_UNSIGNED_PAYLOAD;
+	} else {
+		ca_sha256(req->body_len ? req->body : "", req->body_len, digest);
+		ca_hex_encode(digest, sizeof(digest), sp->payload_hex);
+		sp->payload = sp->payload_hex;
+	}
+	if (query_mode) {
+		n = strlen(p->creds->access_key_id) + 1 + strlen(sp->scope) + 1;
+		if (!(sp->credential = malloc(n)))
+			return oom_signing(err);
+		snprintf(sp->credential, n, "%s/%s", p->creds->access_key_id, sp->scope);
+		snprintf(sp->expires, sizeof(sp->expires), "%ld", p->expires);
+	}
+	return CA_OK;
+}
+
+/*
+ * The canonical request into *creq and the SignedHeaders list into *names: method,
+ * path, query (with the presign parameters in query mode), headers (with the signer's
+ * own in header mode), signed header names, payload hash.
+ */
+static int canonical_request(const struct sigv4_request *req, const struct sigv4_params *p,
+			     const struct sign_parts *sp, struct ca_buf *creq,
+			     struct ca_buf *names, struct ca_err *err)
+{
+	struct ca_buf headers_block = CA_BUF_INIT;
+	struct sigv4_header *all = malloc((req->n_headers + 3) * sizeof(*all));
+	struct sigv4_param extra[6];
+	size_t n_all = req->n_headers, n_extra = 0;
+	bool token_signed = sp->token && !p->omit_session_token;
+	int rc;
+
+	size_t i, room = 256 + strlen(req->path ? req->path : "") +
+			 2 * strlen(req->query ? req->query : "");
+
+	if (!all)
+		return oom_signing(err);
+	if (req->n_headers)
+		memcpy(all, req->headers, req->n_headers * sizeof(*all));
+	for (i = 0; i < req->n_headers; i++)
+		room += (all[i].name ? strlen(all[i].name) : 0) +
+			(all[i].value ? strlen(all[i].value) : 0) + 2;
+	/* one allocation each rather than a realloc per doubling */
+	ca_buf_grow(&headers_block, room);
+	ca_buf_grow(names, 128);
+	ca_buf_grow(creq, 2 * room);
+	if (!sp->query_mode) {
+		all[n_all++] = (struct sigv4_header){ "x-amz-date", sp->amz_date };
+		if (token_signed)
+			all[n_all++] = (struct sigv4_header){ "x-amz-security-token",
+							      p->creds->session_token };
+		if (sp->sha_header)
+			all[n_all++] = (struct sigv4_header){ "x-amz-content-sha256", sp->payload };
+	}
+	if ((rc = sigv4_canonical_headers(&headers_block, names, all, n_all, err)))
+		goto out;
+	ca_buf_adds(creq, req->method);
+	ca_buf_addch(creq, '\n');
+	if ((rc = sigv4_canonical_path(creq, req->path, p->s3, !p->no_normalize, err)))
+		goto out;
+	ca_buf_addch(creq, '\n');
+	if (sp->query_mode) {
+		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Algorithm", ALGORITHM };
+		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Credential", sp->credential };
+		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Date", sp->amz_date };
+		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Expires", sp->expires };
+		extra[n_extra++] = (struct sigv4_param){ "X-Amz-SignedHeaders", names->data };
+		if (token_signed)
+			extra[n_extra++] = (struct sigv4_param){ "X-Amz-Security-Token",
+								 p->creds->session_token };
+	}
+	if ((rc = sigv4_canonical_query(creq, req->query, extra, n_extra, err)))
+		goto out;
+	ca_buf_addch(creq, '\n');
+	ca_buf_add(creq, headers_block.data, headers_block.len);
+	ca_buf_addch(creq, '\n');
+	ca_buf_add(creq, names->data, names->len);
+	ca_buf_addch(creq, '\n');
+	ca_buf_adds(creq, sp->payload);
+	if (!ca_buf_ok(creq) || !ca_buf_ok(names))
+		rc = oom_signing(err);
+out:
+	free(all);
+	ca_buf_release(&headers_block);
+	return rc;
+}
+
+/* "AWS4-HMAC-SHA256\n<date>\n<scope>\n<hex SHA-256 of the canonical request>" */
+static int string_to_sign(const struct sign_parts *sp, const struct ca_buf *creq,
+			  struct ca_buf *sts, struct ca_err *err)
+{
+	uint8_t digest[CA_SHA256_LEN];
+	char creq_hash[65];
+
+	ca_sha256(creq->data, creq->len, digest);
+	ca_hex_encode(digest, sizeof(digest), creq_hash);
+	ca_buf_grow(sts, 256);
+	ca_buf_adds(sts, ALGORITHM "\n");
+	ca_buf_adds(sts, sp->amz_date);
+	ca_buf_addch(sts, '\n');
+	ca_buf_adds(sts, sp->scope);
+	ca_buf_addch(sts, '\n');
+	ca_buf_adds(sts, creq_hash);
+	return ca_buf_ok(sts) ? CA_OK : oom_signing(err);
+}
+
+/* Query mode: the query to send, the caller's parameters then the presign ones. */
+static int finish_query(const struct sigv4_request *req, const struct sigv4_params *p,
+			const struct sign_parts *sp, const struct ca_buf *names,
+			struct sigv4_signed *out, struct ca_err *err)
+{
+	struct ca_buf q = CA_BUF_INIT;
+
+	if (req->query && *req->query) {
+		ca_buf_adds(&q, req->query);
+		ca_buf_addch(&q, '&');
+	}
+	ca_buf_adds(&q, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=");
+	aws_uri_encode_buf(&q, sp->credential, strlen(sp->credential), true);
+	ca_buf_adds(&q, "&X-Amz-Date=");
+	ca_buf_adds(&q, sp->amz_date);
+	ca_buf_adds(&q, "&X-Amz-SignedHeaders=");
+	aws_uri_encode_buf(&q, names->data, names->len, true);
+	ca_buf_adds(&q, "&X-Amz-Expires=");
+	ca_buf_adds(&q, sp->expires);
+	if (sp->token) {
+		ca_buf_adds(&q, "&X-Amz-Security-Token=");
+		aws_uri_encode_buf(&q, p->creds->session_token, strlen(p->creds->session_token),
+				   true);
+	}
+	ca_buf_adds(&q, "&X-Amz-Signature=");
+	ca_buf_adds(&q, out->signature);
+	out->query = ca_buf_detach(&q, NULL);
+	return out->query ? CA_OK : oom_signing(err);
+}
+
+/* Header mode: Authorization, and the values of the headers the signer adds. */
+static int finish_headers(const struct sigv4_params *p, const struct sign_parts *sp,
+			  const struct ca_buf *names, struct sigv4_signed *out,
+			  struct ca_err *err)
+{
+	struct ca_buf a = CA_BUF_INIT;
+
+	ca_buf_adds(&a, ALGORITHM " Credential=");
+	ca_buf_adds(&a, p->creds->access_key_id);
+	ca_buf_addch(&a, '/');
+	ca_buf_adds(&a, sp->scope);
+	ca_buf_adds(&a, ", SignedHeaders=");
+	ca_buf_add(&a, names->data, names->len);
+	ca_buf_adds(&a, ", Signature=");
+	ca_buf_adds(&a, out->signature);
+	out->authorization = ca_buf_detach(&a, NULL);
+	if (sp->sha_header)
+		out->content_sha256 = ca_strdup(sp->payload);
+	if (sp->token)
+		out->security_token = ca_strdup(p->creds->session_token);
+	if (!out->authorization || (sp->sha_header && !out->content_sha256) ||
+	    (sp->token && !out->security_token))
+		return oom_signing(err);
+	return CA_OK;
+}
+
 static int sign(const struct sigv4_request *req, const struct sigv4_params *p, bool query_mode,
 		struct sigv4_signed *out, struct ca_err *err)
 {
-	struct ca_buf creq = CA_BUF_INIT, headers_block = CA_BUF_INIT, names = CA_BUF_INIT;
-	struct ca_buf sts = CA_BUF_INIT, tail = CA_BUF_INIT;
-	struct sigv4_header *all = NULL;
-	char payload_hex[65], creq_hash[65], date8[9], scope[3 * MAX_SCOPE_PART + 32];
-	char expires_str[24];
-	const char *payload;
-	uint8_t digest[CA_SHA256_LEN];
-	bool token, sha_header;
-	size_t n_all = 0;
-	char *credential = NULL;
+	struct ca_buf creq = CA_BUF_INIT, names = CA_BUF_INIT, sts = CA_BUF_INIT;
+	struct sign_parts sp;
 	int rc;
 
 	if (!out)
 		return ca_err_set(err, CA_EINVAL, "Nowhere to put the signature (out is NULL).");
 	memset(out, 0, sizeof(*out));
-	rc = check_params(req, p, query_mode, err);
-	if (rc)
+	if ((rc = prepare(req, p, query_mode, &sp, err)) ||
+	    (rc = canonical_request(req, p, &sp, &creq, &names, err)) ||
+	    (rc = string_to_sign(&sp, &creq, &sts, err)))
 		goto out;
-	token = has_token(p->creds);
-	sha_header = !query_mode && (p->s3 || p->content_sha256_header);
-	rc = query_mode ? check_query_free_of_auth(req->query, err)
-			: check_owned_headers(req, token, sha_header, err);
-	if (rc)
-		goto out;
-	rc = format_time(p->when, out->amz_date, err);
-	if (rc)
-		goto out;
-	memcpy(date8, out->amz_date, 8);
-	date8[8] = '\0';
-	snprintf(scope, sizeof(scope), "%s/%s/%s/aws4_request", date8, p->region, p->service);
-
-	if (req->payload_hash) {
-		payload = req->payload_hash;
-	} else if (query_mode && p->s3) {
-		payload = SIGV4_UNSIGNED_PAYLOAD;
-	} else {
-		ca_sha256(req->body_len ? req->body : "", req->body_len, digest);
-		ca_hex_encode(digest, sizeof(digest), payload_hex);
-		payload = payload_hex;
-	}
-
-	if (req->n_headers > SIGV4_MAX_HEADERS) {
-		rc = ca_err_set(err, CA_ERANGE, "The request has %zu headers; the limit is %d.",
-				req->n_headers, SIGV4_MAX_HEADERS);
-		goto out;
-	}
-	if (req->n_headers && !req->headers) {
-		rc = ca_err_set(err, CA_EINVAL, "The request lists headers but gives none (NULL).");
-		goto out;
-	}
-	all = malloc((req->n_headers + 3) * sizeof(*all));
-	if (!all) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-		goto out;
-	}
-	if (req->n_headers && req->headers)
-		memcpy(all, req->headers, req->n_headers * sizeof(*all));
-	n_all = req->n_headers;
-	if (!query_mode) {
-		all[n_all++] = (struct sigv4_header){ "x-amz-date", out->amz_date };
-		if (token && !p->omit_session_token)
-			all[n_all++] = (struct sigv4_header){ "x-amz-security-token",
-							      p->creds->session_token };
-		if (sha_header)
-			all[n_all++] = (struct sigv4_header){ "x-amz-content-sha256", payload };
-	}
-	rc = sigv4_canonical_headers(&headers_block, &names, all, n_all, err);
-	if (rc)
-		goto out;
-
-	ca_buf_adds(&creq, req->method);
-	ca_buf_addch(&creq, '\n');
-	rc = sigv4_canonical_path(&creq, req->path, p->s3, !p->no_normalize, err);
-	if (rc)
-		goto out;
-	ca_buf_addch(&creq, '\n');
-	if (query_mode) {
-		struct sigv4_param extra[6];
-		size_t n_extra = 0;
-
-		credential = malloc(strlen(p->creds->access_key_id) + 1 + strlen(scope) + 1);
-		if (!credential) {
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-			goto out;
-		}
-		snprintf(credential, strlen(p->creds->access_key_id) + 1 + strlen(scope) + 1, "%s/%s",
-			 p->creds->access_key_id, scope);
-		snprintf(expires_str, sizeof(expires_str), "%ld", p->expires);
-		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Algorithm", ALGORITHM };
-		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Credential", credential };
-		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Date", out->amz_date };
-		extra[n_extra++] = (struct sigv4_param){ "X-Amz-Expires", expires_str };
-		extra[n_extra++] = (struct sigv4_param){ "X-Amz-SignedHeaders", names.data };
-		if (token && !p->omit_session_token)
-			extra[n_extra++] = (struct sigv4_param){ "X-Amz-Security-Token",
-								 p->creds->session_token };
-		rc = sigv4_canonical_query(&creq, req->query, extra, n_extra, err);
-	} else {
-		rc = sigv4_canonical_query(&creq, req->query, NULL, 0, err);
-	}
-	if (rc)
-		goto out;
-	ca_buf_addch(&creq, '\n');
-	ca_buf_add(&creq, headers_block.data, headers_block.len);
-	ca_buf_addch(&creq, '\n');
-	ca_buf_add(&creq, names.data, names.len);
-	ca_buf_addch(&creq, '\n');
-	ca_buf_adds(&creq, payload);
-	if (!ca_buf_ok(&creq)) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-		goto out;
-	}
-
-	ca_sha256(creq.data, creq.len, digest);
-	ca_hex_encode(digest, sizeof(digest), creq_hash);
-	ca_buf_addf(&sts, ALGORITHM "\n%s\n%s\n%s", out->amz_date, scope, creq_hash);
-	if (!ca_buf_ok(&sts)) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-		goto out;
-	}
-	derive_signature(p->creds, date8, p->region, p->service, sts.data, out->signature);
-
-	if (query_mode) {
-		if (req->query && *req->query) {
-			ca_buf_adds(&tail, req->query);
-			ca_buf_addch(&tail, '&');
-		}
-		ca_buf_adds(&tail, "X-Amz-Algorithm=" ALGORITHM "&X-Amz-Credential=");
-		aws_uri_encode_buf(&tail, credential, strlen(credential), true);
-		ca_buf_addf(&tail, "&X-Amz-Date=%s&X-Amz-SignedHeaders=", out->amz_date);
-		aws_uri_encode_buf(&tail, names.data, names.len, true);
-		ca_buf_addf(&tail, "&X-Amz-Expires=%s", expires_str);
-		if (token) {
-			ca_buf_adds(&tail, "&X-Amz-Security-Token=");
-			aws_uri_encode_buf(&tail, p->creds->session_token,
-					   strlen(p->creds->session_token), true);
-		}
-		ca_buf_addf(&tail, "&X-Amz-Signature=%s", out->signature);
-		out->query = ca_buf_detach(&tail, NULL);
-		if (!out->query)
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-	} else {
-		ca_buf_addf(&tail, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-			    p->creds->access_key_id, scope, names.data, out->signature);
-		out->authorization = ca_buf_detach(&tail, NULL);
-		if (sha_header)
-			out->content_sha256 = ca_strdup(payload);
-		if (token)
-			out->security_token = ca_strdup(p->creds->session_token);
-		if (!out->authorization || (sha_header && !out->content_sha256) ||
-		    (token && !out->security_token))
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
-	}
+	memcpy(out->amz_date, sp.amz_date, sizeof(out->amz_date));
+	derive_signature(p->creds, sp.date8, p->region, p->service, sts.data, out->signature);
+	rc = query_mode ? finish_query(req, p, &sp, &names, out, err)
+			: finish_headers(p, &sp, &names, out, err);
 	if (rc)
 		goto out;
 	out->signed_headers = ca_buf_detach(&names, NULL);
 	out->canonical_request = ca_buf_detach(&creq, NULL);
 	out->string_to_sign = ca_buf_detach(&sts, NULL);
 	if (!out->signed_headers || !out->canonical_request || !out->string_to_sign)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory while signing a request.");
+		rc = oom_signing(err);
 out:
-	if (rc && out)
+	if (rc)
 		sigv4_signed_release(out);
-	free(all);
-	free(credential);
+	free(sp.credential);
 	ca_buf_release(&creq);
-	ca_buf_release(&headers_block);
 	ca_buf_release(&names);
 	ca_buf_release(&sts);
-	ca_buf_release(&tail);
 	return rc;
 }
 

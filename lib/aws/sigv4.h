@@ -106,6 +106,12 @@ int sigv4_sign_query(const struct sigv4_request *req, const struct sigv4_params 
 void sigv4_signed_release(struct sigv4_signed *s);
 
 /*
+ * How many signing keys the calling thread has derived (four HMACs each) rather than
+ * taken from its cache, since it started. For tests and benchmarks. Never fails.
+ */
+unsigned long sigv4_key_derivations(void);
+
+/*
  * AWS's URI encoding (RFC 3986 unreserved kept, everything else %XX uppercase);
  * encode_slash false keeps '/'. Appends to a malloc'd string returned to the
  * caller (free it); NULL on OOM.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws/protocol.h"
 #include "util/crypto.h"
 #include "util/banned.h"
 
@@ -24,58 +25,30 @@ static int oom(struct ca_err *err)
 static int call(struct aws_client *c, const char *op, const char *path, const json_t *in,
 		json_t **out, struct ca_err *err)
 {
-	struct aws_request req;
-	struct aws_response resp;
-	struct aws_http_header hdr = { "Content-Type", "application/json" };
+	struct aws_op o = { .name = op, .path = path, .json = in };
+	struct aws_result res;
 	struct ca_err local;
-	json_error_t jerr;
-	char *body = NULL;
 	int rc;
 
 	if (out)
 		*out = NULL;
-	aws_response_init(&resp);
+	aws_result_init(&res);
 	ca_err_clear(&local);
-	body = json_dumps(in, JSON_COMPACT);
-	if (!body) {
-		rc = oom(err);
-		goto out;
-	}
-	memset(&req, 0, sizeof(req));
-	req.service = AWS_SVC_XRAY;
-	req.method = "POST";
-	req.path = path;
-	req.headers = &hdr;
-	req.n_headers = 1;
-	req.body = body;
-	req.body_len = strlen(body);
-	rc = aws_client_send(c, &req, &resp, &local);
-	if (rc == CA_AWS_SERVICE && resp.http.status >= 400 && resp.http.status < 500 &&
-	    ((resp.http.status == 404 && !resp.error.code_from_body) ||
-	     strstr(resp.error.code, "UnknownOperation"))) {
+	rc = aws_call(c, AWS_SVC_XRAY, &o, &res, &local);
+	if (rc == CA_AWS_SERVICE && res.status >= 400 && res.status < 500 &&
+	    ((res.status == 404 && !res.error_code_from_body) ||
+	     strstr(res.error_code, "UnknownOperation"))) {
 		rc = ca_err_set(err, CA_EUNSUPPORTED,
-				"xray: %s is not offered by this endpoint (HTTP %ld%s%s).", op,
-				resp.http.status, resp.error.code_from_body ? ", " : "",
-				resp.error.code_from_body ? resp.error.code : "");
-		goto out;
+				"xray: %s is not offered by this endpoint (HTTP %d%s%s).", op,
+				res.status, res.error_code_from_body ? ", " : "",
+				res.error_code_from_body ? res.error_code : "");
+	} else if (rc) {
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	} else if (out) {
+		*out = res.output;
+		res.output = NULL;
 	}
-	if (rc) {
-		rc = ca_err_set(err, rc, "%s", ca_err_msg(&local));
-		goto out;
-	}
-	if (!out)
-		goto out;
-	*out = resp.http.body.len ? json_loadb(resp.http.body.data, resp.http.body.len, 0, &jerr)
-		: json_object();
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE, "xray: the %s answer is not a JSON object.",
-				op);
-	}
-out:
-	free(body);
-	aws_response_release(&resp);
+	aws_result_release(&res);
 	return rc;
 }
 

@@ -67,9 +67,9 @@ static int email_in_index(struct ddb *d, const char *email, bool *taken, struct 
 }
 
 /* Whether a cancelled transaction's item i failed with reason `code`. */
-static bool cancelled_with(const struct ddb_failure *f, size_t i, const char *code)
+static bool cancelled_with(const struct aws_result *f, size_t i, const char *code)
 {
-	json_t *reason = json_array_get(json_object_get(f->body, "CancellationReasons"), i);
+	json_t *reason = json_array_get(json_object_get(f->output, "CancellationReasons"), i);
 	const char *got = json_string_value(json_object_get(reason, "Code"));
 
 	return got && strcmp(got, code) == 0;
@@ -94,7 +94,7 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 			      struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	char id[33];
 	char *guard = NULL;
 	json_t *req = NULL;
@@ -158,7 +158,7 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
 	}
 out:
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	json_decref(req);
 	free(guard);
 	return rc;
@@ -269,7 +269,7 @@ static int ddb_user_update(struct ca_db *db, const char *id, const char *usernam
 			   const char *password, struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	struct ca_buf expr = CA_BUF_INIT;
 	json_t *in = NULL, *values = NULL;
 	int rc;
@@ -300,7 +300,7 @@ static int ddb_user_update(struct ca_db *db, const char *id, const char *usernam
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
 	}
 out:
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	ca_buf_release(&expr);
 	json_decref(values);
 	json_decref(in);
@@ -329,7 +329,7 @@ static void ddb_close(struct ca_db *db)
 static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	struct ca_user user = { 0 };
 	char *guard = NULL;
 	json_t *in = NULL;
@@ -362,7 +362,7 @@ static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 		rc = CA_OK;
 	}
 out:
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	ca_user_release(&user);
 	free(guard);
 	json_decref(in);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "aws/client.h"
+#include "aws/protocol.h"
 #include "db/date.h"
 #include "db/db.h"
 
@@ -53,27 +54,20 @@ static inline struct ddb *ddb_of(struct ca_db *db)
 	return (struct ddb *)db;
 }
 
-/* What the service said when a call failed (code "" when it did not answer). */
-struct ddb_failure {
-	char code[AWS_ERROR_CODE_MAX]; /* "ConditionalCheckFailedException", without "...#" */
-	json_t *body;                  /* the error answer as JSON, or NULL; decref it */
-};
-
-void ddb_failure_release(struct ddb_failure *f);
-
 /*
- * Calls DynamoDB_20120810.<op> with in. On CA_OK *out (if out) is the answer
- * (json_decref it). On error *out is NULL, fail (if not NULL) holds the
- * service's error code and body, and the code is the db range's:
+ * Calls DynamoDB's <op> with in (protocol.h). On CA_OK *out (if out) is the answer
+ * (json_decref it). On error *out is NULL, fail (if not NULL; aws_result_release it)
+ * holds what the service said (error_code "ConditionalCheckFailedException", the
+ * error answer in output), and the code is the db range's:
  * CA_DB_CONNECT (network, timeout, credentials, region, endpoint),
  * CA_DB_SCHEMA (ResourceNotFoundException: a table or index is missing),
  * CA_DB_QUERY (any other refusal), CA_ENOMEM.
  */
 int ddb_call(struct ddb *d, const char *op, const json_t *in, json_t **out,
-	     struct ddb_failure *fail, struct ca_err *err);
+	     struct aws_result *fail, struct ca_err *err);
 
-/* true when the failure's code is `code`. */
-bool ddb_failed_with(const struct ddb_failure *f, const char *code);
+/* true when the failure's error code is `code`. */
+bool ddb_failed_with(const struct aws_result *f, const char *code);
 
 /* {"S": s} / {"N": n}; NULL on OOM. */
 json_t *ddb_s(const char *s);

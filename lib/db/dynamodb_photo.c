@@ -22,7 +22,7 @@ static int not_found(struct ca_err *err)
 }
 
 /* Replaces a condition failure's message with "not found". */
-static int condition_to_not_found(int rc, const struct ddb_failure *fail, struct ca_err *err)
+static int condition_to_not_found(int rc, const struct aws_result *fail, struct ca_err *err)
 {
 	if (rc != CA_OK && ddb_failed_with(fail, "ConditionalCheckFailedException")) {
 		if (err)
@@ -60,7 +60,7 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 		     char **id_out, struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	struct ca_db_date date;
 	json_t *req = NULL;
 	int64_t id;
@@ -101,7 +101,7 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	}
 out:
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	json_decref(req);
 	return rc;
 }
@@ -326,7 +326,7 @@ int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_i
 		     const struct ca_photo *values, unsigned fields, struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	struct ca_buf set = CA_BUF_INIT, expr = CA_BUF_INIT;
 	json_t *names = NULL, *vals = NULL, *in = NULL;
 	char lat[32], lng[32];
@@ -375,7 +375,7 @@ int ddb_photo_update(struct ca_db *db, const char *owner_id, const char *photo_i
 	rc = ddb_call(d, "UpdateItem", in, NULL, &fail, err);
 	rc = condition_to_not_found(rc, &fail, err);
 out:
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	ca_buf_release(&set);
 	ca_buf_release(&expr);
 	json_decref(names);
@@ -388,7 +388,7 @@ int ddb_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_i
 		     struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
-	struct ddb_failure fail = { "", NULL };
+	struct aws_result fail = { 0 };
 	json_t *in;
 	int64_t id;
 	int rc;
@@ -402,7 +402,7 @@ int ddb_photo_delete(struct ca_db *db, const char *owner_id, const char *photo_i
 		return ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");
 	rc = ddb_call(d, "DeleteItem", in, NULL, &fail, err);
 	rc = condition_to_not_found(rc, &fail, err);
-	ddb_failure_release(&fail);
+	aws_result_release(&fail);
 	json_decref(in);
 	return rc;
 }

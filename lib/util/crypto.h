@@ -11,7 +11,11 @@
 
 #define CA_SHA256_LEN 32
 
+/* SHA-256 of data into out. Thread-safe (one reused digest context per thread, freed
+ * when the thread ends). Never fails. */
 void ca_sha256(const void *data, size_t len, uint8_t out[CA_SHA256_LEN]);
+/* HMAC-SHA256 (RFC 2104) of data under key into out. Thread-safe; when OpenSSL cannot
+ * hash (out of memory) out is all zeros, which matches no real MAC. */
 void ca_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
 		    uint8_t out[CA_SHA256_LEN]);
 /* Writes 2*len lowercase hex digits and a NUL into out (size >= 2*len+1). */

@@ -19,7 +19,7 @@
 #include "check_ca.h"
 #include "aws/call_observe.h"
 #include "aws/client.h"
-#include "aws/service_call.h"
+#include "aws/protocol.h"
 #include "scripted_server.h"
 
 /* ---------- a recording observer ---------- */
@@ -95,7 +95,7 @@ START_TEST(retries_are_one_call)
 	script_start(&s, answers, 2);
 	c = client_to(s.port, 3);
 	ck_assert_ptr_null(aws_call_observer_set(&obs));
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.Query", in, &out,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "Query", in, &out,
 				       NULL), CA_OK);
 	ck_assert_ptr_eq(aws_call_observer_set(NULL), &obs);
 	script_stop(&s);
@@ -133,20 +133,23 @@ START_TEST(failure_is_reported_with_its_code)
 	struct aws_client *c;
 	struct ca_err err;
 	json_t *in = json_pack("{s:s}", "TableName", "Gone");
-	char code[AWS_ERROR_CODE_MAX];
+	struct aws_op op = { 0 };
+	struct aws_result res = { 0 };
 
 	script_start(&s, answers, 1);
 	c = client_to(s.port, 3);
 	aws_call_observer_set(&obs);
 	ca_err_clear(&err);
-	ck_assert_int_eq(aws_json_call_code(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in,
-					    NULL, code, &err), CA_AWS_SERVICE);
+	op.name = "GetItem";
+	op.json = in;
+	ck_assert_int_eq(aws_call(c, AWS_SVC_DYNAMODB, &op, &res, &err), CA_AWS_SERVICE);
 	aws_call_observer_set(NULL);
 	script_stop(&s);
 	/* the caller's error is what it was without an observer */
 	ck_assert_int_eq(err.code, CA_AWS_SERVICE);
 	ck_assert(strstr(err.msg, "ResourceNotFoundException") != NULL);
-	ck_assert_str_eq(code, "ResourceNotFoundException");
+	ck_assert_str_eq(res.error_code, "ResourceNotFoundException");
+	aws_result_release(&res);
 	ck_assert_uint_eq(seen.n, 1);
 	ck_assert_str_eq(seen.c[0].operation, "GetItem");
 	ck_assert_str_eq(seen.c[0].table_name, "Gone");
@@ -176,7 +179,7 @@ START_TEST(throttling_outlasting_retries)
 	script_start(&s, answers, 2);
 	c = client_to(s.port, 2);
 	aws_call_observer_set(&obs);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.PutItem", NULL,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "PutItem", NULL,
 				       NULL, NULL), CA_AWS_THROTTLED);
 	aws_call_observer_set(NULL);
 	script_stop(&s);
@@ -205,9 +208,9 @@ START_TEST(batch_and_transaction_tables)
 	script_start(&s, answers, 2);
 	c = client_to(s.port, 1);
 	aws_call_observer_set(&obs);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.TransactWriteItems",
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "TransactWriteItems",
 				       tx, NULL, NULL), CA_OK);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.BatchWriteItem",
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "BatchWriteItem",
 				       batch, NULL, NULL), CA_OK);
 	aws_call_observer_set(NULL);
 	script_stop(&s);
@@ -298,14 +301,14 @@ START_TEST(without_observer_nothing_is_reported)
 
 	script_start(&s, answers, 2);
 	c = client_to(s.port, 1);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTables", NULL,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "ListTables", NULL,
 				       NULL, NULL), CA_OK);
 	ck_assert_uint_eq(seen.n, 0);
 	/* setting returns the one replaced, so callers nest and restore */
 	ck_assert_ptr_null(aws_call_observer_set(&obs));
 	ck_assert_ptr_eq(aws_call_observer_set(&other), &obs);
 	ck_assert_ptr_eq(aws_call_observer_set(NULL), &other);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.ListTables", NULL,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "ListTables", NULL,
 				       NULL, NULL), CA_OK);
 	script_stop(&s);
 	ck_assert_uint_eq(seen.n, 0);
@@ -342,8 +345,8 @@ START_TEST(no_answer_is_reported)
 
 	c = client_to(port, 2);
 	aws_call_observer_set(&obs);
-	ck_assert_int_ne(aws_json_call(c, AWS_SVC_COGNITO_IDP,
-				       "AWSCognitoIdentityProviderService.InitiateAuth", NULL, NULL,
+	ck_assert_int_ne(aws_call_json(c, AWS_SVC_COGNITO_IDP,
+				       "InitiateAuth", NULL, NULL,
 				       NULL), CA_OK);
 	aws_call_observer_set(NULL);
 	close(fd);
@@ -433,15 +436,15 @@ START_TEST(traced_calls_name_their_subsegment_downstream)
 	script_start(&s, answers, 4);
 	c = client_to(s.port, 3);
 	aws_call_observer_set(&obs);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "GetItem", in, &out,
 				       NULL), CA_OK);
 	json_decref(out);
 	aws_call_observer_set(&plain);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "GetItem", in, &out,
 				       NULL), CA_OK);
 	json_decref(out);
 	aws_call_observer_set(NULL);
-	ck_assert_int_eq(aws_json_call(c, AWS_SVC_DYNAMODB, "DynamoDB_20120810.GetItem", in, &out,
+	ck_assert_int_eq(aws_call_json(c, AWS_SVC_DYNAMODB, "GetItem", in, &out,
 				       NULL), CA_OK);
 	script_stop(&s);
 

@@ -15,6 +15,7 @@
 #include "test_moto_support.h"
 
 #include "aws/client.h"
+#include "aws/protocol.h"
 #include "db/db.h"
 #include "db/dynamodb.h"
 #include "db/dynamodb_internal.h"
@@ -41,14 +42,12 @@ static json_t *raw_call(const char *op, const char *json_text, int expect_rc)
 	struct aws_client *c = moto_client();
 	json_error_t jerr;
 	json_t *in = json_loads(json_text, 0, &jerr), *out = NULL;
-	char target[80];
 	struct ca_err err;
 	int rc;
 
 	ck_assert_msg(in != NULL, "bad test JSON: %s", jerr.text);
-	snprintf(target, sizeof(target), "DynamoDB_20120810.%s", op);
 	ca_err_clear(&err);
-	rc = aws_json_call(c, AWS_SVC_DYNAMODB, target, in, &out, &err);
+	rc = aws_call_json(c, AWS_SVC_DYNAMODB, op, in, &out, &err);
 	ck_assert_msg(rc == expect_rc, "%s: %d %s", op, rc, ca_err_msg(&err));
 	json_decref(in);
 	aws_client_free(c);

@@ -4,6 +4,7 @@
  * AWS's documented S3 examples, and hostile input.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1037,6 +1038,91 @@ START_TEST(case_random_requests)
 }
 END_TEST
 
+
+/* ---------- the signing-key cache ---------- */
+
+struct key_case {
+	const char *secret;
+	time_t when;
+	char signature[65];
+	unsigned long derived;          /* derivations the signing made on its thread */
+};
+
+/* Signs one fixed DynamoDB request with case's secret and time on the calling thread. */
+static void sign_key_case(struct key_case *k)
+{
+	struct aws_credentials creds = { .access_key_id = "AKIDEXAMPLE",
+					 .secret_access_key = (char *)k->secret };
+	struct sigv4_header h[] = { { "Host", "dynamodb.ap-southeast-1.amazonaws.com" },
+				    { "X-Amz-Target", "DynamoDB_20120810.PutItem" } };
+	struct sigv4_request req = { .method = "POST", .path = "/", .headers = h, .n_headers = 2,
+				     .body = "{}", .body_len = 2 };
+	struct sigv4_params p = { .creds = &creds, .region = "ap-southeast-1",
+				  .service = "dynamodb", .when = k->when };
+	struct sigv4_signed out;
+	unsigned long before = sigv4_key_derivations();
+
+	ck_assert_int_eq(sigv4_sign_headers(&req, &p, &out, NULL), CA_OK);
+	memcpy(k->signature, out.signature, sizeof(k->signature));
+	k->derived = sigv4_key_derivations() - before;
+	sigv4_signed_release(&out);
+}
+
+static void *sign_key_case_thread(void *arg)
+{
+	sign_key_case(arg);
+	return NULL;
+}
+
+/* The same signature made on a new thread, whose cache is empty. */
+static void sign_uncached(struct key_case *k)
+{
+	pthread_t t;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, sign_key_case_thread, k), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(k->derived, 1);
+}
+
+START_TEST(signing_key_cached_per_day_and_secret)
+{
+	const time_t day = 1709212455;  /* 20240229T131415Z */
+	struct key_case first = { .secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", .when = day };
+	struct key_case again = first, later = first, rotated = first, next_day = first;
+	struct key_case fresh;
+
+	sign_key_case(&first);
+	/* the same day, secret, region and service: the key is reused */
+	sign_key_case(&again);
+	ck_assert_uint_eq(again.derived, 0);
+	ck_assert_str_eq(again.signature, first.signature);
+	later.when = day + 3600;        /* an hour later, same day */
+	sign_key_case(&later);
+	ck_assert_uint_eq(later.derived, 0);
+	ck_assert_str_ne(later.signature, first.signature);
+	fresh = later;
+	sign_uncached(&fresh);
+	ck_assert_str_eq(fresh.signature, later.signature);
+
+	/* a rotated secret (same access key id) gives a new key, and the right one */
+	rotated.secret = "rotatedSecretKeyEXAMPLEEXAMPLEEXAMPLE123";
+	sign_key_case(&rotated);
+	ck_assert_uint_eq(rotated.derived, 1);
+	ck_assert_str_ne(rotated.signature, first.signature);
+	fresh = rotated;
+	sign_uncached(&fresh);
+	ck_assert_str_eq(fresh.signature, rotated.signature);
+
+	/* the next day gives a new key */
+	next_day.when = day + 86400;
+	sign_key_case(&next_day);
+	ck_assert_uint_eq(next_day.derived, 1);
+	fresh = next_day;
+	sign_uncached(&fresh);
+	ck_assert_str_eq(fresh.signature, next_day.signature);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("sigv4");
@@ -1075,6 +1161,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, case_context_hostile);
 	tcase_add_test(tc, case_load_missing_folder);
 	tcase_add_test(tc, case_random_requests);
+	tcase_add_test(tc, signing_key_cached_per_day_and_secret);
 	suite_add_tcase(s, tc);
 	return s;
 }

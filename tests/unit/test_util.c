@@ -78,6 +78,24 @@ START_TEST(hex_and_hashes)
 	ca_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, d);
 	ca_hex_encode(d, sizeof(d), hex);
 	ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	/* RFC 4231 test case 1 (a 20-byte key) and 6 (a key longer than the block: hashed) */
+	{
+		uint8_t key[131];
+
+		memset(key, 0x0b, 20);
+		ca_hmac_sha256(key, 20, "Hi There", 8, d);
+		ca_hex_encode(d, sizeof(d), hex);
+		ck_assert_str_eq(hex, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+		memset(key, 0xaa, sizeof(key));
+		ca_hmac_sha256(key, sizeof(key), "Test Using Larger Than Block-Size Key - Hash Key First",
+			       54, d);
+		ca_hex_encode(d, sizeof(d), hex);
+		ck_assert_str_eq(hex, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+		/* an empty key and message */
+		ca_hmac_sha256("", 0, "", 0, d);
+		ca_hex_encode(d, sizeof(d), hex);
+		ck_assert_str_eq(hex, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+	}
 	ck_assert(ca_hex_decode(hex, strlen(hex), back, sizeof(back), &n));
 	ck_assert_uint_eq(n, 32);
 	ck_assert(memcmp(back, d, 32) == 0);

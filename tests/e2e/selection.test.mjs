@@ -220,7 +220,8 @@ test('the viewer\'s info panel: a mini-map where the photo has a place (Leaflet 
     try {
       await signIn(page, account);
       const leaflet = [];
-      page.on('request', (req) => { if (req.url().includes('/vendor/leaflet/')) leaflet.push(req.url()); });
+      // Leaflet's files: /vendor/leaflet/ in the unbundled tree, /assets/leaflet-* in the build
+      page.on('request', (req) => { if (/\/vendor\/leaflet\/|\/assets\/leaflet-/.test(new URL(req.url()).pathname)) leaflet.push(req.url()); });
       await page.goto(`${BASE}/#/photos/${withPlace}`);
       await imagesLoaded(page, 'img.original');
       assert.deepEqual(leaflet, [], 'no Leaflet before the panel opens');

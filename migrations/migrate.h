@@ -7,11 +7,13 @@
  *           under thumbnail/, missing thumbnails, emails already in DynamoDB under
  *           another id, photo rows whose user is gone). Writes nothing.
  *   run     users first (an id per legacy user, kept in the state file so that a
- *           re-run after a crash reuses the same ids), then the images to S3 (in
- *           parallel), each photo's item as soon as its images are in
- *           (BatchWriteItem, 25 at a time, UnprocessedItems re-sent with capped
- *           backoff). Anything already in
- *           place and equal is left alone, so a second run writes nothing.
+ *           re-run after a crash reuses the same ids), then the images to S3 (--jobs
+ *           in flight, fewer while throttled; over 16 MiB by multipart upload), each
+ *           photo's item as soon as its images are in (BatchWriteItem, 25 at a time,
+ *           UnprocessedItems re-sent with capped backoff). What is already there is
+ *           learnt in bulk (a ListObjectsV2 per user folder, a Query per user), and
+ *           anything in place and equal is left alone, so a second run writes nothing.
+ *           The summary counts the requests sent; plan says how many a run would send.
  *   verify  reads everything back and compares it with the legacy data.
  *
  * Decisions (also in the usage text):
@@ -52,7 +54,7 @@
 #include "util/error.h"
 
 #define MIGRATE_JOBS_DEFAULT 4
-#define MIGRATE_JOBS_MAX 64
+#define MIGRATE_JOBS_MAX 256
 #define MIGRATE_STATE_DEFAULT "cloudalbum-migrate.state"
 #define MIGRATE_MAX_IMAGE_MB_DEFAULT 100
 #define MIGRATE_MAX_IMAGE_MB_MAX 4096
@@ -70,7 +72,7 @@ struct migrate_opts {
 	bool adopt;            /* run: take over the ids the target has for legacy emails */
 	bool prune;            /* run: delete target photos whose legacy row is gone */
 	long max_image_mb;     /* the largest image file read, MiB (MIGRATE_MAX_IMAGE_MB_DEFAULT) */
-	int jobs;              /* parallel S3 transfers, 1..MIGRATE_JOBS_MAX */
+	int jobs;              /* requests in flight (S3 and DynamoDB), 1..MIGRATE_JOBS_MAX */
 	int shard_k, shard_n;  /* --shard K/N (migrate_shard.h); shard_n 0: every user */
 	char shard_state[4096]; /* with --shard: "<state>.<K>of<N>", which state points at */
 };

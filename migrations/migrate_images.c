@@ -7,7 +7,7 @@
 #include "util/banned.h"
 
 int mig_photo_images(struct mig_ctx *c, const struct mig_photo *p, struct ca_buf *orig,
-		     struct ca_buf *thumb, bool *regenerated, struct ca_err *err)
+		     struct ca_buf *thumb, bool make_thumb, bool *regenerated, struct ca_err *err)
 {
 	const char *email = c->legacy.users[p->user].email;
 	struct ca_thumb t = { 0 };
@@ -31,7 +31,7 @@ int mig_photo_images(struct mig_ctx *c, const struct mig_photo *p, struct ca_buf
 	if (p->thumb_src != MIG_THUMB_NONE)
 		return ca_storage_get(c->disk, email, p->row.filename, CA_IMAGE_THUMB, MIG_MAX_IMAGE(c),
 				      thumb, err);
-	if (!p->has_original)
+	if (!p->has_original || !make_thumb)
 		return CA_OK;
 	/* an original that is not a readable JPEG gets no thumbnail; verify expects none either */
 	ca_thumb_opts_init(&opts);

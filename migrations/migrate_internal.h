@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,6 +128,18 @@ void mig_legacy_assign_ids(struct mig_legacy *l);
 
 void mig_legacy_release(struct mig_legacy *l);
 
+struct mig_pace;
+
+/* The AWS requests a verb sent, every attempt counted (a retry is a request too). */
+struct mig_requests {
+	atomic_size_t s3_put, s3_list, s3_head, s3_other;
+	atomic_size_t s3_mpu;          /* CreateMultipartUpload, UploadPart, Complete, Abort */
+	atomic_size_t ddb_batch, ddb_other;
+	atomic_size_t other;           /* Cognito */
+	atomic_size_t retries;         /* attempts after a call's first */
+	atomic_size_t throttled;       /* calls whose last answer was throttling */
+};
+
 /* Everything a verb works with. */
 struct mig_ctx {
 	const struct migrate_opts *opts;
@@ -142,6 +155,9 @@ struct mig_ctx {
 	struct mig_lock *lock;   /* a run's target lock (migrate_lock.h); NULL for plan, verify */
 	struct mig_list adopt_notes; /* run --adopt: what was adopted and removed */
 	size_t adopted;          /* users whose id --adopt took from the target */
+	struct mig_requests req; /* counted by observer (mig_requests_watch) */
+	struct mig_pace *_Atomic pace; /* told of every call's outcome while set (run) */
+	struct aws_call_observer observer;
 };
 
 /*
@@ -149,6 +165,12 @@ struct mig_ctx {
  * its photo ids assigned; *got false after the last. Errors as those.
  */
 int mig_next_chunk(struct mig_ctx *c, bool *got, struct ca_err *err);
+/* Makes the calling thread count its AWS calls into c->req (mig_pool_run's workers
+ * take their starter's observer). */
+void mig_requests_watch(struct mig_ctx *c);
+/* The S3 requests and the DynamoDB requests counted in r so far. */
+size_t mig_requests_s3(const struct mig_requests *r);
+size_t mig_requests_ddb(const struct mig_requests *r);
 
 struct mig_lock;
 /* CA_MIGRATE_LOCKED with a sentence when c's target lock was lost, else CA_OK. */
@@ -170,11 +192,38 @@ struct mig_object {
 int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bool thumb,
 	    struct ca_buf *out, struct ca_err *err);
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err);
-/* PUT with Content-Type mig_content_type(data); etag (MIG_ETAG_MAX bytes) receives the
- * answer's ETag without quotes ("" when S3 sent none). */
+/* Objects over MIG_MULTIPART_MIN go by multipart upload, in parts of MIG_PART_SIZE
+ * sent MIG_PART_JOBS at a time. */
+#define MIG_MULTIPART_MIN (16u << 20)
+#define MIG_PART_SIZE (8u << 20)
+#define MIG_PART_JOBS 4
+/* The ETag S3 gives data uploaded as mig_s3_put uploads it: the MD5 in hex, or for a
+ * multipart upload the MD5 of the parts' MD5s, "-" and the number of parts. */
+void mig_upload_etag(const void *data, size_t len, char out[MIG_ETAG_MAX]);
+/* PUT with Content-Type mig_content_type(data) (multipart over MIG_MULTIPART_MIN; a
+ * failed one is aborted); etag (MIG_ETAG_MAX bytes) receives the answer's ETag
+ * without quotes ("" when S3 sent none). */
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err);
 int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca_err *err);
+/* DeleteObject of key (a missing key is fine). */
+int mig_s3_delete(struct mig_ctx *c, const char *key, struct ca_err *err);
+
+/* One object as a listing saw it. */
+struct mig_listed {
+	char *key, *etag;               /* etag without quotes */
+	unsigned long long size;
+};
+/*
+ * Every object under prefix (ListObjectsV2, 1000 keys a page, all pages): *out
+ * (malloc'd, sorted by key; free with mig_listed_free) and *n. On error *out is
+ * NULL and *n 0.
+ */
+int mig_s3_list(struct mig_ctx *c, const char *prefix, struct mig_listed **out, size_t *n,
+		struct ca_err *err);
+void mig_listed_free(struct mig_listed *l, size_t n);
+/* The entry of key in l (sorted), or NULL. */
+const struct mig_listed *mig_listed_find(const struct mig_listed *l, size_t n, const char *key);
 /*
  * The Content-Type an image file's bytes are stored with: image/jpeg, image/png,
  * image/gif or image/webp by their signature, else application/octet-stream (a
@@ -217,11 +266,12 @@ int mig_cognito_user(struct mig_ctx *c, const struct mig_user *u, char **usernam
 
 /*
  * The bytes of a photo's original (appended to orig, nothing when the folder has
- * none) and thumbnail (from thumbnails/ or thumbnail/, else made from the original
- * with *regenerated set; nothing when neither can be had). Storage errors, CA_ENOMEM.
+ * none) and thumbnail (from thumbnails/ or thumbnail/, else, when make_thumb, made
+ * from the original with *regenerated set; nothing when neither can be had).
+ * Storage errors, CA_ENOMEM.
  */
 int mig_photo_images(struct mig_ctx *c, const struct mig_photo *p, struct ca_buf *orig,
-		     struct ca_buf *thumb, bool *regenerated, struct ca_err *err);
+		     struct ca_buf *thumb, bool make_thumb, bool *regenerated, struct ca_err *err);
 
 /* AdminGetUser by email: *username and *legacy_id (malloc'd, NULL when the pool has
  * no such user or attribute). */

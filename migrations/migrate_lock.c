@@ -139,6 +139,7 @@ static void *renew_main(void *arg)
 	struct timespec until;
 	long long last_ok = (long long)time(NULL);
 
+	(void)aws_call_observer_set(&l->c->observer); /* its renewals are requests too */
 	pthread_mutex_lock(&l->mu);
 	while (!l->stop) {
 		char code[AWS_ERROR_CODE_MAX] = "";

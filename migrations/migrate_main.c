@@ -115,6 +115,7 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	int rc;
 
 	memset(&c, 0, sizeof(c));
+	mig_requests_watch(&c);
 	c.opts = o;
 	c.out = out;
 	c.progress = progress;
@@ -138,6 +139,7 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 		else
 			rc = mig_verify(&c, err);
 	}
+	(void)aws_call_observer_set(NULL);
 	mig_legacy_release(&c.legacy);
 	mig_state_release(&c.state);
 	ca_storage_release(c.disk);

@@ -5,6 +5,7 @@
 
 #include "db/dynamodb.h"
 #include "db/dynamodb_internal.h"
+#include "migrate_batch.h"
 #include "util/strutil.h"
 
 #include "util/banned.h"
@@ -64,14 +65,38 @@ void mig_print_notes(struct mig_ctx *c, const struct mig_list *missing, const st
 struct plan_counts {
 	int64_t bytes;
 	size_t photos, originals, thumbs;
+	size_t lists;          /* ListObjectsV2 calls: one per 1000 objects of a user's folder */
 };
+
+/*
+ * The requests a run would send (what a run counts in its summary, plus the lock's
+ * release): into an empty target, and again over a target the run completed. Per
+ * user: the email index and guard reads (2), the User and guard reads (2), the
+ * stored items' Query (1), and one ListObjectsV2 per 1000 objects of the folder;
+ * per object one PutObject; items in BatchWriteItems of 25; at open and close 3
+ * DescribeTable and the lock's PutItem and DeleteItem.
+ */
+static void print_requests(struct mig_ctx *c, size_t users, size_t photos, size_t objects,
+			   size_t lists)
+{
+	size_t fixed = 5, reads = 5 * users;
+	size_t batches = 2 * ((users + MIG_BATCH_MAX - 1) / MIG_BATCH_MAX) +
+			 (photos + MIG_BATCH_MAX - 1) / MIG_BATCH_MAX;
+	size_t fresh = fixed + reads + batches + objects + lists, again = fixed + reads + lists;
+
+	fprintf(c->out, "requests (expected): %zu into an empty target (%zu PutObject, %zu ListObjectsV2, %zu DynamoDB), %.2f per photo; a re-run once done: %zu (%.2f per photo), no PutObject\n",
+		fresh, objects, lists, fixed + reads + batches,
+		photos ? (double)fresh / (double)photos : 0.0, again,
+		photos ? (double)again / (double)photos : 0.0);
+}
+
 
 /* The counts and problems of the chunk of photo rows c holds. CA_OK or CA_ENOMEM. */
 static int plan_chunk(struct mig_ctx *c, struct plan_counts *n, struct mig_list *too_big,
 		      struct mig_list *missing, struct mig_list *stray, struct mig_list *no_thumb,
 		      struct ca_err *err)
 {
-	size_t i;
+	size_t i, last_user = SIZE_MAX, user_objects = 0;
 
 	if (mig_photo_notes(c, missing, stray, no_thumb) != CA_OK)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -90,7 +115,17 @@ static int plan_chunk(struct mig_ctx *c, struct plan_counts *n, struct mig_list 
 		n->originals += p->has_original;
 		n->thumbs += p->has_original || p->thumb_src != MIG_THUMB_NONE;
 		n->bytes += p->original_bytes + p->thumb_bytes;
+		if (p->user == SIZE_MAX || p->bad_name || c->legacy.users[p->user].bad_name)
+			continue;
+		if (p->user != last_user) {
+			n->lists += user_objects ? (user_objects + 999) / 1000 : 0;
+			user_objects = 0;
+			last_user = p->user;
+		}
+		user_objects += (size_t)p->has_original + (p->has_original || p->thumb_src != MIG_THUMB_NONE);
 	}
+	/* a chunk holds whole users */
+	n->lists += user_objects ? (user_objects + 999) / 1000 : 0;
 	return CA_OK;
 }
 
@@ -98,8 +133,8 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 {
 	struct mig_list conflicts = { 0 }, missing = { 0 }, stray = { 0 }, no_thumb = { 0 },
 			too_big = { 0 };
-	struct plan_counts n = { 0, 0, 0, 0 };
-	size_t i, known = 0;
+	struct plan_counts n = { 0, 0, 0, 0, 0 };
+	size_t i, known = 0, users = 0;
 	bool got = true;
 	int rc;
 
@@ -113,6 +148,8 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 		rc = plan_chunk(c, &n, &too_big, &missing, &stray, &no_thumb, err);
 	if (rc != CA_OK)
 		goto out;
+	for (i = 0; i < c->legacy.n_users; i++)
+		users += !c->legacy.users[i].conflict;
 	fprintf(c->out, "plan: %s -> DynamoDB %s/%s, s3://%s/%s%s\n", c->opts->from_db,
 		c->user_table, c->photo_table, c->bucket, c->prefix, c->opts->cognito ? ", Cognito users" : "");
 	fprintf(c->out, "users: %zu legacy (%zu already have an id in %s, %zu conflicts)\n",
@@ -120,6 +157,7 @@ int mig_plan(struct mig_ctx *c, struct ca_err *err)
 	fprintf(c->out, "photos: %zu legacy rows, %zu to migrate\n", c->legacy.rows_seen, n.photos);
 	fprintf(c->out, "objects: %zu originals and %zu thumbnails, %.1f MB on disk\n", n.originals,
 		n.thumbs, (double)n.bytes / 1e6);
+	print_requests(c, users, n.photos, n.originals + n.thumbs, n.lists);
 	if (c->opts->cognito)
 		fprintf(c->out, "note: Cognito cannot take the werkzeug hashes; they stay in the User item, and each user's first sign-in to the app checks their password against it and makes it their pool password\n");
 	print_list(c->out, "users that cannot be migrated as they are (with their photos)", &conflicts);

@@ -10,6 +10,7 @@
 struct pool {
 	mig_task_fn fn;
 	void *arg;
+	const struct aws_call_observer *observer; /* the starting thread's, for every worker */
 	size_t n;
 	atomic_size_t next;
 	atomic_int failed;
@@ -22,6 +23,7 @@ static void *worker(void *p)
 {
 	struct pool *pl = p;
 	struct ca_err err;
+	const struct aws_call_observer *before = aws_call_observer_set(pl->observer);
 
 	for (;;) {
 		size_t i;
@@ -45,6 +47,7 @@ static void *worker(void *p)
 			break;
 		}
 	}
+	(void)aws_call_observer_set(before);
 	return NULL;
 }
 
@@ -58,6 +61,8 @@ int mig_pool_run(int jobs, size_t n, mig_task_fn fn, void *arg, struct ca_err *e
 	pl.fn = fn;
 	pl.arg = arg;
 	pl.n = n;
+	pl.observer = aws_call_observer_set(NULL);
+	(void)aws_call_observer_set(pl.observer);
 	atomic_init(&pl.next, 0);
 	atomic_init(&pl.failed, 0);
 	pthread_mutex_init(&pl.lock, NULL);

@@ -14,6 +14,7 @@
 #include "db/dynamodb_internal.h"
 #include "migrate_batch.h"
 #include "migrate_lock.h"
+#include "migrate_pace.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 
@@ -41,8 +42,24 @@ struct run_counts {
 	atomic_ullong bytes;
 };
 
+/*
+ * What S3 holds under one user's folder, listed once (ListObjectsV2, 1000 keys a
+ * call) by the first of their photos to need it and freed after the last: the run
+ * learns what is already there in bulk instead of a HEAD per object.
+ */
+struct user_listing {
+	pthread_mutex_t mu;
+	bool loaded;
+	struct mig_listed *objects;
+	size_t n;
+	size_t remaining;      /* photos of the user still to sync */
+};
+
 struct run {
 	struct mig_ctx *c;
+	struct mig_pace pace;          /* photos in flight, adapted to throttling */
+	struct user_listing *listing;  /* per user */
+	size_t n_listing;
 	struct run_counts n;
 	size_t *todo;          /* photo indexes with images to sync */
 	size_t n_todo;         /* this chunk's */
@@ -83,28 +100,79 @@ static void progress(struct run *r, bool force)
 	pthread_mutex_unlock(&r->print_lock);
 }
 
-/* Puts data at key unless S3 already holds exactly these bytes, with their Content-Type. */
-static int sync_object(struct run *r, const char *key, const struct ca_buf *data,
-		       struct ca_err *err)
+/* The listing of user u's folder (prefix: the folder's key prefix), listed on first use. */
+static int user_objects(struct run *r, size_t u, const char *prefix, struct user_listing **out,
+			struct ca_err *err)
 {
+	struct user_listing *l = &r->listing[u];
+	int rc = CA_OK;
+
+	pthread_mutex_lock(&l->mu);
+	if (!l->loaded) {
+		rc = mig_s3_list(r->c, prefix, &l->objects, &l->n, err);
+		l->loaded = rc == CA_OK;
+	}
+	pthread_mutex_unlock(&l->mu);
+	*out = rc == CA_OK ? l : NULL;
+	return rc;
+}
+
+/* One photo of user u synced: the listing goes once the last one is. */
+static void user_photo_done(struct run *r, size_t u)
+{
+	struct user_listing *l = &r->listing[u];
+
+	pthread_mutex_lock(&l->mu);
+	if (l->remaining && --l->remaining == 0) {
+		mig_listed_free(l->objects, l->n);
+		l->objects = NULL;
+		l->n = 0;
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Whether listed (NULL: not there) already is data: same size and MD5 ETag. A type
+ * other than image/jpeg (which a listing does not show) is checked with a HEAD. */
+static int object_current(struct run *r, const struct mig_listed *listed, const char *key,
+			  const struct ca_buf *data, const char *md5, bool *same, struct ca_err *err)
+{
+	const char *type = mig_content_type(data->data, data->len);
 	struct mig_object have;
-	char md5[33], etag[MIG_ETAG_MAX] = "";
 	int rc;
 
-	mig_md5_hex(data->data, data->len, md5);
+	*same = listed && listed->size == data->len && strcmp(listed->etag, md5) == 0;
+	if (!*same || strcmp(type, "image/jpeg") == 0)
+		return CA_OK;
+	/* earlier versions stored every original as image/jpeg: look once more */
 	rc = mig_s3_head(r->c, key, &have, err);
+	*same = rc == CA_OK && have.exists && strcmp(have.etag, md5) == 0 &&
+		strcmp(have.content_type, type) == 0;
+	return rc;
+}
+
+/* Puts data at key unless S3 already holds exactly these bytes (listed: what the
+ * user's listing says is at key, NULL when nothing), with their Content-Type. */
+static int sync_object(struct run *r, const char *key, const struct mig_listed *listed,
+		       const struct ca_buf *data, struct ca_err *err)
+{
+	char md5[MIG_ETAG_MAX], etag[MIG_ETAG_MAX] = "";
+	bool same = false;
+	int rc;
+
+	mig_upload_etag(data->data, data->len, md5);
+	rc = object_current(r, listed, key, data, md5, &same, err);
 	if (rc != CA_OK)
 		return rc;
-	if (have.exists && strcmp(have.etag, md5) == 0 && strcmp(have.content_type, mig_content_type(data->data, data->len)) == 0) {
+	if (same) {
 		atomic_fetch_add(&r->n.unchanged, 1);
 		return CA_OK;
 	}
 	rc = mig_s3_put(r->c, key, data->data, data->len, etag, err);
 	if (rc != CA_OK)
 		return rc;
-	if (etag[0] && !strchr(etag, '-') && strcmp(etag, md5) != 0)
+	if (etag[0] && strcmp(etag, md5) != 0)
 		return ca_err_set(err, CA_STORAGE_IO,
-				  "S3 answered the upload of %s with ETag %s, not the MD5 of the bytes sent (%s).",
+				  "S3 answered the upload of %s with ETag %s, not the one of the bytes sent (%s).",
 				  key, etag, md5);
 	atomic_fetch_add(&r->n.uploaded, 1);
 	atomic_fetch_add(&r->n.bytes, (unsigned long long)data->len);
@@ -185,30 +253,75 @@ static int flush_items(struct run *r, struct ca_err *err)
 	return write_batch(r, r->pending, r->pending_photo, n, err);
 }
 
+/* The folder prefix of a key ("photos/<norm(email)>/" of "photos/<norm(email)>/<file>"). */
+static int key_folder(const char *key, struct ca_buf *out)
+{
+	const char *slash = strrchr(key, '/');
+	size_t n = slash ? (size_t)(slash - key + 1) : 0;
+
+	if (key == out->data) { /* in place */
+		out->len = n;
+		out->data[n] = '\0';
+		return CA_OK;
+	}
+	ca_buf_reset(out);
+	return ca_buf_add(out, key, n);
+}
+
 static int photo_task(void *arg, size_t i, struct ca_err *err)
 {
 	struct run *r = arg;
 	struct mig_ctx *c = r->c;
 	const struct mig_photo *p = &c->legacy.photos[r->todo[i]];
 	const char *email = c->legacy.users[p->user].email;
-	struct ca_buf orig = CA_BUF_INIT, thumb = CA_BUF_INIT, key = CA_BUF_INIT;
-	bool regenerated = false;
+	struct ca_buf orig = CA_BUF_INIT, thumb = CA_BUF_INIT, key = CA_BUF_INIT,
+		      tkey = CA_BUF_INIT, folder = CA_BUF_INIT;
+	struct user_listing *listing = NULL;
+	const struct mig_listed *have_thumb = NULL;
+	bool regenerated = false, make_thumb = true;
 	int rc;
 
 	rc = mig_check_lock(c, err);
 	if (rc == CA_OK)
-		rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
-	if (rc == CA_OK && p->has_original) {
 		rc = mig_key(c, email, p->row.filename, false, &key, err);
-		if (rc == CA_OK)
-			rc = sync_object(r, key.data, &orig, err);
+	if (rc == CA_OK)
+		rc = mig_key(c, email, p->row.filename, true, &tkey, err);
+	if (rc == CA_OK && key_folder(key.data, &folder) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	mig_pace_enter(&r->pace);
+	if (rc == CA_OK)
+		rc = user_objects(r, p->user, folder.data, &listing, err);
+	if (rc == CA_OK) {
+		have_thumb = mig_listed_find(listing->objects, listing->n, tkey.data);
+		/* a thumbnail made from an original that has not changed is not made again */
+		if (p->thumb_src == MIG_THUMB_NONE && p->has_original && have_thumb)
+			make_thumb = false;
+		rc = mig_photo_images(c, p, &orig, &thumb, make_thumb, &regenerated, err);
 	}
-	if (rc == CA_OK && (p->thumb_src != MIG_THUMB_NONE || regenerated)) {
-		ca_buf_reset(&key);
-		rc = mig_key(c, email, p->row.filename, true, &key, err);
+	if (rc == CA_OK && p->has_original) {
+		char md5[MIG_ETAG_MAX];
+		const struct mig_listed *have = mig_listed_find(listing->objects, listing->n, key.data);
+
+		if (!make_thumb) {
+			bool same = false;
+
+			/* the original changed: its thumbnail is made anew after all */
+			mig_upload_etag(orig.data, orig.len, md5);
+			rc = object_current(r, have, key.data, &orig, md5, &same, err);
+			if (rc == CA_OK && !same) {
+				ca_buf_reset(&orig);
+				make_thumb = true;
+				rc = mig_photo_images(c, p, &orig, &thumb, true, &regenerated, err);
+			} else if (rc == CA_OK) {
+				atomic_fetch_add(&r->n.unchanged, 1); /* the thumbnail, as it is */
+			}
+		}
 		if (rc == CA_OK)
-			rc = sync_object(r, key.data, &thumb, err);
-	} else if (rc == CA_OK && p->has_original) {
+			rc = sync_object(r, key.data, have, &orig, err);
+	}
+	if (rc == CA_OK && make_thumb && (p->thumb_src != MIG_THUMB_NONE || regenerated)) {
+		rc = sync_object(r, tkey.data, have_thumb, &thumb, err);
+	} else if (rc == CA_OK && make_thumb && p->has_original) {
 		char why[160];
 
 		atomic_fetch_add(&r->n.no_thumb, 1);
@@ -219,6 +332,9 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 			r->oom = true;
 		pthread_mutex_unlock(&r->print_lock);
 	}
+	mig_pace_leave(&r->pace);
+	if (listing)
+		user_photo_done(r, p->user);
 	if (regenerated)
 		atomic_fetch_add(&r->n.regenerated, 1);
 	if (rc == CA_OK) {
@@ -241,6 +357,8 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 	ca_buf_release(&orig);
 	ca_buf_release(&thumb);
 	ca_buf_release(&key);
+	ca_buf_release(&tkey);
+	ca_buf_release(&folder);
 	return rc;
 }
 
@@ -345,44 +463,64 @@ static int want(struct items *it, json_t *item, const json_t *current, bool *que
 	return CA_OK;
 }
 
+/* The stored User and guard items of every user, read on the pool. */
+struct user_reads {
+	struct mig_ctx *c;
+	json_t **have, **have_guard, **guard;
+};
+
+static int read_user_task(void *arg, size_t i, struct ca_err *err)
+{
+	struct user_reads *ur = arg;
+	struct mig_user *u = &ur->c->legacy.users[i];
+	char *guard_id = NULL;
+	int rc;
+
+	if (u->conflict || !u->target_id)
+		return CA_OK;
+	rc = mig_ddb_get_user(ur->c, u->target_id, &ur->have[i], err);
+	ur->guard[i] = mig_guard_item(u);
+	if (rc == CA_OK && (!ur->guard[i] || ddb_attr_text(ur->guard[i], "id", &guard_id) != CA_OK))
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
+	if (rc == CA_OK)
+		rc = mig_ddb_get(ur->c, ur->c->guard_table, guard_id, &ur->have_guard[i], err);
+	free(guard_id);
+	return rc;
+}
+
 static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, struct ca_err *err)
 {
 	struct items it = { 0 }, guards = { 0 };
-	size_t i;
+	struct user_reads ur = { c, NULL, NULL, NULL };
+	size_t i, n = c->legacy.n_users;
 	int rc = CA_OK;
 
 	*written = *unchanged = 0;
-	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
+	ur.have = calloc(n + 1, sizeof(*ur.have));
+	ur.have_guard = calloc(n + 1, sizeof(*ur.have_guard));
+	ur.guard = calloc(n + 1, sizeof(*ur.guard));
+	if (!ur.have || !ur.have_guard || !ur.guard)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
+	if (rc == CA_OK)
+		rc = mig_pool_run(c->opts->jobs, n, read_user_task, &ur, err);
+	for (i = 0; i < n && rc == CA_OK; i++) {
 		struct mig_user *u = &c->legacy.users[i];
-		json_t *have = NULL, *guard = NULL, *have_guard = NULL;
-		char *guard_id = NULL;
 		bool queued = false, guard_queued = false;
 
 		if (u->conflict || !u->target_id)
 			continue;
-		rc = mig_ddb_get_user(c, u->target_id, &have, err);
-		guard = mig_guard_item(u);
-		if (rc == CA_OK && (!guard || ddb_attr_text(guard, "id", &guard_id) != CA_OK))
-			rc = CA_ENOMEM;
-		if (rc == CA_OK)
-			rc = mig_ddb_get(c, c->guard_table, guard_id, &have_guard, err);
-		if (rc == CA_OK)
-			rc = want(&it, mig_user_item(u), have, &queued);
+		rc = want(&it, mig_user_item(u), ur.have[i], &queued);
 		if (rc == CA_OK) {
-			rc = want(&guards, guard, have_guard, &guard_queued);
-			guard = NULL;
+			rc = want(&guards, ur.guard[i], ur.have_guard[i], &guard_queued);
+			ur.guard[i] = NULL;
 		}
 		if (queued || guard_queued)
 			(*written)++;
 		else if (rc == CA_OK)
 			(*unchanged)++;
-		json_decref(guard);
-		json_decref(have);
-		json_decref(have_guard);
-		free(guard_id);
+		if (rc == CA_ENOMEM)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
 	}
-	if (rc == CA_ENOMEM)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory preparing the user items.");
 	/* guards first: a user item is never without the guard that keeps its email unique */
 	if (rc == CA_OK && guards.n)
 		rc = mig_ddb_put_items(c, c->guard_table, guards.v, guards.n, err);
@@ -390,6 +528,14 @@ static int write_users(struct mig_ctx *c, size_t *written, size_t *unchanged, st
 		rc = mig_ddb_put_items(c, c->user_table, it.v, it.n, err);
 	items_release(&it);
 	items_release(&guards);
+	for (i = 0; i < n; i++) {
+		json_decref(ur.have ? ur.have[i] : NULL);
+		json_decref(ur.have_guard ? ur.have_guard[i] : NULL);
+		json_decref(ur.guard ? ur.guard[i] : NULL);
+	}
+	free(ur.have);
+	free(ur.have_guard);
+	free(ur.guard);
 	return rc;
 }
 
@@ -432,7 +578,7 @@ static int prune_objects(struct mig_ctx *c, const char *email, const char *filen
 		ca_buf_reset(&key);
 		rc = mig_key(c, email, filename, thumb, &key, err);
 		if (rc == CA_OK)
-			rc = s3_delete_object(c->aws, c->bucket, key.data, NULL, err);
+			rc = mig_s3_delete(c, key.data, err);
 	}
 	ca_buf_release(&key);
 	return rc;
@@ -500,13 +646,66 @@ static int gone_photos(struct mig_ctx *c, const struct mig_user *u, const json_t
 	return rc;
 }
 
-static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_n,
-			    size_t *unchanged, struct mig_list *taken, struct mig_list *gone,
-			    struct ca_err *err)
+/* The stored Photo items of every user (a Query each) and what S3 holds in their
+ * folder (ListObjectsV2), read on the pool before any image is sent. */
+struct photo_reads {
+	struct mig_ctx *c;
+	json_t **stored;        /* per user, NULL for users not migrated */
+	struct user_listing *listing;  /* per user */
+	size_t *users;          /* the chunk's users (indexes), n_users of them */
+	size_t n_users;
+};
+
+static int read_photos_task(void *arg, size_t k, struct ca_err *err)
 {
+	struct photo_reads *pr = arg;
+	size_t i = pr->users[k];
+	struct mig_user *u = &pr->c->legacy.users[i];
+	struct ca_buf key = CA_BUF_INIT;
+	int rc;
+
+	if (u->conflict || !u->target_id)
+		return CA_OK;
+	pr->stored[i] = json_array();
+	if (!pr->stored[i])
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	rc = mig_ddb_query(pr->c, pr->c->photo_table, NULL, "user_id", u->target_id,
+			   pr->stored[i], err);
+	/* a user whose email cannot name a folder has no files to send: no listing */
+	if (rc == CA_OK && !u->bad_name && pr->listing[i].remaining &&
+	    mig_key(pr->c, u->email, "x", false, &key, NULL) == CA_OK) {
+		if (key_folder(key.data, &key) != CA_OK)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		if (rc == CA_OK)
+			rc = mig_s3_list(pr->c, key.data, &pr->listing[i].objects, &pr->listing[i].n, err);
+		pr->listing[i].loaded = rc == CA_OK;
+	}
+	ca_buf_release(&key);
+	return rc;
+}
+
+static int plan_photo_items(struct mig_ctx *c, struct user_listing *listing, json_t **item_of,
+			    size_t *queued_n, size_t *unchanged, struct mig_list *taken,
+			    struct mig_list *gone, struct ca_err *err)
+{
+	struct photo_reads pr = { c, NULL, listing, NULL, 0 };
 	size_t i = 0;
 	int rc = CA_OK;
 
+	pr.stored = calloc(c->legacy.n_users + 1, sizeof(*pr.stored));
+	pr.users = calloc(c->legacy.n_photos + 1, sizeof(*pr.users));
+	if (!pr.stored || !pr.users) {
+		free(pr.stored);
+		free(pr.users);
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
+	/* the chunk's users: its photos are grouped by user */
+	for (i = 0; i < c->legacy.n_photos; i++)
+		if (c->legacy.photos[i].user != SIZE_MAX &&
+		    (!pr.n_users || pr.users[pr.n_users - 1] != c->legacy.photos[i].user))
+			pr.users[pr.n_users++] = c->legacy.photos[i].user;
+	i = 0;
+	rc = mig_pool_run(c->opts->jobs, pr.n_users, read_photos_task, &pr, err);
 	while (i < c->legacy.n_photos && rc == CA_OK) {
 		size_t end = i;
 		json_t *stored = NULL;
@@ -521,9 +720,10 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 				c->legacy.photos[i].skip = true;
 			continue;
 		}
-		stored = json_array();
-		rc = stored ? mig_ddb_query(c, c->photo_table, NULL, "user_id", u->target_id, stored, err)
-			    : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		stored = pr.stored[c->legacy.photos[i].user];
+		pr.stored[c->legacy.photos[i].user] = NULL;
+		if (!stored)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		if (rc == CA_OK && mig_settle_ids(stored, c->legacy.photos, i, end) != CA_OK)
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		if (rc == CA_OK)
@@ -559,7 +759,18 @@ static int plan_photo_items(struct mig_ctx *c, json_t **item_of, size_t *queued_
 		json_decref(stored);
 		i = end;
 	}
+	for (i = 0; i < c->legacy.n_users; i++)
+		json_decref(pr.stored[i]);
+	free(pr.stored);
+	free(pr.users);
 	return rc;
+}
+
+/* Whether photo p has files to send (it has a user, names that can be paths, a file). */
+static bool has_files(const struct mig_ctx *c, const struct mig_photo *p)
+{
+	return p->user != SIZE_MAX && !p->bad_name && !c->legacy.users[p->user].bad_name &&
+	       (p->has_original || p->thumb_src != MIG_THUMB_NONE);
 }
 
 /*
@@ -581,15 +792,20 @@ static int run_chunk(struct run *r, size_t *items_unchanged, struct mig_list *ta
 	r->todo = calloc(n ? n : 1, sizeof(*r->todo));
 	if (!r->item_of || !r->todo)
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	/* the chunk's users with files to send get their folder listed */
+	for (i = 0; rc == CA_OK && i < n; i++)
+		if (has_files(c, &c->legacy.photos[i]))
+			r->listing[c->legacy.photos[i].user].remaining = 1;
 	if (rc == CA_OK)
-		rc = plan_photo_items(c, r->item_of, &queued, items_unchanged, taken, gone, err);
-	for (i = 0; rc == CA_OK && i < n; i++) {
-		const struct mig_photo *p = &c->legacy.photos[i];
-
-		if (!p->skip && !p->bad_name && !c->legacy.users[p->user].bad_name &&
-		    (p->has_original || p->thumb_src != MIG_THUMB_NONE))
+		rc = plan_photo_items(c, r->listing, r->item_of, &queued, items_unchanged, taken, gone, err);
+	for (i = 0; rc == CA_OK && i < n; i++)
+		if (!c->legacy.photos[i].skip && has_files(c, &c->legacy.photos[i]))
 			r->todo[r->n_todo++] = i;
-	}
+	for (i = 0; i < n; i++)
+		if (c->legacy.photos[i].user != SIZE_MAX)
+			r->listing[c->legacy.photos[i].user].remaining = 0;
+	for (i = 0; i < r->n_todo; i++)
+		r->listing[c->legacy.photos[r->todo[i]].user].remaining++;
 	r->todo_total += r->n_todo;
 	if (rc == CA_OK)
 		rc = mig_pool_run(c->opts->jobs, r->n_todo, photo_task, r, err);
@@ -607,6 +823,18 @@ static int run_chunk(struct run *r, size_t *items_unchanged, struct mig_list *ta
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	for (i = 0; r->item_of && i < n; i++)
 		json_decref(r->item_of[i]);
+	/* the chunk's listings (a chunk holds whole users) */
+	for (i = 0; i < n; i++) {
+		struct user_listing *l = c->legacy.photos[i].user != SIZE_MAX
+						 ? &r->listing[c->legacy.photos[i].user] : NULL;
+
+		if (l && l->loaded) {
+			mig_listed_free(l->objects, l->n);
+			l->objects = NULL;
+			l->n = 0;
+			l->loaded = false;
+		}
+	}
 	free(r->item_of);
 	free(r->todo);
 	r->item_of = NULL;
@@ -652,7 +880,19 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 			users_written, users_unchanged);
 	if (rc != CA_OK)
 		goto out;
-
+	r.listing = calloc(c->legacy.n_users ? c->legacy.n_users : 1, sizeof(*r.listing));
+	if (!r.listing) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	for (i = 0; i < c->legacy.n_users; i++)
+		pthread_mutex_init(&r.listing[i].mu, NULL);
+	r.n_listing = c->legacy.n_users;
+	if (mig_pace_init(&r.pace, c->opts->jobs) != CA_OK) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	atomic_store(&c->pace, &r.pace);
 	r.start_ms = mig_now_ms();
 	atomic_store(&r.last_progress_ms, r.start_ms);
 	/* the photo rows a chunk at a time (whole users each): memory stays flat */
@@ -661,6 +901,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 	elapsed = mig_now_ms() - r.start_ms;
 	if (rc == CA_OK)
 		progress(&r, true);
+	atomic_store(&c->pace, NULL);
 	if (rc != CA_OK)
 		goto out;
 	n_items = atomic_load(&r.items_written);
@@ -684,6 +925,20 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 		atomic_load(&r.n.uploaded), mb, secs, secs > 0 ? mb / secs : 0.0,
 		secs > 0 ? (double)r.todo_total / secs : 0.0, atomic_load(&r.n.unchanged),
 		atomic_load(&r.n.regenerated));
+	{
+		size_t s3 = mig_requests_s3(&c->req), ddb = mig_requests_ddb(&c->req);
+
+		fprintf(c->out, "requests: %zu S3 (%zu PutObject, %zu ListObjectsV2, %zu HeadObject, %zu multipart, %zu other), %zu DynamoDB (%zu BatchWriteItem), %zu Cognito; %.2f per photo; %zu retries, %zu throttled\n",
+			s3, atomic_load(&c->req.s3_put), atomic_load(&c->req.s3_list),
+			atomic_load(&c->req.s3_head), atomic_load(&c->req.s3_mpu),
+			atomic_load(&c->req.s3_other), ddb, atomic_load(&c->req.ddb_batch),
+			atomic_load(&c->req.other),
+			c->legacy.n_photos ? (double)(s3 + ddb + atomic_load(&c->req.other)) / (double)c->legacy.n_photos : 0.0,
+			atomic_load(&c->req.retries), atomic_load(&c->req.throttled));
+		if (r.pace.cuts)
+			fprintf(c->out, "pace: slowed down %zu times on throttling or retries, to %d photos in flight at the lowest; %d of --jobs %d at the end\n",
+				r.pace.cuts, r.pace.lowest, r.pace.allowed, r.pace.max);
+	}
 	if (c->adopt_notes.n) {
 		fprintf(c->out, "adopt (%zu users took the target's id):\n", c->adopted);
 		for (i = 0; i < c->adopt_notes.n; i++)
@@ -736,10 +991,17 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 				conflicts.n, taken.n + c->legacy.orphan_rows.n + c->legacy.rejected.n,
 				r.failed.n);
 out:
+	atomic_store(&c->pace, NULL);
+	mig_pace_destroy(&r.pace);
 	mig_lock_release(&lock);
 	c->lock = NULL;
 	for (i = 0; i < r.n_pending; i++)
 		json_decref(r.pending[i]);
+	for (i = 0; r.listing && i < r.n_listing; i++) {
+		mig_listed_free(r.listing[i].objects, r.listing[i].n);
+		pthread_mutex_destroy(&r.listing[i].mu);
+	}
+	free(r.listing);
 	mig_list_release(&r.failed);
 	mig_list_release(&r.unthumbed);
 	pthread_mutex_destroy(&r.batch_lock);

@@ -15,6 +15,7 @@
 #include "aws/protocol.h"
 #include "db/dynamodb_internal.h"
 #include "migrate_batch.h"
+#include "migrate_pace.h"
 #include "storage/s3.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
@@ -64,6 +65,146 @@ int mig_key(const struct mig_ctx *c, const char *email, const char *filename, bo
 				 out, err);
 }
 
+/* The call observer of a verb: every attempt of every call counted by operation. */
+static void count_call(void *ctx, const struct aws_call_record *rec)
+{
+	struct mig_ctx *c = ctx;
+	struct mig_requests *r = &c->req;
+	struct mig_pace *pace = atomic_load(&c->pace);
+	size_t n = rec->attempts > 0 ? (size_t)rec->attempts : 0;
+	const char *op = rec->operation ? rec->operation : "";
+
+	if (rec->service == AWS_SVC_S3) {
+		if (strcmp(op, "PutObject") == 0)
+			atomic_fetch_add(&r->s3_put, n);
+		else if (strcmp(op, "ListObjectsV2") == 0)
+			atomic_fetch_add(&r->s3_list, n);
+		else if (strcmp(op, "HeadObject") == 0)
+			atomic_fetch_add(&r->s3_head, n);
+		else if (strcmp(op, "UploadPart") == 0 || strcmp(op, "CreateMultipartUpload") == 0 ||
+			 strcmp(op, "CompleteMultipartUpload") == 0 || strcmp(op, "AbortMultipartUpload") == 0)
+			atomic_fetch_add(&r->s3_mpu, n);
+		else
+			atomic_fetch_add(&r->s3_other, n);
+	} else if (rec->service == AWS_SVC_DYNAMODB) {
+		atomic_fetch_add(strcmp(op, "BatchWriteItem") == 0 ? &r->ddb_batch : &r->ddb_other, n);
+	} else {
+		atomic_fetch_add(&r->other, n);
+	}
+	if (n > 1)
+		atomic_fetch_add(&r->retries, n - 1);
+	if (rec->throttled)
+		atomic_fetch_add(&r->throttled, 1);
+	/* throttling, or any trouble that took retries, slows the run down */
+	if (pace && n > 0)
+		mig_pace_result(pace, rec->throttled || n > 1);
+}
+
+void mig_requests_watch(struct mig_ctx *c)
+{
+	c->observer.on_call = count_call;
+	c->observer.ctx = c;
+	c->observer.trace_root = NULL;
+	(void)aws_call_observer_set(&c->observer);
+}
+
+size_t mig_requests_s3(const struct mig_requests *r)
+{
+	return atomic_load(&r->s3_put) + atomic_load(&r->s3_list) + atomic_load(&r->s3_head) +
+	       atomic_load(&r->s3_mpu) + atomic_load(&r->s3_other);
+}
+
+size_t mig_requests_ddb(const struct mig_requests *r)
+{
+	return atomic_load(&r->ddb_batch) + atomic_load(&r->ddb_other);
+}
+
+void mig_listed_free(struct mig_listed *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; l && i < n; i++) {
+		free(l[i].key);
+		free(l[i].etag);
+	}
+	free(l);
+}
+
+static int cmp_listed(const void *a, const void *b)
+{
+	return strcmp(((const struct mig_listed *)a)->key, ((const struct mig_listed *)b)->key);
+}
+
+const struct mig_listed *mig_listed_find(const struct mig_listed *l, size_t n, const char *key)
+{
+	struct mig_listed want;
+
+	if (!l || !n)
+		return NULL;
+	want.key = (char *)key;
+	return bsearch(&want, l, n, sizeof(*l), cmp_listed);
+}
+
+int mig_s3_list(struct mig_ctx *c, const char *prefix, struct mig_listed **out, size_t *n,
+		struct ca_err *err)
+{
+	struct s3_object_page page;
+	struct mig_listed *all = NULL;
+	struct ca_err local;
+	char *token = NULL;
+	size_t count = 0, cap = 0, i;
+	int rc = CA_OK;
+
+	*out = NULL;
+	*n = 0;
+	s3_object_page_init(&page);
+	do {
+		ca_err_clear(&local);
+			rc = s3_list_objects_page(c->aws, c->bucket, prefix, token, 1000, &page, &local);
+		free(token);
+		token = NULL;
+		if (rc != CA_OK) {
+			rc = ca_err_set(err, rc, "Listing s3://%s/%s failed: %s", c->bucket, prefix,
+					ca_err_msg(&local));
+			goto fail;
+		}
+		if (count + page.n_keys > cap) {
+			size_t want = (count + page.n_keys) * 2;
+			struct mig_listed *grown = realloc(all, want * sizeof(*grown));
+
+			if (!grown)
+				goto oom;
+			all = grown;
+			cap = want;
+		}
+		for (i = 0; i < page.n_keys; i++) {
+			/* taken over from the page: nothing to copy */
+			all[count].key = page.keys[i];
+			all[count].etag = page.etags[i];
+			all[count].size = page.sizes[i];
+			page.keys[i] = page.etags[i] = NULL;
+			count++;
+		}
+		if (page.truncated) {
+			token = page.next_token;
+			page.next_token = NULL;
+		}
+		s3_object_page_release(&page);
+	} while (token);
+	if (count)
+		qsort(all, count, sizeof(*all), cmp_listed);
+	*out = all;
+	*n = count;
+	return CA_OK;
+oom:
+	rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing s3://%s/%s.", c->bucket, prefix);
+fail:
+	s3_object_page_release(&page);
+	free(token);
+	mig_listed_free(all, count);
+	return rc;
+}
+
 int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, struct ca_err *err)
 {
 	struct s3_object_meta meta;
@@ -83,6 +224,82 @@ int mig_s3_head(struct mig_ctx *c, const char *key, struct mig_object *out, stru
 	return CA_OK;
 }
 
+void mig_upload_etag(const void *data, size_t len, char out[MIG_ETAG_MAX])
+{
+	unsigned char all[16 * (((size_t)MIGRATE_MAX_IMAGE_MB_MAX << 20) / MIG_PART_SIZE + 1)];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	size_t off, parts = 0;
+	char hex[33];
+
+	if (len <= MIG_MULTIPART_MIN || len / MIG_PART_SIZE + 1 > sizeof(all) / 16) {
+		mig_md5_hex(data, len, out);
+		return;
+	}
+	for (off = 0; off < len; off += MIG_PART_SIZE, parts++) {
+		size_t part = len - off < MIG_PART_SIZE ? len - off : MIG_PART_SIZE;
+
+		if (EVP_Digest((const unsigned char *)data + off, part, md, &n, EVP_md5(), NULL) != 1 || n != 16) {
+			out[0] = '\0';
+			return;
+		}
+		memcpy(all + 16 * parts, md, 16);
+	}
+	mig_md5_hex(all, 16 * parts, hex);
+	snprintf(out, MIG_ETAG_MAX, "%s-%zu", hex, parts);
+}
+
+/* One multipart upload's parts, sent on a small pool. */
+struct upload {
+	struct mig_ctx *c;
+	const char *key, *id;
+	const unsigned char *data;
+	size_t len;
+	char **etags;
+};
+
+static int part_task(void *arg, size_t i, struct ca_err *err)
+{
+	struct upload *u = arg;
+	size_t off = i * MIG_PART_SIZE, n = u->len - off < MIG_PART_SIZE ? u->len - off : MIG_PART_SIZE;
+
+	return s3_upload_part(u->c->aws, u->c->bucket, u->key, u->id, (int)i + 1, u->data + off, n,
+			      u->etags[i], err);
+}
+
+static int put_multipart(struct mig_ctx *c, const char *key, const void *data, size_t len,
+			 struct s3_object_meta *meta, struct ca_err *err)
+{
+	struct upload u = { c, key, NULL, data, len, NULL };
+	size_t parts = (len + MIG_PART_SIZE - 1) / MIG_PART_SIZE, i;
+	char *id = NULL;
+	int rc;
+
+	u.etags = calloc(parts, sizeof(*u.etags));
+	for (i = 0; u.etags && i < parts; i++)
+		if (!(u.etags[i] = calloc(1, S3_ETAG_MAX)))
+			break;
+	if (!u.etags || i < parts) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
+		goto out;
+	}
+	rc = s3_create_multipart_upload(c->aws, c->bucket, key, mig_content_type(data, len), &id, err);
+	if (rc != CA_OK)
+		goto out;
+	u.id = id;
+	rc = mig_pool_run(MIG_PART_JOBS, parts, part_task, &u, err);
+	if (rc == CA_OK)
+		rc = s3_complete_multipart_upload(c->aws, c->bucket, key, id, u.etags, parts, meta, err);
+	if (rc != CA_OK)
+		(void)s3_abort_multipart_upload(c->aws, c->bucket, key, id, NULL); /* no parts left billed */
+out:
+	for (i = 0; u.etags && i < parts; i++)
+		free(u.etags[i]);
+	free(u.etags);
+	free(id);
+	return rc;
+}
+
 int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len, char *etag,
 	       struct ca_err *err)
 {
@@ -91,6 +308,14 @@ int mig_s3_put(struct mig_ctx *c, const char *key, const void *data, size_t len,
 	int rc;
 
 	ca_err_clear(&local);
+	if (len > MIG_MULTIPART_MIN) {
+		rc = put_multipart(c, key, data, len, &meta, &local);
+		if (rc != CA_OK)
+			return ca_err_set(err, rc, "Uploading s3://%s/%s (multipart) failed: %s", c->bucket,
+					  key, ca_err_msg(&local));
+		snprintf(etag, MIG_ETAG_MAX, "%s", meta.etag);
+		return CA_OK;
+	}
 	rc = s3_put_object(c->aws, c->bucket, key, data, len, mig_content_type(data, len), &meta,
 			   &local);
 	if (rc != CA_OK)
@@ -111,6 +336,11 @@ int mig_s3_get(struct mig_ctx *c, const char *key, struct ca_buf *out, struct ca
 		rc = ca_err_set(err, rc, "Reading s3://%s/%s failed: %s", c->bucket, key,
 				ca_err_msg(&local));
 	return rc;
+}
+
+int mig_s3_delete(struct mig_ctx *c, const char *key, struct ca_err *err)
+{
+	return s3_delete_object(c->aws, c->bucket, key, NULL, err);
 }
 
 /* op on svc; *out the answer on CA_OK (or NULL); code (AWS_ERROR_CODE_MAX, may be

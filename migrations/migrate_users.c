@@ -295,12 +295,46 @@ static bool settled(const json_t *hits, const char *guard, const char *target_id
 	       (!guard || strcmp(guard, target_id) == 0);
 }
 
+/* What the target holds for one user's email: the email index's items and the guard's
+ * owner, read for every user at once on the pool (--jobs requests in flight). */
+struct email_look {
+	struct mig_ctx *c;
+	json_t **items;
+	char **guard;
+};
+
+static int look_task(void *arg, size_t i, struct ca_err *err)
+{
+	struct email_look *lk = arg;
+	struct mig_user *u = &lk->c->legacy.users[i];
+	int rc;
+
+	if (u->conflict)
+		return CA_OK;
+	lk->items[i] = json_array();
+	if (!lk->items[i])
+		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	rc = mig_ddb_query(lk->c, lk->c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email,
+			   lk->items[i], err);
+	if (rc == CA_OK)
+		rc = guard_owner(lk->c, u->email, &lk->guard[i], err);
+	return rc;
+}
+
 int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err)
 {
+	struct email_look lk = { c, NULL, NULL };
 	size_t i, k;
 	int rc;
 
 	rc = check_legacy_emails(c, problems, err);
+	if (rc == CA_OK && !c->opts->adopt && c->legacy.n_users) {
+		/* --adopt changes the target as it goes: it reads user by user below */
+		lk.items = calloc(c->legacy.n_users, sizeof(*lk.items));
+		lk.guard = calloc(c->legacy.n_users, sizeof(*lk.guard));
+		rc = lk.items && lk.guard ? mig_pool_run(c->opts->jobs, c->legacy.n_users, look_task, &lk, err)
+					  : ca_err_set(err, CA_ENOMEM, "Out of memory.");
+	}
 	for (i = 0; i < c->legacy.n_users && rc == CA_OK; i++) {
 		struct mig_user *u = &c->legacy.users[i];
 		json_t *items = NULL;
@@ -309,12 +343,19 @@ int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_
 
 		if (u->conflict)
 			continue;
-		items = json_array();
-		if (!items)
-			return ca_err_set(err, CA_ENOMEM, "Out of memory.");
-		rc = mig_ddb_query(c, c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email, items, err);
-		if (rc == CA_OK)
-			rc = guard_owner(c, u->email, &guard, err);
+		if (lk.items) {
+			items = lk.items[i];
+			guard = lk.guard[i];
+			lk.items[i] = NULL;
+			lk.guard[i] = NULL;
+		} else {
+			items = json_array();
+			if (!items)
+				return ca_err_set(err, CA_ENOMEM, "Out of memory.");
+			rc = mig_ddb_query(c, c->user_table, CA_DDB_EMAIL_INDEX, "email", u->email, items, err);
+			if (rc == CA_OK)
+				rc = guard_owner(c, u->email, &guard, err);
+		}
 		if (rc == CA_OK && c->opts->adopt && !settled(items, guard, u->target_id)) {
 			bool dropped = false;
 
@@ -345,5 +386,11 @@ int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_
 		free(guard);
 		json_decref(items);
 	}
+	for (i = 0; lk.items && i < c->legacy.n_users; i++)
+		json_decref(lk.items[i]);
+	for (i = 0; lk.guard && i < c->legacy.n_users; i++)
+		free(lk.guard[i]);
+	free(lk.items);
+	free(lk.guard);
 	return rc;
 }

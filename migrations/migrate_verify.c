@@ -278,7 +278,7 @@ static int object_task(void *arg, size_t i, struct ca_err *err)
 	int rc;
 
 	snprintf(what, sizeof(what), "photo %ld (%.60s)", p->legacy_id, p->row.filename);
-	rc = mig_photo_images(c, p, &orig, &thumb, &regenerated, err);
+	rc = mig_photo_images(c, p, &orig, &thumb, true, &regenerated, err);
 	if (rc == CA_OK && p->has_original) {
 		rc = mig_key(c, email, p->row.filename, false, &key, err);
 		if (rc == CA_OK)

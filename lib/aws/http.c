@@ -11,8 +11,10 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-/* Idle handles kept per transport; more concurrent requests get handles of their own. */
-#define POOL_MAX 8
+/* Idle handles kept per transport (each keeps its connection alive): as many as
+ * cloudalbum-migrate --jobs may have in flight; more concurrent requests get handles of
+ * their own, closed after use. */
+#define POOL_MAX 256
 
 struct aws_http {
 	pthread_mutex_t lock;

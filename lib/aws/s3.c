@@ -1,5 +1,6 @@
 #include "aws/s3.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,9 +417,14 @@ void s3_object_page_release(struct s3_object_page *p)
 
 	if (!p)
 		return;
-	for (i = 0; i < p->n_keys; i++)
+	for (i = 0; i < p->n_keys; i++) {
 		free(p->keys[i]);
+		if (p->etags)
+			free(p->etags[i]);
+	}
 	free(p->keys);
+	free(p->etags);
+	free(p->sizes);
 	free(p->next_token);
 	s3_object_page_init(p);
 }
@@ -436,16 +442,34 @@ static int read_page(const struct ca_xml_node *doc, struct s3_object_page *out)
 		count++;
 	if (count) {
 		out->keys = calloc(count, sizeof(*out->keys));
-		if (!out->keys)
+		out->etags = calloc(count, sizeof(*out->etags));
+		out->sizes = calloc(count, sizeof(*out->sizes));
+		if (!out->keys || !out->etags || !out->sizes)
 			return CA_ENOMEM;
 	}
 	for (n = ca_xml_child(doc, "Contents"); n; n = ca_xml_next(n, "Contents")) {
+		const char *etag = ca_xml_path_text(n, "ETag"), *size = ca_xml_path_text(n, "Size");
+		size_t len;
+		long v = 0;
+
 		t = ca_xml_path_text(n, "Key");
-		if (!t)
+		if (!t || (size && *size && !ca_parse_long(size, 0, LONG_MAX, &v)))
 			return CA_EPARSE;
 		out->keys[out->n_keys] = ca_strdup(t);
-		if (!out->keys[out->n_keys])
+		/* the ETag without its quotes */
+		etag = etag ? etag : "";
+		len = strlen(etag);
+		if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"') {
+			etag++;
+			len -= 2;
+		}
+		out->etags[out->n_keys] = ca_strndup(etag, len);
+		out->sizes[out->n_keys] = (unsigned long long)v;
+		if (!out->keys[out->n_keys] || !out->etags[out->n_keys]) {
+			free(out->keys[out->n_keys]);
+			free(out->etags[out->n_keys]);
 			return CA_ENOMEM;
+		}
 		out->n_keys++;
 	}
 	if (xml_bool(doc, "IsTruncated", &out->truncated))
@@ -692,6 +716,133 @@ int s3_put_object(struct aws_client *c, const char *bucket, const char *key, con
 	int rc;
 
 	rc = object_call(c, "PutObject", &call, false, &resp, meta, err);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_create_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+			       const char *content_type, char **upload_id, struct ca_err *err)
+{
+	struct aws_http_header h = { "Content-Type", content_type ? content_type
+				     : "binary/octet-stream" };
+	struct aws_param q = { "uploads", NULL };
+	struct s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = &q,
+				.n_query = 1, .headers = &h, .n_headers = 1 };
+	struct ca_xml_node *doc = NULL;
+	struct aws_response resp;
+	const char *id;
+	int rc;
+
+	*upload_id = NULL;
+	rc = object_call(c, "CreateMultipartUpload", &call, false, &resp, NULL, err);
+	if (rc == CA_OK)
+		rc = aws_response_xml(&resp, &doc, err);
+	if (rc == CA_OK) {
+		id = ca_xml_name_is(doc, "InitiateMultipartUploadResult") ? ca_xml_path_text(doc, "UploadId")
+									   : NULL;
+		if (!id || !*id)
+			rc = bad_answer(err, "CreateMultipartUpload", bucket);
+		else if (!(*upload_id = ca_strdup(id)))
+			rc = ca_err_set(err, CA_ENOMEM, "s3: out of memory.");
+	}
+	ca_xml_free(doc);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_upload_part(struct aws_client *c, const char *bucket, const char *key,
+		   const char *upload_id, int part, const void *body, size_t len, char *etag,
+		   struct ca_err *err)
+{
+	char number[16];
+	struct aws_param q[2] = { { "partNumber", number }, { "uploadId", upload_id } };
+	struct s3_call call = { .method = "PUT", .bucket = bucket, .key = key, .query = q,
+				.n_query = 2, .body = len ? body : NULL, .body_len = len };
+	struct s3_object_meta meta;
+	struct aws_response resp;
+	int rc;
+
+	snprintf(number, sizeof(number), "%d", part);
+	rc = object_call(c, "UploadPart", &call, false, &resp, &meta, err);
+	snprintf(etag, S3_ETAG_MAX, "%s", rc == CA_OK ? meta.etag : "");
+	if (rc == CA_OK && !meta.etag[0])
+		rc = ca_err_set(err, CA_AWS_BAD_RESPONSE, "s3: part %d of %s in bucket %s came back without an ETag.",
+				part, key, bucket);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_complete_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+				 const char *upload_id, char *const *etags, size_t n,
+				 struct s3_object_meta *meta, struct ca_err *err)
+{
+	struct aws_param q = { "uploadId", upload_id };
+	struct aws_http_header h = { "Content-Type", "application/xml" };
+	struct ca_buf xml = CA_BUF_INIT;
+	struct ca_xml_node *doc = NULL;
+	struct aws_response resp;
+	struct s3_call call;
+	const char *etag;
+	size_t i;
+	int rc;
+
+	if (meta)
+		memset(meta, 0, sizeof(*meta));
+	ca_buf_adds(&xml, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+	for (i = 0; i < n; i++)
+		ca_buf_addf(&xml, "<Part><PartNumber>%zu</PartNumber><ETag>\"%s\"</ETag></Part>", i + 1,
+			    etags[i]);
+	ca_buf_adds(&xml, "</CompleteMultipartUpload>");
+	if (!ca_buf_ok(&xml))
+		return ca_err_set(err, CA_ENOMEM, "s3: out of memory building the request body.");
+	memset(&call, 0, sizeof(call));
+	call.method = "POST";
+	call.bucket = bucket;
+	call.key = key;
+	call.query = &q;
+	call.n_query = 1;
+	call.headers = &h;
+	call.n_headers = 1;
+	call.body = xml.data;
+	call.body_len = xml.len;
+	rc = object_call(c, "CompleteMultipartUpload", &call, false, &resp, meta, err);
+	if (rc == CA_OK)
+		rc = aws_response_xml(&resp, &doc, err);
+	if (rc == CA_OK && ca_xml_name_is(doc, "Error"))
+		rc = ca_err_set(err, CA_AWS_SERVICE, "s3: completing the upload of %s in bucket %s failed: %s.",
+				key, bucket, ca_xml_path_text(doc, "Code") ? ca_xml_path_text(doc, "Code") : "an error");
+	else if (rc == CA_OK && !ca_xml_name_is(doc, "CompleteMultipartUploadResult"))
+		rc = bad_answer(err, "CompleteMultipartUpload", bucket);
+	if (rc == CA_OK && meta && (etag = ca_xml_path_text(doc, "ETag"))) {
+		size_t len = strlen(etag);
+
+		if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"') {
+			etag++;
+			len -= 2;
+		}
+		snprintf(meta->etag, sizeof(meta->etag), "%.*s", (int)len, etag);
+	}
+	ca_xml_free(doc);
+	ca_buf_release(&xml);
+	aws_response_release(&resp);
+	return rc;
+}
+
+int s3_abort_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+			      const char *upload_id, struct ca_err *err)
+{
+	struct aws_param q = { "uploadId", upload_id };
+	struct s3_call call = { .method = "DELETE", .bucket = bucket, .key = key, .query = &q,
+				.n_query = 1 };
+	struct aws_response resp;
+	int rc;
+
+	rc = object_call(c, "AbortMultipartUpload", &call, false, &resp, NULL, err);
+	if (rc == CA_AWS_SERVICE && resp.http.status == 404) {
+		if (err)
+			ca_err_clear(err);
+		rc = CA_OK;
+	}
 	aws_response_release(&resp);
 	return rc;
 }

@@ -108,6 +108,8 @@ int s3_put_bucket_encryption_aes256(struct aws_client *c, const char *bucket,
 /* One page of ListObjectsV2. Lifecycle: s3_object_page_init / s3_object_page_release. */
 struct s3_object_page {
 	char **keys;                    /* n_keys keys, each malloc'd */
+	char **etags;                   /* per key: its ETag without quotes, malloc'd ("" when none) */
+	unsigned long long *sizes;      /* per key: its Size in bytes */
 	size_t n_keys;
 	bool truncated;                 /* more pages follow */
 	char *next_token;               /* NextContinuationToken when truncated, else NULL */
@@ -191,6 +193,31 @@ int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
  */
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bool *exists,
 		   struct s3_object_meta *meta, struct ca_err *err);
+
+/*
+ * Multipart upload, for objects too large for one PutObject to be wise (S3 takes
+ * parts of 5 MiB .. 5 GiB, all but the last at least 5 MiB, numbered 1..10000).
+ *
+ * s3_create_multipart_upload: CreateMultipartUpload with content_type (NULL:
+ * binary/octet-stream); *upload_id malloc'd (the caller frees it).
+ * s3_upload_part: UploadPart number part of upload_id; etag (S3_ETAG_MAX bytes)
+ * receives the part's ETag without quotes.
+ * s3_complete_multipart_upload: CompleteMultipartUpload of parts 1..n with their
+ * etags; meta (may be NULL) gets the object's ETag ("<hex>-<n>"). A 200 answer
+ * that holds an <Error> is a failure (CA_AWS_SERVICE), as S3 documents.
+ * s3_abort_multipart_upload: AbortMultipartUpload (a missing upload is fine).
+ * Failures as the other object calls'.
+ */
+int s3_create_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+			       const char *content_type, char **upload_id, struct ca_err *err);
+int s3_upload_part(struct aws_client *c, const char *bucket, const char *key,
+		   const char *upload_id, int part, const void *body, size_t len, char *etag,
+		   struct ca_err *err);
+int s3_complete_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+				 const char *upload_id, char *const *etags, size_t n,
+				 struct s3_object_meta *meta, struct ca_err *err);
+int s3_abort_multipart_upload(struct aws_client *c, const char *bucket, const char *key,
+			      const char *upload_id, struct ca_err *err);
 
 /*
  * DeleteObject. A missing key is fine (S3 answers 204 either way). meta (may be NULL):

@@ -207,8 +207,8 @@ def _rest_operation(service, ex):
         if not ok:
             continue
         # same URI (PutObject / CopyObject / UploadPart): the one whose required header
-        # and query members are all there
-        missing = 0
+        # and query members are all there, then the one that names more of the query
+        missing = used = 0
         if op.input_shape is not None:
             for req in op.input_shape.required_members:
                 mem = op.input_shape.members[req]
@@ -217,7 +217,10 @@ def _rest_operation(service, ex):
                 if (loc == "header" and ex.header(lname) is None) or \
                         (loc == "querystring" and lname not in q):
                     missing += 1
-        score = (len([k for k in lits if k != "x-id"]), -missing, len(rx.pattern))
+            used = sum(1 for mem in op.input_shape.members.values()
+                       if mem.serialization.get("location") == "querystring"
+                       and mem.serialization.get("name") in q)
+        score = (len([k for k in lits if k != "x-id"]), -missing, used, len(rx.pattern))
         if best_score is None or score > best_score:
             best, best_score = (op, m, lits), score
     return best

@@ -38,6 +38,7 @@ S3_ACTIONS = {
     "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
     "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
     "CompleteMultipartUpload": "PutObject", "ListMultipartUploads": "ListBucketMultipartUploads",
+    "AbortMultipartUpload": "AbortMultipartUpload",
     "DeleteObjects": "DeleteObject",
 }
 TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",

@@ -387,7 +387,7 @@ BASE = ["--from-db", "mysql://root@127.0.0.1/x", "--from-dir", "/nonexistent", "
 
 
 @pytest.mark.parametrize("args", [
-    [], ["run"], ["fly", *BASE], ["run", "--jobs", "0", *BASE], ["run", "--jobs", "65", *BASE],
+    [], ["run"], ["fly", *BASE], ["run", "--jobs", "0", *BASE], ["run", "--jobs", "257", *BASE],
     ["run", "--jobs", "4x", *BASE], ["plan", "--dry-run", *BASE], ["run", "--bogus", *BASE],
     ["run", "--from-db", "postgres://h/d", "--from-dir", "/x", "--to", "/y"],
     ["run", "--from-dir", "/x", "--to", "/y"], ["run", "verify", *BASE], ["run", "--cognito=1", *BASE]])

@@ -3,8 +3,11 @@ its AWS traffic sent through an audit_proxy.Proxy labelled "<program>: <step>".
 
 - the stage binaries 0-4: plan + apply, drift put back (each stage's resources changed
   behind its back with boto3, then apply), destroy 4..0 at the end;
-- cloudalbum-migrate plan / run (as 2 shards) / verify into the stage-2 config, then run --cognito into
-  the stage-3 config, from a small seeded legacy deployment;
+- cloudalbum-migrate plan / run (as 2 shards) / verify into the stage-2 config, then run
+  --cognito into the stage-3 config, from a small seeded legacy deployment; the sharded
+  runs have one original over 16 MiB (a multipart upload), whose first
+  CompleteMultipartUpload is answered with an error (so the upload is aborted, and that
+  shard is run again);
 - cloudalbum-serve at stages 1-4 on the generated configs: sign-up, sign-in, upload,
   album, the image (its presigned URL fetched through the proxy too), delete; at stage 3
   a migrated user signs in with the legacy password;
@@ -14,6 +17,7 @@ boto3 setup and checks go to moto directly, never through a proxy."""
 import json
 import os
 import re
+import shutil
 import socket
 import uuid
 from pathlib import Path
@@ -66,8 +70,8 @@ class Journeys:
             t, "policy", "least-privilege")).rename(self.tmp / "local" / "stage-4-lp.yaml")
         self.cfg = {n: lab_config(self.tmp, n) for n in range(5)}
 
-    def env(self, label, **extra):
-        px = self.rec.proxy(label)
+    def env(self, label, hook=None, **extra):
+        px = self.rec.proxy(label, response_hook=hook)
         e = dict(self.base_env, AWS_ENDPOINT_URL=px.endpoint, MOTO_PORT=str(px.port))
         e.update(extra)
         return e
@@ -170,11 +174,35 @@ class Journeys:
         self.moto.client("s3").create_bucket(
             Bucket=PLAIN_TARGET["bucket"],
             CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
-        env = self.env("cloudalbum-migrate: plan, run as 2 shards, verify")
+        # one original over the multipart threshold (a JPEG with 17 MiB after it)
+        upload = self.tmp / "legacy-plain"
+        shutil.copytree(legacy["upload"], upload)
+        big = sorted(upload.glob("*/*.jp*g"))[0]
+        big.write_bytes(big.read_bytes() + os.urandom(17 << 20))
+        src = ["--from-db", legacy["url"], "--from-dir", upload]
+        failed = []
+
+        def fail_complete(ex):
+            # S3 may answer CompleteMultipartUpload 200 with an <Error>: the upload is aborted
+            if ex.method == "POST" and "uploadId=" in ex.query and not failed:
+                failed.append(ex.target)
+                return (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code>'
+                        b"<Message>We encountered an internal error. Please try again.</Message></Error>")
+            return None
+
+        env = self.env("cloudalbum-migrate: plan, run as 2 shards, verify", hook=fail_complete)
+        state = self.tmp / "migrate.state"
         # the sharded runs' lock and marker items; a whole run's lock is the --cognito run's
-        for verb in (["plan"], ["run", "--shard", "0/2"], ["run", "--shard", "1/2"], ["verify"]):
-            run([mig, *verb, *src, "--to", plain, "--state", self.tmp / "migrate.state"],
-                env=env, timeout=600)
+        run([mig, "plan", *src, "--to", plain, "--state", state], env=env, timeout=600)
+        codes = [run([mig, "run", "--shard", f"{k}/2", *src, "--to", plain, "--state", state],
+                     env=env, timeout=600, check=False) for k in (0, 1)]
+        # the shard with the large file lost its upload (listed, exit 1); run it again
+        assert failed and sorted(p.returncode for p in codes) == [0, 1], [p.stdout for p in codes]
+        k = [p.returncode for p in codes].index(1)
+        assert big.name in codes[k].stdout, codes[k].stdout
+        run([mig, "run", "--shard", f"{k}/2", *src, "--to", plain, "--state", state], env=env,
+            timeout=600)
+        run([mig, "verify", *src, "--to", plain, "--state", state], env=env, timeout=600)
 
     # --- cloudalbum-serve --------------------------------------------------------------
 

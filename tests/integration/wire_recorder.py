@@ -9,8 +9,10 @@ assert what one of our binaries sends (not a general audit: one test, one operat
 `answer` (optional) may rewrite a response: answer(target, request_body, status, body) ->
 (status, body), called for every JSON-protocol (X-Amz-Target) request after moto answered;
 `intercept` (optional), intercept(target, request_body) -> (status, body) or None, may
-answer one itself before it reaches moto (None: forward it). The proxy forwards every
-request unchanged (the signature still matches: the Host header is kept as sent)."""
+answer one itself before it reaches moto (None: forward it); `intercept_rest` (optional),
+intercept_rest(method, path) -> (status, xml_body) or None, the same for the requests
+without an X-Amz-Target (S3's REST calls). The proxy forwards every request unchanged
+(the signature still matches: the Host header is kept as sent)."""
 import http.client
 import json
 import threading
@@ -19,10 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WireRecorder:
-    def __init__(self, upstream, answer=None, intercept=None):
+    def __init__(self, upstream, answer=None, intercept=None, intercept_rest=None):
         self.upstream = urllib.parse.urlsplit(upstream)
         self.answer = answer
         self.intercept = intercept
+        self.intercept_rest = intercept_rest
         self.requests = []      # dicts: method, path, headers (lower-case keys), body (bytes)
         self._lock = threading.Lock()
         recorder = self
@@ -46,6 +49,11 @@ class WireRecorder:
                 if own:
                     self._reply(own[0], [("Content-Type", "application/x-amz-json-1.0")],
                                 own[1])
+                    return
+                own = (recorder.intercept_rest(self.command, self.path)
+                       if recorder.intercept_rest and not target else None)
+                if own:
+                    self._reply(own[0], [("Content-Type", "application/xml")], own[1])
                     return
                 conn = http.client.HTTPConnection(recorder.upstream.hostname,
                                                   recorder.upstream.port, timeout=60)

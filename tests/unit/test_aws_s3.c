@@ -395,6 +395,97 @@ static void write_meta(FILE *f, const char *label, const struct s3_object_meta *
 		m->content_length);
 }
 
+START_TEST(list_pages_carry_etag_and_size)
+{
+	struct aws_client *c = moto_client();
+	struct s3_object_page page;
+	const char *bodies[3] = { "a", "bb", "ccc" };
+	char prefix[64], key[96], md5[33];
+	struct ca_err err;
+	size_t i;
+
+	unique_key("", prefix, sizeof(prefix));
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "%sk%zu", prefix, i);
+		put_ok(c, key, bodies[i], strlen(bodies[i]), "image/jpeg", NULL);
+	}
+	s3_object_page_init(&page);
+	ca_err_clear(&err);
+	ck_assert_msg(s3_list_objects_page(c, bucket, prefix, NULL, 2, &page, &err) == CA_OK, "%s",
+		      ca_err_msg(&err));
+	ck_assert_uint_eq(page.n_keys, 2);
+	ck_assert(page.truncated);
+	for (i = 0; i < 2; i++) {
+		md5_hex(bodies[i], strlen(bodies[i]), md5);
+		ck_assert_str_eq(page.etags[i], md5); /* without the quotes */
+		ck_assert_uint_eq(page.sizes[i], strlen(bodies[i]));
+	}
+	{
+		char *token = page.next_token;
+
+		page.next_token = NULL;
+		ck_assert_int_eq(s3_list_objects_page(c, bucket, prefix, token, 2, &page, &err), CA_OK);
+		free(token);
+	}
+	ck_assert_uint_eq(page.n_keys, 1);
+	ck_assert(!page.truncated);
+	md5_hex("ccc", 3, md5);
+	ck_assert_str_eq(page.etags[0], md5);
+	ck_assert_uint_eq(page.sizes[0], 3);
+	s3_object_page_release(&page);
+	s3_object_page_release(NULL);
+	aws_client_free(c);
+}
+END_TEST
+
+START_TEST(multipart_round_trip)
+{
+	struct aws_client *c = moto_client();
+	size_t big = 5u << 20, len = big + 10;
+	unsigned char *data = malloc(len), both[32];
+	char key[96], *id = NULL, *etags[2], e1[S3_ETAG_MAX], e2[S3_ETAG_MAX], want[48];
+	struct s3_object_meta meta;
+	struct ca_buf out = CA_BUF_INIT;
+	struct ca_err err;
+	unsigned int n = 0;
+	size_t i;
+
+	ck_assert_ptr_nonnull(data);
+	for (i = 0; i < len; i++)
+		data[i] = (unsigned char)(i * 7);
+	unique_key("big.jpg", key, sizeof(key));
+	ca_err_clear(&err);
+	ck_assert_msg(s3_create_multipart_upload(c, bucket, key, "image/jpeg", &id, &err) == CA_OK,
+		      "%s", ca_err_msg(&err));
+	ck_assert_ptr_nonnull(id);
+	ck_assert_int_eq(s3_upload_part(c, bucket, key, id, 1, data, big, e1, &err), CA_OK);
+	ck_assert_int_eq(s3_upload_part(c, bucket, key, id, 2, data + big, 10, e2, &err), CA_OK);
+	etags[0] = e1;
+	etags[1] = e2;
+	ck_assert_msg(s3_complete_multipart_upload(c, bucket, key, id, etags, 2, &meta, &err) == CA_OK,
+		      "%s", ca_err_msg(&err));
+	/* the ETag of a multipart object: MD5 of the parts' MD5s, "-2" */
+	ck_assert_int_eq(EVP_Digest(data, big, both, &n, EVP_md5(), NULL), 1);
+	ck_assert_int_eq(EVP_Digest(data + big, 10, both + 16, &n, EVP_md5(), NULL), 1);
+	md5_hex(both, 32, want);
+	memcpy(want + 32, "-2", 3);
+	ck_assert_str_eq(meta.etag, want);
+	ck_assert_int_eq(s3_get_object(c, bucket, key, &out, 0, NULL, &err), CA_OK);
+	ck_assert_uint_eq(out.len, len);
+	ck_assert(memcmp(out.data, data, len) == 0);
+	free(id);
+	id = NULL;
+	/* an upload given up: aborted; an unknown one is fine too */
+	ck_assert_int_eq(s3_create_multipart_upload(c, bucket, key, NULL, &id, &err), CA_OK);
+	ck_assert_int_eq(s3_abort_multipart_upload(c, bucket, key, id, &err), CA_OK);
+	ck_assert_int_eq(s3_abort_multipart_upload(c, bucket, key, "no-such-upload", &err), CA_OK);
+	free(id);
+	free(data);
+	ca_buf_release(&out);
+	aws_client_free(c);
+}
+END_TEST
+
 START_TEST(contract_meta)
 {
 	const char *path = getenv("CA_TEST_META_OUT");
@@ -458,6 +549,8 @@ static Suite *make_suite(void)
 	tcase_set_timeout(server, 120);
 	tcase_add_test(server, put_head_get_delete_report_what_s3_said);
 	tcase_add_test(server, meta_is_optional);
+	tcase_add_test(server, list_pages_carry_etag_and_size);
+	tcase_add_test(server, multipart_round_trip);
 	tcase_add_test(server, etag_follows_the_bytes);
 	tcase_add_test(server, missing_keys_and_buckets);
 	tcase_add_test(server, gets_are_capped_exactly);

@@ -11,6 +11,7 @@
 #include "migrations/migrate.h"
 #include "migrations/migrate_batch.h"
 #include "migrations/migrate_ids.h"
+#include "migrations/migrate_pace.h"
 #include "migrations/migrate_shard.h"
 #include "migrations/migrate_state.h"
 
@@ -358,6 +359,77 @@ static int args(struct migrate_opts *o, bool *help, struct ca_err *err, int n, .
 	return migrate_parse_args(n + 1, argv, o, help, err);
 }
 
+/* ---- adaptive pace ---- */
+
+START_TEST(pace_halves_on_throttling_and_grows_back)
+{
+	struct mig_pace p;
+	int i;
+
+	ck_assert_int_eq(mig_pace_init(&p, 64), CA_OK);
+	ck_assert_int_eq(mig_pace_allowed(&p), 64);
+	/* calm calls at full allowance: nothing to add */
+	for (i = 0; i < 200; i++)
+		mig_pace_result(&p, false);
+	ck_assert_int_eq(mig_pace_allowed(&p), 64);
+	/* 10 in flight when throttled: one cut, the 9 answers already on the way do not cut again */
+	for (i = 0; i < 10; i++)
+		mig_pace_enter(&p);
+	mig_pace_result(&p, true);
+	ck_assert_int_eq(mig_pace_allowed(&p), 32);
+	for (i = 0; i < 9; i++)
+		mig_pace_result(&p, true);
+	ck_assert_int_eq(mig_pace_allowed(&p), 32);
+	/* throttled again after that round: cut again, down to 1 at the lowest */
+	mig_pace_result(&p, true);
+	ck_assert_int_eq(mig_pace_allowed(&p), 16);
+	for (i = 0; i < 10; i++)
+		mig_pace_leave(&p);
+	for (i = 0; i < 40; i++)
+		mig_pace_result(&p, true);
+	ck_assert_int_eq(mig_pace_allowed(&p), 1);
+	ck_assert_int_eq(p.lowest, 1);
+	/* then speeds up again: one more per `allowed` calm answers, up to --jobs */
+	mig_pace_result(&p, false);
+	ck_assert_int_eq(mig_pace_allowed(&p), 2);
+	mig_pace_result(&p, false);
+	mig_pace_result(&p, false);
+	ck_assert_int_eq(mig_pace_allowed(&p), 3);
+	for (i = 0; i < 10000; i++)
+		mig_pace_result(&p, false);
+	ck_assert_int_eq(mig_pace_allowed(&p), 64);
+	ck_assert_int_eq(p.lowest, 1);
+	ck_assert_uint_ge(p.cuts, 3);
+	mig_pace_destroy(&p);
+	mig_pace_destroy(NULL);
+}
+END_TEST
+
+START_TEST(pace_holds_workers_beyond_the_allowance)
+{
+	struct mig_pace p;
+	int i;
+
+	ck_assert_int_eq(mig_pace_init(&p, 0), CA_OK); /* below 1: 1 */
+	ck_assert_int_eq(mig_pace_allowed(&p), 1);
+	mig_pace_destroy(&p);
+	ck_assert_int_eq(mig_pace_init(&p, 4), CA_OK);
+	for (i = 0; i < 4; i++)
+		mig_pace_enter(&p);
+	ck_assert_int_eq(p.in_use, 4);
+	mig_pace_result(&p, true); /* 2 allowed, 4 out: the next enter waits for 3 leaves */
+	ck_assert_int_eq(mig_pace_allowed(&p), 2);
+	mig_pace_leave(&p);
+	mig_pace_leave(&p);
+	mig_pace_leave(&p);
+	mig_pace_enter(&p); /* would block forever if the allowance were not honoured */
+	ck_assert_int_eq(p.in_use, 2);
+	mig_pace_leave(&p);
+	mig_pace_leave(&p);
+	mig_pace_destroy(&p);
+}
+END_TEST
+
 START_TEST(command_line)
 {
 	struct migrate_opts o;
@@ -472,6 +544,8 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, batch_resends_unprocessed_with_capped_backoff);
 	tcase_add_test(tc, batch_gives_up_and_reports);
 	tcase_add_test(tc, backoff_values);
+	tcase_add_test(tc, pace_halves_on_throttling_and_grows_back);
+	tcase_add_test(tc, pace_holds_workers_beyond_the_allowance);
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, shard_hash_is_crc32_of_the_decimal_id);
 	tcase_add_test(tc, shard_argument);

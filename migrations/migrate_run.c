@@ -933,7 +933,7 @@ int mig_run(struct mig_ctx *c, struct ca_err *err)
 			atomic_load(&c->req.s3_head), atomic_load(&c->req.s3_mpu),
 			atomic_load(&c->req.s3_other), ddb, atomic_load(&c->req.ddb_batch),
 			atomic_load(&c->req.other),
-			c->legacy.n_photos ? (double)(s3 + ddb + atomic_load(&c->req.other)) / (double)c->legacy.n_photos : 0.0,
+			c->legacy.rows_seen ? (double)(s3 + ddb + atomic_load(&c->req.other)) / (double)c->legacy.rows_seen : 0.0,
 			atomic_load(&c->req.retries), atomic_load(&c->req.throttled));
 		if (r.pace.cuts)
 			fprintf(c->out, "pace: slowed down %zu times on throttling or retries, to %d photos in flight at the lowest; %d of --jobs %d at the end\n",

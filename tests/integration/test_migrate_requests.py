@@ -52,10 +52,14 @@ def puts(wire):
 def summary(stdout):
     m = re.search(r"^requests: (\d+) S3 \((\d+) PutObject, (\d+) ListObjectsV2, (\d+) HeadObject, "
                   r"(\d+) multipart, (\d+) other\), (\d+) DynamoDB \((\d+) BatchWriteItem\), (\d+) Cognito; "
-                  r"[0-9.]+ per photo; (\d+) retries, (\d+) throttled$", stdout, re.M)
+                  r"([0-9.]+) per photo; (\d+) retries, (\d+) throttled$", stdout, re.M)
     assert m, stdout
-    k = ["s3", "put", "list", "head", "mpu", "other", "ddb", "batch", "cognito", "retries", "throttled"]
-    return dict(zip(k, map(int, m.groups())))
+    k = ["s3", "put", "list", "head", "mpu", "other", "ddb", "batch", "cognito", "per_photo",
+         "retries", "throttled"]
+    out = dict(zip(k, map(float, m.groups())))
+    rows = int(re.search(r"^photos: (\d+) legacy rows", stdout, re.M).group(1))
+    assert out["per_photo"] == pytest.approx((out["s3"] + out["ddb"] + out["cognito"]) / rows, abs=0.006)
+    return out
 
 
 @pytest.fixture
@@ -84,6 +88,8 @@ def target(bins, moto, aws_env, legacy, tmp_path):  # noqa: F811
 def test_a_rerun_lists_instead_of_heads_and_puts_nothing(target, legacy):  # noqa: F811
     make, upload = target
     m, wire = make()
+    # rows read a few users at a time: each chunk lists its own users' folders
+    m.env = dict(m.env, CA_MIGRATE_CHUNK_ROWS="10")
     p = m("run", "--jobs", "8")
     first = ops(wire)
     objects = len([f for f in upload.rglob("*") if f.is_file()]) - 2  # the file with no row
@@ -97,6 +103,7 @@ def test_a_rerun_lists_instead_of_heads_and_puts_nothing(target, legacy):  # noq
         "PutObject", "ListObjectsV2", "HeadObject")) - 1
 
     m, wire = make()
+    m.env = dict(m.env, CA_MIGRATE_CHUNK_ROWS="10")
     p = m("run", "--jobs", "8")
     again = ops(wire)
     assert "nothing to do" in p.stdout

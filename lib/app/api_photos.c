@@ -25,11 +25,14 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	const char *limit = ca_http_query(req, "limit");
 	struct ca_err err;
 	int64_t total = -1;
+	int64_t generation = 0;
+	bool revoked = false;
 	long n = 0;
 	size_t i;
 	int rc;
 
-	if (!app_signed_in(app, req, resp, &who))
+	/* the signature here; the database's session state comes with the page below */
+	if (!app_session_signed(app, req, resp, &who))
 		return CA_OK;
 	ca_err_clear(&err);
 	if (limit && *limit && !ca_parse_long(limit, 1, CA_DB_PAGE_MAX, &n)) {
@@ -47,11 +50,16 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 				      CA_DB_KEYWORD_MAX);
 		goto out;
 	}
-	rc = ca_db_photo_list(app->db, who.id, &q, &page, &err);
+	/* one database read for the album: the session's state and the page (db.h) */
+	rc = ca_db_photo_list_session(app->db, who.id, who.sid, &q, &page, &generation, &revoked,
+				      &err);
 	if (rc != CA_OK) {
+		/* a cursor not ours (400) is refused before any read, whoever sends it */
 		app_fail(req, resp, &err);
 		goto out;
 	}
+	if (!app_session_valid(req, resp, &who, rc, generation, revoked, &err))
+		goto out;
 	/* The total: the album's first page only (later pages and searches say null). A
 	 * count that fails costs the album its total, not its photos. */
 	if (!q.cursor && !(q.keyword && *q.keyword)) {

@@ -158,6 +158,17 @@ bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
 		   struct ca_http_response *resp, struct app_session_user *u);
 
 /*
+ * The second half of app_signed_in, for a handler that read the session state
+ * itself (rc, generation, revoked and err of ca_db_session_state, or of a read
+ * that includes it, e.g. ca_db_photo_list_session) for *u from
+ * app_session_signed: true when the session is valid; otherwise answers as
+ * app_signed_in does, releases *u and returns false.
+ */
+bool app_session_valid(const struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_session_user *u, int rc, int64_t generation, bool revoked,
+		       const struct ca_err *err);
+
+/*
  * true when a state-changing request may go ahead: it does not come from another
  * site (app_origin_ok) and its X-CSRF-Token header is the token of who's session
  * (who NULL: there is no session, and only safe methods pass). Otherwise

@@ -110,6 +110,21 @@ bool app_session_signed(struct ca_app *app, const struct ca_http_request *req,
 	return rc == CA_OK;
 }
 
+bool app_session_valid(const struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_session_user *u, int rc, int64_t generation, bool revoked,
+		       const struct ca_err *err)
+{
+	if (rc == CA_OK && !revoked && generation == u->generation)
+		return true;
+	app_session_user_release(u);
+	if (rc == CA_OK || rc == CA_EINVAL)
+		ca_http_respond_error(resp, 401, "This session has ended (signed out, or the "
+				      "password was changed); sign in again.");
+	else
+		app_fail(req, resp, err);
+	return false;
+}
+
 bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
 		   struct ca_http_response *resp, struct app_session_user *u)
 {
@@ -122,15 +137,7 @@ bool app_signed_in(struct ca_app *app, const struct ca_http_request *req,
 		return false;
 	ca_err_clear(&err);
 	rc = ca_db_session_state(app->db, u->id, u->sid, &generation, &revoked, &err);
-	if (rc == CA_OK && !revoked && generation == u->generation)
-		return true;
-	app_session_user_release(u);
-	if (rc == CA_OK || rc == CA_EINVAL)
-		ca_http_respond_error(resp, 401, "This session has ended (signed out, or the "
-				      "password was changed); sign in again.");
-	else
-		app_fail(req, resp, &err);
-	return false;
+	return app_session_valid(req, resp, u, rc, generation, revoked, &err);
 }
 
 bool app_origin_ok(struct ca_app *app, const struct ca_http_request *req,

@@ -270,28 +270,39 @@ int ca_db_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id
 	return rc;
 }
 
+/* q checked and with its defaults filled in, into *eff. CA_OK or CA_EINVAL. */
+static int photo_query_check(const char *owner_id, const struct ca_photo_query *q,
+			     struct ca_photo_query *eff, struct ca_err *err)
+{
+	int rc;
+
+	*eff = (struct ca_photo_query){ NULL, NULL, 0 };
+	if (q)
+		*eff = *q;
+	if (eff->limit == 0)
+		eff->limit = CA_DB_PAGE_DEFAULT;
+	if (eff->limit > CA_DB_PAGE_MAX)
+		return ca_err_set(err, CA_EINVAL, "A page holds at most %d photos.", CA_DB_PAGE_MAX);
+	if (eff->keyword && !*eff->keyword)
+		eff->keyword = NULL;
+	if (eff->cursor && !*eff->cursor)
+		eff->cursor = NULL;
+	rc = check_id("user", owner_id, err);
+	if (!rc)
+		rc = check_text("search keyword", eff->keyword, CA_DB_KEYWORD_MAX, false, err);
+	if (!rc && eff->cursor && strnlen(eff->cursor, 257) > 256)
+		rc = ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
+	return rc;
+}
+
 int ca_db_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
 		     struct ca_photo_page *out, struct ca_err *err)
 {
-	struct ca_photo_query eff = { NULL, NULL, 0 };
+	struct ca_photo_query eff;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (q)
-		eff = *q;
-	if (eff.limit == 0)
-		eff.limit = CA_DB_PAGE_DEFAULT;
-	if (eff.limit > CA_DB_PAGE_MAX)
-		return ca_err_set(err, CA_EINVAL, "A page holds at most %d photos.", CA_DB_PAGE_MAX);
-	if (eff.keyword && !*eff.keyword)
-		eff.keyword = NULL;
-	if (eff.cursor && !*eff.cursor)
-		eff.cursor = NULL;
-	rc = check_id("user", owner_id, err);
-	if (!rc)
-		rc = check_text("search keyword", eff.keyword, CA_DB_KEYWORD_MAX, false, err);
-	if (!rc && eff.cursor && strnlen(eff.cursor, 257) > 256)
-		rc = ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
+	rc = photo_query_check(owner_id, q, &eff, err);
 	if (!rc)
 		rc = db->ops->photo_list(db, owner_id, &eff, out, err);
 	return rc;
@@ -434,6 +445,37 @@ int ca_db_session_state(struct ca_db *db, const char *user_id, const char *sessi
 	rc = check_session_ids(db, user_id, session_id, has_state, err);
 	if (rc == CA_OK)
 		rc = db->ops->session_state(db, user_id, session_id, generation, revoked, err);
+	return rc;
+}
+
+int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char *session_id,
+			     const struct ca_photo_query *q, struct ca_photo_page *out,
+			     int64_t *generation, bool *revoked, struct ca_err *err)
+{
+	struct ca_photo_query eff;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*generation = 0;
+	*revoked = false;
+	if (!session_id)
+		return ca_err_set(err, CA_EINVAL, "The session id is missing.");
+	rc = check_session_ids(db, owner_id, session_id, has_state, err);
+	if (rc == CA_OK)
+		rc = photo_query_check(owner_id, q, &eff, err);
+	if (rc != CA_OK)
+		return rc;
+	if (db->ops->photo_list_session) {
+		rc = db->ops->photo_list_session(db, owner_id, session_id, &eff, out, generation,
+						 revoked, err);
+		if (rc != CA_OK)
+			ca_photo_page_release(out);
+		return rc;
+	}
+	/* a backend without the combined read: two, and no page for a revoked session */
+	rc = db->ops->session_state(db, owner_id, session_id, generation, revoked, err);
+	if (rc == CA_OK && !*revoked)
+		rc = db->ops->photo_list(db, owner_id, &eff, out, err);
 	return rc;
 }
 

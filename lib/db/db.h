@@ -130,6 +130,11 @@ struct ca_db_ops {
 	int (*user_delete)(struct ca_db *db, const char *id, struct ca_err *err);
 	int (*photo_count)(struct ca_db *db, const char *owner_id, int64_t *count,
 			   struct ca_err *err);
+	/* optional: photo_list and session_state in one read (NULL: ca_db_photo_list_session
+	 * makes the two calls) */
+	int (*photo_list_session)(struct ca_db *db, const char *owner_id, const char *session_id,
+				  const struct ca_photo_query *q, struct ca_photo_page *out,
+				  int64_t *generation, bool *revoked, struct ca_err *err);
 };
 
 /* Backends embed this as their first member. */
@@ -233,6 +238,21 @@ int ca_db_photo_delete(struct ca_db *db, const char *owner_id, const char *photo
  */
 int ca_db_session_state(struct ca_db *db, const char *user_id, const char *session_id,
 			int64_t *generation, bool *revoked, struct ca_err *err);
+
+/*
+ * ca_db_session_state() of owner_id's session_id and ca_db_photo_list() of
+ * owner_id at once: one round trip where the backend can (MySQL: one
+ * statement), for the album, which needs both on every request. The state is
+ * as fresh as ca_db_session_state's (read from the database by this call, never
+ * cached). *generation and *revoked receive the state; *out a page (caller
+ * releases with ca_photo_page_release()), which the caller must not show unless
+ * the state says the session is valid (a backend may leave it empty when the
+ * session is revoked). Errors as ca_db_photo_list() and ca_db_session_state();
+ * session_id is required (CA_EINVAL without).
+ */
+int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char *session_id,
+			     const struct ca_photo_query *q, struct ca_photo_page *out,
+			     int64_t *generation, bool *revoked, struct ca_err *err);
 
 /*
  * Records session_id of user_id as revoked until expires (unix seconds; the

@@ -448,6 +448,18 @@ struct photo_list_ctx {
 	bool has_cursor;
 	char *pattern;
 	struct ca_photo_page *out;
+	/* with a session: its state read by the same statement (ca_db_photo_list_session) */
+	const char *user_id, *session_id;
+	int64_t *generation;
+	bool *revoked;
+};
+
+/* The page's photo columns, then (with a session) the session state's two. */
+enum { P_GENERATION = P_NCOLS, P_REVOKED, P_NCOLS_SESSION };
+static const enum mysql_col_type photo_session_types[P_NCOLS_SESSION] = {
+	COL_INT, COL_INT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_INT, COL_REAL, COL_REAL,
+	COL_DATE, COL_DATE, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT,
+	COL_INT, COL_INT,
 };
 
 static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
@@ -468,7 +480,15 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
 		goto out;
 	}
-	ca_buf_adds(&sql, "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE user_id = ?");
+	ca_buf_adds(&sql, "SELECT " CA_MYSQL_PHOTO_COLUMNS);
+	if (ctx->user_id) {
+		/* uncorrelated scalar subqueries: evaluated once, repeated on every row */
+		ca_buf_adds(&sql, ", " CA_MYSQL_SESSION_STATE_COLUMNS);
+		ca_mysql_param_str(&p, ctx->user_id);
+		ca_mysql_param_str(&p, ctx->session_id);
+		ca_mysql_param_str(&p, ctx->user_id);
+	}
+	ca_buf_adds(&sql, " FROM `Photo` WHERE user_id = ?");
 	ca_mysql_param_i64(&p, ctx->owner);
 	if (ctx->pattern) {
 		/* the fields of db.h's ca_photo_query.keyword, each as a bound parameter */
@@ -501,18 +521,31 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	}
 	rc = ca_mysql_exec(c, sql.data, &p, &st, executed, "listing photos", err);
 	if (!rc)
-		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
+		rc = ctx->user_id ? ca_mysql_row_init(&row, st, photo_session_types,
+						      P_NCOLS_SESSION, err)
+				  : ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
 	while (!rc) {
 		bool have = false;
 
 		rc = ca_mysql_row_fetch(&row, &have, err);
 		if (rc || !have)
 			break;
+		if (page->count == 0 && ctx->user_id) {
+			*ctx->generation = row.col[P_GENERATION].is_null ? 0
+									 : row.col[P_GENERATION].i64;
+			*ctx->revoked = !row.col[P_REVOKED].is_null && row.col[P_REVOKED].i64 > 0;
+		}
 		if (page->count == limit + 1)
 			continue; /* cannot happen with LIMIT; drain defensively */
 		rc = read_photo(&row, &page->photos[page->count], err);
 		if (!rc)
 			page->count++;
+	}
+	if (!rc && page->count == 0 && ctx->user_id) {
+		/* no row carried the session state: ask for it alone */
+		ca_mysql_row_release(&row);
+		rc = ca_mysql_session_state_on(c, ctx->user_id, ctx->session_id, ctx->generation,
+					       ctx->revoked, executed, err);
 	}
 	if (!rc && page->count > limit) {
 		ca_photo_release(&page->photos[limit]);
@@ -529,8 +562,10 @@ out:
 	return rc;
 }
 
-static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
-			    struct ca_photo_page *out, struct ca_err *err)
+/* photo_list, and with session_id also photo_list_session (db.h). */
+static int photo_list(struct ca_db *db, const char *owner_id, const char *session_id,
+		      const struct ca_photo_query *q, struct ca_photo_page *out,
+		      int64_t *generation, bool *revoked, struct ca_err *err)
 {
 	struct photo_list_ctx ctx;
 	int rc;
@@ -538,8 +573,17 @@ static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.q = q;
 	ctx.out = out;
+	if (session_id) {
+		ctx.user_id = owner_id;
+		ctx.session_id = session_id;
+		ctx.generation = generation;
+		ctx.revoked = revoked;
+	}
 	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
-		return CA_OK; /* an id that cannot be ours owns nothing: an empty page */
+		/* an id that cannot be ours owns nothing: an empty page */
+		return session_id ? ca_mysql_session_state(db, owner_id, session_id, generation,
+							   revoked, err)
+				  : CA_OK;
 	if (q->cursor) {
 		if (!cursor_parse(q->cursor, &ctx.cursor))
 			return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
@@ -592,6 +636,20 @@ static int mysql_photo_count(struct ca_db *db, const char *owner_id, int64_t *co
 	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
 		return CA_OK; /* an id that cannot be ours owns nothing */
 	return run(mysql_of(db), step_photo_count, &ctx, true, err);
+}
+
+static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
+			    struct ca_photo_page *out, struct ca_err *err)
+{
+	return photo_list(db, owner_id, NULL, q, out, NULL, NULL, err);
+}
+
+static int mysql_photo_list_session(struct ca_db *db, const char *owner_id,
+				    const char *session_id, const struct ca_photo_query *q,
+				    struct ca_photo_page *out, int64_t *generation, bool *revoked,
+				    struct ca_err *err)
+{
+	return photo_list(db, owner_id, session_id, q, out, generation, revoked, err);
 }
 
 struct photo_update_ctx {
@@ -761,6 +819,7 @@ static const struct ca_db_ops mysql_ops = {
 	.close = mysql_close_db,
 	.user_delete = mysql_user_delete,
 	.photo_count = mysql_photo_count,
+	.photo_list_session = mysql_photo_list_session,
 };
 
 static pthread_once_t library_once = PTHREAD_ONCE_INIT;

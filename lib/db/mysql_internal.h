@@ -123,6 +123,21 @@ typedef int (*mysql_step)(struct mysql_conn *c, void *ctx, bool *executed,
 int ca_mysql_run(struct mysql_db *m, mysql_step step, void *ctx, bool idempotent,
 		 struct ca_err *err);
 
+/*
+ * A user's session state as two result columns (generation or NULL, and how
+ * often the session is recorded as revoked), taking three parameters: the user
+ * id, the session id ("" for none) and the user id again.
+ */
+#define CA_MYSQL_SESSION_STATE_COLUMNS                                             \
+	"(SELECT generation FROM cloudalbum_session_generation WHERE user_id = ?), " \
+	"(SELECT COUNT(*) FROM cloudalbum_session_revoked WHERE session_id = ? AND " \
+	"user_id = ?)"
+
+/* ca_mysql_session_state's query on a connection the caller holds (a step's). */
+int ca_mysql_session_state_on(struct mysql_conn *c, const char *user_id,
+			      const char *session_id, int64_t *generation, bool *revoked,
+			      bool *executed, struct ca_err *err);
+
 /* The session-revocation operations of db.h (mysql_session.c). */
 int ca_mysql_session_state(struct ca_db *db, const char *user_id, const char *session_id,
 			   int64_t *generation, bool *revoked, struct ca_err *err);

@@ -55,11 +55,8 @@ static int step_state(struct mysql_conn *c, void *vctx, bool *executed, struct c
 	ca_mysql_param_str(&p, ctx->user_id);
 	ca_mysql_param_str(&p, ctx->session_id ? ctx->session_id : "");
 	ca_mysql_param_str(&p, ctx->user_id);
-	rc = ca_mysql_exec(c,
-			   "SELECT (SELECT generation FROM cloudalbum_session_generation "
-			   "WHERE user_id = ?), (SELECT COUNT(*) FROM cloudalbum_session_revoked "
-			   "WHERE session_id = ? AND user_id = ?)",
-			   &p, &st, executed, "reading a user's session state", err);
+	rc = ca_mysql_exec(c, "SELECT " CA_MYSQL_SESSION_STATE_COLUMNS, &p, &st, executed,
+			   "reading a user's session state", err);
 	if (!rc)
 		rc = ca_mysql_row_init(&row, st, types, 2, err);
 	if (!rc)
@@ -71,6 +68,15 @@ static int step_state(struct mysql_conn *c, void *vctx, bool *executed, struct c
 	}
 	ca_mysql_row_release(&row);
 	return rc;
+}
+
+int ca_mysql_session_state_on(struct mysql_conn *c, const char *user_id,
+			      const char *session_id, int64_t *generation, bool *revoked,
+			      bool *executed, struct ca_err *err)
+{
+	struct state_ctx ctx = { user_id, session_id, generation, revoked };
+
+	return step_state(c, &ctx, executed, err);
 }
 
 int ca_mysql_session_state(struct ca_db *db, const char *user_id, const char *session_id,

@@ -23,7 +23,8 @@
 struct ca_http_server {
 	struct MHD_Daemon *daemon;
 	struct ca_conn_watch *watch;
-	struct ca_workpool *pool;
+	struct ca_workpool *pool;          /* deferred (heavy) handlers */
+	struct ca_workpool *handlers;      /* every handler, in arrival order; NULL: on MHD's threads */
 	struct ca_http_server_opts opts;   /* strings below are owned copies */
 	char *csp;
 	char *spool_dir;
@@ -386,6 +387,44 @@ static void run_deferred(void *arg)
 	MHD_resume_connection(st->conn);
 }
 
+/* The 503 of a full image pool, into st->resp. */
+static void respond_busy(struct request_state *st)
+{
+	char secs[16];
+
+	ca_http_respond_error(&st->resp, 503,
+			      "The server is busy with other uploads; try again in a moment.");
+	snprintf(secs, sizeof(secs), "%d", CA_HTTP_BUSY_RETRY_S);
+	ca_http_set_header(&st->resp, "Retry-After", secs);
+}
+
+/*
+ * On a handler thread: runs the handler of a suspended connection; its answer
+ * (or a deferral to the image pool) then wakes the connection. One queue
+ * feeds every handler thread, so a slow request delays only itself, never the
+ * connections an HTTP thread happens to hold.
+ */
+static void run_queued(void *arg)
+{
+	struct request_state *st = arg;
+	struct ca_http_server *srv = st->srv;
+
+	ca_http_response_release(&st->resp);
+	ca_http_response_init(&st->resp);
+	dispatch(st, &st->resp);
+	if (st->resp.defer) {
+		ca_http_response_release(&st->resp);
+		ca_http_response_init(&st->resp);
+		if (ca_workpool_submit(srv->pool, run_deferred, st))
+			return; /* run_deferred resumes the connection */
+		respond_busy(st);
+	}
+	pthread_mutex_lock(&srv->lock);
+	st->job = JOB_DONE;
+	pthread_mutex_unlock(&srv->lock);
+	MHD_resume_connection(st->conn);
+}
+
 static enum MHD_Result run_handler(struct MHD_Connection *conn, struct request_state *st)
 {
 	struct ca_http_server *srv = st->srv;
@@ -398,6 +437,23 @@ static enum MHD_Result run_handler(struct MHD_Connection *conn, struct request_s
 		return send_error(conn, st, 500,
 				  "The server could not complete the request; try again later.");
 	ca_conn_watch_answering(srv->watch, st->track);
+	if (srv->handlers) {
+		/* suspended before the job is taken, so that its resume cannot come first */
+		MHD_suspend_connection(conn);
+		pthread_mutex_lock(&srv->lock);
+		st->job = JOB_QUEUED;
+		pthread_mutex_unlock(&srv->lock);
+		if (ca_workpool_submit(srv->handlers, run_queued, st))
+			return MHD_YES;
+		/* cannot happen: the queue has a place for every connection */
+		ca_http_respond_error(&st->resp, 503,
+				      "The server is too busy to answer; try again in a moment.");
+		pthread_mutex_lock(&srv->lock);
+		st->job = JOB_DONE;
+		pthread_mutex_unlock(&srv->lock);
+		MHD_resume_connection(conn);
+		return MHD_YES;
+	}
 	ca_http_response_init(&resp);
 	dispatch(st, &resp);
 	if (resp.defer) {
@@ -409,14 +465,7 @@ static enum MHD_Result run_handler(struct MHD_Connection *conn, struct request_s
 		pthread_mutex_unlock(&srv->lock);
 		if (ca_workpool_submit(srv->pool, run_deferred, st))
 			return MHD_YES;
-		ca_http_respond_error(&st->resp, 503,
-				      "The server is busy with other uploads; try again in a moment.");
-		{
-			char secs[16];
-
-			snprintf(secs, sizeof(secs), "%d", CA_HTTP_BUSY_RETRY_S);
-			ca_http_set_header(&st->resp, "Retry-After", secs);
-		}
+		respond_busy(st);
 		pthread_mutex_lock(&srv->lock);
 		st->job = JOB_DONE;
 		pthread_mutex_unlock(&srv->lock);
@@ -652,6 +701,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 static void server_release(struct ca_http_server *srv)
 {
+	ca_workpool_free(srv->handlers);
 	ca_workpool_free(srv->pool);
 	ca_conn_watch_free(srv->watch);
 	pthread_cond_destroy(&srv->idle);
@@ -729,6 +779,10 @@ int ca_http_server_start(struct ca_http_server **out, const struct ca_http_serve
 	rc = ca_conn_watch_start(&srv->watch, &wopts, err);
 	if (rc == CA_OK)
 		rc = ca_workpool_new(&srv->pool, srv->opts.workers, srv->opts.work_queue, err);
+	/* a place in the queue for every connection: each has one request at a time */
+	if (rc == CA_OK && srv->opts.handler_threads)
+		rc = ca_workpool_new(&srv->handlers, srv->opts.handler_threads,
+				     srv->opts.connection_limit, err);
 	if (rc != CA_OK) {
 		server_release(srv);
 		return rc;
@@ -826,7 +880,10 @@ void ca_http_server_free(struct ca_http_server *srv)
 {
 	if (!srv)
 		return;
-	/* deferred requests first: their resumes must reach a running daemon */
+	/* queued and deferred requests first: their resumes must reach a running daemon
+	 * (the handlers first: one of them may still hand work to the image pool) */
+	ca_workpool_free(srv->handlers);
+	srv->handlers = NULL;
 	ca_workpool_free(srv->pool);
 	srv->pool = NULL;
 	if (srv->daemon)

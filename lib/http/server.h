@@ -28,6 +28,14 @@
  * silent for idle_timeout_s is closed. A late connection is closed without an
  * answer (conn_watch.h).
  *
+ * Handlers: with handler_threads, an HTTP thread that has a request's line,
+ * headers and body suspends the connection and queues the request; handler
+ * threads take requests from that one queue in arrival order (it has a place
+ * for every connection, so it never refuses), and the answer is written by
+ * the HTTP thread again. MHD pins each connection to one HTTP thread, so
+ * without the queue a slow request (a database round trip) delays every other
+ * connection that thread holds while the other threads may be idle.
+ *
  * Heavy work: a handler may defer itself (ca_http_respond_defer) to a pool of
  * `workers` threads with `work_queue` places waiting; the connection is
  * suspended meanwhile, so the HTTP threads keep serving everyone else. When
@@ -72,7 +80,10 @@ struct ca_http_server_opts {
 	const char *listen;            /* "127.0.0.1:8080", "[::1]:8080", "*:8080"; port 0 picks a free one */
 	const struct ca_http_router *router; /* borrowed; must outlive the server */
 	void *app;                     /* handed to handlers as req->app */
-	unsigned threads;              /* worker threads; 0: 4 */
+	unsigned threads;              /* HTTP threads (MHD's pool: reading, writing); 0: 4 */
+	unsigned handler_threads;      /* threads running handlers from one queue; 0: the
+	                                  HTTP threads run them (each for the connections
+	                                  it holds) */
 	unsigned connection_limit;     /* open connections at once; 0: 512 */
 	unsigned per_address_limit;    /* open connections from one address; 0: 64 */
 	unsigned idle_timeout_s;       /* an idle connection is closed after this; 0: 30 */

@@ -8,8 +8,8 @@
 
 #include "util/banned.h"
 
-#define WORKPOOL_MAX_WORKERS 64
-#define WORKPOOL_MAX_QUEUE 4096
+#define WORKPOOL_MAX_WORKERS 256
+#define WORKPOOL_MAX_QUEUE 65536
 
 struct job {
 	ca_work_fn fn;

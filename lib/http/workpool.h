@@ -21,7 +21,7 @@ typedef void (*ca_work_fn)(void *arg);
 struct ca_workpool;
 
 /*
- * Starts threads workers (1..64) with room for queue_max jobs waiting (0..4096)
+ * Starts threads workers (1..256) with room for queue_max jobs waiting (0..65536)
  * besides the running ones. *out receives the pool (ca_workpool_free frees it).
  * CA_EINVAL for sizes out of range, CA_ENOMEM, CA_EIO when a thread cannot start.
  */

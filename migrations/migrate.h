@@ -26,7 +26,8 @@
  *     gives the same ids. A row without upload_date uses taken_date, else 0;
  *   - a user whose email is already in DynamoDB under another id is skipped with
  *     their photos and reported (the run then exits non-zero); so are users without
- *     an email and users whose email an earlier user has but for case; run --adopt
+ *     an email, users whose email an earlier user has but for case and users whose
+ *     storage folder (norm(email)) an earlier user has (migrate_folders.c); run --adopt
  *     takes an id the target has over (a lost state file, a target written twice);
  *   - the Photo table is read a chunk of whole users at a time (migrate_internal.h),
  *     so memory does not grow with it;

@@ -80,8 +80,10 @@ const char *migrate_usage(void)
 	       "migrated; missing thumbnails are made from the original. Photo ids are the\n"
 	       "upload time in epoch milliseconds, +1 on a clash within one user. A run holds a\n"
 	       "lock in the target (a second run at once is refused); users without an email,\n"
-	       "with an email another user has but for case, or whose email the target has\n"
-	       "under another id are left behind and listed. docs/MIGRATION.md lists every case.\n"
+	       "with an email another user has but for case, with the storage folder of an\n"
+	       "earlier user (a_at_b@x.io and a@b_at_x.io share a_at_b_at_x_dot_io), or whose\n"
+	       "email the target has under another id are left behind and listed.\n"
+	       "docs/MIGRATION.md lists every case.\n"
 	       "Exit status: 0 done, 1 failed or something differs or was left behind, 2 usage.\n";
 }
 

@@ -292,13 +292,23 @@ int mig_verify(struct mig_ctx *c, struct ca_err *err);
 
 /*
  * Which users cannot be migrated as they are (migrate_users.c): no email, an email
- * equal but for case to an earlier user's, an email the target has under another
+ * equal but for case to an earlier user's, the storage folder of an earlier user
+ * (mig_check_folders), an email the target has under another
  * id (index or guard). Sets conflict, fills problems (one line per user, by legacy
  * id, with the reason). With opts->adopt (run), takes the target's id over
  * instead and removes duplicate copies (adopt_notes, adopted; state updated in
  * memory). Shared by plan and run.
  */
 int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err);
+
+/*
+ * Legacy users whose storage folders collide (migrate_folders.c): of each group
+ * sharing one norm(email), every user but the lowest legacy id gets conflict set
+ * and a line in problems naming the folder and the user who keeps it. Users
+ * already in conflict or without a usable folder are not counted. Called by
+ * mig_check_conflicts. CA_OK or CA_ENOMEM.
+ */
+int mig_check_folders(struct mig_ctx *c, struct mig_list *problems, struct ca_err *err);
 
 /* The per-photo problems (missing originals, thumbnails under thumbnail/ only,
  * missing thumbnails), shared by plan and run. CA_OK or CA_ENOMEM. */

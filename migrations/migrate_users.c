@@ -9,6 +9,7 @@
  *   - an email equal but for case to an earlier legacy user's: the target keeps
  *     emails unique without case (the guard), so two such users would share one
  *     guard; the one with the lower legacy id is migrated, this one never merged;
+ *   - the same storage folder as an earlier legacy user's (migrate_folders.c);
  *   - the email is already in the target under another id (the User table's
  *     email index, or the guard table's guard for the email in lower case),
  *     unless --adopt.
@@ -328,6 +329,8 @@ int mig_check_conflicts(struct mig_ctx *c, struct mig_list *problems, struct ca_
 	int rc;
 
 	rc = check_legacy_emails(c, problems, err);
+	if (rc == CA_OK)
+		rc = mig_check_folders(c, problems, err); /* migrate_folders.c */
 	if (rc == CA_OK && !c->opts->adopt && c->legacy.n_users) {
 		/* --adopt changes the target as it goes: it reads user by user below */
 		lk.items = calloc(c->legacy.n_users, sizeof(*lk.items));

@@ -121,8 +121,8 @@ static int run(const struct serve_config *cfg, const char *listen_override)
 	/* server.threads run the handlers, fed from one queue (each borrows one of as many
 	 * database connections); a few HTTP threads only read requests and write answers */
 	opts.handler_threads = (unsigned)cfg->server.threads;
-	opts.threads = getenv("CA_IO_THREADS") ? (unsigned)strtoul(getenv("CA_IO_THREADS"), NULL, 10) : (cfg->server.threads < CA_SERVE_HTTP_THREADS ? (unsigned)cfg->server.threads
-							     : CA_SERVE_HTTP_THREADS);
+	opts.threads = cfg->server.threads < CA_SERVE_HTTP_THREADS ? (unsigned)cfg->server.threads
+								  : CA_SERVE_HTTP_THREADS;
 	opts.connection_limit = (unsigned)cfg->server.max_connections;
 	opts.per_address_limit = (unsigned)cfg->server.connections_per_address;
 	opts.header_timeout_ms = (unsigned)cfg->server.header_timeout * 1000u;

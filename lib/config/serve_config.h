@@ -7,7 +7,8 @@
  *                          2 +s3, 3 +cognito, 4 +xray); leave it out for a custom mix
  *   server:   listen (host:port, 127.0.0.1:8080), base_url (http://localhost:<port>),
  *             session_secret (required, >= 32 characters), max_upload_mb (20),
- *             session_ttl (12h), threads (8), static_dir (build/web: the
+ *             session_ttl (12h), threads (8: the handler threads, fed from one
+ *             queue; each has a database connection), static_dir (build/web: the
  *             front end as `make build` bundles it), thumb_width (300),
  *             thumb_height (200), max_pixels (50000000), max_scan_pixels
  *             (800000000: a progressive JPEG's pixels × scans), image_workers (2)

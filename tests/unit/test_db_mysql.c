@@ -507,6 +507,91 @@ START_TEST(session_revocation_state)
 }
 END_TEST
 
+/* The album's read: the page and the session's state in one (one statement on MySQL). */
+START_TEST(photo_list_with_session_state)
+{
+	struct ca_db *db = open_db(NULL);
+	struct ca_photo_query q = { NULL, NULL, 0 };
+	struct ca_photo_page page = { 0 };
+	int64_t gen = -1;
+	bool revoked = true;
+	char *id, *empty, *p1, *p2;
+
+	id = make_user(db, "album@example.com", "Album");
+	empty = make_user(db, "empty@example.com", "Empty");
+	p1 = make_photo(db, id, "a", "one", "2021-01-01 10:00:00");
+	p2 = make_photo(db, id, "b", "two", "2021-01-02 10:00:00");
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(gen == 0 && !revoked);
+	ck_assert_uint_eq(page.count, 2);
+	ck_assert_str_eq(page.photos[0].id, p2);
+	ck_assert_str_eq(page.photos[1].id, p1);
+	ca_photo_page_release(&page);
+	/* revoked, and a new generation: both seen with the page, at once (never cached) */
+	ck_assert_int_eq(ca_db_session_revoke(db, id, "sidA", 2000000000, 1000, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(gen == 0 && revoked);
+	ca_photo_page_release(&page);
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(gen == 0 && !revoked && page.count == 2);
+	ca_photo_page_release(&page);
+	ck_assert_int_eq(ca_db_sessions_revoke_all(db, id, &gen, NULL), CA_OK);
+	gen = -1;
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(gen == 1 && !revoked);
+	ca_photo_page_release(&page);
+	/* no photos (no row to carry the state): the state is still read */
+	ck_assert_int_eq(ca_db_sessions_revoke_all(db, empty, &gen, NULL), CA_OK);
+	ck_assert_int_eq(ca_db_session_revoke(db, empty, "sidE", 2000000000, 1000, NULL), CA_OK);
+	gen = -1;
+	revoked = false;
+	ck_assert_int_eq(ca_db_photo_list_session(db, empty, "sidE", &q, &page, &gen, &revoked,
+						  NULL), CA_OK);
+	ck_assert(gen == 1 && revoked && page.count == 0);
+	ca_photo_page_release(&page);
+	/* with a keyword and a cursor too */
+	q.keyword = "two";
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(gen == 1 && !revoked && page.count == 1);
+	ca_photo_page_release(&page);
+	q.keyword = NULL;
+	q.limit = 1;
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+			 CA_OK);
+	ck_assert(page.count == 1 && page.next_cursor);
+	q.cursor = page.next_cursor;
+	{
+		struct ca_photo_page next = { 0 };
+
+		ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &next, &gen, &revoked,
+							  NULL), CA_OK);
+		ck_assert(next.count == 1 && gen == 1 && !revoked);
+		ck_assert_str_eq(next.photos[0].id, p1);
+		ca_photo_page_release(&next);
+	}
+	ca_photo_page_release(&page);
+	/* bad input is refused before any read */
+	q.cursor = "not-a-cursor";
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+			 CA_EINVAL);
+	q.cursor = NULL;
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "a'b", &q, &page, &gen, &revoked, NULL),
+			 CA_EINVAL);
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, NULL, &q, &page, &gen, &revoked, NULL),
+			 CA_EINVAL);
+	free(id);
+	free(empty);
+	free(p1);
+	free(p2);
+	ca_db_close(db);
+}
+END_TEST
+
 START_TEST(non_ascii_text_round_trips)
 {
 	/* 50 characters, many of them 4-byte: the column counts characters */
@@ -1614,6 +1699,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, user_delete);
 	tcase_add_test(server, non_ascii_text_round_trips);
 	tcase_add_test(server, session_revocation_state);
+	tcase_add_test(server, photo_list_with_session_state);
 	tcase_add_test(server, photos_every_operation);
 	tcase_add_test(server, listing_pages_with_the_cursor_newest_first);
 	tcase_add_test(server, hostile_cursors_are_refused);

@@ -66,8 +66,8 @@ START_TEST(pool_sizes_checked)
 	struct ca_workpool *p = NULL;
 
 	ck_assert_int_eq(ca_workpool_new(&p, 0, 1, NULL), CA_EINVAL);
-	ck_assert_int_eq(ca_workpool_new(&p, 65, 1, NULL), CA_EINVAL);
-	ck_assert_int_eq(ca_workpool_new(&p, 1, 5000, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_workpool_new(&p, 257, 1, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_workpool_new(&p, 1, 65537, NULL), CA_EINVAL);
 	ck_assert_ptr_null(p);
 	ca_workpool_free(NULL);
 }

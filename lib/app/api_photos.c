@@ -25,6 +25,7 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	const char *limit = ca_http_query(req, "limit");
 	struct ca_err err;
 	int64_t total = -1;
+	bool want_total;
 	int64_t generation = 0;
 	bool revoked = false;
 	long n = 0;
@@ -50,9 +51,11 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 				      CA_DB_KEYWORD_MAX);
 		goto out;
 	}
-	/* one database read for the album: the session's state and the page (db.h) */
-	rc = ca_db_photo_list_session(app->db, who.id, who.sid, &q, &page, &generation, &revoked,
-				      &err);
+	/* The total: the album's first page only (later pages and searches say null). */
+	want_total = !q.cursor && !(q.keyword && *q.keyword);
+	/* one database read for the album: the session's state, the page, the total (db.h) */
+	rc = ca_db_photo_list_session(app->db, who.id, who.sid, &q, want_total, &page, &generation,
+				      &revoked, &err);
 	if (rc != CA_OK) {
 		/* a cursor not ours (400) is refused before any read, whoever sends it */
 		app_fail(req, resp, &err);
@@ -60,15 +63,8 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	}
 	if (!app_session_valid(req, resp, &who, rc, generation, revoked, &err))
 		goto out;
-	/* The total: the album's first page only (later pages and searches say null). A
-	 * count that fails costs the album its total, not its photos. */
-	if (!q.cursor && !(q.keyword && *q.keyword)) {
-		ca_err_clear(&err);
-		if (ca_db_photo_count(app->db, who.id, &total, &err) != CA_OK) {
-			app_log(req, "counting photos: %s", ca_err_msg(&err));
-			total = -1;
-		}
-	}
+	if (want_total)
+		total = page.total;
 	/* written straight out: a page of 50 is a thousand values, too many to build as a tree */
 	if (ca_http_respond(resp, 200, "application/json", "{\"photos\":[", 11) != CA_OK) {
 		app_oom(req, resp);

@@ -449,7 +449,7 @@ int ca_db_session_state(struct ca_db *db, const char *user_id, const char *sessi
 }
 
 int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char *session_id,
-			     const struct ca_photo_query *q, struct ca_photo_page *out,
+			     const struct ca_photo_query *q, bool total, struct ca_photo_page *out,
 			     int64_t *generation, bool *revoked, struct ca_err *err)
 {
 	struct ca_photo_query eff;
@@ -466,8 +466,8 @@ int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char 
 	if (rc != CA_OK)
 		return rc;
 	if (db->ops->photo_list_session) {
-		rc = db->ops->photo_list_session(db, owner_id, session_id, &eff, out, generation,
-						 revoked, err);
+		rc = db->ops->photo_list_session(db, owner_id, session_id, &eff, total, out,
+						 generation, revoked, err);
 		if (rc != CA_OK)
 			ca_photo_page_release(out);
 		return rc;
@@ -476,6 +476,10 @@ int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char 
 	rc = db->ops->session_state(db, owner_id, session_id, generation, revoked, err);
 	if (rc == CA_OK && !*revoked)
 		rc = db->ops->photo_list(db, owner_id, &eff, out, err);
+	if (rc == CA_OK && !*revoked && total)
+		rc = db->ops->photo_count(db, owner_id, &out->total, err);
+	if (rc != CA_OK)
+		ca_photo_page_release(out);
 	return rc;
 }
 

@@ -95,6 +95,7 @@ struct ca_photo_page {
 	struct ca_photo *photos; /* count records */
 	size_t count;
 	char *next_cursor;       /* NULL on the last page */
+	int64_t total;           /* ca_db_photo_list_session with total: the owner's photos */
 };
 
 struct ca_db;
@@ -133,7 +134,7 @@ struct ca_db_ops {
 	/* optional: photo_list and session_state in one read (NULL: ca_db_photo_list_session
 	 * makes the two calls) */
 	int (*photo_list_session)(struct ca_db *db, const char *owner_id, const char *session_id,
-				  const struct ca_photo_query *q, struct ca_photo_page *out,
+				  const struct ca_photo_query *q, bool total, struct ca_photo_page *out,
 				  int64_t *generation, bool *revoked, struct ca_err *err);
 };
 
@@ -247,11 +248,13 @@ int ca_db_session_state(struct ca_db *db, const char *user_id, const char *sessi
  * cached). *generation and *revoked receive the state; *out a page (caller
  * releases with ca_photo_page_release()), which the caller must not show unless
  * the state says the session is valid (a backend may leave it empty when the
- * session is revoked). Errors as ca_db_photo_list() and ca_db_session_state();
+ * session is revoked). With total, out->total also receives ca_db_photo_count()'s
+ * count (the album's first page shows it; in the same statement on MySQL).
+ * Errors as ca_db_photo_list(), ca_db_photo_count() and ca_db_session_state();
  * session_id is required (CA_EINVAL without).
  */
 int ca_db_photo_list_session(struct ca_db *db, const char *owner_id, const char *session_id,
-			     const struct ca_photo_query *q, struct ca_photo_page *out,
+			     const struct ca_photo_query *q, bool total, struct ca_photo_page *out,
 			     int64_t *generation, bool *revoked, struct ca_err *err);
 
 /*

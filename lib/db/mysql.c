@@ -452,14 +452,24 @@ struct photo_list_ctx {
 	const char *user_id, *session_id;
 	int64_t *generation;
 	bool *revoked;
+	bool total;               /* and the owner's photo count into out->total */
 };
 
-/* The page's photo columns, then (with a session) the session state's two. */
-enum { P_GENERATION = P_NCOLS, P_REVOKED, P_NCOLS_SESSION };
-static const enum mysql_col_type photo_session_types[P_NCOLS_SESSION] = {
+/* The page's photo columns, then (with a session) the session state's two, then
+ * (with q->total) the owner's photo count. */
+enum { P_GENERATION = P_NCOLS, P_REVOKED, P_NCOLS_SESSION, P_TOTAL = P_NCOLS_SESSION,
+       P_NCOLS_TOTAL };
+static const enum mysql_col_type photo_session_types[P_NCOLS_TOTAL] = {
 	COL_INT, COL_INT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_INT, COL_REAL, COL_REAL,
 	COL_DATE, COL_DATE, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT, COL_TEXT,
-	COL_INT, COL_INT,
+	COL_INT, COL_INT, COL_INT,
+};
+
+static int step_photo_count(struct mysql_conn *c, void *vctx, bool *executed,
+			    struct ca_err *err);
+struct photo_count_ctx {
+	long long owner;
+	int64_t *count;
 };
 
 static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
@@ -487,6 +497,10 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		ca_mysql_param_str(&p, ctx->user_id);
 		ca_mysql_param_str(&p, ctx->session_id);
 		ca_mysql_param_str(&p, ctx->user_id);
+		if (ctx->total) {
+			ca_buf_adds(&sql, ", (SELECT COUNT(*) FROM `Photo` WHERE user_id = ?)");
+			ca_mysql_param_i64(&p, ctx->owner);
+		}
 	}
 	ca_buf_adds(&sql, " FROM `Photo` WHERE user_id = ?");
 	ca_mysql_param_i64(&p, ctx->owner);
@@ -522,7 +536,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	rc = ca_mysql_exec(c, sql.data, &p, &st, executed, "listing photos", err);
 	if (!rc)
 		rc = ctx->user_id ? ca_mysql_row_init(&row, st, photo_session_types,
-						      P_NCOLS_SESSION, err)
+						      ctx->total ? P_NCOLS_TOTAL : P_NCOLS_SESSION,
+						      err)
 				  : ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
 	while (!rc) {
 		bool have = false;
@@ -534,6 +549,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 			*ctx->generation = row.col[P_GENERATION].is_null ? 0
 									 : row.col[P_GENERATION].i64;
 			*ctx->revoked = !row.col[P_REVOKED].is_null && row.col[P_REVOKED].i64 > 0;
+			if (ctx->total && !row.col[P_TOTAL].is_null)
+				page->total = row.col[P_TOTAL].i64;
 		}
 		if (page->count == limit + 1)
 			continue; /* cannot happen with LIMIT; drain defensively */
@@ -546,6 +563,11 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		ca_mysql_row_release(&row);
 		rc = ca_mysql_session_state_on(c, ctx->user_id, ctx->session_id, ctx->generation,
 					       ctx->revoked, executed, err);
+		if (!rc && ctx->total) {
+			struct photo_count_ctx count = { ctx->owner, &page->total };
+
+			rc = step_photo_count(c, &count, executed, err);
+		}
 	}
 	if (!rc && page->count > limit) {
 		ca_photo_release(&page->photos[limit]);
@@ -564,7 +586,7 @@ out:
 
 /* photo_list, and with session_id also photo_list_session (db.h). */
 static int photo_list(struct ca_db *db, const char *owner_id, const char *session_id,
-		      const struct ca_photo_query *q, struct ca_photo_page *out,
+		      const struct ca_photo_query *q, bool total, struct ca_photo_page *out,
 		      int64_t *generation, bool *revoked, struct ca_err *err)
 {
 	struct photo_list_ctx ctx;
@@ -578,9 +600,10 @@ static int photo_list(struct ca_db *db, const char *owner_id, const char *sessio
 		ctx.session_id = session_id;
 		ctx.generation = generation;
 		ctx.revoked = revoked;
+		ctx.total = total;
 	}
 	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
-		/* an id that cannot be ours owns nothing: an empty page */
+		/* an id that cannot be ours owns nothing: an empty page (and a total of 0) */
 		return session_id ? ca_mysql_session_state(db, owner_id, session_id, generation,
 							   revoked, err)
 				  : CA_OK;
@@ -598,11 +621,6 @@ static int photo_list(struct ca_db *db, const char *owner_id, const char *sessio
 	free(ctx.pattern);
 	return rc;
 }
-
-struct photo_count_ctx {
-	long long owner;
-	int64_t *count;
-};
 
 static int step_photo_count(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
@@ -641,15 +659,15 @@ static int mysql_photo_count(struct ca_db *db, const char *owner_id, int64_t *co
 static int mysql_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
 			    struct ca_photo_page *out, struct ca_err *err)
 {
-	return photo_list(db, owner_id, NULL, q, out, NULL, NULL, err);
+	return photo_list(db, owner_id, NULL, q, false, out, NULL, NULL, err);
 }
 
 static int mysql_photo_list_session(struct ca_db *db, const char *owner_id,
 				    const char *session_id, const struct ca_photo_query *q,
-				    struct ca_photo_page *out, int64_t *generation, bool *revoked,
-				    struct ca_err *err)
+				    bool total, struct ca_photo_page *out, int64_t *generation,
+				    bool *revoked, struct ca_err *err)
 {
-	return photo_list(db, owner_id, session_id, q, out, generation, revoked, err);
+	return photo_list(db, owner_id, session_id, q, total, out, generation, revoked, err);
 }
 
 struct photo_update_ctx {

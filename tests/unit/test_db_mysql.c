@@ -521,7 +521,7 @@ START_TEST(photo_list_with_session_state)
 	empty = make_user(db, "empty@example.com", "Empty");
 	p1 = make_photo(db, id, "a", "one", "2021-01-01 10:00:00");
 	p2 = make_photo(db, id, "b", "two", "2021-01-02 10:00:00");
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(gen == 0 && !revoked);
 	ck_assert_uint_eq(page.count, 2);
@@ -530,17 +530,17 @@ START_TEST(photo_list_with_session_state)
 	ca_photo_page_release(&page);
 	/* revoked, and a new generation: both seen with the page, at once (never cached) */
 	ck_assert_int_eq(ca_db_session_revoke(db, id, "sidA", 2000000000, 1000, NULL), CA_OK);
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidA", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(gen == 0 && revoked);
 	ca_photo_page_release(&page);
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(gen == 0 && !revoked && page.count == 2);
 	ca_photo_page_release(&page);
 	ck_assert_int_eq(ca_db_sessions_revoke_all(db, id, &gen, NULL), CA_OK);
 	gen = -1;
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(gen == 1 && !revoked);
 	ca_photo_page_release(&page);
@@ -549,26 +549,35 @@ START_TEST(photo_list_with_session_state)
 	ck_assert_int_eq(ca_db_session_revoke(db, empty, "sidE", 2000000000, 1000, NULL), CA_OK);
 	gen = -1;
 	revoked = false;
-	ck_assert_int_eq(ca_db_photo_list_session(db, empty, "sidE", &q, &page, &gen, &revoked,
+	ck_assert_int_eq(ca_db_photo_list_session(db, empty, "sidE", &q, false, &page, &gen, &revoked,
 						  NULL), CA_OK);
 	ck_assert(gen == 1 && revoked && page.count == 0);
 	ca_photo_page_release(&page);
+	/* the first page's total, in the same read, with photos and without */
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, true, &page, &gen, &revoked,
+						  NULL), CA_OK);
+	ck_assert(page.count == 2 && page.total == 2 && gen == 1 && !revoked);
+	ca_photo_page_release(&page);
+	ck_assert_int_eq(ca_db_photo_list_session(db, empty, "sidE", &q, true, &page, &gen,
+						  &revoked, NULL), CA_OK);
+	ck_assert(page.count == 0 && page.total == 0 && gen == 1 && revoked);
+	ca_photo_page_release(&page);
 	/* with a keyword and a cursor too */
 	q.keyword = "two";
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(gen == 1 && !revoked && page.count == 1);
 	ca_photo_page_release(&page);
 	q.keyword = NULL;
 	q.limit = 1;
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &page, &gen, &revoked, NULL),
 			 CA_OK);
 	ck_assert(page.count == 1 && page.next_cursor);
 	q.cursor = page.next_cursor;
 	{
 		struct ca_photo_page next = { 0 };
 
-		ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &next, &gen, &revoked,
+		ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &next, &gen, &revoked,
 							  NULL), CA_OK);
 		ck_assert(next.count == 1 && gen == 1 && !revoked);
 		ck_assert_str_eq(next.photos[0].id, p1);
@@ -577,12 +586,12 @@ START_TEST(photo_list_with_session_state)
 	ca_photo_page_release(&page);
 	/* bad input is refused before any read */
 	q.cursor = "not-a-cursor";
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "sidB", &q, false, &page, &gen, &revoked, NULL),
 			 CA_EINVAL);
 	q.cursor = NULL;
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, "a'b", &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, "a'b", &q, false, &page, &gen, &revoked, NULL),
 			 CA_EINVAL);
-	ck_assert_int_eq(ca_db_photo_list_session(db, id, NULL, &q, &page, &gen, &revoked, NULL),
+	ck_assert_int_eq(ca_db_photo_list_session(db, id, NULL, &q, false, &page, &gen, &revoked, NULL),
 			 CA_EINVAL);
 	free(id);
 	free(empty);

@@ -94,6 +94,12 @@ struct mig_legacy {
 	int shard_k, shard_n;           /* the users read: shard k of n (n 0: all) */
 };
 
+/* Compares two emails as the migration does: ASCII letters without case (<0, 0, >0). */
+int mig_email_cmp_folded(const char *a, const char *b);
+/* qsort_r order of indexes into the struct mig_user array ctx: by folded email, then
+ * legacy id. */
+int mig_by_folded_email(const void *pa, const void *pb, void *ctx);
+
 /* Reads every User and Photo row (lib's db limits not applied: a migration takes
  * what is there); with shard_n > 0, the users of shard shard_k (migrate_shard.h)
  * and their rows only (every user's email is read to find emails equal but for

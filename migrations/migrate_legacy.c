@@ -481,30 +481,6 @@ int mig_legacy_has_file(struct mig_legacy *l, long legacy_user, const char *file
 	return rc;
 }
 
-static char fold(char ch)
-{
-	return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-}
-
-/* As migrate_users.c compares emails: ASCII letters without case. */
-static int cmp_folded(const char *a, const char *b)
-{
-	for (; *a && fold(*a) == fold(*b); a++, b++)
-		;
-	return (unsigned char)fold(*a) - (unsigned char)fold(*b);
-}
-
-static int by_folded_email(const void *pa, const void *pb, void *ctx)
-{
-	const struct mig_user *users = ctx;
-	const struct mig_user *a = &users[*(const size_t *)pa], *b = &users[*(const size_t *)pb];
-	int d = cmp_folded(a->email, b->email);
-
-	if (d)
-		return d;
-	return a->legacy_id < b->legacy_id ? -1 : a->legacy_id > b->legacy_id;
-}
-
 /*
  * Keeps the users of shard l->shard_k only. Before the others go, a user of this
  * shard whose email an earlier user of another shard has but for case is marked
@@ -522,13 +498,13 @@ static int keep_shard(struct mig_legacy *l, struct ca_err *err)
 		if (l->users[i].email && *l->users[i].email && !l->users[i].nul_column)
 			order[n++] = i;
 	if (n > 1)
-		qsort_r(order, n, sizeof(order[0]), by_folded_email, l->users);
+		qsort_r(order, n, sizeof(order[0]), mig_by_folded_email, l->users);
 	/* one walk per group of equal folded emails: its first (lowest id) is migrated */
 	for (i = 0; i < n;) {
 		size_t g = i + 1, k;
 		struct mig_user *first = &l->users[order[i]];
 
-		while (g < n && cmp_folded(first->email, l->users[order[g]].email) == 0)
+		while (g < n && mig_email_cmp_folded(first->email, l->users[order[g]].email) == 0)
 			g++;
 		for (k = i + 1; k < g; k++) {
 			struct mig_user *u = &l->users[order[k]];

@@ -30,18 +30,18 @@ static char fold(char ch)
 	return (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
 }
 
-static int cmp_folded(const char *a, const char *b)
+int mig_email_cmp_folded(const char *a, const char *b)
 {
 	for (; *a && fold(*a) == fold(*b); a++, b++)
 		;
 	return (unsigned char)fold(*a) - (unsigned char)fold(*b);
 }
 
-static int by_folded_email(const void *pa, const void *pb, void *ctx)
+int mig_by_folded_email(const void *pa, const void *pb, void *ctx)
 {
 	const struct mig_user *users = ctx;
 	const struct mig_user *a = &users[*(const size_t *)pa], *b = &users[*(const size_t *)pb];
-	int d = cmp_folded(a->email, b->email);
+	int d = mig_email_cmp_folded(a->email, b->email);
 
 	if (d)
 		return d;
@@ -87,16 +87,16 @@ static int check_legacy_emails(struct mig_ctx *c, struct mig_list *problems, str
 				   u->email ? "empty" : "NULL");
 	}
 	if (n > 1)
-		qsort_r(order, n, sizeof(order[0]), by_folded_email, users);
+		qsort_r(order, n, sizeof(order[0]), mig_by_folded_email, users);
 	for (i = 1; i < n && ok; i++) {
 		struct mig_user *first = &users[order[i - 1]], *u = &users[order[i]];
 		size_t k = i - 1;
 
 		/* the group's first (lowest legacy id) is the one migrated */
-		while (k > 0 && cmp_folded(users[order[k - 1]].email, u->email) == 0)
+		while (k > 0 && mig_email_cmp_folded(users[order[k - 1]].email, u->email) == 0)
 			k--;
 		first = &users[order[k]];
-		if (cmp_folded(first->email, u->email) != 0)
+		if (mig_email_cmp_folded(first->email, u->email) != 0)
 			continue;
 		u->conflict = true;
 		ok = mig_list_addf(problems,

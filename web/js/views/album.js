@@ -69,7 +69,12 @@ export function tileSources(photo, rowHeight = ROW_HEIGHT) {
 const GRID_H = 400;
 const GRID_MAX_W = 1600;
 
-function tile(photo, by, isSelected, rowHeight) {
+// The first tiles are fetched at once, the first few first (they are on screen as the
+// album opens: waiting for lazy loading's layout pass costs the first photo time).
+const EAGER_TILES = 12;
+const HIGH_PRIORITY_TILES = 4;
+
+function tile(photo, by, isSelected, rowHeight, index) {
   const title = photoTitle(photo);
   const sources = tileSources(photo, rowHeight);
   const ar = aspectOf(photo);
@@ -82,7 +87,10 @@ function tile(photo, by, isSelected, rowHeight) {
     h('a', { class: 'card-link', href: photoHash(photo.id) },
       sources
         ? h('img', {
-          class: 'thumb', src: sources.src, srcset: sources.srcset, sizes: sources.sizes, alt: title, loading: 'lazy', decoding: 'async',
+          class: 'thumb', src: sources.src, srcset: sources.srcset, sizes: sources.sizes, alt: title,
+          loading: index < EAGER_TILES ? 'eager' : 'lazy',
+          fetchpriority: index < HIGH_PRIORITY_TILES ? 'high' : 'auto',
+          decoding: 'async',
         })
         : h('span', { class: 'thumb thumb-missing' }, 'No preview'),
       h('span', { class: 'card-caption', 'aria-hidden': 'true' },
@@ -203,10 +211,11 @@ export async function render(main, ctx) {
   function draw() {
     const groups = groupByDay(photos, by);
     const rowH = parseFloat(getComputedStyle(days).getPropertyValue('--row-h')) || ROW_HEIGHT;
+    let index = 0;
     replace(days, groups.map((g) => h('section', { class: 'day', 'aria-label': formatDay(g.day) },
       h('h2', { class: 'day-head' }, formatDay(g.day),
         h('span', { class: 'day-count' }, ` · ${g.photos.length} photo${g.photos.length === 1 ? '' : 's'}`)),
-      h('ul', { class: 'grid' }, g.photos.map((p) => tile(p, by, selected.has(String(p.id)), rowH))))));
+      h('ul', { class: 'grid' }, g.photos.map((p) => tile(p, by, selected.has(String(p.id)), rowH, index++))))));
     order = groups.flatMap((g) => g.photos.map((p) => String(p.id)));
     // The order the viewer's next/previous follow.
     rememberAlbum(order, location.hash || '#/album');

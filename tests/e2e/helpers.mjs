@@ -23,8 +23,11 @@ export async function shot(page, name) {
   return path;
 }
 
+// A goto that changes only the hash returns before the router has drawn the new view, and
+// the sign-up and sign-in forms share field labels: wait for the form's own heading first.
 export async function signUp(page, account) {
   await page.goto(`${BASE}/#/signup`);
+  await page.getByRole('heading', { name: 'Create an account' }).waitFor();
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Name shown in the album').fill(account.username);
   await page.getByLabel('Password', { exact: true }).fill(account.password);
@@ -35,6 +38,7 @@ export async function signUp(page, account) {
 
 export async function signIn(page, account) {
   await page.goto(`${BASE}/#/signin`);
+  await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Password', { exact: true }).fill(account.password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();

@@ -95,6 +95,18 @@ def closed_by_server(s, wait=ANSWER_WAIT):
         return False
 
 
+def dribble_until_cut(s, byte, n=40):
+    """Sends byte n times, half a second apart; True once the server has cut the connection."""
+    for _ in range(n):
+        try:
+            s.sendall(byte)
+        except (BrokenPipeError, ConnectionResetError):
+            return True
+        if closed_by_server(s, wait=0.5):
+            return True
+    return False
+
+
 def session_cookie(client):
     return f"session={client.cookies.get('session')}; csrf_token={client.cookies.get('csrf_token')}"
 
@@ -189,16 +201,7 @@ def test_slowloris_headers_are_cut_at_the_header_deadline(strict):
     header deadline does, while the client is still dribbling (at most 40 bytes)."""
     s = connect(strict)
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-    cut = False
-    for _ in range(40):
-        try:
-            s.sendall(b"a")
-        except (BrokenPipeError, ConnectionResetError):
-            cut = True
-            break
-        if closed_by_server(s, wait=0.5):
-            cut = True
-            break
+    cut = dribble_until_cut(s, b"a")
     s.close()
     assert cut, "the connection was still open after 40 header bytes"
     assert requests.get(strict.base + "/healthz", timeout=ANSWER_WAIT).status_code == 200
@@ -209,16 +212,7 @@ def test_slow_body_is_cut_below_the_minimum_rate(strict):
     s = connect(strict)
     s.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               b"Content-Length: 20000\r\n\r\n")
-    cut = False
-    for _ in range(40):
-        try:
-            s.sendall(b" ")
-        except (BrokenPipeError, ConnectionResetError):
-            cut = True
-            break
-        if closed_by_server(s, wait=0.5):
-            cut = True
-            break
+    cut = dribble_until_cut(s, b" ")
     s.close()
     assert cut, "the connection was still open after 40 slow body bytes"
 

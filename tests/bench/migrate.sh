@@ -29,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+. tests/lib/stage0_config.sh
 PY=${PY:-$ROOT/.venv/bin/python}
 BIN=${CA_BIN:-$ROOT/bin}
 USERS=${BENCH_USERS:-10}
@@ -65,26 +66,6 @@ seed() {
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=ap-southeast-1
 unset AWS_ENDPOINT_URL AWS_PROFILE
-# target PORT FILE: a serve config naming the bench target on the stand-in at PORT
-target() {
-  cat >"$2" <<YAML
-stage: 2
-server:
-  session_secret: benchbenchbenchbenchbenchbenchbench
-database:
-  kind: dynamodb
-storage:
-  kind: s3
-  bucket: bench-photos
-auth:
-  kind: local
-tracing:
-  kind: none
-aws:
-  region: ap-southeast-1
-  endpoint: http://127.0.0.1:$1
-YAML
-}
 free_port() {
   "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -101,7 +82,7 @@ PORT=$(free_port)
 MOTO_PID=$!
 seed "$DB" "$USERS" "$PHOTOS"
 URL="mysql://root@127.0.0.1:3306/$DB"
-target "$PORT" "$WORK/target.yaml"
+write_stage2_bench_target "$WORK/target.yaml" "$PORT"
 
 # prints "photos/s MB/s moto-CPU-s migrate-CPU-s" of one run: the rates from its summary
 # line, and the CPU time the stand-in and the migration each spent on it (when the
@@ -136,7 +117,7 @@ LPORT=$(free_port)
 "$PY" "$ROOT/tests/bench/latency_standin.py" --port "$LPORT" --s3-ms "$S3_MS" --ddb-ms "$DDB_MS" \
   >"$WORK/standin.log" 2>&1 &
 LAT_PID=$!
-target "$LPORT" "$WORK/lat.yaml"
+write_stage2_bench_target "$WORK/lat.yaml" "$LPORT"
 EP="http://127.0.0.1:$LPORT"
 seed "${DB}_lats" "$LAT_SMALL_USERS" "$LAT_PHOTOS"
 if [ -n "${BENCH_LAT_DB:-}" ]; then

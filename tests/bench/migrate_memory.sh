@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+. tests/lib/stage0_config.sh
 PY=${PY:-$ROOT/.venv/bin/python}
 BIN=${CA_BIN:-$ROOT/bin}
 SMALL=${BENCH_SMALL:-20000}
@@ -42,23 +43,7 @@ MOTO_PID=$!
 
 export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=ap-southeast-1
 unset AWS_ENDPOINT_URL AWS_PROFILE
-cat >"$WORK/target.yaml" <<YAML
-stage: 2
-server:
-  session_secret: benchbenchbenchbenchbenchbenchbench
-database:
-  kind: dynamodb
-storage:
-  kind: s3
-  bucket: bench-photos
-auth:
-  kind: local
-tracing:
-  kind: none
-aws:
-  region: ap-southeast-1
-  endpoint: http://127.0.0.1:$PORT
-YAML
+write_stage2_bench_target "$WORK/target.yaml" "$PORT"
 
 # The legacy deployment with `rows` photo rows (grown in place: SMALL first, then LARGE).
 "$PY" - "$PORT" <<'PYEOF'

@@ -1,5 +1,5 @@
-# Sourced by the shell drivers that start a real cloudalbum-serve (tests/bench/serve.sh,
-# tests/e2e/run.sh); defines functions only.
+# Sourced by the shell drivers that start a real cloudalbum-serve or migrate to a
+# target (tests/bench/*.sh, tests/e2e/run.sh); defines functions only.
 
 CA_TESTS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -31,4 +31,27 @@ auth:
 tracing:
   kind: none
 CONFIG
+}
+
+# write_stage2_bench_target FILE PORT
+# Writes FILE: the stage-2 target the migration benchmarks migrate to (DynamoDB and the
+# bucket bench-photos, on a stand-in at 127.0.0.1:PORT, region ap-southeast-1).
+write_stage2_bench_target() {
+	cat >"$1" <<YAML
+stage: 2
+server:
+  session_secret: benchbenchbenchbenchbenchbenchbench
+database:
+  kind: dynamodb
+storage:
+  kind: s3
+  bucket: bench-photos
+auth:
+  kind: local
+tracing:
+  kind: none
+aws:
+  region: ap-southeast-1
+  endpoint: http://127.0.0.1:$2
+YAML
 }

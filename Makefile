@@ -39,7 +39,7 @@ LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
-LIB_SRCS  := $(shell find lib stages migrations classroom -name '*.c' 2>/dev/null | sort)
+LIB_SRCS  := $(shell find lib stages migrate legacy_seed classroom -name '*.c' 2>/dev/null | sort)
 CMD_MAINS := $(wildcard cmd/*.c)
 BINS      := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_MAINS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)

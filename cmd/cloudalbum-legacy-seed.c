@@ -1,8 +1,8 @@
-/* cloudalbum-legacy-seed: builds a realistic legacy deployment to migrate (migrations/legacy_seed.h). */
+/* cloudalbum-legacy-seed: builds a realistic legacy deployment to migrate (legacy_seed/legacy_seed.h). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../migrations/legacy_seed.h"
+#include "../legacy_seed/legacy_seed.h"
 
 #include "util/banned.h"
 

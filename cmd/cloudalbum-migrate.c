@@ -1,9 +1,9 @@
-/* cloudalbum-migrate: a legacy deployment into DynamoDB + S3 (+ Cognito) (migrations/migrate.h). */
+/* cloudalbum-migrate: a legacy deployment into DynamoDB + S3 (+ Cognito) (migrate/migrate.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../migrations/migrate.h"
+#include "../migrate/migrate.h"
 
 #include "util/banned.h"
 

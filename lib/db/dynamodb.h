@@ -26,7 +26,7 @@
  * key id (S), made by stage 1), with id "email#<lower-case email>" and a
  * `user_id` attribute naming its user: the User table holds users only, so the
  * seed's User.scan() and every count of users see no guard. The guard table also
- * holds the migrator's target lock ("lock#..." ids, migrations/migrate.h);
+ * holds the migrator's target lock ("lock#..." ids, migrate/migrate.h);
  * nothing of the seed's reads it. Before writing, the index is queried too,
  * which catches users that the seed application or another tool wrote without a
  * guard. Two creates for one email racing through this backend can never both

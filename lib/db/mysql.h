@@ -68,7 +68,7 @@ int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err);
 
 /*
  * The statements that create the legacy tables, NULL-terminated, in order (the
- * same text as migrations/legacy_schema.sql without its comments). Static.
+ * same text as legacy_seed/legacy_schema.sql without its comments). Static.
  */
 const char *const *ca_db_mysql_legacy_ddl(void);
 

@@ -5,7 +5,7 @@
 #include "db/mysql.h"
 #include "util/banned.h"
 
-/* Identical to migrations/legacy_schema.sql (a unit test compares them). */
+/* Identical to legacy_seed/legacy_schema.sql (a unit test compares them). */
 static const char *const legacy_ddl[] = {
 	"CREATE TABLE IF NOT EXISTS `User` (\n"
 	"\tid INTEGER NOT NULL AUTO_INCREMENT,\n"

@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "aws/cognito_idp.h"
-#include "migrations/synth_jpeg.h"
+#include "image/synth_jpeg.h"
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/strutil.h"

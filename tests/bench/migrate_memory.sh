@@ -11,7 +11,7 @@
 # thumbnail, so that 200,000 photos cost directory entries rather than disk or the
 # seed's time. Nothing is uploaded: a run of 200,000 photos on the moto stand-in takes
 # far too long for a benchmark (run and verify read the rows the same way, a chunk of
-# whole users at a time: migrations/migrate_internal.h).
+# whole users at a time: migrate/migrate_internal.h).
 #
 #   CA_BIN                      the binaries (default bin/)
 #   BENCH_SMALL, BENCH_LARGE    the two table sizes (default 20000, 200000)
@@ -73,7 +73,7 @@ c = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True,
 cur = c.cursor()
 cur.execute(f"CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb4")
 cur.execute(f"USE {db}")
-schema = re.sub(r"--[^\n]*", "", open("migrations/legacy_schema.sql").read())
+schema = re.sub(r"--[^\n]*", "", open("legacy_seed/legacy_schema.sql").read())
 for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
     cur.execute(stmt)
 norm = lambda e: e.replace("@", "_at_").replace(".", "_dot_")

@@ -4,7 +4,7 @@ target as one whole run into a second copy; a shard killed midway and run again
 completes; `--shard auto/N` takes its index from AWS Batch's or Kubernetes' variable;
 sharded and whole runs never write at the same time; a bad --shard is refused.
 
-The partition is CRC-32 of the decimal legacy user id, mod N (migrations/migrate_shard.h);
+The partition is CRC-32 of the decimal legacy user id, mod N (migrate/migrate_shard.h);
 this file computes it with Python's zlib, independently of the C code."""
 import os
 import re

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "check_ca.h"
-#include "../migrations/legacy_seed.h"
-#include "../migrations/seed_rng.h"
-#include "../migrations/seed_tables.h"
+#include "../legacy_seed/legacy_seed.h"
+#include "../legacy_seed/seed_rng.h"
+#include "../legacy_seed/seed_tables.h"
 #include "db/db.h"
 #include "storage/layout.h"
 #include "util/strutil.h"

@@ -8,12 +8,12 @@
 #include <unistd.h>
 
 #include "check_ca.h"
-#include "migrations/migrate.h"
-#include "migrations/migrate_batch.h"
-#include "migrations/migrate_ids.h"
-#include "migrations/migrate_pace.h"
-#include "migrations/migrate_shard.h"
-#include "migrations/migrate_state.h"
+#include "migrate/migrate.h"
+#include "migrate/migrate_batch.h"
+#include "migrate/migrate_ids.h"
+#include "migrate/migrate_pace.h"
+#include "migrate/migrate_shard.h"
+#include "migrate/migrate_state.h"
 
 #include "util/banned.h"
 

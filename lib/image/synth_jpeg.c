@@ -1,4 +1,4 @@
-#include "synth_jpeg.h"
+#include "image/synth_jpeg.h"
 
 #include <math.h>
 #include <setjmp.h>

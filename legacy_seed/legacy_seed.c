@@ -15,7 +15,7 @@
 #include "image/thumb.h"
 #include "storage/disk.h"
 #include "storage/layout.h"
-#include "synth_jpeg.h"
+#include "image/synth_jpeg.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 

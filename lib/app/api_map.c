@@ -24,7 +24,7 @@ int app_handle_map(struct ca_http_request *req, struct ca_http_response *resp, v
 	struct ca_app *app = ctx;
 	struct app_session_user who;
 	struct ca_photo_page page = { 0 };
-	struct ca_photo_query q = { NULL, NULL, CA_DB_PAGE_MAX };
+	struct ca_photo_query q = { NULL, NULL, CA_DB_PAGE_MAX, CA_PHOTO_BY_UPLOAD };
 	char *cursor = NULL;
 	json_t *features = NULL;
 	struct ca_err err;

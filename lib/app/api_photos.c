@@ -1,6 +1,6 @@
 /*
  * api_photos.c — the signed-in user's photos: GET /api/photos (paged, newest
- * first, keyword search; the first page of the whole album also says how many
+ * upload or newest taken first, keyword search; the first page of the whole album also says how many
  * photos there are in all), GET, PATCH and DELETE /api/photos/{id}.
  *
  * Every call names the owner to the database, which answers "not found" for a
@@ -15,6 +15,18 @@
 
 #include "util/strutil.h"
 #include "util/banned.h"
+
+/* ?sort=: "uploaded" (also when absent or empty) or "taken". */
+static bool photo_order_parse(const char *sort, enum ca_photo_order *order)
+{
+	*order = CA_PHOTO_BY_UPLOAD;
+	if (!sort || !*sort || strcmp(sort, "uploaded") == 0)
+		return true;
+	if (strcmp(sort, "taken") != 0)
+		return false;
+	*order = CA_PHOTO_BY_TAKEN;
+	return true;
+}
 
 int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
 {
@@ -44,6 +56,10 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	q.limit = (size_t)n;
 	q.keyword = ca_http_query(req, "q");
 	q.cursor = ca_http_query(req, "cursor");
+	if (!photo_order_parse(ca_http_query(req, "sort"), &q.order)) {
+		ca_http_respond_error(resp, 400, "sort must be taken or uploaded.");
+		goto out;
+	}
 	if (q.cursor && !*q.cursor)
 		q.cursor = NULL;
 	if (q.keyword && ca_db_utf8_chars(q.keyword) > CA_DB_KEYWORD_MAX) {

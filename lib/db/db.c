@@ -276,11 +276,13 @@ static int photo_query_check(const char *owner_id, const struct ca_photo_query *
 {
 	int rc;
 
-	*eff = (struct ca_photo_query){ NULL, NULL, 0 };
+	*eff = (struct ca_photo_query){ NULL, NULL, 0, CA_PHOTO_BY_UPLOAD };
 	if (q)
 		*eff = *q;
 	if (eff->limit == 0)
 		eff->limit = CA_DB_PAGE_DEFAULT;
+	if (eff->order != CA_PHOTO_BY_UPLOAD && eff->order != CA_PHOTO_BY_TAKEN)
+		return ca_err_set(err, CA_EINVAL, "The photo order is not one this server knows.");
 	if (eff->limit > CA_DB_PAGE_MAX)
 		return ca_err_set(err, CA_EINVAL, "A page holds at most %d photos.", CA_DB_PAGE_MAX);
 	if (eff->keyword && !*eff->keyword)

@@ -83,14 +83,24 @@ enum ca_photo_field {
 };
 
 /* What to list: all of an owner's photos, or those matching keyword. */
+/* The album's orders. CA_PHOTO_BY_TAKEN: by taken date; photos without one come after
+ * all that have one. The DynamoDB backend has no index on the taken date: it reads all
+ * the owner's photos for each page in that order (at most CA_DB_SORT_MAX, else an error). */
+enum ca_photo_order {
+	CA_PHOTO_BY_UPLOAD = 0, /* newest upload first (the default) */
+	CA_PHOTO_BY_TAKEN,      /* newest taken first */
+};
+#define CA_DB_SORT_MAX 10000
+
 struct ca_photo_query {
 	const char *keyword; /* NULL or "": all; else a case-insensitive substring of tags, desc,
 			      * city, nation, address or filename_orig (the place and the file name) */
 	const char *cursor;  /* NULL: first page; else a next_cursor from the previous page */
 	size_t limit;        /* 0: CA_DB_PAGE_DEFAULT; at most CA_DB_PAGE_MAX */
+	enum ca_photo_order order; /* the page's order; a cursor is valid for its order only */
 };
 
-/* One page, newest upload first (ties: newest id first; no upload date: last). */
+/* One page in the query's order, newest first (ties: newest id first; no date: last). */
 struct ca_photo_page {
 	struct ca_photo *photos; /* count records */
 	size_t count;

@@ -127,6 +127,10 @@ void ddb_format_double(double v, char *out, size_t cap);
 char *ddb_cursor_format(int64_t id);
 /* Reads a cursor made by ddb_cursor_format; false for anything else. */
 bool ddb_cursor_parse(const char *cursor, int64_t *id);
+/* The taken-date order's cursor after the photo (id, taken: canonical date or NULL);
+ * malloc'd or NULL on OOM. Its parse gives taken "" for a photo without a taken date. */
+char *ddb_taken_cursor_format(const char *taken, int64_t id);
+bool ddb_taken_cursor_parse(const char *cursor, char taken[CA_DB_DATE_LEN + 1], int64_t *id);
 
 /* true when keyword occurs in text, ASCII letters compared without case. */
 bool ddb_contains_nocase(const char *text, const char *keyword);

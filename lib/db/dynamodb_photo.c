@@ -1,6 +1,9 @@
 /*
  * dynamodb_photo.c — the photo operations of the DynamoDB backend: create with a
  * unique epoch-millisecond id, get, list and search newest first, update, delete.
+ * The range key is the upload time, so the upload order is the table's; the taken-date
+ * order has no index (docs/CONTRACTS.md): each page of it reads all the owner's photos
+ * (at most CA_DB_SORT_MAX) and sorts them here.
  */
 #include "db/dynamodb_internal.h"
 
@@ -160,6 +163,157 @@ static int query_page(struct ddb *d, const char *owner_id, json_t *start, size_t
 	return rc;
 }
 
+/* A photo and where it sits in the taken-date order. */
+struct taken_entry {
+	char taken[CA_DB_DATE_LEN + 1]; /* canonical, or "" without a taken date */
+	int64_t id;
+	struct ca_photo photo;
+};
+
+/* Taken date newest first, photos without one last; ties: newest id first. */
+static int taken_order(const char *ta, int64_t ia, const char *tb, int64_t ib)
+{
+	int c;
+
+	if (!*ta != !*tb)
+		return *ta ? -1 : 1;
+	c = strcmp(tb, ta);
+	if (c)
+		return c;
+	return ia > ib ? -1 : ia < ib ? 1 : 0;
+}
+
+static int taken_entry_cmp(const void *a, const void *b)
+{
+	const struct taken_entry *x = a, *y = b;
+
+	return taken_order(x->taken, x->id, y->taken, y->id);
+}
+
+static void taken_entries_release(struct taken_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; e && i < n; i++)
+		ca_photo_release(&e[i].photo);
+	free(e);
+}
+
+/* Every photo of the owner matching q->keyword, at most CA_DB_SORT_MAX. */
+static int taken_entries_read(struct ddb *d, const char *owner_id, const char *keyword,
+			      struct taken_entry **entries, size_t *count, struct ca_err *err)
+{
+	json_t *start = NULL, *answer = NULL, *items, *last;
+	struct taken_entry *all = NULL;
+	size_t n = 0, cap = 0, read = 0, i;
+	int rc = CA_OK;
+
+	for (;;) {
+		json_decref(answer);
+		answer = NULL;
+		rc = query_page(d, owner_id, start, DDB_SEARCH_BATCH * 5, &answer, err);
+		if (rc != CA_OK)
+			goto out;
+		items = json_object_get(answer, "Items");
+		for (i = 0; i < json_array_size(items); i++) {
+			struct taken_entry *e;
+			struct ca_db_date date;
+			const char *taken;
+
+			if (++read > CA_DB_SORT_MAX) {
+				rc = ca_err_set(err, CA_EINVAL, "Sorting by date taken works for albums of "
+						"up to %d photos; sort this one by upload date.",
+						CA_DB_SORT_MAX);
+				goto out;
+			}
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct taken_entry *grown = realloc(all, ncap * sizeof(*all));
+
+				if (!grown) {
+					rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+					goto out;
+				}
+				all = grown;
+				cap = ncap;
+			}
+			e = &all[n];
+			memset(e, 0, sizeof(*e));
+			rc = ddb_photo_from_item(json_array_get(items, i), &e->photo, err);
+			if (rc != CA_OK)
+				goto out;
+			if (!photo_matches(&e->photo, keyword) ||
+			    !ddb_parse_photo_id(e->photo.id, &e->id)) {
+				ca_photo_release(&e->photo);
+				continue;
+			}
+			taken = e->photo.taken_date; /* not ddb_taken_date(): no fallback here */
+			if (taken && ca_db_date_parse(taken, &date, NULL) == CA_OK)
+				ca_db_date_format(&date, e->taken);
+			n++;
+		}
+		last = json_object_get(answer, "LastEvaluatedKey");
+		if (!json_is_object(last))
+			break;
+		json_decref(start);
+		start = json_incref(last);
+	}
+out:
+	json_decref(start);
+	json_decref(answer);
+	if (rc != CA_OK) {
+		taken_entries_release(all, n);
+		all = NULL;
+		n = 0;
+	}
+	*entries = all;
+	*count = n;
+	return rc;
+}
+
+/* The taken-date order: all matching photos sorted, the page after the cursor's photo. */
+static int photo_list_by_taken(struct ddb *d, const char *owner_id,
+			       const struct ca_photo_query *q, struct ca_photo_page *out,
+			       struct ca_err *err)
+{
+	char after_taken[CA_DB_DATE_LEN + 1] = "";
+	struct taken_entry *all = NULL;
+	size_t n = 0, from = 0, i;
+	int64_t after_id = 0;
+	int rc;
+
+	if (q->cursor && !ddb_taken_cursor_parse(q->cursor, after_taken, &after_id))
+		return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
+	rc = taken_entries_read(d, owner_id, q->keyword, &all, &n, err);
+	if (rc != CA_OK)
+		return rc;
+	if (n)
+		qsort(all, n, sizeof(*all), taken_entry_cmp);
+	if (q->cursor)
+		while (from < n && taken_order(all[from].taken, all[from].id, after_taken, after_id) <= 0)
+			from++;
+	out->photos = calloc(q->limit, sizeof(*out->photos));
+	if (!out->photos) {
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+		goto out;
+	}
+	for (i = from; i < n && out->count < q->limit; i++) {
+		out->photos[out->count++] = all[i].photo;
+		memset(&all[i].photo, 0, sizeof(all[i].photo));
+	}
+	if (i < n) {
+		out->next_cursor = ddb_taken_cursor_format(all[i - 1].taken[0] ? all[i - 1].taken : NULL,
+							   all[i - 1].id);
+		if (!out->next_cursor)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+	}
+out:
+	if (rc != CA_OK)
+		ca_photo_page_release(out);
+	taken_entries_release(all, n);
+	return rc;
+}
+
 int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
 		   struct ca_photo_page *out, struct ca_err *err)
 {
@@ -170,6 +324,8 @@ int ddb_photo_list(struct ca_db *db, const char *owner_id, const struct ca_photo
 	int64_t after;
 	int rc = CA_OK;
 
+	if (q->order == CA_PHOTO_BY_TAKEN)
+		return photo_list_by_taken(d, owner_id, q, out, err);
 	if (q->cursor) {
 		if (!ddb_cursor_parse(q->cursor, &after))
 			return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");

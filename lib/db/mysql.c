@@ -380,20 +380,28 @@ static int mysql_photo_get(struct ca_db *db, const char *owner_id, const char *p
  * (NULL sorts lowest); the index photo_user_upload yields rows in that order.
  *   "d<YYYYMMDDHHMMSSffffff>-<id>" after a row with an upload date,
  *   "n-<id>"                       after a row without one.
+ * In the taken-date order (TAKEN_KEY DESC, id DESC) the same with a "t" in front;
+ * no index serves that order: MySQL sorts the owner's rows for each page.
  */
+/* The taken date, NULL where read_photo sees none (NULL or a zero date). */
+#define TAKEN_KEY "IF(YEAR(taken_date) > 0 AND MONTH(taken_date) > 0 AND " \
+		  "DAYOFMONTH(taken_date) > 0, taken_date, NULL)"
+
 struct page_cursor {
 	bool null_date;
 	char date[CA_DB_DATE_LEN + 1]; /* date.h form */
 	long long id;
 };
 
-static bool cursor_parse(const char *s, struct page_cursor *c)
+static bool cursor_parse(const char *s, enum ca_photo_order order, struct page_cursor *c)
 {
 	struct ca_db_date d;
 	const char *dash;
 	char text[32];
 
 	memset(c, 0, sizeof(*c));
+	if (order == CA_PHOTO_BY_TAKEN && *s++ != 't')
+		return false;
 	dash = strchr(s, '-');
 	if (!dash || !ca_mysql_parse_id(dash + 1, &c->id))
 		return false;
@@ -412,12 +420,15 @@ static bool cursor_parse(const char *s, struct page_cursor *c)
 	return true;
 }
 
-static char *cursor_format(const struct ca_photo *last)
+static char *cursor_format(const struct ca_photo *last, enum ca_photo_order order)
 {
+	const char *date = order == CA_PHOTO_BY_TAKEN ? last->taken_date : last->upload_date;
 	struct ca_db_date d;
 	struct ca_buf b = CA_BUF_INIT;
 
-	if (!last->upload_date || ca_db_date_parse(last->upload_date, &d, NULL) != CA_OK)
+	if (order == CA_PHOTO_BY_TAKEN)
+		ca_buf_addch(&b, 't');
+	if (!date || ca_db_date_parse(date, &d, NULL) != CA_OK)
 		ca_buf_addf(&b, "n-%s", last->id);
 	else
 		ca_buf_addf(&b, "d%04d%02d%02d%02d%02d%02d%06d-%s", d.year, d.month, d.day, d.hour,
@@ -481,6 +492,7 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	struct mysql_row row;
 	MYSQL_STMT *st = NULL;
 	size_t limit = ctx->q->limit;
+	const char *key = ctx->q->order == CA_PHOTO_BY_TAKEN ? TAKEN_KEY : "upload_date";
 	int rc = CA_OK;
 
 	memset(&row, 0, sizeof(row));
@@ -518,16 +530,15 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		ca_buf_adds(&sql, ")");
 	}
 	if (ctx->has_cursor && ctx->cursor.null_date) {
-		ca_buf_adds(&sql, " AND upload_date IS NULL AND id < ?");
+		ca_buf_addf(&sql, " AND %s IS NULL AND id < ?", key);
 		ca_mysql_param_i64(&p, ctx->cursor.id);
 	} else if (ctx->has_cursor) {
-		ca_buf_adds(&sql, " AND (upload_date IS NULL OR upload_date < ?"
-				  " OR (upload_date = ? AND id < ?))");
+		ca_buf_addf(&sql, " AND (%s IS NULL OR %s < ? OR (%s = ? AND id < ?))", key, key, key);
 		ca_mysql_param_date(&p, ctx->cursor.date, NULL);
 		ca_mysql_param_date(&p, ctx->cursor.date, NULL);
 		ca_mysql_param_i64(&p, ctx->cursor.id);
 	}
-	ca_buf_adds(&sql, " ORDER BY upload_date DESC, id DESC LIMIT ?");
+	ca_buf_addf(&sql, " ORDER BY %s DESC, id DESC LIMIT ?", key);
 	ca_mysql_param_i64(&p, (long long)limit + 1);
 	if (!ca_buf_ok(&sql)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
@@ -572,7 +583,7 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	if (!rc && page->count > limit) {
 		ca_photo_release(&page->photos[limit]);
 		page->count = limit;
-		page->next_cursor = cursor_format(&page->photos[limit - 1]);
+		page->next_cursor = cursor_format(&page->photos[limit - 1], ctx->q->order);
 		if (!page->next_cursor)
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
 	}
@@ -608,7 +619,7 @@ static int photo_list(struct ca_db *db, const char *owner_id, const char *sessio
 							   revoked, err)
 				  : CA_OK;
 	if (q->cursor) {
-		if (!cursor_parse(q->cursor, &ctx.cursor))
+		if (!cursor_parse(q->cursor, q->order, &ctx.cursor))
 			return ca_err_set(err, CA_EINVAL, "The page cursor is not one this server issued.");
 		ctx.has_cursor = true;
 	}

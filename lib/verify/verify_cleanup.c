@@ -85,7 +85,7 @@ static int find_owner(struct verify_run *run, struct ca_db *db, struct ca_err *e
 static int remove_photos(struct verify_run *run, struct ca_db *db, struct ca_storage *st,
 			 size_t *n, struct ca_err *err)
 {
-	struct ca_photo_query q = { NULL, NULL, CA_DB_PAGE_MAX };
+	struct ca_photo_query q = { NULL, NULL, CA_DB_PAGE_MAX, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page = { 0 };
 	char *cursor = NULL;
 	size_t i, pages;

@@ -16,6 +16,7 @@ import pytest
 import requests
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from album_order import check_album_orders
 from serve_helpers import (EXIFTOOL, SECRET, Client, Serve, bomb_jpeg, create_database,
                            db_query, drop_database, healthz, jpeg, new_user, norm_email, png_bytes,
                            with_exif, write_config)
@@ -456,6 +457,13 @@ def test_list_newest_first_with_cursor_paging(alice):
     assert_error(alice.get("/api/photos", params={"limit": 100000}), 400)
     assert_error(alice.get("/api/photos", params={"cursor": "not-a-cursor"}), 400)
     assert_error(alice.get("/api/photos", params={"q": "x" * 201}), 400)
+
+
+def test_list_pages_in_the_taken_or_the_upload_order(env, alice):
+    def set_taken(pid, taken):
+        db_query(env["db"], "UPDATE Photo SET taken_date=%s WHERE id=%s", (taken, pid))
+
+    check_album_orders(alice, set_taken)
 
 
 def test_search_matches_tags_or_desc_case_insensitively(alice, bob):

@@ -13,6 +13,7 @@ import requests
 import yaml
 from PIL import Image
 
+from album_order import check_album_orders
 from helpers import create_contract_tables, run
 from serve_helpers import ROOT, WEB, Client, Serve, jpeg, new_user, norm_email
 
@@ -179,6 +180,23 @@ def test_total_is_a_dynamodb_count(stack):
     assert alice.delete(f"/api/photos/{ids[1]}").status_code == 204
     assert alice.get("/api/photos").json()["total"] == 2
     assert bob.get("/api/photos").json()["total"] == 1
+
+
+def test_list_pages_in_the_taken_or_the_upload_order(stack):
+    """No index has the taken date: the server sorts the owner's photos for each page."""
+    alice = new_user(stack["base"], "alice")
+    user_id = alice.get("/api/me").json()["id"]
+    ddb = stack["moto"].client("dynamodb")
+
+    def set_taken(pid, taken):
+        key = {"user_id": {"S": user_id}, "id": {"N": str(pid)}}
+        if taken is None:  # an item without one (a hand-written tool's); ours always have one
+            ddb.update_item(TableName="Photo", Key=key, UpdateExpression="REMOVE taken_date")
+        else:
+            ddb.update_item(TableName="Photo", Key=key, UpdateExpression="SET taken_date = :t",
+                            ExpressionAttributeValues={":t": {"S": taken.replace(" ", "T") + ".000000+0000"}})
+
+    check_album_orders(alice, set_taken)
 
 
 def test_content_security_policy_names_the_endpoint(stack):

@@ -768,7 +768,7 @@ START_TEST(photos_belong_to_their_owner)
 	char *e1 = unique_email("dan"), *e2 = unique_email("eve");
 	char *owner = make_user(db, e1), *other = make_user(db, e2);
 	struct ca_photo in = sample_photo("2024-01-01T00:00:00Z");
-	struct ca_photo_query q = { NULL, NULL, 10 };
+	struct ca_photo_query q = { NULL, NULL, 10, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page;
 	struct ca_photo p, values;
 	char *id = make_photo(db, owner, &in), *none = NULL;
@@ -905,7 +905,7 @@ static void make_series(struct ca_db *db, const char *owner, int n, const char *
 static size_t list_all(struct ca_db *db, const char *owner, const char *keyword, size_t limit,
 		       char ids[][24], size_t *pages)
 {
-	struct ca_photo_query q = { keyword, NULL, limit };
+	struct ca_photo_query q = { keyword, NULL, limit, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page;
 	char *cursor = NULL;
 	size_t n = 0, i;
@@ -942,7 +942,7 @@ START_TEST(paging_newest_first)
 	char *owner = make_user(db, email);
 	char ids[16][24];
 	size_t pages, n;
-	struct ca_photo_query q = { NULL, NULL, 3 };
+	struct ca_photo_query q = { NULL, NULL, 3, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page;
 	struct ca_err err;
 
@@ -1069,7 +1069,7 @@ START_TEST(seed_items_are_read)
 	struct ca_db *db;
 	struct ca_user u;
 	struct ca_photo p;
-	struct ca_photo_query q = { NULL, NULL, 10 };
+	struct ca_photo_query q = { NULL, NULL, 10, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page;
 	struct ca_err err;
 

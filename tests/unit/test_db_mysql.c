@@ -511,7 +511,7 @@ END_TEST
 START_TEST(photo_list_with_session_state)
 {
 	struct ca_db *db = open_db(NULL);
-	struct ca_photo_query q = { NULL, NULL, 0 };
+	struct ca_photo_query q = { NULL, NULL, 0, CA_PHOTO_BY_UPLOAD };
 	struct ca_photo_page page = { 0 };
 	int64_t gen = -1;
 	bool revoked = true;
@@ -828,7 +828,7 @@ START_TEST(listing_pages_with_the_cursor_newest_first)
 		seen = 0;
 		pages = 0;
 		do {
-			struct ca_photo_query q = { NULL, cursor, limits[l] };
+			struct ca_photo_query q = { NULL, cursor, limits[l], CA_PHOTO_BY_UPLOAD };
 			struct ca_photo_page page;
 			struct ca_err err;
 
@@ -853,7 +853,7 @@ START_TEST(listing_pages_with_the_cursor_newest_first)
 	}
 	{
 		struct ca_photo_page page;
-		struct ca_photo_query all = { NULL, NULL, 0 };
+		struct ca_photo_query all = { NULL, NULL, 0, CA_PHOTO_BY_UPLOAD };
 
 		ck_assert_int_eq(ca_db_photo_list(db, owner, &all, &page, NULL), CA_OK);
 		ck_assert_uint_eq(page.count, N); /* default limit 50 */
@@ -888,7 +888,7 @@ START_TEST(hostile_cursors_are_refused)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct ca_photo_query q = { NULL, bad[i], 5 };
+		struct ca_photo_query q = { NULL, bad[i], 5, CA_PHOTO_BY_UPLOAD };
 		struct ca_photo_page page;
 
 		ck_assert_msg(ca_db_photo_list(db, owner, &q, &page, NULL) == CA_EINVAL, "%s", bad[i]);
@@ -897,7 +897,7 @@ START_TEST(hostile_cursors_are_refused)
 	}
 	{
 		char longer[400];
-		struct ca_photo_query q = { NULL, longer, 5 };
+		struct ca_photo_query q = { NULL, longer, 5, CA_PHOTO_BY_UPLOAD };
 		struct ca_photo_page page;
 
 		memset(longer, '1', sizeof(longer) - 1);
@@ -918,7 +918,7 @@ static char *search_ids(struct ca_db *db, const char *owner, const char *keyword
 	char *cursor = NULL;
 
 	do {
-		struct ca_photo_query q = { keyword, cursor, limit };
+		struct ca_photo_query q = { keyword, cursor, limit, CA_PHOTO_BY_UPLOAD };
 		struct ca_photo_page page;
 		struct ca_err err;
 		size_t i;
@@ -977,7 +977,7 @@ START_TEST(keyword_search_over_tags_and_description)
 	ck_assert_str_eq(got, "p7,p6,p5,100%,p4,p3,mountain,p2,p1,Beach");
 	free(got);
 	{
-		struct ca_photo_query q = { "\xff", NULL, 5 };
+		struct ca_photo_query q = { "\xff", NULL, 5, CA_PHOTO_BY_UPLOAD };
 		struct ca_photo_page page;
 
 		ck_assert_int_eq(ca_db_photo_list(db, owner, &q, &page, NULL), CA_EINVAL);

@@ -6,13 +6,16 @@
 //
 // What OUT holds (web/README.md, "The build"):
 //   index.html                 web/index.html with the block from <!-- assets to
-//                              <!-- /assets --> replaced by the bundle's stylesheet, script,
-//                              modulepreload links for its static chunks, and preloads of the
-//                              first API answers every page asks for
+//                              <!-- /assets --> replaced by preloads of the first API
+//                              answers every page asks for, the bundle's stylesheet, the
+//                              boot script and the app's script; the top bar's logo inline
 //   icon.svg                   copied
-//   assets/app-HASH.js         the app (every module it imports statically), minified ESM
+//   assets/boot-HASH.js        web/js/boot.js as a small classic script: takes the
+//                              preloaded answers early and preloads the album's first
+//                              tile images (web/README.md, "The build")
+//   assets/app-HASH.js         the app (every module it imports statically), minified ESM,
+//                              one file
 //   assets/leaflet-HASH.js     Leaflet, imported by web/js/leaflet.js for the map views only
-//   assets/chunk-HASH.js       code the app and Leaflet share
 //   assets/app-HASH.css        web/css/app.css minified
 //   assets/leaflet-HASH/       Leaflet's stylesheet (minified) and images, under a folder
 //                              named by their content: Leaflet finds its marker images by
@@ -39,11 +42,12 @@ const TMP = `${OUT}.tmp-${process.pid}`;
 const OLD = `${OUT}.old-${process.pid}`;
 
 // The API answers the app asks for before it shows any page (app.js: the user and the
-// config), and the album's first page (views/album.js: PAGE_SIZE; api.js builds the
-// query): fetched while the script downloads instead of after it ran. A preload that no
+// config), and the album's first page (views/album.js: PAGE_SIZE and the default sort;
+// api.js builds the query; boot.js names it too): fetched while the script downloads
+// instead of after it ran. A preload that no
 // fetch() matches costs one request and a console warning; tests/e2e/web_bundle.test.mjs
 // checks that each is used.
-const API_PRELOADS = ['/api/config', '/api/me', '/api/photos?limit=48'];
+const API_PRELOADS = ['/api/photos?limit=48&sort=taken', '/api/me', '/api/config'];
 
 // Text files smaller than this are sent as they are (the headers outweigh the gain).
 const COMPRESS_MIN = 256;
@@ -53,17 +57,6 @@ function fail(message) {
   process.stderr.write(`build-web: ${message}\n`);
   process.exit(1);
 }
-
-// Where web/js/leaflet.js imports Leaflet from in the unbundled tree (web/vendor/leaflet,
-// copied by `make web-vendor`): the bundle takes it from node_modules instead.
-const leafletFromNodeModules = {
-  name: 'leaflet-from-node-modules',
-  setup(build) {
-    build.onResolve({ filter: /vendor\/leaflet\/leaflet-src\.esm\.js$/ }, () => ({
-      path: join(LEAFLET_DIST, 'leaflet-src.esm.js'),
-    }));
-  },
-};
 
 // Leaflet's stylesheet and images under assets/leaflet-HASH/ (HASH over all of them).
 async function leafletAssets() {
@@ -79,60 +72,104 @@ async function leafletAssets() {
   return `/${dir}/leaflet.css`;
 }
 
-async function bundle(leafletCss) {
+// Leaflet alone (its own entry, so its lazy script is named leaflet-HASH.js): built
+// first, so that the app can name it.
+async function leafletScript() {
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    // Leaflet is an entry of its own so that its lazy chunk is named leaflet-HASH.js
-    entryPoints: {
-      app: join(WEB, 'js', 'app.js'),
-      'app-style': join(WEB, 'css', 'app.css'),
-      leaflet: join(LEAFLET_DIST, 'leaflet-src.esm.js'),
-    },
+    entryPoints: { leaflet: join(LEAFLET_DIST, 'leaflet-src.esm.js') },
     bundle: true,
-    splitting: true,
     format: 'esm',
     target: ['es2020'],
     minify: true,
     legalComments: 'inline',
     outdir: TMP,
     entryNames: 'assets/[name]-[hash]',
-    chunkNames: 'assets/chunk-[hash]',
-    assetNames: 'assets/[name]-[hash]',
-    define: { CA_LEAFLET_CSS: JSON.stringify(leafletCss) },
-    plugins: [leafletFromNodeModules],
     metafile: true,
     logLevel: 'warning',
     write: true,
   });
-  const outputs = result.metafile.outputs;
+  const [file] = Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js'));
+  if (!file) fail('esbuild did not name the Leaflet script in its metafile');
+  return `/${relative(TMP, resolve(ROOT, file)).split('\\').join('/')}`;
+}
+
+// The app in one file (no shared chunk: one request fewer while the page starts, when
+// the browser's six connections to the server are all busy); its dynamic import of
+// Leaflet points at leafletJs. The stylesheet beside it. The boot script (js/boot.js)
+// as a small classic script of its own.
+async function bundle(leafletCss, leafletJs) {
+  const leafletExternal = {
+    name: 'leaflet-external',
+    setup(build) {
+      build.onResolve({ filter: /vendor\/leaflet\/leaflet-src\.esm\.js$/ }, () => ({
+        path: leafletJs, external: true,
+      }));
+    },
+  };
+  const common = {
+    absWorkingDir: ROOT,
+    bundle: true,
+    target: ['es2020'],
+    minify: true,
+    legalComments: 'inline',
+    outdir: TMP,
+    entryNames: 'assets/[name]-[hash]',
+    assetNames: 'assets/[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+    write: true,
+  };
+  const app = await esbuild.build({
+    ...common,
+    entryPoints: { app: join(WEB, 'js', 'app.js'), 'app-style': join(WEB, 'css', 'app.css') },
+    format: 'esm',
+    define: { CA_LEAFLET_CSS: JSON.stringify(leafletCss) },
+    plugins: [leafletExternal],
+  });
+  const boot = await esbuild.build({
+    ...common,
+    entryPoints: { boot: join(WEB, 'js', 'boot.js') },
+    format: 'iife',
+  });
+  const outputs = { ...app.metafile.outputs, ...boot.metafile.outputs };
   let js;
   let css;
+  let bootJs;
   for (const [file, meta] of Object.entries(outputs)) {
     if (meta.entryPoint && meta.entryPoint.endsWith('js/app.js')) js = file;
+    if (meta.entryPoint && meta.entryPoint.endsWith('js/boot.js')) bootJs = file;
     if (meta.entryPoint && meta.entryPoint.endsWith('css/app.css') && file.endsWith('.css')) css = file;
   }
-  if (!js || !css) fail('esbuild did not name the app script and stylesheet in its metafile');
+  if (!js || !css || !bootJs) fail('esbuild did not name the app script, boot script and stylesheet in its metafile');
   // the entry "app-style" is written as app-style-HASH.css: name it app-HASH.css
   const cssName = `assets/app-${basename(css).replace(/^app-style-/, '')}`;
   renameSync(resolve(ROOT, css), join(TMP, cssName));
-  const staticChunks = outputs[js].imports.filter((i) => i.kind === 'import-statement').map((i) => i.path);
   const web = (file) => `/${relative(TMP, resolve(ROOT, file)).split('\\').join('/')}`;
-  return { js: web(js), css: `/${cssName}`, preload: staticChunks.map(web) };
+  return { js: web(js), css: `/${cssName}`, boot: web(bootJs) };
 }
 
-function writeIndex({ js, css, preload }) {
-  const src = readFileSync(join(WEB, 'index.html'), 'utf8');
+function writeIndex({ js, css, boot }) {
+  let src = readFileSync(join(WEB, 'index.html'), 'utf8');
   const block = /^([ \t]*)<!-- assets\b[\s\S]*?<!-- \/assets -->[ \t]*$/m;
   const m = block.exec(src);
   if (!m) fail('web/index.html has no <!-- assets --> … <!-- /assets --> block to replace');
   const ind = m[1];
+  // the API answers first (they take longest), then what the page needs to show
   const lines = [
+    ...API_PRELOADS.map((p) => `<link rel="preload" href="${p.replace(/&/g, "&amp;")}" as="fetch" crossorigin>`),
     `<link rel="stylesheet" href="${css}">`,
+    `<script src="${boot}" async fetchpriority="high"></script>`,
     `<script type="module" src="${js}"></script>`,
-    ...preload.map((p) => `<link rel="modulepreload" href="${p}">`),
-    ...API_PRELOADS.map((p) => `<link rel="preload" href="${p}" as="fetch" crossorigin>`),
   ];
-  writeFileSync(join(TMP, 'index.html'), src.replace(block, lines.map((l) => ind + l).join('\n')));
+  src = src.replace(block, lines.map((l) => ind + l).join('\n'));
+  // the top bar's logo inline (a data: URL, which the CSP's img-src allows): one request
+  // fewer while the page starts; the favicon link still names /icon.svg
+  const logo = /(<img )src="\/icon\.svg"/;
+  if (!logo.test(src)) fail('web/index.html has no <img src="/icon.svg"> logo to inline');
+  const svg = readFileSync(join(WEB, 'icon.svg'), 'utf8').replace(/>\s+</g, '><').trim();
+  src = src.replace(logo, `$1src="data:image/svg+xml,${encodeURIComponent(svg)}"`);
+  writeFileSync(join(TMP, 'index.html'), src);
 }
 
 // NAME.gz and NAME.br beside each text file, when they are smaller.
@@ -168,7 +205,8 @@ async function main() {
   mkdirSync(TMP, { recursive: true });
   try {
     const leafletCss = await leafletAssets();
-    const names = await bundle(leafletCss);
+    const leafletJs = await leafletScript();
+    const names = await bundle(leafletCss, leafletJs);
     writeIndex(names);
     copyFileSync(join(WEB, 'icon.svg'), join(TMP, 'icon.svg'));
     compressAll(TMP);

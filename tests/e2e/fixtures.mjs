@@ -102,7 +102,8 @@ d = ImageDraw.Draw(im)
 d.ellipse([w // 4, h // 4, w * 3 // 4, h * 3 // 4], fill=(255 - r, 255 - g, 255 - b))
 im.save(path, "JPEG", quality=85)
 `, path, ...spec.color.map(String), String(spec.width || 480), String(spec.height || 320)]);
-  const tags = [`-DateTimeOriginal=${spec.taken}`, '-Make=CloudAlbumCam', '-Model=E2E Zone'];
+  // spec.taken undefined: a photo without a taken date
+  const tags = [...(spec.taken === undefined ? [] : [`-DateTimeOriginal=${spec.taken}`]), '-Make=CloudAlbumCam', '-Model=E2E Zone'];
   if (spec.lat !== undefined) {
     tags.push(`-GPSLatitude=${Math.abs(spec.lat)}`, `-GPSLatitudeRef=${spec.lat >= 0 ? 'N' : 'S'}`,
       `-GPSLongitude=${Math.abs(spec.lng)}`, `-GPSLongitudeRef=${spec.lng >= 0 ? 'E' : 'W'}`);

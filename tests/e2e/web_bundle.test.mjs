@@ -2,7 +2,8 @@
 // writes to build/web), seen by headless Chromium against the real cloudalbum-serve
 // (CA_BASE_URL; skipped without it): compressed, content-named files cached for a year,
 // index.html always revalidated, the first API answers preloaded and used (and never
-// handed, stale, to a later view), Leaflet
+// handed, stale, to a later view), the first tiles' images preloaded by the boot script
+// and used, Leaflet
 // loaded by the map views only (with its marker images found), and a second visit
 // taking every asset from the cache. Timing is never asserted (tests/bench/web.sh
 // measures it).
@@ -74,8 +75,15 @@ test('the bundle: compressed, cached for a year, API answers preloaded, Leaflet 
       // nothing of the unbundled tree, nothing of Leaflet
       assert.deepEqual(first.filter((r) => /^\/(js|css|vendor)\//.test(r.path) || /leaflet/.test(r.path)).map((r) => r.path), []);
       // the preloaded answers are the ones the app used: each asked for once
-      for (const path of ['/api/me', '/api/config', '/api/photos?limit=48']) {
+      for (const path of ['/api/me', '/api/config', '/api/photos?limit=48&sort=taken']) {
         assert.equal(count(first, path), 1, `${path} fetched once (preloaded by index.html and used)`);
+      }
+      // the boot script preloaded the first tiles' images with the sources the tiles use:
+      // each photo's image fetched once (the grid image or, where it fits, the thumbnail)
+      assert.ok(scripts.some((r) => /^\/assets\/boot-/.test(r.path)), `the boot script: ${scripts.map((r) => r.path)}`);
+      for (const p of await photosOf(tab)) {
+        const images = first.filter((r) => r.path.startsWith(`/api/photos/${p.id}/image?size=`));
+        assert.equal(images.length, 1, `photo ${p.id}'s tile image fetched once: ${images.map((r) => r.path)}`);
       }
 
       // The map of one photo: Leaflet's chunk and stylesheet, and its default marker image.

@@ -174,16 +174,25 @@ test('taken dates are wall clock: parseWallClock, formatTaken, photoDay, groupBy
   assert.equal(photoDay({ taken_date: '2023-07-10T23:59:00.000000+0000', upload_date: '2024-01-01T00:00:00.000000+0000' }), '2023-07-10');
   assert.equal(photoDay({ taken_date: 'garbage', upload_date: null }), '');
   assert.equal(formatDay(''), 'Date unknown');
-  // Newest taken first, one group per day, photos without any date last.
+  // Groups follow the API's order (it pages by the chosen date), one group per day;
+  // sorted by taken date, photos without one are "Date unknown" whatever their upload date.
   const p = (id, taken, up) => ({ id, taken_date: taken, upload_date: up });
-  const groups = groupByDay([
-    p(1, '2021-01-01T10:00:00.000000+0000', '2024-01-03T00:00:00.000000+0000'),
-    p(2, null, null),
-    p(3, '2022-05-05T08:00:00.000000+0000', '2024-01-01T00:00:00.000000+0000'),
+  const apiOrder = [
     p(4, '2022-05-05T20:00:00.000000+0000', '2024-01-02T00:00:00.000000+0000'),
-  ]);
-  assert.deepEqual(groups.map((g) => [g.day, g.photos.map((x) => x.id)]),
-    [['2022-05-05', [4, 3]], ['2021-01-01', [1]], ['', [2]]]);
+    p(3, '2022-05-05T08:00:00.000000+0000', '2024-01-01T00:00:00.000000+0000'),
+    p(1, '2021-01-01T10:00:00.000000+0000', '2024-01-03T00:00:00.000000+0000'),
+    p(2, null, '2024-01-05T12:00:00.000000+0000'),
+    p(5, 'garbage', null),
+  ];
+  assert.deepEqual(groupByDay(apiOrder).map((g) => [g.day, g.photos.map((x) => x.id)]),
+    [['2022-05-05', [4, 3]], ['2021-01-01', [1]], ['', [2, 5]]]);
+  // a day met again later (a photo uploaded between pages) joins its group
+  assert.deepEqual(groupByDay([...apiOrder.slice(0, 3), p(6, '2022-05-05T09:00:00.000000+0000', null)])
+    .map((g) => [g.day, g.photos.map((x) => x.id)]), [['2022-05-05', [4, 3, 6]], ['2021-01-01', [1]]]);
+  // sorted by upload: the upload day, in the API's order (not re-sorted here)
+  const byUpload = groupByDay([p(7, null, '2024-01-05T12:00:00.500000+0000'), p(8, '2030-01-01T00:00:00', '2024-01-05T12:00:00.000000+0000')], 'uploaded');
+  assert.deepEqual(byUpload.map((g) => g.photos.map((x) => x.id)), [[7, 8]]);
+  assert.notEqual(byUpload[0].day, '');
   assert.equal(aspectOf({ width: '640', height: '480' }), 640 / 480);
   for (const bad of [{}, { width: '0', height: '10' }, { width: 'x', height: '1' }, null]) assert.equal(aspectOf(bad), 1.5);
   assert.equal(aspectOf({ width: '100000', height: '1' }), 4, 'extreme panoramas are capped');

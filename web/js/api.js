@@ -175,7 +175,8 @@ export const api = {
     body: newPassword === undefined ? { email, password } : { email, password, new_password: newPassword },
   }),
   signOut: () => request('DELETE', '/api/session'),
-  photos: ({ q, limit, cursor } = {}) => request('GET', '/api/photos', { query: { q, limit, cursor } }),
+  // sort: 'taken' | 'uploaded' (the API's default); a cursor belongs to its sort
+  photos: ({ q, limit, sort, cursor } = {}) => request('GET', '/api/photos', { query: { q, limit, sort, cursor } }),
   photo: (id) => request('GET', photoPath(id)),
   updatePhoto: (id, changes) => request('PATCH', photoPath(id), { body: changes }),
   deletePhoto: (id) => request('DELETE', photoPath(id)),

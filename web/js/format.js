@@ -94,15 +94,6 @@ export function formatDay(key) {
   return d ? dayFormat.format(d) : 'Date unknown';
 }
 
-// A sortable number for a photo's place in the album, newest first: taken wall clock
-// (as if UTC) or upload instant; -Infinity when neither is known.
-export function photoTime(photo, by = 'taken') {
-  const wall = by === 'taken' && photo ? parseWallClock(photo.taken_date) : null;
-  if (wall) return wall.getTime();
-  const up = photo ? parseDate(photo.upload_date) : null;
-  return up ? up.getTime() : -Infinity;
-}
-
 // Latitude/longitude from numbers or numeric strings; null when absent,
 // not a number, or out of range. (0, 0) counts as "no location": the legacy
 // app stored 0 for photos without GPS.

@@ -1,6 +1,7 @@
 // #/album[?q=words&sort=taken|uploaded&limit=N] — the user's photos as an edge-to-edge
 // justified grid (rows of equal height, every photo in its own aspect ratio), grouped
-// by day under sticky headers, newest first; captions show on hover and focus.
+// by day under sticky headers, newest first in the chosen order (the API pages by it:
+// GET /api/photos?sort=taken|uploaded); captions show on hover and focus.
 // Pages load as the end of the grid comes into view (and by the "more" button).
 // Selection: a checkbox on each tile (shown on hover and focus, always once something
 // is selected or on a touch screen); shift-click (or Shift+Space) selects a range; while
@@ -8,14 +9,14 @@
 // tag to every selected photo, or deletes them all after one confirmation.
 import { api } from '../api.js';
 import { h, field, errorBox, showError, replace } from '../dom.js';
-import { formatDay, formatTaken, formatInstant, photoDay, photoTime, photoTitle, splitTags } from '../format.js';
+import { formatDay, formatTaken, formatInstant, parseWallClock, photoDay, photoTitle, splitTags } from '../format.js';
+import { aspectOf, tileSources, rowHeightOf, ROW_HEIGHT } from '../tiles.js';
 import {
-  safeUrl, photoHash, rememberAlbum, lastViewed, confirmDialog, textDialog, eachLimited,
+  photoHash, rememberAlbum, lastViewed, confirmDialog, textDialog, eachLimited,
 } from './common.js';
 
 const PAGE_SIZE = 48;
 const PAGE_SIZE_MAX = 100;
-const ROW_HEIGHT = 200;   // the grid's target row height in CSS pixels (phones: CSS scales it)
 const BULK_WIDTH = 4;     // requests at once for a bulk change
 const TAG_MAX = 400;      // a photo's tags are one string of at most 400 characters
 
@@ -25,49 +26,29 @@ function pageSize(query) {
   return Number.isInteger(n) && n >= 1 && n <= PAGE_SIZE_MAX ? n : PAGE_SIZE;
 }
 
-// width / height of a photo, from the API's numeric strings; 3:2 when unknown.
-export function aspectOf(photo) {
-  const w = Number(photo && photo.width);
-  const hgt = Number(photo && photo.height);
-  if (!Number.isFinite(w) || !Number.isFinite(hgt) || w <= 0 || hgt <= 0) return 1.5;
-  return Math.min(Math.max(w / hgt, 0.25), 4);
-}
-
-// Photos in album order (newest first by `by`; ties: the API's order) grouped by day:
-// [{day, photos}], newest day first.
+// Photos in the API's order (it pages by `by`, newest first) grouped by day: [{day,
+// photos}] in that order. The day is the taken day, or with by 'uploaded' the upload day
+// in the viewer's zone; sorted by taken date, photos without one (the API sends them
+// last) are grouped under '' ("Date unknown"). A day met again later (a photo uploaded
+// between pages) joins its group instead of repeating the header.
 export function groupByDay(photos, by = 'taken') {
-  const ordered = photos.map((p, i) => ({ p, i, t: photoTime(p, by) }))
-    .sort((a, b) => (b.t - a.t) || (a.i - b.i))
-    .map((x) => x.p);
   const groups = [];
-  for (const p of ordered) {
-    const day = photoDay(p, by);
-    const last = groups[groups.length - 1];
-    if (last && last.day === day) last.photos.push(p);
-    else groups.push({ day, photos: [p] });
+  const byDay = new Map();
+  for (const p of photos) {
+    const day = by === 'taken' && !parseWallClock(p.taken_date) ? '' : photoDay(p, by);
+    const group = byDay.get(day);
+    if (group) {
+      group.photos.push(p);
+    } else {
+      const g = { day, photos: [p] };
+      byDay.set(day, g);
+      groups.push(g);
+    }
   }
   return groups;
 }
 
-// The tile's image sources: the grid image (bounded height, for sharp rows and 2x
-// screens) with the 300x200 thumbnail as the small candidate; sizes is the tile's width
-// at the row height (rows grow a little to fill the width, so 1.3x of it).
-export function tileSources(photo, rowHeight = ROW_HEIGHT) {
-  const thumb = safeUrl(photo.thumb_url);
-  const grid = safeUrl(photo.grid_url);
-  if (!thumb) return null;
-  const ar = aspectOf(photo);
-  if (!grid) return { src: thumb };
-  const thumbW = Math.max(1, Math.round(Math.min(300, 200 * ar)));
-  const gridW = Math.max(1, Math.round(Math.min(GRID_MAX_W, GRID_H * ar)));
-  return {
-    src: grid,
-    srcset: `${thumb} ${thumbW}w, ${grid} ${gridW}w`,
-    sizes: `${Math.ceil(ar * rowHeight * 1.3)}px`,
-  };
-}
-const GRID_H = 400;
-const GRID_MAX_W = 1600;
+export { aspectOf, tileSources };
 
 // The first tiles are fetched at once, the first few first (they are on screen as the
 // album opens: waiting for lazy loading's layout pass costs the first photo time).
@@ -210,7 +191,7 @@ export async function render(main, ctx) {
 
   function draw() {
     const groups = groupByDay(photos, by);
-    const rowH = parseFloat(getComputedStyle(days).getPropertyValue('--row-h')) || ROW_HEIGHT;
+    const rowH = rowHeightOf(days);
     let index = 0;
     replace(days, groups.map((g) => h('section', { class: 'day', 'aria-label': formatDay(g.day) },
       h('h2', { class: 'day-head' }, formatDay(g.day),
@@ -230,7 +211,8 @@ export async function render(main, ctx) {
     more.disabled = true;
     days.setAttribute('aria-busy', 'true');
     try {
-      const page = await api.photos({ q: q || undefined, limit, cursor: cursor || undefined });
+      // the server pages in the chosen order (a new sort starts again from its first page)
+      const page = await api.photos({ q: q || undefined, limit, sort: by, cursor: cursor || undefined });
       if (!ctx.isCurrent()) return;
       const got = Array.isArray(page && page.photos) ? page.photos : [];
       const firstNewId = got[0] ? String(got[0].id) : null;

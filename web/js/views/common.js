@@ -12,17 +12,7 @@ export function tagList(tags, { links = true } = {}) {
       : h('span', { class: 'tag' }, tag))));
 }
 
-// A same-origin or http(s) URL from the server, or '' (so that a "javascript:"
-// URL can never reach an href or src).
-export function safeUrl(url) {
-  if (typeof url !== 'string' || url === '') return '';
-  try {
-    const u = new URL(url, location.href);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : '';
-  } catch {
-    return '';
-  }
-}
+export { safeUrl } from '../url.js';
 
 export const photoHash = (id) => `#/photos/${encodeURIComponent(String(id))}`;
 export const mapHash = (id) => `#/map/${encodeURIComponent(String(id))}`;

@@ -82,6 +82,7 @@ test('sort by date taken or uploaded: the server pages in the chosen order', { s
       assert.equal(requests.filter((r) => !r.cursor).length, 1, `${size}: one first page`);
       assert.equal((await page.locator('.album .status').textContent()).trim(), '5 photos.');
       assert.deepEqual(await seriousViolations(page), [], `${size}: axe, sorted by date taken`);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(page, `views/album-sort-taken-${size}.png`);
 
       // Switch to date uploaded: a new first page from the server, then its next pages.
@@ -100,6 +101,7 @@ test('sort by date taken or uploaded: the server pages in the chosen order', { s
       assert.deepEqual(requests[0], { sort: 'uploaded', cursor: null }, `${size}: starts at the first page`);
       assert.equal(await page.getByLabel('Sort by').inputValue(), 'uploaded');
       assert.deepEqual(await seriousViolations(page), [], `${size}: axe, sorted by date uploaded`);
+      await page.evaluate(() => window.scrollTo(0, 0));
       await shot(page, `views/album-sort-uploaded-${size}.png`);
 
       // And back: the taken order again, from its own first page.

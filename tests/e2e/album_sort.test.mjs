@@ -29,16 +29,34 @@ const heads = (page) => page.locator('.day-head').evaluateAll((hs) => hs.map((h)
 // Loads pages (the end of the grid in view loads the next; else the "more" button) until
 // n tiles show.
 async function loadAll(page, n) {
-  const more = page.getByRole('button', { name: 'Show more photos' });
-  for (let i = 0; i < 20 && await page.locator('.grid .card').count() < n; i++) {
-    if (await more.isVisible() && await more.isEnabled()) await more.click();
-    else await page.waitForTimeout(200);
+  const until = Date.now() + 60000; // a bound for a stuck page only (a slow machine is fine)
+  while (Date.now() < until && await page.locator('.grid .card').count() < n) {
+    // one step in the page (the button hides itself once the last page is in)
+    const clicked = await page.evaluate(() => {
+      const more = [...document.querySelectorAll('.album button')].find((b) => b.textContent === 'Show more photos');
+      if (!more || more.hidden || more.disabled) return false;
+      more.click();
+      return true;
+    });
+    if (!clicked) await page.waitForTimeout(200);
   }
   const got = await page.locator('.grid .card').count();
   if (got !== n) {
     const status = await page.locator('.album').innerText();
-    throw new Error(`${got} of ${n} photos shown: ${status.slice(0, 400)}`);
+    const buttons = await page.evaluate(() => [...document.querySelectorAll('.album button')].map((b) => [b.textContent, b.hidden, b.disabled]));
+    throw new Error(`${got} of ${n} photos shown: ${status.slice(0, 400)} ${JSON.stringify(buttons)}`);
   }
+}
+
+// Chooses "Sort by" value and waits for the album drawn anew at hash (the old grid is
+// gone), then for all n photos.
+async function sortBy(page, value, hash, n) {
+  await page.locator('.days').evaluate((el) => { el.dataset.old = '1'; });
+  await page.getByLabel('Sort by').selectOption(value);
+  await waitHash(page, hash);
+  await page.locator('.days:not([data-old])').waitFor();
+  await page.locator('.days[data-old]').waitFor({ state: 'detached' });
+  await loadAll(page, n);
 }
 
 // Every /api/photos list request the album makes for pages of two: {sort, cursor} (not
@@ -87,9 +105,7 @@ test('sort by date taken or uploaded: the server pages in the chosen order', { s
 
       // Switch to date uploaded: a new first page from the server, then its next pages.
       requests.length = 0;
-      await page.getByLabel('Sort by').selectOption('uploaded');
-      await waitHash(page, '#/album?sort=uploaded&limit=2');
-      await loadAll(page, 5);
+      await sortBy(page, 'uploaded', '#/album?sort=uploaded&limit=2', 5);
       await page.waitForFunction((want) => {
         const t = [...document.querySelectorAll('.grid .card .card-title')].map((e) => e.textContent);
         return JSON.stringify(t) === JSON.stringify(want);
@@ -106,9 +122,7 @@ test('sort by date taken or uploaded: the server pages in the chosen order', { s
 
       // And back: the taken order again, from its own first page.
       requests.length = 0;
-      await page.getByLabel('Sort by').selectOption('taken');
-      await waitHash(page, '#/album?limit=2');
-      await loadAll(page, 5);
+      await sortBy(page, 'taken', '#/album?limit=2', 5);
       await page.waitForFunction((want) => {
         const t = [...document.querySelectorAll('.grid .card .card-title')].map((e) => e.textContent);
         return JSON.stringify(t) === JSON.stringify(want);

@@ -45,12 +45,13 @@ function metadataList(p) {
 }
 
 // The album order around id: {prev, next, back} (ids or null, the album address).
-// Without a remembered order (a deep link in a new tab) the first album page gives one.
+// Without a remembered order (a deep link in a new tab) the album's first page in its
+// default order (date taken, as the server pages it) gives one.
 async function neighbours(id) {
   let order = albumOrder();
   if (!order || !order.ids.includes(String(id))) {
     try {
-      const page = await api.photos({ limit: 100 });
+      const page = await api.photos({ limit: 100, sort: 'taken' });
       const photos = Array.isArray(page && page.photos) ? page.photos : [];
       const ids = groupByDay(photos, 'taken').flatMap((g) => g.photos.map((p) => String(p.id)));
       order = { ids, hash: order ? order.hash : '#/album' };

@@ -1,7 +1,7 @@
 /*
  * migrate_target.c — the AWS side of a migration: S3 objects through aws/s3.h (HEAD
  * with ETag and Content-Type, PUT with its ETag, GET), DynamoDB items in the DynamoDB
- * backend's own form (db/dynamodb_internal.h's conversion), BatchWriteItem, and
+ * backend's own form (db/items.h, the one codec of each item), BatchWriteItem, and
  * Cognito users.
  */
 #include "migrate_internal.h"

@@ -9,10 +9,10 @@
 
 #include "aws/call_observe.h"
 #include "aws/s3_address.h"
+#include "aws/xray.h"
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
-#include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -373,13 +373,8 @@ static int send_loop(struct aws_client *c, const struct service_state *s, const 
  * parent under root into *out. CA_OK, CA_EIO (no randomness) or CA_ENOMEM. */
 static int call_trace_header(const char *root, char id[17], struct ca_buf *out)
 {
-	unsigned char raw[8];
-	size_t i;
-
-	if (ca_random_bytes(raw, sizeof(raw)) != CA_OK)
+	if (xray_new_segment_id(id, NULL) != CA_OK)
 		return CA_EIO;
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
 	ca_buf_addf(out, "Root=%s;Parent=%s;Sampled=1", root, id);
 	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
 }

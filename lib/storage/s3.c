@@ -64,20 +64,8 @@ int ca_storage_s3_key(const char *prefix, const char *email, const char *filenam
 static int old_thumb_key(const char *prefix, const char *email, const char *filename,
 			 struct ca_buf *out, struct ca_err *err)
 {
-	struct ca_buf norm = CA_BUF_INIT;
-	int rc;
-
-	rc = ca_storage_check_name(filename, err);
-	if (rc == CA_OK)
-		rc = ca_storage_norm_email(email, &norm, err);
-	if (rc == CA_OK) {
-		add_key_prefix(prefix, out);
-		ca_buf_addf(out, "%s/" CA_STORAGE_THUMB_DIR_OLD "/%s", norm.data, filename);
-		if (!ca_buf_ok(out))
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building an S3 key.");
-	}
-	ca_buf_release(&norm);
-	return rc;
+	add_key_prefix(prefix, out);
+	return ca_storage_old_thumb_relpath(email, filename, out, err);
 }
 
 /* The storage code for a failed S3 call: 404 is "not found", the rest I/O. */

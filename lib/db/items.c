@@ -224,24 +224,16 @@ static int set_s(json_t *item, const char *name, const char *s)
 void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1])
 {
 	struct ca_db_date d;
-	struct tm tm;
-	time_t secs = (time_t)(id / 1000);
 
 	if (p->upload_date && ca_db_date_parse(p->upload_date, &d, NULL) == CA_OK) {
 		ca_db_date_format(&d, out);
 		return;
 	}
-	memset(&d, 0, sizeof(d));
-	d.year = 1970;
-	d.month = d.day = 1;
-	if (id >= 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999) {
-		d.year = tm.tm_year + 1900;
-		d.month = tm.tm_mon + 1;
-		d.day = tm.tm_mday;
-		d.hour = tm.tm_hour;
-		d.minute = tm.tm_min;
-		d.second = tm.tm_sec;
-		d.microsecond = (int)(id % 1000) * 1000;
+	if (id < 0 || !ca_db_date_from_time((time_t)(id / 1000), (int)(id % 1000) * 1000, &d)) {
+		/* no time the id can stand for: the epoch */
+		memset(&d, 0, sizeof(d));
+		d.year = 1970;
+		d.month = d.day = 1;
 	}
 	ca_db_date_format(&d, out);
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "check_ca.h"
+#include "db/date.h"
 #include "db/db.h"
 #include "db/items.h"
 
@@ -269,6 +270,23 @@ START_TEST(malformed_photo_items_are_refused)
 }
 END_TEST
 
+START_TEST(dates_from_epoch_times)
+{
+	struct ca_db_date d;
+	char text[CA_DB_DATE_LEN + 1];
+
+	ck_assert(ca_db_date_from_time(1527848430, 123000, &d));
+	ca_db_date_format(&d, text);
+	ck_assert_str_eq(text, "2018-06-01T10:20:30.123000+0000");
+	ck_assert(ca_db_date_from_time(0, 0, &d));
+	ca_db_date_format(&d, text);
+	ck_assert_str_eq(text, "1970-01-01T00:00:00.000000+0000");
+	/* before the epoch, after 9999: no date */
+	ck_assert(!ca_db_date_from_time(-1, 0, &d));
+	ck_assert(!ca_db_date_from_time((time_t)253402300800, 0, &d));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("db_items");
@@ -283,6 +301,7 @@ static Suite *make_suite(void)
 	tcase_add_test(t, photo_item_without_optional_values);
 	tcase_add_test(t, photo_item_round_trips);
 	tcase_add_test(t, malformed_photo_items_are_refused);
+	tcase_add_test(t, dates_from_epoch_times);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -10,10 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db/dynamodb.h"
-#include "db/mysql.h"
-#include "storage/disk.h"
-#include "storage/s3.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -159,39 +155,6 @@ static int open_geo(struct ca_app *app, struct ca_err *err)
 	return app->geo_note ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
 }
 
-static int check_kinds(const struct serve_config *cfg, struct ca_err *err)
-{
-	/* the legacy Photo table keys owners by integer User ids; pool users have none */
-	if (cfg->auth.kind == SERVE_AUTH_COGNITO && cfg->database.kind == SERVE_DB_MYSQL)
-		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: auth kind cognito needs database kind dynamodb (the MySQL "
-				  "Photo table cannot name a user-pool user as owner).",
-				  cfg->path ? cfg->path : "config");
-	return CA_OK;
-}
-
-/* The storage backend the config names: the legacy folder, or a bucket (stage 2+). */
-static int open_storage(const struct serve_config *cfg, struct ca_storage **out,
-			struct ca_err *err)
-{
-	int rc;
-
-	if (cfg->storage.kind == SERVE_STORAGE_S3) {
-		struct ca_storage_s3_options s3 = { cfg->storage.bucket, cfg->storage.prefix,
-						    cfg->storage.presign_expires, cfg->aws.region,
-						    cfg->aws.endpoint, NULL };
-
-		rc = ca_storage_s3_open(&s3, out, err);
-		if (rc != CA_OK)
-			ca_err_prefix(err, "storage (bucket %s)", cfg->storage.bucket);
-		return rc;
-	}
-	rc = ca_storage_disk_open(cfg->storage.path, out, err);
-	if (rc != CA_OK)
-		ca_err_prefix(err, "storage.path %s", cfg->storage.path);
-	return rc;
-}
-
 static int add_routes(struct ca_app *app, struct ca_err *err)
 {
 	size_t i;
@@ -225,12 +188,13 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 					     NULL };
 	struct ca_ratelimit_opts signup = { 0, (unsigned)cfg->server.signup_limit,
 					    APP_SIGNUP_PER_MINUTE, NULL, NULL };
+	/* a database connection for each server and image thread, unless the URL says pool=N */
+	struct ca_backends_options backends = {
+		CA_BACKENDS_ALL, (unsigned)(cfg->server.threads + cfg->server.image_workers), false
+	};
 	int rc;
 
 	*out = NULL;
-	rc = check_kinds(cfg, err);
-	if (rc != CA_OK)
-		return rc;
 	app = calloc(1, sizeof(*app));
 	if (!app)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -241,39 +205,18 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 				  cfg->server.session_ttl, err);
 	if (rc != CA_OK)
 		goto fail;
-	if (cfg->database.kind == SERVE_DB_DYNAMODB) {
-		struct ca_db_dynamodb_options ddb = { NULL, cfg->aws.region, cfg->aws.endpoint,
-						      cfg->database.user_table,
-						      cfg->database.photo_table,
-						      cfg->auth.kind == SERVE_AUTH_COGNITO };
-
-		rc = ca_db_dynamodb_open(&ddb, &app->db, err);
-	} else {
-		/* a connection for each server and image thread, unless the URL says pool=N */
-		rc = ca_db_mysql_open_pool(cfg->database.url,
-					   (unsigned)(cfg->server.threads + cfg->server.image_workers),
-					   &app->db, err);
-	}
-	if (rc != CA_OK) {
-		ca_err_prefix(err, "database");
-		goto fail;
-	}
-	rc = open_storage(cfg, &app->storage, err);
+	rc = ca_backends_open(cfg, &backends, &app->backends, err);
 	if (rc != CA_OK)
 		goto fail;
+	app->db = app->backends.db;
+	app->storage = app->backends.storage;
+	app->cognito = app->backends.cognito;
 	rc = app_csp_build(cfg, &app->csp, err);
 	if (rc != CA_OK)
 		goto fail;
 	rc = app_tracing_open(app, err);
 	if (rc != CA_OK)
 		goto fail;
-	if (cfg->auth.kind == SERVE_AUTH_COGNITO) {
-		rc = ca_cognito_auth_open(cfg, &app->cognito, err);
-		if (rc != CA_OK) {
-			ca_err_prefix(err, "auth");
-			goto fail;
-		}
-	}
 	rc = open_geo(app, err);
 	if (rc != CA_OK)
 		goto fail;
@@ -336,11 +279,9 @@ void ca_app_close(struct ca_app *app)
 	ca_ratelimit_free(app->signups);
 	geo_close(app->geo);
 	free(app->geo_note);
-	ca_storage_release(app->storage);
 	app_tracing_close(app);
 	free(app->csp);
-	ca_db_close(app->db);
-	ca_cognito_auth_free(app->cognito);
+	ca_backends_close(&app->backends);
 	ca_session_keys_release(&app->keys);
 	free(app);
 }

@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "auth/cognito_auth.h"
+#include "backends/backends.h"
 #include "db/db.h"
 #include "geo/geo.h"
 #include "http/ratelimit.h"
@@ -53,8 +54,9 @@
 
 struct ca_app {
 	const struct serve_config *cfg;      /* borrowed */
-	struct ca_db *db;
-	struct ca_storage *storage;
+	struct ca_backends backends;         /* owned: database, storage, user pool, AWS client */
+	struct ca_db *db;                    /* backends.db */
+	struct ca_storage *storage;          /* backends.storage */
 	struct geo *geo;                     /* NULL: no reverse geocoding */
 	char *geo_note;                      /* what ca_app_geocoding() says */
 	struct ca_session_keys keys;
@@ -66,7 +68,7 @@ struct ca_app {
 	struct ca_http_router *router;
 	struct ca_http_server *server;       /* borrowed, for /healthz; may be NULL */
 	size_t upload_max;                   /* bytes of files in one upload */
-	struct ca_cognito_auth *cognito;     /* auth.kind cognito; NULL for local auth */
+	struct ca_cognito_auth *cognito;     /* backends.cognito: auth.kind cognito; NULL: local */
 	struct app_tracing *tracing;         /* tracing.kind xray; NULL: not traced */
 	char *csp;                           /* Content-Security-Policy; NULL: the server's */
 };

@@ -16,6 +16,7 @@
 
 #include "aws/client.h"
 #include "aws/protocol.h"
+#include "backends/backends.h"
 #include "db/db.h"
 #include "db/dynamodb.h"
 #include "db/dynamodb_internal.h"

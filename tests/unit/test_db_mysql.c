@@ -18,6 +18,7 @@
 #include <mysql.h>
 
 #include "check_ca.h"
+#include "backends/backends.h"
 #include "db/date.h"
 #include "db/db.h"
 #include "db/mysql.h"

@@ -447,7 +447,7 @@ START_TEST(open_by_url_and_schema_checks)
 	}
 
 	/* nothing listening */
-	url = fmt("dynamodb://?endpoint=http%%3A%%2F%%2F127.0.0.1%%3A%d", moto_free_port());
+	url = fmt("dynamodb://?endpoint=http%%3A%%2F%%2F127.0.0.1%%3A%d", loopback_free_port());
 	setenv("AWS_MAX_ATTEMPTS", "1", 1);
 	ck_assert_int_eq(ca_db_open(url, &db, NULL), CA_DB_CONNECT);
 	unsetenv("AWS_MAX_ATTEMPTS");

@@ -28,29 +28,13 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "loopback.h"
 
 #include "aws/client.h"
 #include "aws/s3.h"
 
 static char moto_endpoint[64];
 static pid_t moto_pid = -1;
-
-static int moto_free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 static size_t moto_discard(char *p, size_t size, size_t n, void *ctx)
 {
@@ -116,7 +100,7 @@ static int moto_start_once(const char *server, const char *log_path)
 	char probe[96];
 	int port, i;
 
-	port = moto_free_port();
+	port = loopback_free_port();
 	snprintf(moto_endpoint, sizeof(moto_endpoint), "http://127.0.0.1:%d", port);
 	moto_owner = getpid();
 	moto_pid = fork();

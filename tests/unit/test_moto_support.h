@@ -9,7 +9,8 @@
  * endpoint variables, so the tests pass the endpoint themselves.
  * A server moto_up() started is stopped when the test process exits.
  * moto_client() gives an AWS client pointed at that server; moto_s3_bucket() the
- * bucket an S3 test run works in.
+ * bucket an S3 test run works in; moto_case_alone() the tcases the integration tests
+ * run by name with boto3 as the other party.
  */
 #ifndef CA_TEST_MOTO_SUPPORT_H
 #define CA_TEST_MOTO_SUPPORT_H
@@ -249,6 +250,31 @@ static inline void moto_s3_bucket(const char *prefix, char *bucket, size_t cap)
 	moto_unique(unique, sizeof(unique));
 	snprintf(bucket, cap, "%s-%s", prefix, unique);
 	moto_make_bucket(bucket);
+}
+
+/*
+ * The cases tests/integration/test_backend_*.py run with boto3 as the other party
+ * (backend_helpers.run_case): a tcase `name` of test alone, so that CK_RUN_CASE can pick
+ * it, with setup/teardown as an unchecked fixture and timeout seconds.
+ */
+static inline void moto_case_alone(Suite *s, const char *name, const TTest *test,
+				   SFun setup, SFun teardown, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, timeout);
+	tcase_add_test(tc, test);
+	suite_add_tcase(s, tc);
+}
+
+/* true when the integration test wrote the seed application's items itself
+ * (CA_TEST_SEED_WRITTEN=1); else the seed case writes them. */
+static inline int moto_seed_written(void)
+{
+	const char *written = getenv("CA_TEST_SEED_WRITTEN");
+
+	return written && strcmp(written, "1") == 0;
 }
 
 #endif

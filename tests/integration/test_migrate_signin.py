@@ -14,7 +14,6 @@ import hmac
 import os
 import re
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -384,8 +383,8 @@ def test_sign_in_page_asks_for_a_new_password(stack, legacy):
     email, password = u["email"], legacy["passwords"][u["email"]]
     env = dict(os.environ, CA_NEWPW_BASE_URL=stack.serve.base, CA_NEWPW_EMAIL=email,
                CA_NEWPW_PASSWORD=password, CA_NEWPW_NEW=NEW_PASSWORD)
-    p = subprocess.run(["node", "--test", "tests/e2e/new_password.test.mjs"], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    p = run(["node", "--test", "tests/e2e/new_password.test.mjs"], env=env, check=False,
+            timeout=300, cwd=ROOT)
     assert p.returncode == 0 and "# pass 1" in p.stdout, p.stdout + p.stderr
     assert stack.status(email) == "CONFIRMED"
     assert stack.pool_sign_in(email, NEW_PASSWORD)["AuthenticationResult"]["IdToken"]

@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,30 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class LoopbackHTTP:
+    """handler (a BaseHTTPRequestHandler class) served by a ThreadingHTTPServer on a free
+    127.0.0.1 port, from a thread of its own: server, port, url (http://127.0.0.1:PORT).
+    close() shuts it down; as a with-block it closes on leaving. daemon_threads: the
+    request threads do not hold up the shutdown."""
+
+    def __init__(self, handler, daemon_threads=False):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = daemon_threads
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.close()
 
 
 def wait_http(url, timeout=30.0):
@@ -87,6 +112,16 @@ class XrayDaemon:
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(timeout=30)
+
+
+def legacy_seed(bins, url, upload, users, per_user, seed):
+    """Seeds a sample legacy deployment with cloudalbum-legacy-seed --quiet: users x
+    per_user photos from seed, in the MySQL database at url and the folder upload.
+    Returns {email: password} of the users it made; fails the test when the seed fails."""
+    p = run([Path(bins) / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
+             "--users", users, "--photos-per-user", per_user, "--seed", seed, "--quiet"],
+            timeout=600)
+    return dict(line.split("\t")[:2] for line in p.stdout.strip().split("\n")[1:])
 
 
 def mysql_url(name):

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from werkzeug.security import check_password_hash
 
-from helpers import fresh_mysql_database, mysql_query, run, start
+from helpers import fresh_mysql_database, legacy_seed, mysql_query, run, start
 
 USERS, PER_USER, SEED = 5, 8, 2121
 BUCKET = "cloudalbum-migrate-test"
@@ -32,11 +32,7 @@ def norm(email):
 def legacy(bins, tmp_path_factory):
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_mig_") as (name, url):
-        p = run([bins / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
-                 "--users", USERS, "--photos-per-user", PER_USER, "--seed", SEED, "--quiet"],
-                check=False, timeout=600)
-        assert p.returncode == 0, p.stderr
-        passwords = {l.split("\t")[0]: l.split("\t")[1] for l in p.stdout.strip().split("\n")[1:]}
+        passwords = legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         yield dict(db=name, url=url, upload=upload, passwords=passwords)
 
 

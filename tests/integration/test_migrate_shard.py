@@ -14,7 +14,7 @@ import zlib
 import pytest
 
 from dirty_legacy import legacy_deployment, small_jpeg
-from helpers import create_contract_tables, run, start
+from helpers import create_contract_tables, legacy_seed, run, start
 
 USERS, PER_USER, SEED, N = 12, 4, 4242, 4
 REGION = "ap-southeast-1"
@@ -30,10 +30,7 @@ def legacy(bins, tmp_path_factory):
     from helpers import fresh_mysql_database
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_shard_") as (name, url):
-        p = run([bins / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
-                 "--users", USERS, "--photos-per-user", PER_USER, "--seed", SEED, "--quiet"],
-                check=False, timeout=600)
-        assert p.returncode == 0, p.stderr
+        legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         yield dict(db=name, url=url, upload=upload)
 
 

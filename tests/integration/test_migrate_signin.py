@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import fresh_mysql_database, mysql_query, run
+from helpers import fresh_mysql_database, legacy_seed, mysql_query, run
 from serve_helpers import Client, Serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,10 +43,7 @@ def meets_stage3_policy(password):
 def legacy(bins, tmp_path_factory):
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_migsignin_") as (name, url):
-        p = run([bins / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
-                 "--users", USERS, "--photos-per-user", PER_USER, "--seed", SEED, "--quiet"],
-                timeout=600)
-        passwords = dict(l.split("\t")[:2] for l in p.stdout.strip().split("\n")[1:])
+        passwords = legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         users = mysql_query(name, "SELECT id, email, username, password FROM `User` ORDER BY id")
         strong = [u for u in users if meets_stage3_policy(passwords[u["email"]])]
         weak = [u for u in users if not meets_stage3_policy(passwords[u["email"]])]

@@ -17,7 +17,7 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
-from helpers import run
+from helpers import LoopbackHTTP, run
 
 ROOT = Path(__file__).resolve().parents[2]
 # AWS's suite lives in the tree as one file; lay it out as case folders once per run.
@@ -291,8 +291,7 @@ def test_presign_of_a_raw_reserved_key_equals_botocore(bins, tmp_path, key):
 def test_call_with_a_raw_reserved_path_signs_like_botocore(bins, tmp_path, key):
     """`call s3` with a path that holds reserved characters: the request reaches the
     server encoded, and its signature is the one botocore's S3 signer computes for it."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     import botocore.awsrequest
     import botocore.credentials
 
@@ -308,18 +307,13 @@ def test_call_with_a_raw_reserved_path_signs_like_botocore(bins, tmp_path, key):
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    with LoopbackHTTP(Handler) as server:
+        endpoint = server.url
         env = dict(presign_env(tmp_path, region="us-east-1"), AWS_ENDPOINT_URL=endpoint,
                    AWS_MAX_ATTEMPTS="1")
         # --path is '/BUCKET/KEY' with the key raw: call encodes it; here the bucket part
         # carries the reserved characters the library must not leave raw either
         run([cli(bins), "call", "s3", "--path", f"/cloudalbum-bucket/{key}"], env=env)
-    finally:
-        server.shutdown()
-        server.server_close()
     [(path, headers)] = seen
     assert path == "/cloudalbum-bucket/" + urllib.parse.quote(key, safe="/~")
     req = botocore.awsrequest.AWSRequest(method="GET", url=endpoint + path, headers={

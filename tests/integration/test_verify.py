@@ -18,8 +18,8 @@ import pymysql
 import pytest
 
 import serve_helpers
-from helpers import (MYSQL, XrayDaemon, create_mysql_database, drop_mysql_database, free_port,
-                     run, start, wait_http)
+from helpers import (MYSQL, LoopbackHTTP, XrayDaemon, create_mysql_database,
+                     drop_mysql_database, free_port, run, start, wait_http)
 from serve_helpers import ROOT, Serve
 
 TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*?)(?: # SKIP (.*))?$")
@@ -393,7 +393,6 @@ class RefusingProxy:
     def __init__(self, upstream, refuse):
         import http.client
         import http.server
-        import threading
         from urllib.parse import urlparse
 
         up = urlparse(upstream)
@@ -429,14 +428,11 @@ class RefusingProxy:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.http = LoopbackHTTP(Handler)
+        self.base = self.http.url
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 def test_photo_left_by_a_failed_delete_is_removed(lab):

@@ -30,6 +30,15 @@ def create_database():
 
 
 drop_database = drop_mysql_database
+
+
+def stop_and_drop(srv, dbname):
+    """Stops srv (Serve.stop: a clean exit is checked) and drops its database dbname, also
+    when the stop fails."""
+    try:
+        srv.stop()
+    finally:
+        drop_database(dbname)
 db_query = mysql_query
 
 

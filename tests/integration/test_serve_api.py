@@ -17,8 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from helpers import run
 from serve_helpers import (EXIFTOOL, SECRET, Client, Serve, bomb_jpeg, create_database,
-                           db_query, drop_database, healthz, jpeg, new_user, norm_email, png_bytes,
-                           with_exif, write_config)
+                           db_query, healthz, jpeg, new_user, norm_email, png_bytes,
+                           stop_and_drop, with_exif, write_config)
 
 PHOTO_FIELDS = {"id", "tags", "desc", "filename_orig", "filesize", "geotag_lat", "geotag_lng",
                 "upload_date", "taken_date", "make", "model", "width", "height", "city",
@@ -36,10 +36,7 @@ def env(bins, tmp_path_factory):
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work, cfg=cfg)
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 @pytest.fixture(scope="module")
@@ -176,10 +173,7 @@ def test_http_tile_server_is_allowed_by_the_policy(bins, tmp_path):
                   env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"}, check=False, timeout=60)
         assert out.returncode != 0 and "server.tile_url" in out.stderr, out.stderr
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 def test_access_log_is_structured(env, base):

@@ -32,7 +32,7 @@ endif
 
 CC       ?= cc
 PKGS     := libcurl openssl jansson yaml-0.1 libmariadb libexif libjpeg zlib libmicrohttpd expat
-CPPFLAGS += -Ilib -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -Ilib -I. -I$(BUILD)/gen -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -MMD -MP $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
@@ -103,6 +103,14 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC  $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Sources made from data files, under $(BUILD)/gen (on the include path): the legacy
+# schema's statements as C strings from its one copy, lib/db/legacy_schema.sql.
+$(BUILD)/gen/db/legacy_schema.inc: lib/db/legacy_schema.sql scripts/sql-to-c.awk
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@awk -f scripts/sql-to-c.awk $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/lib/db/mysql_schema.o: $(BUILD)/gen/db/legacy_schema.inc
 
 $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(dir $@)

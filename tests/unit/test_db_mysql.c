@@ -3,7 +3,7 @@
  * CA_TEST_MYSQL (default mysql://root@127.0.0.1:3306). Each test works in a
  * database of its own with a unique name and drops it afterwards.
  * Also: the date text form, UTF-8 counting, URL parsing, and that the embedded
- * DDL is legacy_seed/legacy_schema.sql.
+ * DDL is lib/db/legacy_schema.sql.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -334,13 +334,16 @@ START_TEST(url_parsing)
 }
 END_TEST
 
-/* Statements of the SQL file: comment lines dropped, split at ';', trimmed. */
+/*
+ * The compiled-in statements are the SQL file's (comment lines dropped, split at ';',
+ * trimmed): checks the build's scripts/sql-to-c.awk step.
+ */
 START_TEST(embedded_ddl_is_the_sql_file)
 {
 	const char *const *ddl = ca_db_mysql_legacy_ddl();
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 	size_t i = 0;
 
 	ck_assert_msg(f != NULL, "run from the repository root");
@@ -993,7 +996,7 @@ static void apply_seed_ddl(MYSQL *admin)
 {
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p, *semi;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f))

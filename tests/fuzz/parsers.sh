@@ -24,7 +24,7 @@ CC_FUZZ=${CC_FUZZ:-clang}
 command -v "$CC_FUZZ" >/dev/null ||
 	{ echo "parsers.sh: $CC_FUZZ not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
-UTIL="lib/util/error.c lib/util/buf.c lib/util/strutil.c"
+UTIL="lib/util/error.c lib/util/buf.c lib/util/strutil.c lib/util/array.c"
 ALL="yaml xml aws_error ini multipart cookie urlcode endpoint sigv4_case password geo form roster"
 
 # The lib sources, pkg-config packages and -max_len of each target.
@@ -38,11 +38,11 @@ sources() {
 	multipart) echo "lib/http/multipart.c lib/http/urlcode.c lib/util/url.c" ;;
 	cookie) echo "lib/http/cookie.c lib/http/kv.c" ;;
 	urlcode) echo "lib/http/urlcode.c lib/util/url.c" ;;
-	endpoint) echo "lib/aws/endpoint.c lib/util/url.c" ;;
+	endpoint) echo "lib/aws/endpoint.c lib/aws/service.c lib/util/url.c" ;;
 	sigv4_case) echo "lib/aws/sigv4_case.c lib/aws/sigv4.c lib/aws/sigv4_canon.c
 			  lib/aws/amz_date.c lib/aws/uri_encode.c lib/util/crypto.c
 			  lib/aws/credentials.c lib/aws/ini.c lib/aws/imds.c lib/aws/endpoint.c
-			  lib/util/url.c" ;;
+			  lib/aws/service.c lib/util/url.c" ;;
 	password) echo "lib/auth/password.c lib/util/crypto.c" ;;
 	geo) echo "lib/geo/table.c lib/geo/kdtree.c" ;;
 	form) echo "lib/verify/verify_form.c" ;;

@@ -1,8 +1,10 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_ca.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/crypto.h"
 #include "util/error.h"
@@ -324,6 +326,42 @@ START_TEST(region_names)
 }
 END_TEST
 
+START_TEST(array_grows_by_doubling)
+{
+	long *a = NULL;
+	size_t n = 0, cap = 0, i, caps_seen = 0, last_cap = 0;
+
+	for (i = 0; i < 1000; i++) {
+		ck_assert_int_eq(CA_ARRAY_RESERVE(a, n, &cap, 4), CA_OK);
+		ck_assert_uint_gt(cap, n);
+		if (cap != last_cap) {
+			ck_assert(last_cap == 0 ? cap == 4 : cap == 2 * last_cap);
+			last_cap = cap;
+			caps_seen++;
+		}
+		a[n++] = (long)i * 3;
+	}
+	ck_assert_uint_eq(caps_seen, 9);        /* 4, 8, ... 1024 */
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(a[i], (long)i * 3);
+	/* room left: nothing moves */
+	n = 10;
+	ck_assert_int_eq(CA_ARRAY_RESERVE(a, n, &cap, 4), CA_OK);
+	ck_assert_uint_eq(cap, 1024);
+	free(a);
+
+	/* an impossible size is refused and leaves the array as it was */
+	{
+		struct { char b[1 << 20]; } *big = NULL;
+		size_t bn = SIZE_MAX / 2, bcap = SIZE_MAX / 2;
+
+		ck_assert_int_eq(CA_ARRAY_RESERVE(big, bn, &bcap, 1), CA_ENOMEM);
+		ck_assert_ptr_null(big);
+		ck_assert_uint_eq(bcap, SIZE_MAX / 2);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -340,6 +378,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, url_split_overlong);
 	tcase_add_test(tc, percent_coding);
 	tcase_add_test(tc, region_names);
+	tcase_add_test(tc, array_grows_by_doubling);
 	suite_add_tcase(s, tc);
 	return s;
 }

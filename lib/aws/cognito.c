@@ -57,25 +57,9 @@ static int call_found(struct aws_client *c, const char *op, const json_t *in, js
 		      struct ca_err *err)
 {
 	struct aws_op o = { .name = op, .json = in };
-	struct aws_result res;
-	struct ca_err local;
-	int rc;
+	struct aws_expect e = { .code = "ResourceNotFoundException", .rc = CA_ENOTFOUND, .say = true };
 
-	if (out)
-		*out = NULL;
-	aws_result_init(&res);
-	ca_err_clear(&local);
-	rc = aws_call(c, AWS_SVC_COGNITO_IDP, &o, &res, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(res.error_code, "ResourceNotFoundException"))
-		rc = CA_ENOTFOUND;
-	if (rc)
-		ca_err_set(err, rc, "%s", ca_err_msg(&local));
-	else if (out) {
-		*out = res.output;
-		res.output = NULL;
-	}
-	aws_result_release(&res);
-	return rc;
+	return aws_call_answer(c, AWS_SVC_COGNITO_IDP, &o, &e, out, NULL, err);
 }
 
 /*

@@ -18,25 +18,9 @@ static int op(struct aws_client *c, const char *name, const json_t *in, json_t *
 	      const char *quiet, int quiet_rc, struct ca_err *err)
 {
 	struct aws_op o = { .name = name, .json = in };
-	struct aws_result res;
-	struct ca_err local;
-	int rc;
+	struct aws_expect e = { .code = quiet, .rc = quiet_rc };
 
-	if (out)
-		*out = NULL;
-	aws_result_init(&res);
-	ca_err_clear(&local);
-	rc = aws_call(c, AWS_SVC_DYNAMODB, &o, &res, &local);
-	if (rc == CA_AWS_SERVICE && quiet && !strcmp(res.error_code, quiet)) {
-		rc = quiet_rc;
-	} else if (rc != CA_OK) {
-		ca_err_set(err, rc, "%s", ca_err_msg(&local));
-	} else if (out) {
-		*out = res.output;
-		res.output = NULL;
-	}
-	aws_result_release(&res);
-	return rc;
+	return aws_call_answer(c, AWS_SVC_DYNAMODB, &o, &e, out, NULL, err);
 }
 
 void ddb_table_init(struct ddb_table *t)

@@ -19,25 +19,9 @@ static int call(struct aws_client *c, const char *action, const struct aws_param
 		struct ca_xml_node **out, struct ca_err *err)
 {
 	struct aws_op op = { .name = action, .params = p, .n_params = n };
-	struct aws_result res;
-	struct ca_err local;
-	int rc;
+	struct aws_expect e = { .code = NOT_FOUND, .rc = CA_ENOTFOUND };
 
-	if (out)
-		*out = NULL;
-	aws_result_init(&res);
-	ca_err_clear(&local);
-	rc = aws_call(c, AWS_SVC_IAM, &op, &res, &local);
-	if (rc == CA_AWS_SERVICE && !strcmp(res.error_code, NOT_FOUND)) {
-		rc = CA_ENOTFOUND;
-	} else if (rc != CA_OK) {
-		ca_err_set(err, rc, "%s", ca_err_msg(&local));
-	} else if (out) {
-		*out = res.xml;
-		res.xml = NULL;
-	}
-	aws_result_release(&res);
-	return rc;
+	return aws_call_answer(c, AWS_SVC_IAM, &op, &e, NULL, out, err);
 }
 
 static int dup_text(const struct ca_xml_node *root, const char *path, char **out,

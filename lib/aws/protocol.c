@@ -193,23 +193,47 @@ out:
 	return rc;
 }
 
+int aws_call_answer(struct aws_client *c, enum aws_service svc, const struct aws_op *op,
+		    const struct aws_expect *expect, json_t **json, struct ca_xml_node **xml,
+		    struct ca_err *err)
+{
+	struct aws_result res;
+	struct ca_err local;
+	int rc;
+
+	if (json)
+		*json = NULL;
+	if (xml)
+		*xml = NULL;
+	aws_result_init(&res);
+	ca_err_clear(&local);
+	rc = aws_call(c, svc, op, &res, &local);
+	if (rc == CA_AWS_SERVICE && expect && expect->code && !strcmp(res.error_code, expect->code)) {
+		rc = expect->rc;
+		if (expect->say && rc != CA_OK)
+			ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	} else if (rc != CA_OK) {
+		ca_err_set(err, rc, "%s", ca_err_msg(&local));
+	} else {
+		if (json) {
+			*json = res.output;
+			res.output = NULL;
+		}
+		if (xml) {
+			*xml = res.xml;
+			res.xml = NULL;
+		}
+	}
+	aws_result_release(&res);
+	return rc;
+}
+
 int aws_call_json(struct aws_client *c, enum aws_service svc, const char *operation,
 		  const json_t *in, json_t **out, struct ca_err *err)
 {
 	struct aws_op op = { .name = operation, .json = in };
-	struct aws_result res;
-	int rc;
 
-	if (out)
-		*out = NULL;
-	aws_result_init(&res);
-	rc = aws_call(c, svc, &op, &res, err);
-	if (rc == CA_OK && out) {
-		*out = res.output;
-		res.output = NULL;
-	}
-	aws_result_release(&res);
-	return rc;
+	return aws_call_answer(c, svc, &op, NULL, out, NULL, err);
 }
 
 int aws_query_call(struct aws_client *c, enum aws_service svc, const char *action,
@@ -217,17 +241,6 @@ int aws_query_call(struct aws_client *c, enum aws_service svc, const char *actio
 		   struct ca_err *err)
 {
 	struct aws_op op = { .name = action, .params = params, .n_params = n_params };
-	struct aws_result res;
-	int rc;
 
-	if (out)
-		*out = NULL;
-	aws_result_init(&res);
-	rc = aws_call(c, svc, &op, &res, err);
-	if (rc == CA_OK && out) {
-		*out = res.xml;
-		res.xml = NULL;
-	}
-	aws_result_release(&res);
-	return rc;
+	return aws_call_answer(c, svc, &op, NULL, NULL, out, err);
 }

@@ -82,6 +82,27 @@ int aws_call(struct aws_client *c, enum aws_service svc, const struct aws_op *op
 	     struct aws_result *res, struct ca_err *err);
 
 /*
+ * A refusal the caller expects: the service's error code `code` answered as `rc`.
+ * `say` keeps the service's sentence in err; otherwise err is left alone ("absent"
+ * or "exists" is an answer, not an error).
+ */
+struct aws_expect {
+	const char *code;
+	int rc;
+	bool say;
+};
+
+/*
+ * aws_call keeping only the answer: on CA_OK *json / *xml (each may be NULL) receive
+ * the answer's JSON object / XML tree (json_decref / ca_xml_free them), NULL otherwise.
+ * A refusal with expect->code (expect may be NULL) returns expect->rc as above; every
+ * other failure returns as aws_call with err set.
+ */
+int aws_call_answer(struct aws_client *c, enum aws_service svc, const struct aws_op *op,
+		    const struct aws_expect *expect, json_t **json, struct ca_xml_node **xml,
+		    struct ca_err *err);
+
+/*
  * A JSON-protocol operation when the caller needs no error code: *out (if out is not
  * NULL) receives the answer object on CA_OK (json_decref it), NULL otherwise.
  * Returns as aws_call.

@@ -11,11 +11,6 @@
 #include "util/url.h"
 #include "util/banned.h"
 
-int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len, bool encode_slash)
-{
-	return ca_percent_encode(out, s, len, !encode_slash);
-}
-
 char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
 {
 	struct ca_buf b = CA_BUF_INIT;
@@ -27,11 +22,6 @@ char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
 		return NULL;
 	}
 	return ca_buf_detach(&b, NULL);
-}
-
-int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
-{
-	return ca_percent_decode(out, s, len, CA_PCT_LENIENT);
 }
 
 int aws_s3_path_encode_buf(struct ca_buf *out, const char *path, size_t len)

@@ -166,15 +166,38 @@ int ca_percent_encode(struct ca_buf *out, const void *s, size_t len, bool keep_s
 	return CA_OK;
 }
 
+/* AWS's reading: every %XX decoded, anything else (a lone '%' too) kept. */
+static void decode_lenient(char *w, const char *s, size_t len, struct ca_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && len - i >= 3 && (hi = ca_hex_digit(s[i + 1])) >= 0 &&
+		    (lo = ca_hex_digit(s[i + 2])) >= 0) {
+			*w++ = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			*w++ = s[i];
+		}
+	}
+	commit_written(out, w);
+}
+
 int ca_percent_decode(struct ca_buf *out, const char *s, size_t len, unsigned flags)
 {
-	bool lenient = flags & CA_PCT_LENIENT;
+	bool plus_is_space = flags & CA_PCT_PLUS_IS_SPACE;
 	char *w;
 	size_t i;
 
 	if (ca_buf_grow(out, len) != CA_OK)
 		return CA_ENOMEM;
 	w = out->data + out->len;
+	if (flags & CA_PCT_LENIENT && !plus_is_space) {
+		decode_lenient(w, s, len, out);
+		return CA_OK;
+	}
 	for (i = 0; i < len; i++) {
 		char c = s[i];
 		int hi = -1, lo = -1;
@@ -183,13 +206,13 @@ int ca_percent_decode(struct ca_buf *out, const char *s, size_t len, unsigned fl
 			hi = ca_hex_digit(s[i + 1]);
 			lo = ca_hex_digit(s[i + 2]);
 		}
-		if (hi >= 0 && lo >= 0 && (lenient || hi || lo)) {
+		if (hi >= 0 && lo >= 0 && (flags & CA_PCT_LENIENT || hi || lo)) {
 			c = (char)(hi << 4 | lo);
 			i += 2;
-		} else if (!lenient && (c == '%' || c == '\0')) {
+		} else if (!(flags & CA_PCT_LENIENT) && (c == '%' || c == '\0')) {
 			commit_written(out, w);
 			return CA_EPARSE;
-		} else if (c == '+' && (flags & CA_PCT_PLUS_IS_SPACE)) {
+		} else if (c == '+' && plus_is_space) {
 			c = ' ';
 		}
 		*w++ = c;

@@ -45,7 +45,7 @@ sources() {
 			  lib/aws/service.c lib/util/url.c" ;;
 	password) echo "lib/auth/password.c lib/util/crypto.c" ;;
 	geo) echo "lib/geo/table.c lib/geo/kdtree.c" ;;
-	form) echo "lib/verify/verify_form.c" ;;
+	form) echo "lib/verify/verify_form.c lib/util/url.c" ;;
 	roster) echo "classroom/roster.c lib/config/yaml.c lib/config/expand.c lib/config/schema.c
 		     lib/config/value.c" ;;
 	esac

@@ -12,8 +12,8 @@
 
 #include "aws/client.h"
 #include "aws/s3.h"
+#include "aws/s3_address.h"
 #include "aws/s3_presign.h"
-#include "aws/sigv4_canon.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -22,6 +22,7 @@
 struct s3_storage {
 	struct ca_storage base; /* first */
 	struct aws_client *client;
+	bool own_client;
 	struct aws_credentials_provider *credentials;
 	bool own_credentials;
 	char *bucket;
@@ -64,20 +65,8 @@ int ca_storage_s3_key(const char *prefix, const char *email, const char *filenam
 static int old_thumb_key(const char *prefix, const char *email, const char *filename,
 			 struct ca_buf *out, struct ca_err *err)
 {
-	struct ca_buf norm = CA_BUF_INIT;
-	int rc;
-
-	rc = ca_storage_check_name(filename, err);
-	if (rc == CA_OK)
-		rc = ca_storage_norm_email(email, &norm, err);
-	if (rc == CA_OK) {
-		add_key_prefix(prefix, out);
-		ca_buf_addf(out, "%s/" CA_STORAGE_THUMB_DIR_OLD "/%s", norm.data, filename);
-		if (!ca_buf_ok(out))
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building an S3 key.");
-	}
-	ca_buf_release(&norm);
-	return rc;
+	add_key_prefix(prefix, out);
+	return ca_storage_old_thumb_relpath(email, filename, out, err);
 }
 
 /* The storage code for a failed S3 call: 404 is "not found", the rest I/O. */
@@ -250,19 +239,6 @@ static int s3_exists(struct ca_storage *st, const char *email, const char *filen
 	return rc;
 }
 
-/* A bucket name that can be a DNS label in front of AWS's host (as aws_s3_send decides). */
-static bool bucket_dns_label(const char *b)
-{
-	size_t i, n = strlen(b);
-
-	if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-'))
-			return false;
-	return true;
-}
-
 /* The object's unsigned URL, addressed as aws_s3_send would address it. */
 static int object_url(struct s3_storage *s, const char *key, struct ca_buf *url, struct ca_err *err)
 {
@@ -275,17 +251,10 @@ static int object_url(struct s3_storage *s, const char *key, struct ca_buf *url,
 	if (rc != CA_OK)
 		return ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
 				  ca_err_msg(&step));
-	if (!ep.s3_path_style && strcmp(ep.source, "default") == 0 && bucket_dns_label(s->bucket)) {
-		ca_buf_addf(url, "%s://%s.%s/", ep.https ? "https" : "http", s->bucket, ep.host);
-	} else {
-		ca_buf_adds(url, ep.url);
-		ca_buf_addch(url, '/');
-		aws_uri_encode_buf(url, s->bucket, strlen(s->bucket), true);
-		ca_buf_addch(url, '/');
-	}
-	aws_uri_encode_buf(url, key, strlen(key), false);
+	if (aws_s3_object_url(&ep, s->bucket, key, url) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a URL.");
 	aws_endpoint_release(&ep);
-	return ca_buf_ok(url) ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory building a URL.");
+	return rc;
 }
 
 static int s3_url(struct ca_storage *st, const char *email, const char *filename,
@@ -334,7 +303,8 @@ static void s3_release(struct ca_storage *st)
 
 	if (!s)
 		return;
-	aws_client_free(s->client);
+	if (s->own_client)
+		aws_client_free(s->client);
 	if (s->own_credentials)
 		aws_credentials_provider_release(s->credentials);
 	free(s->bucket);
@@ -480,16 +450,21 @@ int ca_storage_s3_open(const struct ca_storage_s3_options *opt, struct ca_storag
 			goto fail;
 		}
 	}
-	memset(&copt, 0, sizeof(copt));
-	copt.fallback_region = opt->region;
-	copt.endpoint = opt->endpoint;
-	copt.credentials = s->credentials;
-	ca_err_clear(&step);
-	rc = aws_client_new(&copt, &s->client, &step);
-	if (rc != CA_OK) {
-		rc = ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
-				ca_err_msg(&step));
-		goto fail;
+	if (opt->client) {
+		s->client = opt->client;
+	} else {
+		memset(&copt, 0, sizeof(copt));
+		copt.fallback_region = opt->region;
+		copt.endpoint = opt->endpoint;
+		copt.credentials = s->credentials;
+		ca_err_clear(&step);
+		rc = aws_client_new(&copt, &s->client, &step);
+		if (rc != CA_OK) {
+			rc = ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
+					ca_err_msg(&step));
+			goto fail;
+		}
+		s->own_client = true;
 	}
 	rc = check_bucket_exists(s, err);
 	if (rc != CA_OK)

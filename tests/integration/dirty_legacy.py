@@ -6,13 +6,12 @@ upload folder laid out as the legacy app lays it out (<norm(email)>/<file> and
 import contextlib
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import pymysql
 from PIL import Image
 
-from helpers import MYSQL, fresh_mysql_database
+from helpers import MYSQL, fresh_mysql_database, run
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "cloudalbum-dirty-test"
@@ -125,8 +124,7 @@ def migrate(bins, env, legacy, cfg, state, verb="run", *extra, extra_env=None):
     """Runs cloudalbum-migrate VERB on the hand-made deployment; returns the process."""
     cmd = [str(bins / "cloudalbum-migrate"), verb, "--from-db", legacy.url, "--from-dir",
            str(legacy.upload), "--to", str(cfg), "--state", str(state), *extra]
-    return subprocess.run(cmd, env=dict(env, **(extra_env or {})), capture_output=True,
-                          text=True, timeout=300)
+    return run(cmd, env=dict(env, **(extra_env or {})), check=False, timeout=300)
 
 
 def scan(ddb, table):

@@ -4,23 +4,13 @@
 #include <string.h>
 
 #include "check_ca.h"
+#include "fake_env.h"
 #include "config/serve_config.h"
 #include "config/yaml.h"
 #include "util/error.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-session"
 #define POOL "ap-southeast-1_TESTPOOL"
-
-static const char *fake_env(void *ctx, const char *name)
-{
-	const char *const *kv = ctx;
-	size_t n = strlen(name);
-
-	for (; *kv; kv++)
-		if (strncmp(*kv, name, n) == 0 && (*kv)[n] == '=')
-			return *kv + n + 1;
-	return NULL;
-}
 
 static const char *const LOCAL_ENV[] = {
 	"CLOUDALBUM_SESSION_SECRET=" SECRET, "COGNITO_USER_POOL_ID=" POOL,

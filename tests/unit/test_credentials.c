@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "aws/amz_date.h"
+#include "text_file.h"
 #include "aws/credentials.h"
 #include "aws/imds.h"
 #include "util/error.h"
@@ -187,6 +189,12 @@ START_TEST(iso8601_times)
 	ck_assert(!aws_parse_iso8601("2024-01-01T00:00:00+0200", &t));
 	ck_assert(!aws_parse_iso8601("20x4-01-01T00:00:00Z", &t));
 	ck_assert(!aws_parse_iso8601("tomorrow", &t));
+	/* the separator as RFC 3339 allows it; days that do not exist refused */
+	ck_assert(aws_parse_iso8601("2024-02-29 12:34:56z", &t));
+	ck_assert_int_eq(t, 1709210096);
+	ck_assert(!aws_parse_iso8601("2023-02-29T00:00:00Z", &t));
+	ck_assert(!aws_parse_iso8601("2024-04-31T00:00:00Z", &t));
+	ck_assert(!aws_parse_iso8601("2024-01-01T00:00:00+02:00x", &t));
 }
 END_TEST
 
@@ -287,13 +295,9 @@ static char home[64];
 static void write_file(const char *name, const char *text)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", home, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	write_text_file(path, text);
 }
 
 static void chain_setup(void)

@@ -18,6 +18,8 @@
 #include <mysql.h>
 
 #include "check_ca.h"
+#include "backends/backends.h"
+#include "loopback.h"
 #include "db/date.h"
 #include "db/db.h"
 #include "db/mysql.h"
@@ -1299,22 +1301,12 @@ END_TEST
 
 START_TEST(unreachable_server_is_reported_clearly)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
 	struct ca_db *db = NULL;
 	struct ca_err err;
 	char url[128];
-	int s = socket(AF_INET, SOCK_STREAM, 0);
 
-	/* a port that was free a moment ago: nothing listens there */
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	close(s);
-	snprintf(url, sizeof(url), "mysql://root@127.0.0.1:%u/x?connect_timeout=2",
-		 ntohs(sa.sin_port));
+	snprintf(url, sizeof(url), "mysql://root@127.0.0.1:%d/x?connect_timeout=2",
+		 loopback_free_port());
 	ca_err_clear(&err);
 	ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_CONNECT);
 	ck_assert_ptr_null(db);

@@ -111,8 +111,8 @@ struct ca_db_ops {
 			       struct ca_err *err);
 	int (*user_update)(struct ca_db *db, const char *id, const char *username,
 			   const char *password, struct ca_err *err);
-	int (*photo_create)(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-			    char **id_out, struct ca_err *err);
+	int (*photo_create)(struct ca_db *db, const char *owner_id, bool *owner_known,
+			    const struct ca_photo *in, struct ca_photo *out, struct ca_err *err);
 	int (*photo_get)(struct ca_db *db, const char *owner_id, const char *photo_id,
 			 struct ca_photo *out, struct ca_err *err);
 	int (*photo_list)(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
@@ -180,11 +180,17 @@ int ca_db_user_delete(struct ca_db *db, const char *id, struct ca_err *err);
 
 /*
  * Creates a photo owned by owner_id from every field of in (in->id and
- * in->user_id ignored; in->upload_date NULL means now). On CA_OK *id_out is the
- * new id (the caller frees). CA_DB_NOTFOUND when the owner does not exist.
+ * in->user_id ignored; in->upload_date NULL means now). On CA_OK *out is the
+ * stored record, field for field what ca_db_photo_get() reads back (the new id,
+ * the dates and geotag as the store keeps them); the caller releases it. On error
+ * *out is empty. CA_DB_NOTFOUND when the owner does not exist.
+ * owner_known (may be NULL) lets a caller that creates several photos for one
+ * owner have the owner looked up once: a backend without a foreign key to check
+ * it (DynamoDB) looks the owner up while *owner_known is false and sets it true
+ * once the owner is found; pass the same flag, false at first, to every create.
  */
-int ca_db_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-		       char **id_out, struct ca_err *err);
+int ca_db_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+		       const struct ca_photo *in, struct ca_photo *out, struct ca_err *err);
 
 /* Fills *out (caller releases) with the owner's photo; CA_DB_NOTFOUND when it is not theirs. */
 int ca_db_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,

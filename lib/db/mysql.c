@@ -261,8 +261,83 @@ static int read_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_e
 struct photo_create_ctx {
 	long long owner;
 	const struct ca_photo *in;
-	char **id_out;
+	const char *upload_date, *taken_date; /* in's, whole seconds (stored_datetime) */
+	struct ca_photo *out;
 };
+
+/*
+ * The date s as a DATETIME column keeps it: whole seconds (MariaDB drops a
+ * fraction, MySQL rounds it; binding whole seconds makes both keep this).
+ * *out is malloc'd, NULL for s NULL.
+ */
+static int stored_datetime(const char *s, char **out, struct ca_err *err)
+{
+	char text[CA_DB_DATE_LEN + 1];
+	struct ca_db_date d;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return CA_OK;
+	rc = ca_db_date_parse(s, &d, err);
+	if (rc)
+		return rc;
+	d.microsecond = 0;
+	ca_db_date_format(&d, text);
+	*out = ca_strdup(text);
+	return *out ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
+}
+
+/* A copy of s (NULL for NULL); *oom set when the copy fails. */
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *copy = ca_strdup(s);
+
+	if (s && !copy)
+		*oom = true;
+	return copy;
+}
+
+/* *out as the new row reads back (read_photo), from what was inserted. */
+static int stored_photo(const struct photo_create_ctx *ctx, unsigned long long id,
+			struct ca_photo *out, struct ca_err *err)
+{
+	const struct ca_photo *in = ctx->in;
+	char num[24];
+	bool oom = false;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(num, sizeof(num), "%llu", id);
+	out->id = ca_strdup(num);
+	snprintf(num, sizeof(num), "%lld", ctx->owner);
+	out->user_id = ca_strdup(num);
+	oom = !out->id || !out->user_id;
+	out->tags = dup_or_null(in->tags, &oom);
+	out->desc = dup_or_null(in->desc, &oom);
+	out->filename_orig = dup_or_null(in->filename_orig, &oom);
+	out->filename = dup_or_null(in->filename, &oom);
+	out->filesize = in->filesize >= 0 ? in->filesize : -1;
+	out->has_geotag = in->has_geotag;
+	if (in->has_geotag) {
+		/* geotag_lat and geotag_lng are FLOAT columns */
+		out->geotag_lat = ca_mysql_float_value(in->geotag_lat);
+		out->geotag_lng = ca_mysql_float_value(in->geotag_lng);
+	}
+	out->upload_date = dup_or_null(ctx->upload_date, &oom);
+	out->taken_date = dup_or_null(ctx->taken_date, &oom);
+	out->make = dup_or_null(in->make, &oom);
+	out->model = dup_or_null(in->model, &oom);
+	out->width = dup_or_null(in->width, &oom);
+	out->height = dup_or_null(in->height, &oom);
+	out->city = dup_or_null(in->city, &oom);
+	out->nation = dup_or_null(in->nation, &oom);
+	out->address = dup_or_null(in->address, &oom);
+	if (oom) {
+		ca_photo_release(out);
+		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
+	}
+	return CA_OK;
+}
 
 static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
@@ -270,9 +345,9 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 	const struct ca_photo *in = ctx->in;
 	struct mysql_params p = { .n = 0 };
 	MYSQL_STMT *st = NULL;
-	char num[24];
 	int rc;
 
+	ca_photo_release(ctx->out);
 	ca_mysql_param_i64(&p, ctx->owner);
 	ca_mysql_param_str(&p, in->tags);
 	ca_mysql_param_str(&p, in->desc);
@@ -289,9 +364,9 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 		ca_mysql_param_null(&p);
 		ca_mysql_param_null(&p);
 	}
-	rc = ca_mysql_param_date(&p, in->upload_date, err);
+	rc = ca_mysql_param_date(&p, ctx->upload_date, err);
 	if (!rc)
-		rc = ca_mysql_param_date(&p, in->taken_date, err);
+		rc = ca_mysql_param_date(&p, ctx->taken_date, err);
 	if (rc)
 		return rc;
 	ca_mysql_param_str(&p, in->make);
@@ -313,21 +388,32 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 	}
 	if (rc)
 		return rc;
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
-	*ctx->id_out = ca_strdup(num);
-	if (!*ctx->id_out)
-		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
-	return CA_OK;
+	return stored_photo(ctx, (unsigned long long)mysql_stmt_insert_id(st), ctx->out, err);
 }
 
-static int mysql_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-			      char **id_out, struct ca_err *err)
+/* The Photo table's foreign key checks the owner on every insert: owner_known is
+ * only reported. */
+static int mysql_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+			      const struct ca_photo *in, struct ca_photo *out, struct ca_err *err)
 {
-	struct photo_create_ctx ctx = { 0, in, id_out };
+	struct photo_create_ctx ctx = { 0, in, NULL, NULL, out };
+	char *upload_date = NULL, *taken_date = NULL;
+	int rc;
 
 	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
 		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
-	return run(mysql_of(db), step_photo_create, &ctx, false, err);
+	rc = stored_datetime(in->upload_date, &upload_date, err);
+	if (!rc)
+		rc = stored_datetime(in->taken_date, &taken_date, err);
+	ctx.upload_date = upload_date;
+	ctx.taken_date = taken_date;
+	if (!rc)
+		rc = run(mysql_of(db), step_photo_create, &ctx, false, err);
+	if (!rc)
+		*owner_known = true;
+	free(upload_date);
+	free(taken_date);
+	return rc;
 }
 
 struct photo_get_ctx {

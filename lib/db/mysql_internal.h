@@ -233,8 +233,10 @@ char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom);
 char *ca_mysql_row_int_text(const struct mysql_row *r, size_t i, bool *oom);
 /* Column i (COL_DATE) in date.h form, NULL for SQL NULL or a zero date. */
 char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom);
-/* Column i (COL_REAL); a FLOAT column's value as the shortest decimal of that float. */
+/* Column i (COL_REAL); a FLOAT column's value as ca_mysql_float_value() gives it. */
 double ca_mysql_row_real(const struct mysql_row *r, size_t i);
+/* What a FLOAT column holding v reads back as: the shortest decimal of (float)v. */
+double ca_mysql_float_value(double v);
 void ca_mysql_row_release(struct mysql_row *r);
 
 /* Parses a decimal id of ours (1..2^31-1); false for anything else. */

@@ -293,25 +293,28 @@ bool ca_mysql_parse_id(const char *id, long long *out)
 	return true;
 }
 
-double ca_mysql_row_real(const struct mysql_row *r, size_t i)
+double ca_mysql_float_value(double v)
 {
-	const struct mysql_col *c = &r->col[i];
 	char text[32];
-	float f;
+	float f = (float)v;
 	int digits;
 
-	if (!c->is_float)
-		return c->dbl;
 	/*
 	 * A FLOAT holds a single-precision value; widened as is it prints as
 	 * 37.566501617431641. Give back the shortest decimal that is the same float
 	 * (37.5665), which is what the seed application read through the text protocol.
 	 */
-	f = (float)c->dbl;
 	for (digits = 6; digits <= 9; digits++) {
 		snprintf(text, sizeof(text), "%.*g", digits, (double)f);
 		if (strtof(text, NULL) == f)
 			return strtod(text, NULL);
 	}
-	return c->dbl;
+	return (double)f;
+}
+
+double ca_mysql_row_real(const struct mysql_row *r, size_t i)
+{
+	const struct mysql_col *c = &r->col[i];
+
+	return c->is_float ? ca_mysql_float_value(c->dbl) : c->dbl;
 }

@@ -187,23 +187,6 @@ json_t *app_photo_json(const struct ca_photo *p)
  * jansson's json_dumps(JSON_COMPACT) gives for app_photo_json(), byte for byte.
  */
 
-/* true when s[0..len) is valid UTF-8 (what json_string() accepts). */
-static bool utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((n = utf8_seq(s + i, len - i)) == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
 /* The end of what is written so far becomes the buffer's end. */
 static void commit(struct ca_buf *out, char *end)
 {
@@ -212,19 +195,28 @@ static void commit(struct ca_buf *out, char *end)
 }
 
 /*
- * Stores s[0..len) (valid UTF-8) at w as a JSON string, escaped as jansson
- * escapes it: '"', '\\' and the controls below 0x20 only. At most 6 * len + 2
- * bytes. Returns the end.
+ * Stores s[0..len) at w as a JSON string, escaped as jansson escapes it: '"',
+ * '\\' and the controls below 0x20 only. At most 6 * len + 2 bytes. Returns the
+ * end, or NULL when s is not valid UTF-8 (what json_string() refuses).
  */
 static char *put_escaped(char *w, const unsigned char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t i;
+	size_t i = 0, n;
 
 	*w++ = '"';
-	for (i = 0; i < len; i++) {
+	while (i < len) {
 		unsigned char c = s[i];
 
+		if (c >= 0x80) {
+			if ((n = utf8_seq(s + i, len - i)) == 0)
+				return NULL;
+			memcpy(w, s + i, n);
+			w += n;
+			i += n;
+			continue;
+		}
+		i++;
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			*w++ = (char)c;
 			continue;
@@ -258,30 +250,33 @@ static char *put_escaped(char *w, const unsigned char *s, size_t len)
 static void put_text(struct ca_buf *out, const char *key, size_t key_len, const char *s)
 {
 	size_t len = s ? strlen(s) : 0;
-	char *clean = NULL, *w;
+	char *clean = NULL, *w, *end;
 
-	if (s && !utf8_valid((const unsigned char *)s, len)) {
+	if (ca_buf_grow(out, key_len + 6 * len + 2) != CA_OK)
+		return;
+	w = out->data + out->len;
+	memcpy(w, key, key_len);
+	w += key_len;
+	if (!s) {
+		memcpy(w, "null", 4);
+		commit(out, w + 4);
+		return;
+	}
+	end = put_escaped(w, (const unsigned char *)s, len);
+	if (!end) { /* not UTF-8: written again cleaned (never longer than 3 * len) */
 		clean = app_clean_text(s, len, (size_t)-1);
 		if (!clean) {
 			out->failed = true; /* seen by ca_buf_ok() at the end */
 			return;
 		}
-		s = clean;
-		len = strlen(clean);
-	}
-	if (ca_buf_grow(out, key_len + 6 * len + 2) == CA_OK) {
-		w = out->data + out->len;
-		memcpy(w, key, key_len);
-		w += key_len;
-		if (s) {
-			w = put_escaped(w, (const unsigned char *)s, len);
-		} else {
-			memcpy(w, "null", 4);
-			w += 4;
+		end = put_escaped(w, (const unsigned char *)clean, strlen(clean));
+		free(clean);
+		if (!end) {
+			out->failed = true; /* cannot happen: the cleaned text is UTF-8 */
+			return;
 		}
-		commit(out, w);
 	}
-	free(clean);
+	commit(out, end);
 }
 
 /* v in decimal at w (at most 20 bytes); returns the end. */

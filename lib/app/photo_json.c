@@ -252,7 +252,8 @@ static void put_text(struct ca_buf *out, const char *key, size_t key_len, const 
 	size_t len = s ? strlen(s) : 0;
 	char *clean = NULL, *w, *end;
 
-	if (ca_buf_grow(out, key_len + 6 * len + 2) != CA_OK)
+	/* a quoted text of up to 6 bytes a byte, or null */
+	if (ca_buf_grow(out, key_len + (s ? 6 * len + 2 : 4)) != CA_OK)
 		return;
 	w = out->data + out->len;
 	memcpy(w, key, key_len);

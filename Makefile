@@ -57,14 +57,19 @@ VENV     := .venv
 PY       := $(VENV)/bin/python
 MOTO_PORT ?= 5000
 
-.PHONY: all build web web-vendor deps test unit unit-san integration integration-san audit e2e e2e-san bench fuzz \
+.PHONY: all build include-check web web-vendor deps test unit unit-san integration integration-san audit e2e e2e-san bench fuzz \
         local-up local-down demo clean
 # Plain `make` on a fresh clone first installs (as root) or names (otherwise) what the
 # build needs; the build itself runs in a second make, which reads pkg-config afresh.
 all:
 	@scripts/ensure-deps.sh build
 	@$(MAKE) --no-print-directory build
-build: $(BINS) $(GEODATA) web
+build: include-check $(BINS) $(GEODATA) web
+
+# A *_internal.h header is private to its folder: the build refuses an include of
+# it from elsewhere (scripts/check-internal-includes.sh names file, line, header).
+include-check:
+	@scripts/check-internal-includes.sh
 
 # The front end as served: web/ bundled and minified by esbuild (pinned in package.json)
 # into build/web, content-named files under assets/, .gz/.br copies (scripts/build-web.mjs,
@@ -144,12 +149,12 @@ deps:
 	@scripts/ensure-deps.sh
 
 # Unit tests: every tests/unit/test_*.c is one Check binary.
-unit: $(TESTS) $(BINS) $(GEODATA) web
+unit: include-check $(TESTS) $(BINS) $(GEODATA) web
 	@scripts/run-unit.sh $(TESTS)
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
 
-integration: $(BINS) $(GEODATA) $(TESTS) web
+integration: include-check $(BINS) $(GEODATA) $(TESTS) web
 	@CA_BIN=$(abspath $(BINDIR)) scripts/run-integration.sh
 integration-san:
 	@CA_WIRE_AUDIT=off $(MAKE) --no-print-directory SAN=1 integration

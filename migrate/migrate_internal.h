@@ -18,6 +18,7 @@
 #include "aws/client.h"
 #include "config/serve_config.h"
 #include "db/db.h"
+#include "db/mysql_reader.h"
 #include "migrate.h"
 #include "migrate_state.h"
 #include "storage/storage.h"
@@ -81,7 +82,7 @@ struct mig_legacy {
 	size_t chunk_from, chunk_to;    /* this chunk's users: users[chunk_from..chunk_to) */
 	size_t rows_seen;               /* photo rows read so far, every chunk's */
 	/* the reader (migrate_legacy.c) */
-	void *db;                       /* MYSQL *, open from mig_legacy_open to release */
+	struct ca_mysql_reader *db;     /* open from mig_legacy_open to release */
 	size_t chunk_rows;              /* MIG_CHUNK_ROWS; CA_MIGRATE_CHUNK_ROWS for tests */
 	long last_user;                 /* the last chunk's last user_id */
 	bool started, have_last, done;

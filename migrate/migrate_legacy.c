@@ -1,6 +1,6 @@
 /*
- * migrate_legacy.c — the legacy side: every User and Photo row (MariaDB
- * Connector/C, text protocol, streamed), and what the upload folder holds.
+ * migrate_legacy.c — the legacy side: every User and Photo row (read as a
+ * stream through db/mysql_reader.h), and what the upload folder holds.
  */
 #include "migrate_internal.h"
 
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db/mysql_internal.h"
+#include "db/mysql_reader.h"
 #include "migrate_ids.h"
 #include "migrate_shard.h"
 #include "storage/layout.h"
@@ -81,8 +81,7 @@ void mig_legacy_release(struct mig_legacy *l)
 		ca_photo_release(&l->photos[i].row);
 	free(l->users);
 	free(l->photos);
-	if (l->db)
-		mysql_close(l->db);
+	ca_mysql_reader_close(l->db);
 	mig_list_release(&l->orphan_files);
 	mig_list_release(&l->orphan_rows);
 	mig_list_release(&l->rejected);
@@ -91,78 +90,34 @@ void mig_legacy_release(struct mig_legacy *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int connect_db(const char *url, MYSQL **out, struct ca_err *err)
-{
-	struct mysql_url u;
-	MYSQL *h = NULL;
-	int rc;
-
-	*out = NULL;
-	memset(&u, 0, sizeof(u));
-	rc = ca_mysql_url_parse(url, &u, err);
-	if (rc != CA_OK)
-		return rc;
-	h = mysql_init(NULL);
-	if (!h) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory starting the MySQL client.");
-		goto out;
-	}
-	mysql_options(h, MYSQL_OPT_CONNECT_TIMEOUT, &u.connect_timeout);
-	mysql_options(h, MYSQL_OPT_READ_TIMEOUT, &u.read_timeout);
-	mysql_options(h, MYSQL_OPT_WRITE_TIMEOUT, &u.write_timeout);
-	mysql_options(h, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if (!mysql_real_connect(h, u.host, u.user, u.password, u.database, u.port, NULL, 0)) {
-		rc = ca_err_set(err, CA_DB_CONNECT,
-				"Cannot connect to the legacy database %s on %s:%u: %s.", u.database,
-				u.host, u.port, mysql_error(h));
-		goto out;
-	}
-	*out = h;
-	h = NULL;
-out:
-	if (h)
-		mysql_close(h);
-	ca_mysql_url_release(&u);
-	return rc;
-}
-
-static int query(MYSQL *h, const char *sql, MYSQL_RES **res, struct ca_err *err)
-{
-	*res = NULL;
-	if (mysql_query(h, sql) != 0 || !(*res = mysql_use_result(h)))
-		return ca_err_set(err, CA_DB_QUERY, "Reading the legacy database failed: %s.",
-				  mysql_error(h));
-	return CA_OK;
-}
-
 /* A copy of column i of row, or NULL for SQL NULL; *oom set on failure. */
-static char *col(MYSQL_ROW row, unsigned long *lens, unsigned i, bool *oom)
+static char *col(const struct ca_legacy_row *row, unsigned i, bool *oom)
 {
 	char *s;
 
-	if (!row[i])
+	if (!row->col[i])
 		return NULL;
-	s = ca_strndup(row[i], lens[i]);
+	s = ca_strndup(row->col[i], row->len[i]);
 	if (!s)
 		*oom = true;
 	return s;
 }
 
-static long col_long(MYSQL_ROW row, unsigned i, long dflt)
+static long col_long(const struct ca_legacy_row *row, unsigned i, long dflt)
 {
 	long v;
 
-	return row[i] && ca_parse_long(row[i], -2147483648L, 2147483647L, &v) ? v : dflt;
+	return row->col[i] && ca_parse_long(row->col[i], -2147483648L, 2147483647L, &v) ? v : dflt;
 }
 
 /* A DATETIME as date.h text; NULL for SQL NULL or a date that does not parse. */
-static char *col_date(MYSQL_ROW row, unsigned i, bool *oom)
+static char *col_date(const struct ca_legacy_row *row, unsigned i, bool *oom)
 {
 	struct ca_db_date d;
 	char text[CA_DB_DATE_LEN + 1];
 	char *s;
 
-	if (!row[i] || ca_db_date_parse(row[i], &d, NULL) != CA_OK)
+	if (!row->col[i] || ca_db_date_parse(row->col[i], &d, NULL) != CA_OK)
 		return NULL;
 	ca_db_date_format(&d, text);
 	s = ca_strdup(text);
@@ -171,79 +126,84 @@ static char *col_date(MYSQL_ROW row, unsigned i, bool *oom)
 	return s;
 }
 
-/* The text columns of PHOTO_SQL, by index, for the NUL check. */
-static const struct {
+/* A text column of a row, by index and name, for the NUL check. */
+struct text_col {
 	unsigned col;
 	const char *name;
-} photo_texts[] = {
-	{ 2, "tags" }, { 3, "desc" }, { 4, "filename_orig" }, { 5, "filename" }, { 11, "make" },
-	{ 12, "model" }, { 13, "width" }, { 14, "height" }, { 15, "city" }, { 16, "nation" },
-	{ 17, "address" },
+};
+
+static const struct text_col user_texts[] = {
+	{ CA_LEGACY_USER_USERNAME, "username" },
+	{ CA_LEGACY_USER_EMAIL, "email" },
+	{ CA_LEGACY_USER_PASSWORD, "password" },
+};
+
+static const struct text_col photo_texts[] = {
+	{ CA_LEGACY_PHOTO_TAGS, "tags" }, { CA_LEGACY_PHOTO_DESC, "desc" },
+	{ CA_LEGACY_PHOTO_FILENAME_ORIG, "filename_orig" }, { CA_LEGACY_PHOTO_FILENAME, "filename" },
+	{ CA_LEGACY_PHOTO_MAKE, "make" }, { CA_LEGACY_PHOTO_MODEL, "model" },
+	{ CA_LEGACY_PHOTO_WIDTH, "width" }, { CA_LEGACY_PHOTO_HEIGHT, "height" },
+	{ CA_LEGACY_PHOTO_CITY, "city" }, { CA_LEGACY_PHOTO_NATION, "nation" },
+	{ CA_LEGACY_PHOTO_ADDRESS, "address" },
 };
 
 /* The first text column of row holding a NUL byte (its name, *at its offset), or NULL. */
-static const char *nul_column(MYSQL_ROW row, unsigned long *lens, const unsigned *cols,
-			      const char *const *names, size_t n, unsigned long *at)
+static const char *nul_column(const struct ca_legacy_row *row, const struct text_col *cols,
+			      size_t n, unsigned long *at)
 {
 	size_t k;
 
 	for (k = 0; k < n; k++) {
-		const char *z = row[cols[k]] ? memchr(row[cols[k]], '\0', lens[cols[k]]) : NULL;
+		const char *v = row->col[cols[k].col];
+		const char *z = v ? memchr(v, '\0', row->len[cols[k].col]) : NULL;
 
 		if (z) {
-			*at = (unsigned long)(z - row[cols[k]]);
-			return names[k];
+			*at = (unsigned long)(z - v);
+			return cols[k].name;
 		}
 	}
 	return NULL;
 }
 
-static int read_users(MYSQL *h, struct mig_legacy *l, struct ca_err *err)
+/* The user reader's state: the list grows by doubling. */
+struct user_read {
+	struct mig_legacy *l;
+	size_t cap;
+};
+
+static int add_user(const struct ca_legacy_row *row, void *ctx, struct ca_err *err)
 {
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row;
-	size_t cap = 0;
+	struct user_read *ur = ctx;
+	struct mig_legacy *l = ur->l;
+	struct mig_user *u;
+	unsigned long at = 0;
 	bool oom = false;
-	int rc;
 
-	rc = query(h, "SELECT id, username, email, password FROM `User` ORDER BY id", &res, err);
-	while (rc == CA_OK && (row = mysql_fetch_row(res))) {
-		unsigned long *lens = mysql_fetch_lengths(res);
-		struct mig_user *u;
+	if (l->n_users == ur->cap) {
+		size_t ncap = ur->cap ? ur->cap * 2 : 64;
+		struct mig_user *grown = realloc(l->users, ncap * sizeof(*grown));
 
-		if (l->n_users == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct mig_user *grown = realloc(l->users, ncap * sizeof(*grown));
-
-			if (!grown) {
-				oom = true;
-				break;
-			}
-			l->users = grown;
-			cap = ncap;
-		}
-		u = &l->users[l->n_users++];
-		memset(u, 0, sizeof(*u));
-		u->legacy_id = col_long(row, 0, 0);
-		u->username = col(row, lens, 1, &oom);
-		u->email = col(row, lens, 2, &oom);
-		u->password = col(row, lens, 3, &oom);
-		{
-			static const unsigned ucols[] = { 1, 2, 3 };
-			static const char *const unames[] = { "username", "email", "password" };
-			unsigned long at = 0;
-
-			u->nul_column = nul_column(row, lens, ucols, unames, 3, &at);
-			u->nul_at = at;
-		}
+		if (!grown)
+			return ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.");
+		l->users = grown;
+		ur->cap = ncap;
 	}
-	if (rc == CA_OK && mysql_errno(h))
-		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy users failed: %s.", mysql_error(h));
-	if (rc == CA_OK && oom)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.");
-	if (res)
-		mysql_free_result(res);
-	return rc;
+	u = &l->users[l->n_users++];
+	memset(u, 0, sizeof(*u));
+	u->legacy_id = col_long(row, CA_LEGACY_USER_ID, 0);
+	u->username = col(row, CA_LEGACY_USER_USERNAME, &oom);
+	u->email = col(row, CA_LEGACY_USER_EMAIL, &oom);
+	u->password = col(row, CA_LEGACY_USER_PASSWORD, &oom);
+	u->nul_column = nul_column(row, user_texts, sizeof(user_texts) / sizeof(user_texts[0]), &at);
+	u->nul_at = at;
+	return oom ? ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy users.") : CA_OK;
+}
+
+static int read_users(struct mig_legacy *l, struct ca_err *err)
+{
+	struct user_read ur = { l, 0 };
+
+	return ca_mysql_reader_users(l->db, add_user, &ur, err);
 }
 
 static size_t find_user(const struct mig_legacy *l, long legacy_id)
@@ -261,136 +221,109 @@ static size_t find_user(const struct mig_legacy *l, long legacy_id)
 	return lo < l->n_users && l->users[lo].legacy_id == legacy_id ? lo : SIZE_MAX;
 }
 
-#define PHOTO_SQL                                                                            \
-	"SELECT id, user_id, tags, `desc`, filename_orig, filename, filesize, "              \
-	"CAST(geotag_lat AS DOUBLE), CAST(geotag_lng AS DOUBLE), upload_date, taken_date, " \
-	"make, model, width, height, city, nation, address FROM `Photo`"
-#define PHOTO_ORDER " ORDER BY user_id, id"
-
-static void fill_photo(struct mig_legacy *l, struct mig_photo *p, MYSQL_ROW row,
-		       unsigned long *lens, bool *oom)
+static void fill_photo(struct mig_legacy *l, struct mig_photo *p, const struct ca_legacy_row *row,
+		       bool *oom)
 {
+	const char *const *v = row->col;
+	const char *filename = v[CA_LEGACY_PHOTO_FILENAME];
+	const char *lat_text = v[CA_LEGACY_PHOTO_GEOTAG_LAT], *lng_text = v[CA_LEGACY_PHOTO_GEOTAG_LNG];
+	const char *up_text = v[CA_LEGACY_PHOTO_UPLOAD_DATE];
 	struct ca_photo *r = &p->row;
-	unsigned cols[sizeof(photo_texts) / sizeof(photo_texts[0])];
-	const char *names[sizeof(photo_texts) / sizeof(photo_texts[0])];
 	const char *nul;
 	unsigned long at = 0;
-	double lat, lng;
 	char *end;
-	size_t k;
 
-	p->legacy_id = col_long(row, 0, 0);
-	p->legacy_user = col_long(row, 1, 0);
-	r->tags = col(row, lens, 2, oom);
-	r->desc = col(row, lens, 3, oom);
-	r->filename_orig = col(row, lens, 4, oom);
-	r->filename = col(row, lens, 5, oom);
-	r->filesize = col_long(row, 6, -1);
-	if (row[7] && row[8]) {
-		lat = strtod(row[7], &end);
-		lng = strtod(row[8], &end);
+	p->legacy_id = col_long(row, CA_LEGACY_PHOTO_ID, 0);
+	p->legacy_user = col_long(row, CA_LEGACY_PHOTO_USER_ID, 0);
+	r->tags = col(row, CA_LEGACY_PHOTO_TAGS, oom);
+	r->desc = col(row, CA_LEGACY_PHOTO_DESC, oom);
+	r->filename_orig = col(row, CA_LEGACY_PHOTO_FILENAME_ORIG, oom);
+	r->filename = col(row, CA_LEGACY_PHOTO_FILENAME, oom);
+	r->filesize = col_long(row, CA_LEGACY_PHOTO_FILESIZE, -1);
+	if (lat_text && lng_text) {
 		r->has_geotag = true;
-		r->geotag_lat = mig_float_column(lat);
-		r->geotag_lng = mig_float_column(lng);
-	} else if ((row[7] || row[8]) &&
+		r->geotag_lat = mig_float_column(strtod(lat_text, &end));
+		r->geotag_lng = mig_float_column(strtod(lng_text, &end));
+	} else if ((lat_text || lng_text) &&
 		   !mig_list_addf(&l->notes, "photo %ld (%s): a %s without a %s: migrated without a location",
-				  p->legacy_id, row[5] ? row[5] : "no filename",
-				  row[7] ? "latitude" : "longitude", row[7] ? "longitude" : "latitude")) {
+				  p->legacy_id, filename ? filename : "no filename",
+				  lat_text ? "latitude" : "longitude", lat_text ? "longitude" : "latitude")) {
 		*oom = true;
 	}
-	r->upload_date = col_date(row, 9, oom);
+	r->upload_date = col_date(row, CA_LEGACY_PHOTO_UPLOAD_DATE, oom);
 	if (!r->upload_date &&
 	    !mig_list_addf(&l->notes, "photo %ld (%s): upload_date is %s: its id and upload_date come from %s",
-			   p->legacy_id, row[5] ? row[5] : "no filename",
-			   row[9] ? "not a date (a zero date?)" : "NULL",
+			   p->legacy_id, filename ? filename : "no filename",
+			   up_text ? "not a date (a zero date?)" : "NULL",
 			   "its taken_date, or else 1970-01-01"))
 		*oom = true;
-	if (!row[5] &&
+	if (!filename &&
 	    !mig_list_addf(&l->notes, "photo %ld: no filename (NULL): migrated as an item with filename \"\" and no images",
 			   p->legacy_id))
 		*oom = true;
-	for (k = 0; k < sizeof(photo_texts) / sizeof(photo_texts[0]); k++) {
-		cols[k] = photo_texts[k].col;
-		names[k] = photo_texts[k].name;
-	}
-	nul = nul_column(row, lens, cols, names, k, &at);
+	nul = nul_column(row, photo_texts, sizeof(photo_texts) / sizeof(photo_texts[0]), &at);
 	if (nul) {
 		p->skip = true;
 		if (!mig_list_addf(&l->rejected,
 				   "photo %ld (%s): %s holds a NUL byte (at byte %lu), where the text would be cut: not migrated; remove the byte in the legacy row and run again",
-				   p->legacy_id, row[5] && nul != names[3] ? row[5] : "?", nul, at))
+				   p->legacy_id, filename && strcmp(nul, "filename") ? filename : "?", nul, at))
 			*oom = true;
 	}
-	r->taken_date = col_date(row, 10, oom);
-	r->make = col(row, lens, 11, oom);
-	r->model = col(row, lens, 12, oom);
-	r->width = col(row, lens, 13, oom);
-	r->height = col(row, lens, 14, oom);
-	r->city = col(row, lens, 15, oom);
-	r->nation = col(row, lens, 16, oom);
-	r->address = col(row, lens, 17, oom);
+	r->taken_date = col_date(row, CA_LEGACY_PHOTO_TAKEN_DATE, oom);
+	r->make = col(row, CA_LEGACY_PHOTO_MAKE, oom);
+	r->model = col(row, CA_LEGACY_PHOTO_MODEL, oom);
+	r->width = col(row, CA_LEGACY_PHOTO_WIDTH, oom);
+	r->height = col(row, CA_LEGACY_PHOTO_HEIGHT, oom);
+	r->city = col(row, CA_LEGACY_PHOTO_CITY, oom);
+	r->nation = col(row, CA_LEGACY_PHOTO_NATION, oom);
+	r->address = col(row, CA_LEGACY_PHOTO_ADDRESS, oom);
 }
 
-/* Appends the rows of sql (a PHOTO_SQL query) to l->photos. */
-static int read_photos(MYSQL *h, struct mig_legacy *l, const char *sql, struct ca_err *err)
+/* Appends a Photo row to l->photos (the photo reader's callback). */
+static int add_photo(const struct ca_legacy_row *row, void *ctx, struct ca_err *err)
 {
-	MYSQL_RES *res = NULL;
-	MYSQL_ROW row;
+	struct mig_legacy *l = ctx;
+	struct mig_photo *p;
 	bool oom = false;
-	int rc;
 
-	rc = query(h, sql, &res, err);
-	while (rc == CA_OK && !oom && (row = mysql_fetch_row(res))) {
-		unsigned long *lens = mysql_fetch_lengths(res);
-		struct mig_photo *p;
+	if (l->n_photos == l->photos_cap) {
+		size_t ncap = l->photos_cap ? l->photos_cap * 2 : 256;
+		struct mig_photo *grown = realloc(l->photos, ncap * sizeof(*grown));
 
-		if (l->n_photos == l->photos_cap) {
-			size_t ncap = l->photos_cap ? l->photos_cap * 2 : 256;
-			struct mig_photo *grown = realloc(l->photos, ncap * sizeof(*grown));
-
-			if (!grown) {
-				oom = true;
-				break;
-			}
-			l->photos = grown;
-			l->photos_cap = ncap;
-		}
-		p = &l->photos[l->n_photos++];
-		memset(p, 0, sizeof(*p));
-		p->row.filesize = -1;
-		fill_photo(l, p, row, lens, &oom);
-		p->user = find_user(l, p->legacy_user);
-		if (p->user == SIZE_MAX) {
-			p->skip = true;
-			if (!(row[1] ? mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
-						     p->legacy_id, p->row.filename ? p->row.filename : "no filename",
-						     p->legacy_user)
-				     : mig_list_addf(&l->orphan_rows, "photo %ld (%s) has no user (user_id NULL)",
-						     p->legacy_id, p->row.filename ? p->row.filename : "no filename")))
-				oom = true;
-		}
+		if (!grown)
+			return ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy photos.");
+		l->photos = grown;
+		l->photos_cap = ncap;
 	}
-	if (rc == CA_OK && mysql_errno(h))
-		rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy photos failed: %s.", mysql_error(h));
-	if (rc == CA_OK && oom)
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy photos.");
-	if (res)
-		mysql_free_result(res);
-	return rc;
+	p = &l->photos[l->n_photos++];
+	memset(p, 0, sizeof(*p));
+	p->row.filesize = -1;
+	fill_photo(l, p, row, &oom);
+	p->user = find_user(l, p->legacy_user);
+	if (p->user == SIZE_MAX) {
+		const char *fn = p->row.filename ? p->row.filename : "no filename";
+
+		p->skip = true;
+		if (!(row->col[CA_LEGACY_PHOTO_USER_ID]
+			      ? mig_list_addf(&l->orphan_rows, "photo %ld (%s) names user %ld, who does not exist",
+					      p->legacy_id, fn, p->legacy_user)
+			      : mig_list_addf(&l->orphan_rows, "photo %ld (%s) has no user (user_id NULL)",
+					      p->legacy_id, fn)))
+			oom = true;
+	}
+	return oom ? ca_err_set(err, CA_ENOMEM, "Out of memory reading the legacy photos.") : CA_OK;
 }
 
-/* " AND CRC32(user_id) % N = K" for a shard, else "" (migrate_shard.h). */
-static void shard_filter(const struct mig_legacy *l, char *out, size_t cap)
+/* Appends the rows of range to l->photos. */
+static int read_photos(struct mig_legacy *l, const struct ca_legacy_photo_range *range,
+		       struct ca_err *err)
 {
-	if (l->shard_n)
-		snprintf(out, cap, " AND CRC32(user_id) %% %d = %d", l->shard_n, l->shard_k);
-	else
-		out[0] = '\0';
+	return ca_mysql_reader_photos(l->db, range, add_photo, l, err);
 }
 
 int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err)
 {
-	char sql[sizeof(PHOTO_SQL) + 256], shard[64];
+	struct ca_legacy_photo_range range = { .shard_k = l->shard_k, .shard_n = l->shard_n };
 	size_t i, first;
 	int rc = CA_OK;
 
@@ -400,23 +333,21 @@ int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err)
 	for (i = 0; i < l->n_photos; i++)
 		ca_photo_release(&l->photos[i].row);
 	l->n_photos = 0;
-	shard_filter(l, shard, sizeof(shard));
 	if (!l->started) {
 		l->started = true;
 		/* rows with no user_id: shard 0's; listed, never migrated */
+		range.which = CA_LEGACY_PHOTOS_WITHOUT_USER;
 		if (l->shard_k == 0)
-			rc = read_photos(l->db, l, PHOTO_SQL " WHERE user_id IS NULL ORDER BY id", err);
+			rc = read_photos(l, &range, err);
 	}
 	/* keyset pagination: the next chunk_rows rows after the last chunk's last user ... */
-	if (l->have_last)
-		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id > %ld%s" PHOTO_ORDER " LIMIT %zu",
-			 l->last_user, shard, l->chunk_rows);
-	else
-		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id IS NOT NULL%s" PHOTO_ORDER " LIMIT %zu",
-			 shard, l->chunk_rows);
+	range.which = CA_LEGACY_PHOTOS_AFTER_USER;
+	range.after = l->have_last;
+	range.user = l->last_user;
+	range.limit = l->chunk_rows;
 	first = l->n_photos;
 	if (rc == CA_OK)
-		rc = read_photos(l->db, l, sql, err);
+		rc = read_photos(l, &range, err);
 	if (rc != CA_OK)
 		return rc;
 	if (l->n_photos - first == l->chunk_rows) {
@@ -425,9 +356,10 @@ int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err)
 
 		l->last_user = last->legacy_user;
 		l->have_last = true;
-		snprintf(sql, sizeof(sql), PHOTO_SQL " WHERE user_id = %ld AND id > %ld ORDER BY id",
-			 last->legacy_user, last->legacy_id);
-		rc = read_photos(l->db, l, sql, err);
+		range.which = CA_LEGACY_PHOTOS_REST_OF_USER;
+		range.user = last->legacy_user;
+		range.after_id = last->legacy_id;
+		rc = read_photos(l, &range, err);
 		if (rc != CA_OK)
 			return rc;
 		l->chunk_from = l->chunk_to;
@@ -447,38 +379,7 @@ int mig_legacy_next(struct mig_legacy *l, bool *got, struct ca_err *err)
 int mig_legacy_has_file(struct mig_legacy *l, long legacy_user, const char *filename, bool *yes,
 			struct ca_err *err)
 {
-	struct ca_buf sql = CA_BUF_INIT;
-	MYSQL_RES *res = NULL;
-	char *esc = NULL;
-	size_t len = filename ? strlen(filename) : 0;
-	int rc = CA_OK;
-
-	*yes = false;
-	if (!filename)
-		return CA_OK;
-	esc = malloc(2 * len + 1);
-	if (!esc)
-		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	mysql_real_escape_string(l->db, esc, filename, (unsigned long)len);
-	ca_buf_addf(&sql, "SELECT 1 FROM `Photo` WHERE user_id = %ld AND filename = '%s' LIMIT 1",
-		    legacy_user, esc);
-	if (!ca_buf_ok(&sql))
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	if (rc == CA_OK)
-		rc = query(l->db, sql.data, &res, err);
-	if (rc == CA_OK) {
-		*yes = mysql_fetch_row(res) != NULL;
-		while (mysql_fetch_row(res))
-			;
-		if (mysql_errno(l->db))
-			rc = ca_err_set(err, CA_DB_QUERY, "Reading the legacy photos failed: %s.",
-					mysql_error(l->db));
-	}
-	if (res)
-		mysql_free_result(res);
-	free(esc);
-	ca_buf_release(&sql);
-	return rc;
+	return ca_mysql_reader_photo_exists(l->db, legacy_user, filename, yes, err);
 }
 
 /*
@@ -543,7 +444,6 @@ static int keep_shard(struct mig_legacy *l, struct ca_err *err)
 int mig_legacy_open(const char *db_url, int shard_k, int shard_n, struct mig_legacy *out,
 		    struct ca_err *err)
 {
-	MYSQL *h = NULL;
 	const char *v = getenv("CA_MIGRATE_CHUNK_ROWS");
 	long rows;
 	int rc;
@@ -553,10 +453,9 @@ int mig_legacy_open(const char *db_url, int shard_k, int shard_n, struct mig_leg
 	out->shard_n = shard_n;
 	/* test hook: small chunks, so that small tests cross chunk boundaries */
 	out->chunk_rows = v && ca_parse_long(v, 1, 1L << 24, &rows) ? (size_t)rows : MIG_CHUNK_ROWS;
-	rc = connect_db(db_url, &h, err);
-	out->db = h;
+	rc = ca_mysql_reader_open(db_url, &out->db, err);
 	if (rc == CA_OK)
-		rc = read_users(h, out, err);
+		rc = read_users(out, err);
 	if (rc == CA_OK && shard_n)
 		rc = keep_shard(out, err);
 	if (rc != CA_OK)

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "migrate_internal.h"
 #include "util/crypto.h"
 #include "util/strutil.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "db/dynamodb.h"
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "migrate_batch.h"
 #include "util/strutil.h"
 

@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "aws/s3.h"
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "migrate_batch.h"
 #include "migrate_lock.h"
 #include "migrate_pace.h"
 #include "util/crypto.h"
+#include "util/uuid.h"
 #include "util/strutil.h"
 
 #include "util/banned.h"
@@ -364,18 +365,6 @@ static int photo_task(void *arg, size_t i, struct ca_err *err)
 
 /* ---- users ---- */
 
-static int new_uuid(char out[33], struct ca_err *err)
-{
-	uint8_t b[16];
-
-	if (ca_random_bytes(b, sizeof(b)) != CA_OK)
-		return ca_err_set(err, CA_EIO, "Could not read random bytes for a user id.");
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	ca_hex_encode(b, sizeof(b), out);
-	return CA_OK;
-}
-
 /* Gives every user without one an id, and saves the state before anything uses it. */
 static int assign_user_ids(struct mig_ctx *c, size_t *cognito_created, struct ca_err *err)
 {
@@ -394,7 +383,8 @@ static int assign_user_ids(struct mig_ctx *c, size_t *cognito_created, struct ca
 			rc = mig_cognito_user(c, u, &name, &created, err);
 			*cognito_created += created;
 		} else {
-			rc = new_uuid(id, err);
+			rc = ca_uuid4_hex(id) == CA_OK ? CA_OK
+				: ca_err_set(err, CA_EIO, "Could not read random bytes for a user id.");
 			name = rc == CA_OK ? ca_strdup(id) : NULL;
 			if (rc == CA_OK && !name)
 				rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 
 #include "util/banned.h"
 

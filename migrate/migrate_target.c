@@ -1,7 +1,7 @@
 /*
  * migrate_target.c — the AWS side of a migration: S3 objects through aws/s3.h (HEAD
  * with ETag and Content-Type, PUT with its ETag, GET), DynamoDB items in the DynamoDB
- * backend's own form (db/dynamodb_internal.h's conversion), BatchWriteItem, and
+ * backend's own form (db/items.h, the one codec of each item), BatchWriteItem, and
  * Cognito users.
  */
 #include "migrate_internal.h"
@@ -13,7 +13,7 @@
 
 #include "aws/s3.h"
 #include "aws/protocol.h"
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "migrate_batch.h"
 #include "migrate_pace.h"
 #include "storage/s3.h"
@@ -437,28 +437,15 @@ int mig_ddb_get(struct mig_ctx *c, const char *table, const char *id, json_t **i
 
 json_t *mig_user_item(const struct mig_user *u)
 {
-	return json_pack("{s:o, s:o, s:o, s:o}", "id", ddb_s(u->target_id), "email",
-			 ddb_s(u->email ? u->email : ""), "username",
-			 ddb_s(u->username ? u->username : ""), "password",
-			 ddb_s(u->password ? u->password : ""));
+	struct ca_user user = { .id = u->target_id, .username = u->username, .email = u->email,
+				.password = u->password };
+
+	return ddb_user_item(&user);
 }
 
 json_t *mig_guard_item(const struct mig_user *u)
 {
-	struct ca_buf id = CA_BUF_INIT;
-	json_t *item = NULL;
-	size_t i;
-
-	ca_buf_adds(&id, DDB_GUARD_PREFIX);
-	for (i = 0; u->email && u->email[i]; i++) {
-		char ch = u->email[i];
-
-		ca_buf_addch(&id, (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch);
-	}
-	if (ca_buf_ok(&id))
-		item = json_pack("{s:o, s:o}", "id", ddb_s(id.data), "user_id", ddb_s(u->target_id));
-	ca_buf_release(&id);
-	return item;
+	return ddb_guard_item(u->email ? u->email : "", u->target_id);
 }
 
 json_t *mig_photo_item(const struct mig_legacy *l, const struct mig_photo *p)

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "db/dynamodb.h"
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "util/strutil.h"
 
 #include "util/banned.h"
@@ -107,22 +107,10 @@ static int check_legacy_emails(struct mig_ctx *c, struct mig_list *problems, str
 	return ok ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
 }
 
-/* The guard item's id for an email ("email#" + lower case). NULL on OOM. */
-static char *guard_key(const char *email)
-{
-	struct ca_buf b = CA_BUF_INIT;
-	size_t i;
-
-	ca_buf_adds(&b, DDB_GUARD_PREFIX);
-	for (i = 0; email[i]; i++)
-		ca_buf_addch(&b, fold(email[i]));
-	return ca_buf_detach(&b, NULL);
-}
-
 /* The user_id the guard table holds for email, malloc'd; NULL when none. */
 static int guard_owner(struct mig_ctx *c, const char *email, char **owner, struct ca_err *err)
 {
-	char *key = guard_key(email);
+	char *key = ddb_guard_id(email);
 	json_t *item = NULL;
 	int rc;
 

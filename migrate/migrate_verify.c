@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "db/dynamodb.h"
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 #include "migrate_ids.h"
 #include "util/strutil.h"
 

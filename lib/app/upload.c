@@ -12,22 +12,8 @@
 #include "image/exif.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
+#include "util/uuid.h"
 #include "util/banned.h"
-
-int app_uuid4(char out[37], struct ca_err *err)
-{
-	uint8_t b[16];
-
-	if (ca_random_bytes(b, sizeof(b)) != CA_OK)
-		return ca_err_set(err, CA_EIO, "No randomness available for a file name.");
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-		 b[13], b[14], b[15]);
-	return CA_OK;
-}
 
 /* An image library error as the API answers it, with the file named. */
 static int image_error(int rc, const char *name, const struct ca_err *lib, struct ca_err *err)
@@ -143,7 +129,8 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 		rc = text_field(desc, "description", &up->photo.desc, err);
 	if (rc != CA_OK)
 		return rc;
-	rc = app_uuid4(uuid, err);
+	if (ca_uuid4_dashed(uuid) != CA_OK)
+		rc = ca_err_set(err, CA_EIO, "No randomness available for a file name.");
 	if (rc != CA_OK)
 		return rc;
 	snprintf(file, sizeof(file), "%s.jpg", uuid);

@@ -76,7 +76,4 @@ int app_upload_unstore(struct ca_db *db, struct ca_storage *st, const char *owne
 /* Frees what *up owns. NULL is accepted. */
 void app_upload_release(struct app_upload *up);
 
-/* Writes a random uuid4 "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" into out. CA_OK or CA_EIO. */
-int app_uuid4(char out[37], struct ca_err *err);
-
 #endif

@@ -8,10 +8,11 @@
 #include <time.h>
 
 #include "aws/call_observe.h"
+#include "aws/s3_address.h"
+#include "aws/xray.h"
 #include "aws/sigv4.h"
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
-#include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -372,13 +373,8 @@ static int send_loop(struct aws_client *c, const struct service_state *s, const 
  * parent under root into *out. CA_OK, CA_EIO (no randomness) or CA_ENOMEM. */
 static int call_trace_header(const char *root, char id[17], struct ca_buf *out)
 {
-	unsigned char raw[8];
-	size_t i;
-
-	if (ca_random_bytes(raw, sizeof(raw)) != CA_OK)
+	if (xray_new_segment_id(id, NULL) != CA_OK)
 		return CA_EIO;
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(id + 2 * i, 3, "%02x", raw[i]);
 	ca_buf_addf(out, "Root=%s;Parent=%s;Sampled=1", root, id);
 	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
 }
@@ -471,28 +467,13 @@ int aws_response_xml(const struct aws_response *resp, struct ca_xml_node **out,
 	return CA_OK;
 }
 
-/* A bucket name that can be a DNS label in front of the endpoint host (no dots: TLS). */
-static bool bucket_dns_label(const char *b)
-{
-	size_t i, n = strlen(b);
-
-	if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-'))
-			return false;
-	return true;
-}
-
 int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws_response *resp,
 		struct ca_err *err)
 {
 	const struct service_state *s;
-	const struct aws_endpoint *ep;
 	struct ca_buf path = CA_BUF_INIT, query = CA_BUF_INIT, host = CA_BUF_INIT;
 	struct aws_request req;
 	char op[AWS_CALL_OPERATION_MAX] = "";
-	bool virtual_host;
 	int rc;
 
 	if (!c || !r || !resp || !r->method)
@@ -502,26 +483,7 @@ int aws_s3_send(struct aws_client *c, const struct aws_s3_request *r, struct aws
 				  r->bucket);
 	if ((rc = service_state(c, AWS_SVC_S3, &s, err)))
 		return rc;
-	ep = &s->ep;
-	/* virtual-hosted only on AWS's own endpoints; custom ones (emulators, proxies)
-	 * cannot be expected to resolve bucket.host */
-	virtual_host = r->bucket && !ep->s3_path_style && strcmp(ep->source, "default") == 0 &&
-		bucket_dns_label(r->bucket);
-
-	if (virtual_host)
-		ca_buf_addf(&host, "%s.%s", r->bucket, ep->host);
-	else
-		ca_buf_adds(&host, ep->host);
-	if (r->bucket && !virtual_host) {
-		ca_buf_addch(&path, '/');
-		aws_uri_encode_buf(&path, r->bucket, strlen(r->bucket), true);
-	}
-	if (r->key && *r->key) {
-		ca_buf_addch(&path, '/');
-		aws_uri_encode_buf(&path, r->key, strlen(r->key), false);
-	} else if (path.len == 0) {
-		ca_buf_addch(&path, '/');
-	}
+	aws_s3_address(&s->ep, r->bucket, r->key, &host, &path);
 	aws_params_encode(&query, r->query, r->n_query);
 	if (!ca_buf_ok(&path) || !ca_buf_ok(&query) || !ca_buf_ok(&host)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building the S3 request.");

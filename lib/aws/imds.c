@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "aws/amz_date.h"
 #include "aws/endpoint.h"
 #include "util/buf.h"
 #include "util/strutil.h"
@@ -39,73 +40,6 @@ const char *aws_imds_endpoint(bool *from_env)
 	if (mode && !strcasecmp(mode, "IPv6"))
 		return AWS_IMDS_DEFAULT_ENDPOINT_V6;
 	return AWS_IMDS_DEFAULT_ENDPOINT;
-}
-
-bool aws_parse_iso8601(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	int f[6];
-	const int width[6] = { 4, 2, 2, 2, 2, 2 };
-	const char sep[6] = { '-', '-', 'T', ':', ':', 0 };
-	long offset = 0;
-	time_t t;
-	int i, j;
-
-	if (!s)
-		return false;
-	for (i = 0; i < 6; i++) {
-		f[i] = 0;
-		for (j = 0; j < width[i]; j++, s++) {
-			if (*s < '0' || *s > '9')
-				return false;
-			f[i] = f[i] * 10 + (*s - '0');
-		}
-		if (sep[i]) {
-			if (*s != sep[i] && !(sep[i] == 'T' && (*s == 't' || *s == ' ')))
-				return false;
-			s++;
-		}
-	}
-	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60)
-		return false;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return false;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	if (*s == 'Z' || *s == 'z') {
-		s++;
-	} else if (*s == '+' || *s == '-') {
-		int sign = *s == '-' ? -1 : 1, hh, mm;
-
-		s++;
-		if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] == ':' &&
-		      s[3] >= '0' && s[3] <= '9' && s[4] >= '0' && s[4] <= '9'))
-			return false;
-		hh = (s[0] - '0') * 10 + (s[1] - '0');
-		mm = (s[3] - '0') * 10 + (s[4] - '0');
-		if (hh > 23 || mm > 59)
-			return false;
-		offset = sign * (hh * 3600L + mm * 60L);
-		s += 5;
-	} else {
-		return false;
-	}
-	if (*s)
-		return false;
-	tm.tm_year = f[0] - 1900;
-	tm.tm_mon = f[1] - 1;
-	tm.tm_mday = f[2];
-	tm.tm_hour = f[3];
-	tm.tm_min = f[4];
-	tm.tm_sec = f[5];
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return false;
-	*out = t - offset;
-	return true;
 }
 
 struct capped_body {

@@ -49,10 +49,4 @@ int aws_imds_fetch_credentials(const char *endpoint, struct aws_credentials *out
 int aws_imds_parse_credentials(const char *json, size_t len, const char *role,
 			       struct aws_credentials *out, struct ca_err *err);
 
-/*
- * Parses an ISO 8601 UTC time as IMDS and STS write it: "YYYY-MM-DDTHH:MM:SS" with
- * optional fraction, then "Z" or "+HH:MM"/"-HH:MM". Returns false when malformed.
- */
-bool aws_parse_iso8601(const char *s, time_t *out);
-
 #endif

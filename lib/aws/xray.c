@@ -90,6 +90,11 @@ bool xray_trace_id_valid(const char *s)
 	       lower_hex(s + 2, 8) && s[10] == '-' && lower_hex(s + 11, 24);
 }
 
+bool xray_segment_id_valid(const char *s)
+{
+	return s && strlen(s) == XRAY_SEGMENT_ID_LEN && lower_hex(s, XRAY_SEGMENT_ID_LEN);
+}
+
 int xray_put_trace_segments(struct aws_client *c, const char *const *docs, size_t n,
 			    struct ca_err *err)
 {

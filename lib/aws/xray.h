@@ -34,6 +34,8 @@ int xray_new_segment_id(char *out, struct ca_err *err);
 
 /* true when s has the trace id form (version 1, 8 + 24 lowercase hex digits). */
 bool xray_trace_id_valid(const char *s);
+/* true when s is a segment (or subsegment) id: 16 lowercase hex digits. */
+bool xray_segment_id_valid(const char *s);
 
 /*
  * PutTraceSegments with n segment documents (each a JSON text). A segment the service

@@ -115,21 +115,30 @@ void ca_db_date_format(const struct ca_db_date *d, char out[CA_DB_DATE_LEN + 1])
 	put_digits(out + 20, d->microsecond % 1000000, 6);
 }
 
+bool ca_db_date_from_time(time_t secs, int microsecond, struct ca_db_date *d)
+{
+	struct tm tm;
+
+	if (secs < 0 || !gmtime_r(&secs, &tm) || tm.tm_year + 1900 < 1000 || tm.tm_year + 1900 > 9999)
+		return false;
+	d->year = tm.tm_year + 1900;
+	d->month = tm.tm_mon + 1;
+	d->day = tm.tm_mday;
+	d->hour = tm.tm_hour;
+	d->minute = tm.tm_min;
+	d->second = tm.tm_sec;
+	d->microsecond = microsecond;
+	return true;
+}
+
 void ca_db_date_now(char out[CA_DB_DATE_LEN + 1])
 {
 	struct timespec ts;
-	struct tm tm;
 	struct ca_db_date d;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	d.year = tm.tm_year + 1900;
-	d.month = tm.tm_mon + 1;
-	d.day = tm.tm_mday;
-	d.hour = tm.tm_hour;
-	d.minute = tm.tm_min;
-	d.second = tm.tm_sec;
-	d.microsecond = (int)(ts.tv_nsec / 1000);
+	if (!ca_db_date_from_time(ts.tv_sec, (int)(ts.tv_nsec / 1000), &d))
+		memset(&d, 0, sizeof(d));
 	ca_db_date_format(&d, out);
 }
 

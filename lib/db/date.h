@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/error.h"
 
@@ -37,6 +38,12 @@ int ca_db_date_parse(const char *s, struct ca_db_date *out, struct ca_err *err);
 
 /* Writes the canonical form of d into out (CA_DB_DATE_LEN + 1 bytes). */
 void ca_db_date_format(const struct ca_db_date *d, char out[CA_DB_DATE_LEN + 1]);
+
+/*
+ * Fills *d with the UTC time secs (epoch seconds) and microsecond. false (d
+ * untouched) when that time is before the epoch or outside years 1000..9999.
+ */
+bool ca_db_date_from_time(time_t secs, int microsecond, struct ca_db_date *d);
 
 /* The current UTC time in canonical form. */
 void ca_db_date_now(char out[CA_DB_DATE_LEN + 1]);

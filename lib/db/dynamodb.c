@@ -12,39 +12,10 @@
 #include "http/urlcode.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
+#include "util/uuid.h"
 #include "util/banned.h"
 
 /* ---- users ---- */
-
-/* A new user id: uuid4 as 32 lower-case hex digits (what the seed's uuid4().hex gives). */
-static int new_user_id(char out[33], struct ca_err *err)
-{
-	uint8_t b[16];
-
-	if (ca_random_bytes(b, sizeof(b)) != CA_OK)
-		return ca_err_set(err, CA_EIO, "Could not read random bytes for a new user id.");
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	ca_hex_encode(b, sizeof(b), out);
-	return CA_OK;
-}
-
-/* The guard item's id for email: "email#" and the email with ASCII letters in lower case. */
-static char *guard_id(const char *email)
-{
-	size_t n = strlen(DDB_GUARD_PREFIX), len = strlen(email), i;
-	char *id = malloc(n + len + 1);
-
-	if (!id)
-		return NULL;
-	memcpy(id, DDB_GUARD_PREFIX, n);
-	for (i = 0; i < len; i++) {
-		char c = email[i];
-		id[n + i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-	}
-	id[n + len] = '\0';
-	return id;
-}
 
 /* Whether the email index already holds email (users written with or without a guard). */
 static int email_in_index(struct ddb *d, const char *email, bool *taken, struct ca_err *err)
@@ -95,8 +66,8 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 {
 	struct ddb *d = ddb_of(db);
 	struct aws_result fail = { 0 };
-	char id[33];
-	char *guard = NULL;
+	struct ca_user user = *in;
+	char id[CA_UUID_HEX_LEN + 1];
 	json_t *req = NULL;
 	bool taken = false;
 	int rc, attempt;
@@ -106,32 +77,27 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 		rc = ca_err_set(err, CA_DB_CONFLICT, "A user with that email address already exists.");
 	if (rc != CA_OK)
 		goto out;
-	guard = guard_id(in->email);
-	if (!guard) {
-		rc = ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
-		goto out;
-	}
 	/* tried again only when the random id was taken or another transaction on the
 	 * same items was in flight (which then decides the email's owner) */
 	for (attempt = 0; attempt < DDB_USER_CREATE_TRIES; attempt++) {
 		if (attempt && err)
 			ca_err_clear(err);
-		rc = new_user_id(id, err);
-		if (rc != CA_OK)
+		if (ca_uuid4_hex(id) != CA_OK) {
+			rc = ca_err_set(err, CA_EIO, "Could not read random bytes for a new user id.");
 			goto out;
+		}
 		json_decref(req);
 		/* The new id is the idempotency token: unique to this logical write, the same
 		 * on every retry of it by the client layer, so a retry after a commit whose
 		 * answer was lost succeeds instead of failing the guard (docs/CONTRACTS.md). */
-		req = json_pack(
-			"{s:s, s:[{s:{s:s, s:{s:o, s:o, s:o, s:o}, s:s}}, {s:{s:s, s:{s:o, s:o}, "
-			"s:s}}]}",
-			"ClientRequestToken", id, "TransactItems",
-			"Put", "TableName", d->user_table, "Item", "id", ddb_s(id), "email",
-			ddb_s(in->email), "username", ddb_s(in->username), "password",
-			ddb_s(in->password), "ConditionExpression", "attribute_not_exists(id)",
-			"Put", "TableName", d->guard_table, "Item", "id", ddb_s(guard), "user_id",
-			ddb_s(id), "ConditionExpression", "attribute_not_exists(id)");
+		user.id = id;
+		req = json_pack("{s:s, s:[{s:{s:s, s:o, s:s}}, {s:{s:s, s:o, s:s}}]}",
+				"ClientRequestToken", id, "TransactItems",
+				"Put", "TableName", d->user_table, "Item", ddb_user_item(&user),
+				"ConditionExpression", "attribute_not_exists(id)",
+				"Put", "TableName", d->guard_table, "Item",
+				ddb_guard_item(in->email, id),
+				"ConditionExpression", "attribute_not_exists(id)");
 		if (!req) {
 			rc = ca_err_set(err, CA_ENOMEM, "Out of memory creating a user.");
 			goto out;
@@ -160,34 +126,7 @@ static int user_create_locked(struct ca_db *db, const struct ca_user *in, char *
 out:
 	aws_result_release(&fail);
 	json_decref(req);
-	free(guard);
 	return rc;
-}
-
-/* Fills *out from a User item; CA_DB_NOTFOUND for a guard or a foreign item. */
-static int user_from_item(const json_t *item, struct ca_user *out, struct ca_err *err)
-{
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!json_object_get(item, "email"))
-		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
-	rc = ddb_attr_text(item, "id", &out->id);
-	if (rc == CA_OK)
-		rc = ddb_attr_text(item, "email", &out->email);
-	if (rc == CA_OK)
-		rc = ddb_attr_text(item, "username", &out->username);
-	if (rc == CA_OK)
-		rc = ddb_attr_text(item, "password", &out->password);
-	if (rc != CA_OK) {
-		ca_user_release(out);
-		return ca_err_set(err, CA_ENOMEM, "Out of memory reading a user.");
-	}
-	if (!out->id || !out->email) {
-		ca_user_release(out);
-		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
-	}
-	return CA_OK;
 }
 
 static int get_user(struct ddb *d, const char *id, struct ca_user *out, struct ca_err *err)
@@ -208,7 +147,7 @@ static int get_user(struct ddb *d, const char *id, struct ca_user *out, struct c
 		if (!json_is_object(item))
 			rc = ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
 		else
-			rc = user_from_item(item, out, err);
+			rc = ddb_user_from_item(item, out, err);
 	}
 	json_decref(in);
 	json_decref(answer);
@@ -338,7 +277,7 @@ static int ddb_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 	rc = get_user(d, id, &user, err);
 	if (rc != CA_OK)
 		goto out;
-	guard = guard_id(user.email ? user.email : "");
+	guard = ddb_guard_id(user.email ? user.email : "");
 	in = json_pack("{s:s, s:{s:o}}", "TableName", d->user_table, "Key", "id", ddb_s(id));
 	if (!in || !guard) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a DynamoDB request.");

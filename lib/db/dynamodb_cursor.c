@@ -52,3 +52,29 @@ out:
 	json_decref(doc);
 	return ok;
 }
+
+/* ---- the keyword filter of a listing ---- */
+
+static char fold(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+bool ddb_contains_nocase(const char *text, const char *keyword)
+{
+	size_t n, m, i, j;
+
+	if (!keyword || !*keyword)
+		return true;
+	if (!text)
+		return false;
+	n = strlen(text);
+	m = strlen(keyword);
+	for (i = 0; i + m <= n; i++) {
+		for (j = 0; j < m && fold(text[i + j]) == fold(keyword[j]); j++)
+			;
+		if (j == m)
+			return true;
+	}
+	return false;
+}

@@ -1,8 +1,8 @@
 /*
  * dynamodb_internal.h — what the files of the DynamoDB backend share
- * (dynamodb.c: open, users; dynamodb_photo.c: photos; dynamodb_item.c: item
- * conversion; dynamodb_call.c: one call with the service's error code;
- * dynamodb_cursor.c: the page cursor).
+ * (dynamodb.c: open, users; dynamodb_photo.c: photos; items.c (public, items.h):
+ * the item codecs; dynamodb_call.c: one call with the service's error code;
+ * dynamodb_cursor.c: the page cursor and the keyword filter).
  */
 #ifndef CA_DB_DYNAMODB_INTERNAL_H
 #define CA_DB_DYNAMODB_INTERNAL_H
@@ -16,18 +16,9 @@
 #include "aws/protocol.h"
 #include "db/date.h"
 #include "db/db.h"
+#include "db/items.h"
 
 #define DDB_TABLE_NAME_MAX 255
-#define DDB_GUARD_PREFIX "email#"
-/*
- * geotag_lat and geotag_lng of a photo without a location. The seed's map page
- * writes both into its script as numbers, so "" (or "None") breaks the whole map;
- * 999 is a number its map accepts (Google Maps clamps the latitude to the pole,
- * out of a Mercator map's view: no false marker) and a latitude no real photo
- * has, so our reader (out of range: no geotag) tells it from a real location.
- * docs/CONTRACTS.md.
- */
-#define DDB_NO_GEOTAG "999"
 /* The id prefix of a user's session-state item (dynamodb_session.c). */
 #define DDB_SESSION_PREFIX "session#"
 /* How many transactions a user create tries (taken random id, concurrent writer). */
@@ -68,60 +59,6 @@ int ddb_call(struct ddb *d, const char *op, const json_t *in, json_t **out,
 
 /* true when the failure's error code is `code`. */
 bool ddb_failed_with(const struct aws_result *f, const char *code);
-
-/* {"S": s} / {"N": n}; NULL on OOM. */
-json_t *ddb_s(const char *s);
-json_t *ddb_n_i64(int64_t n);
-/* The decimal text of n, malloc'd; NULL on OOM. */
-char *ddb_n_text(int64_t n);
-
-/*
- * Reads attribute name of item as text: an S as is, an N as its digits. *out
- * is malloc'd (caller frees) or NULL when absent, NULL-typed or of another type.
- * CA_OK or CA_ENOMEM.
- */
-int ddb_attr_text(const json_t *item, const char *name, char **out);
-
-/* Parses a decimal id ("1718000000000") into *out; false for anything else. */
-bool ddb_parse_photo_id(const char *s, int64_t *out);
-
-/*
- * The geotag_lat / geotag_lng text of p into lat and lng (cap bytes each):
- * the shortest decimals of its location, DDB_NO_GEOTAG for a photo without one.
- */
-void ddb_geotag_text(const struct ca_photo *p, char *lat, char *lng, size_t cap);
-
-/*
- * The upload_date a Photo item with id carries for p, into out: p's own when it
- * parses, else the time the id stands for (epoch ms; a legacy row without a usable
- * date), so that the seed's models never fill in their own "now".
- */
-void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1]);
-
-/*
- * The taken_date a Photo item carries for p (when NULL: the upload date as
- * ddb_upload_date_text gives it): its own when it parses, else its
- * upload_date (as the seed does for a photo without EXIF; the seed's models would
- * otherwise fill in their worker's start time). Borrowed from p; NULL when p has
- * neither.
- */
-const char *ddb_taken_date(const struct ca_photo *p);
-
-/*
- * The item the Photo table holds for p (owner and id given); NULL on OOM. Every
- * attribute of the seed's Photo model is written: make, model, city "" when
- * NULL, taken_date as ddb_taken_date(), geotag as ddb_geotag_text().
- */
-json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *p);
-
-/*
- * Fills *out from a Photo item in any of the forms dynamodb.h accepts.
- * CA_OK, CA_DB_QUERY when the item lacks its keys, CA_ENOMEM (out released).
- */
-int ddb_photo_from_item(const json_t *item, struct ca_photo *out, struct ca_err *err);
-
-/* Writes the shortest decimal text of v that reads back as v ("37.5665"). */
-void ddb_format_double(double v, char *out, size_t cap);
 
 /* The page cursor for the photo whose range key is id; malloc'd or NULL on OOM. */
 char *ddb_cursor_format(int64_t id);

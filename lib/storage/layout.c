@@ -112,8 +112,9 @@ int ca_storage_check_new_name(const char *filename, struct ca_err *err)
 	return CA_OK;
 }
 
-int ca_storage_relpath(const char *email, const char *filename, enum ca_image_kind kind,
-		       struct ca_buf *out, struct ca_err *err)
+/* "<norm(email)>/[<dir>/]<filename>" after the checks on both names (layout.h). */
+static int relpath_in(const char *email, const char *filename, const char *dir,
+		      struct ca_buf *out, struct ca_err *err)
 {
 	int rc;
 
@@ -124,14 +125,28 @@ int ca_storage_relpath(const char *email, const char *filename, enum ca_image_ki
 	if (rc)
 		return rc;
 	ca_buf_addch(out, '/');
-	if (kind == CA_IMAGE_THUMB)
-		ca_buf_adds(out, CA_STORAGE_THUMB_DIR "/");
-	else if (kind == CA_IMAGE_GRID)
-		ca_buf_adds(out, CA_STORAGE_GRID_DIR "/");
+	if (dir)
+		ca_buf_addf(out, "%s/", dir);
 	ca_buf_adds(out, filename);
 	if (!ca_buf_ok(out))
 		return ca_err_set(err, CA_ENOMEM, "Out of memory while building a storage name.");
 	return CA_OK;
+}
+
+int ca_storage_relpath(const char *email, const char *filename, enum ca_image_kind kind,
+		       struct ca_buf *out, struct ca_err *err)
+{
+	const char *dir = kind == CA_IMAGE_THUMB  ? CA_STORAGE_THUMB_DIR
+			  : kind == CA_IMAGE_GRID ? CA_STORAGE_GRID_DIR
+						  : NULL;
+
+	return relpath_in(email, filename, dir, out, err);
+}
+
+int ca_storage_old_thumb_relpath(const char *email, const char *filename, struct ca_buf *out,
+				 struct ca_err *err)
+{
+	return relpath_in(email, filename, CA_STORAGE_THUMB_DIR_OLD, out, err);
 }
 
 bool ca_storage_folders_collide(const char *a, const char *b)

@@ -67,6 +67,13 @@ int ca_storage_relpath(const char *email, const char *filename, enum ca_image_ki
 		       struct ca_buf *out, struct ca_err *err);
 
 /*
+ * The same for the seed's other thumbnail folder: "<norm(email)>/thumbnail/<filename>"
+ * (read and deleted where a few legacy code paths put thumbnails; never written).
+ */
+int ca_storage_old_thumb_relpath(const char *email, const char *filename, struct ca_buf *out,
+				 struct ca_err *err);
+
+/*
  * Folder collisions. norm() is not one-to-one: "a_at_b@x.io" and "a@b_at_x.io"
  * both become "a_at_b_at_x_dot_io", so two accounts could share one folder (and
  * one S3 prefix). The legacy naming stays (legacy data is where it is); what

@@ -12,8 +12,8 @@
 
 #include "aws/client.h"
 #include "aws/s3.h"
+#include "aws/s3_address.h"
 #include "aws/s3_presign.h"
-#include "aws/sigv4_canon.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -64,20 +64,8 @@ int ca_storage_s3_key(const char *prefix, const char *email, const char *filenam
 static int old_thumb_key(const char *prefix, const char *email, const char *filename,
 			 struct ca_buf *out, struct ca_err *err)
 {
-	struct ca_buf norm = CA_BUF_INIT;
-	int rc;
-
-	rc = ca_storage_check_name(filename, err);
-	if (rc == CA_OK)
-		rc = ca_storage_norm_email(email, &norm, err);
-	if (rc == CA_OK) {
-		add_key_prefix(prefix, out);
-		ca_buf_addf(out, "%s/" CA_STORAGE_THUMB_DIR_OLD "/%s", norm.data, filename);
-		if (!ca_buf_ok(out))
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory building an S3 key.");
-	}
-	ca_buf_release(&norm);
-	return rc;
+	add_key_prefix(prefix, out);
+	return ca_storage_old_thumb_relpath(email, filename, out, err);
 }
 
 /* The storage code for a failed S3 call: 404 is "not found", the rest I/O. */
@@ -250,19 +238,6 @@ static int s3_exists(struct ca_storage *st, const char *email, const char *filen
 	return rc;
 }
 
-/* A bucket name that can be a DNS label in front of AWS's host (as aws_s3_send decides). */
-static bool bucket_dns_label(const char *b)
-{
-	size_t i, n = strlen(b);
-
-	if (n < 3 || n > 63 || b[0] == '-' || b[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((b[i] >= 'a' && b[i] <= 'z') || (b[i] >= '0' && b[i] <= '9') || b[i] == '-'))
-			return false;
-	return true;
-}
-
 /* The object's unsigned URL, addressed as aws_s3_send would address it. */
 static int object_url(struct s3_storage *s, const char *key, struct ca_buf *url, struct ca_err *err)
 {
@@ -275,17 +250,10 @@ static int object_url(struct s3_storage *s, const char *key, struct ca_buf *url,
 	if (rc != CA_OK)
 		return ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
 				  ca_err_msg(&step));
-	if (!ep.s3_path_style && strcmp(ep.source, "default") == 0 && bucket_dns_label(s->bucket)) {
-		ca_buf_addf(url, "%s://%s.%s/", ep.https ? "https" : "http", s->bucket, ep.host);
-	} else {
-		ca_buf_adds(url, ep.url);
-		ca_buf_addch(url, '/');
-		aws_uri_encode_buf(url, s->bucket, strlen(s->bucket), true);
-		ca_buf_addch(url, '/');
-	}
-	aws_uri_encode_buf(url, key, strlen(key), false);
+	if (aws_s3_object_url(&ep, s->bucket, key, url) != CA_OK)
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory building a URL.");
 	aws_endpoint_release(&ep);
-	return ca_buf_ok(url) ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory building a URL.");
+	return rc;
 }
 
 static int s3_url(struct ca_storage *st, const char *email, const char *filename,

@@ -76,8 +76,7 @@ bool xray_trace_header_parse(const char *value, struct xray_trace_header *out);
 int xray_trace_header_format(const char *trace_id, bool sampled, struct ca_buf *out,
 			     struct ca_err *err);
 
-/* true when s is a segment id: 16 lowercase hex digits. */
-bool xray_segment_id_valid(const char *s);
+/* The id checks (xray_trace_id_valid, xray_segment_id_valid) are aws/xray.h's. */
 
 /*
  * The AWS calls one request made, as subsegments the way the AWS SDKs' X-Ray

@@ -12,21 +12,6 @@
 
 #include "util/banned.h"
 
-static bool lower_hex(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-bool xray_segment_id_valid(const char *s)
-{
-	return s && strlen(s) == XRAY_SEGMENT_ID_LEN && lower_hex(s, XRAY_SEGMENT_ID_LEN);
-}
-
 /* --- the incoming header ----------------------------------------------------- */
 
 static const char *skip_spaces(const char *p, const char *end)

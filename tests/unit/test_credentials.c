@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "aws/amz_date.h"
 #include "aws/credentials.h"
 #include "aws/imds.h"
 #include "util/error.h"
@@ -187,6 +188,12 @@ START_TEST(iso8601_times)
 	ck_assert(!aws_parse_iso8601("2024-01-01T00:00:00+0200", &t));
 	ck_assert(!aws_parse_iso8601("20x4-01-01T00:00:00Z", &t));
 	ck_assert(!aws_parse_iso8601("tomorrow", &t));
+	/* the separator as RFC 3339 allows it; days that do not exist refused */
+	ck_assert(aws_parse_iso8601("2024-02-29 12:34:56z", &t));
+	ck_assert_int_eq(t, 1709210096);
+	ck_assert(!aws_parse_iso8601("2023-02-29T00:00:00Z", &t));
+	ck_assert(!aws_parse_iso8601("2024-04-31T00:00:00Z", &t));
+	ck_assert(!aws_parse_iso8601("2024-01-01T00:00:00+02:00x", &t));
 }
 END_TEST
 

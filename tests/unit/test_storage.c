@@ -184,6 +184,12 @@ START_TEST(relpath_is_the_s3_key_tail)
 	ck_assert_int_eq(ca_storage_relpath("a/b", "x.jpg", CA_IMAGE_THUMB, &b, NULL),
 			 CA_STORAGE_BAD_NAME);
 	ck_assert_uint_eq(b.len, 0);
+	/* the seed's other thumbnail folder (docs/CONTRACTS.md, "Legacy files") */
+	ck_assert_int_eq(ca_storage_old_thumb_relpath(EMAIL, UUID ".jpg", &b, NULL), CA_OK);
+	ck_assert_str_eq(b.data, USERDIR "/thumbnail/" UUID ".jpg");
+	ca_buf_reset(&b);
+	ck_assert_int_eq(ca_storage_old_thumb_relpath(EMAIL, "../x", &b, NULL), CA_STORAGE_BAD_NAME);
+	ck_assert_uint_eq(b.len, 0);
 	ca_buf_release(&b);
 }
 END_TEST

@@ -1,8 +1,9 @@
 /*
- * dynamodb_item.c — Photo records to DynamoDB items and back, in the forms the
- * seed's PynamoDB models write and read (see dynamodb.h).
+ * items.c — the item codecs of items.h: User, email guard and Photo records to
+ * DynamoDB items and back, in the forms the seed's PynamoDB models write and read
+ * (docs/CONTRACTS.md).
  */
-#include "db/dynamodb_internal.h"
+#include "db/items.h"
 
 #include <errno.h>
 #include <math.h>
@@ -223,24 +224,16 @@ static int set_s(json_t *item, const char *name, const char *s)
 void ddb_upload_date_text(const struct ca_photo *p, int64_t id, char out[CA_DB_DATE_LEN + 1])
 {
 	struct ca_db_date d;
-	struct tm tm;
-	time_t secs = (time_t)(id / 1000);
 
 	if (p->upload_date && ca_db_date_parse(p->upload_date, &d, NULL) == CA_OK) {
 		ca_db_date_format(&d, out);
 		return;
 	}
-	memset(&d, 0, sizeof(d));
-	d.year = 1970;
-	d.month = d.day = 1;
-	if (id >= 0 && gmtime_r(&secs, &tm) && tm.tm_year + 1900 >= 1000 && tm.tm_year + 1900 <= 9999) {
-		d.year = tm.tm_year + 1900;
-		d.month = tm.tm_mon + 1;
-		d.day = tm.tm_mday;
-		d.hour = tm.tm_hour;
-		d.minute = tm.tm_min;
-		d.second = tm.tm_sec;
-		d.microsecond = (int)(id % 1000) * 1000;
+	if (id < 0 || !ca_db_date_from_time((time_t)(id / 1000), (int)(id % 1000) * 1000, &d)) {
+		/* no time the id can stand for: the epoch */
+		memset(&d, 0, sizeof(d));
+		d.year = 1970;
+		d.month = d.day = 1;
 	}
 	ca_db_date_format(&d, out);
 }
@@ -251,7 +244,9 @@ const char *ddb_taken_date(const struct ca_photo *p)
 
 	if (p->taken_date && ca_db_date_parse(p->taken_date, &d, NULL) == CA_OK)
 		return p->taken_date;
-	return p->upload_date;
+	if (p->upload_date && ca_db_date_parse(p->upload_date, &d, NULL) == CA_OK)
+		return p->upload_date;
+	return NULL;
 }
 
 static int set_date(json_t *item, const char *name, const char *s)
@@ -311,26 +306,80 @@ json_t *ddb_photo_item(const char *owner_id, int64_t id, const struct ca_photo *
 	return item;
 }
 
-static char fold(char c)
+/* ---- User item ---- */
+
+json_t *ddb_user_item(const struct ca_user *u)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	return json_pack("{s:o, s:o, s:o, s:o}", "id", ddb_s(u->id ? u->id : ""), "email",
+			 ddb_s(u->email ? u->email : ""), "username",
+			 ddb_s(u->username ? u->username : ""), "password",
+			 ddb_s(u->password ? u->password : ""));
 }
 
-bool ddb_contains_nocase(const char *text, const char *keyword)
+int ddb_user_from_item(const json_t *item, struct ca_user *out, struct ca_err *err)
 {
-	size_t n, m, i, j;
+	int rc;
 
-	if (!keyword || !*keyword)
-		return true;
-	if (!text)
-		return false;
-	n = strlen(text);
-	m = strlen(keyword);
-	for (i = 0; i + m <= n; i++) {
-		for (j = 0; j < m && fold(text[i + j]) == fold(keyword[j]); j++)
-			;
-		if (j == m)
-			return true;
+	memset(out, 0, sizeof(*out));
+	if (!json_object_get(item, "email"))
+		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	rc = ddb_attr_text(item, "id", &out->id);
+	if (rc == CA_OK)
+		rc = ddb_attr_text(item, "email", &out->email);
+	if (rc == CA_OK)
+		rc = ddb_attr_text(item, "username", &out->username);
+	if (rc == CA_OK)
+		rc = ddb_attr_text(item, "password", &out->password);
+	if (rc != CA_OK) {
+		ca_user_release(out);
+		return ca_err_set(err, CA_ENOMEM, "Out of memory reading a user.");
 	}
-	return false;
+	if (!out->id || !out->email) {
+		ca_user_release(out);
+		return ca_err_set(err, CA_DB_NOTFOUND, "No user has that id.");
+	}
+	return CA_OK;
+}
+
+/* ---- email guard item ---- */
+
+char *ddb_guard_id(const char *email)
+{
+	size_t n = strlen(DDB_GUARD_PREFIX), len = strlen(email), i;
+	char *id = malloc(n + len + 1);
+
+	if (!id)
+		return NULL;
+	memcpy(id, DDB_GUARD_PREFIX, n);
+	for (i = 0; i < len; i++) {
+		char c = email[i];
+
+		id[n + i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	id[n + len] = '\0';
+	return id;
+}
+
+json_t *ddb_guard_item(const char *email, const char *user_id)
+{
+	char *id = ddb_guard_id(email);
+	json_t *item = id ? json_pack("{s:o, s:o}", "id", ddb_s(id), "user_id", ddb_s(user_id)) : NULL;
+
+	free(id);
+	return item;
+}
+
+int ddb_guard_owner(const json_t *item, char **user_id, struct ca_err *err)
+{
+	const char *id = json_string_value(json_object_get(json_object_get(item, "id"), "S"));
+
+	*user_id = NULL;
+	if (!id || !ca_starts_with(id, DDB_GUARD_PREFIX))
+		return ca_err_set(err, CA_DB_QUERY, "An item of the guard table is no email guard (its id does not start with \"%s\").",
+				  DDB_GUARD_PREFIX);
+	if (ddb_attr_text(item, "user_id", user_id) != CA_OK)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory reading an email guard.");
+	if (!*user_id)
+		return ca_err_set(err, CA_DB_QUERY, "The email guard %s names no user (no user_id).", id);
+	return CA_OK;
 }

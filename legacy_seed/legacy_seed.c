@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth/password.h"
+#include "backends/backends.h"
 #include "db/db.h"
 #include "geo/geo.h"
 #include "image/thumb.h"
@@ -444,6 +445,7 @@ int legacy_seed_run(const struct legacy_seed_opts *opts, FILE *progress,
 		    struct legacy_seed_report *report, struct ca_err *err)
 {
 	struct seed_job job;
+	struct ca_backends legacy = { 0 };
 	struct ca_db *db = NULL;
 	struct geo *geo = NULL;
 	char **ids = NULL;
@@ -469,10 +471,10 @@ int legacy_seed_run(const struct legacy_seed_opts *opts, FILE *progress,
 	}
 	if ((rc = geo_open(opts->geodata, &geo, err)))
 		goto out;
-	if ((rc = ca_db_open(opts->db_url, &db, err)))
+	if ((rc = ca_backends_open_legacy(opts->db_url, opts->upload_dir, &legacy, err)))
 		goto out;
-	if ((rc = ca_storage_disk_open(opts->upload_dir, &job.st, err)))
-		goto out;
+	db = legacy.db;
+	job.st = legacy.storage;
 	if ((rc = ensure_users(db, &job, ids, report, err)))
 		goto out;
 	if (job.progress)
@@ -491,8 +493,7 @@ out:
 	free(job.users);
 	free(job.row_exists);
 	free(job.filesize);
-	ca_db_close(db);
-	ca_storage_release(job.st);
+	ca_backends_close(&legacy);
 	geo_close(geo);
 	pthread_mutex_destroy(&job.lock);
 	return rc;

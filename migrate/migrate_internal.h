@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "aws/client.h"
+#include "backends/backends.h"
 #include "config/serve_config.h"
 #include "db/db.h"
 #include "db/mysql_reader.h"
@@ -151,7 +152,8 @@ struct mig_requests {
 struct mig_ctx {
 	const struct migrate_opts *opts;
 	struct serve_config cfg;
-	struct aws_client *aws;
+	struct ca_backends target; /* the target's database (checked) and the AWS client */
+	struct aws_client *aws;    /* target.aws */
 	struct ca_storage *disk;
 	const char *user_table, *photo_table, *bucket, *prefix, *pool_id;
 	char *guard_table;     /* ca_ddb_guard_table(user_table), owned */

@@ -14,9 +14,9 @@
 static int load_target(struct mig_ctx *c, struct ca_err *err)
 {
 	const struct serve_config *cfg = &c->cfg;
-	struct aws_client_options ao;
-	struct ca_db_dynamodb_options dopt = { 0 };
-	struct ca_db *db = NULL;
+	/* the tables as stage 1 makes them (keys, types, email index), checked at open; S3
+	 * and Cognito are called through the same client (migrate_target.c) */
+	struct ca_backends_options want = { CA_BACKENDS_DB, 1, true };
 	int rc;
 
 	rc = serve_config_load(c->opts->to, &c->cfg, err);
@@ -40,19 +40,8 @@ static int load_target(struct mig_ctx *c, struct ca_err *err)
 	if (*c->prefix && c->prefix[strlen(c->prefix) - 1] == '/')
 		c->cfg.storage.prefix[strlen(c->prefix) - 1] = '\0';
 	c->pool_id = cfg->auth.user_pool_id;
-	memset(&ao, 0, sizeof(ao));
-	ao.fallback_region = cfg->aws.region;
-	ao.endpoint = cfg->aws.endpoint;
-	rc = aws_client_new(&ao, &c->aws, err);
-	if (rc != CA_OK)
-		return rc;
-	/* the tables as stage 1 makes them (keys, types, email index) */
-	memset(&dopt, 0, sizeof(dopt));
-	dopt.client = c->aws;
-	dopt.user_table = c->user_table;
-	dopt.photo_table = c->photo_table;
-	rc = ca_db_dynamodb_open(&dopt, &db, err);
-	ca_db_close(db);
+	rc = ca_backends_open(cfg, &want, &c->target, err);
+	c->aws = c->target.aws;
 	return rc;
 }
 
@@ -143,7 +132,7 @@ int migrate_main(const struct migrate_opts *o, FILE *out, FILE *progress, struct
 	mig_legacy_release(&c.legacy);
 	mig_state_release(&c.state);
 	ca_storage_release(c.disk);
-	aws_client_free(c.aws);
+	ca_backends_close(&c.target);
 	free(c.guard_table);
 	mig_list_release(&c.adopt_notes);
 	serve_config_release(&c.cfg);

@@ -224,20 +224,19 @@ out:
 	return rc;
 }
 
-int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
 	static const char *const allowed[] = { "email", "username", "password", NULL };
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	const char *email = NULL, *name = NULL, *password = NULL;
 	bool confirmed = false;
-	json_t *body = NULL, *out;
+	json_t *body = call->body, *out;
 	struct ca_cognito_identity who = { 0 };
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_string(body, "email", &email) || !app_json_string(body, "username", &name) ||
 	    !app_json_string(body, "password", &password) ||
 	    !app_json_only_keys(body, allowed, NULL) || !email || !name || !password) {
@@ -278,23 +277,21 @@ int app_cognito_signup(struct ca_http_request *req, struct ca_http_response *res
 	}
 	app_respond_json_new(req, resp, 201, out);
 out:
-	json_decref(body);
 	return CA_OK;
 }
 
-int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct ca_cognito_identity who = { 0 };
 	const char *email = NULL, *password = NULL, *id_token = NULL, *new_password = NULL;
 	bool must_change = false;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_string(body, "email", &email) ||
 	    !app_json_string(body, "password", &password) ||
 	    !app_json_string(body, "new_password", &new_password) ||
@@ -347,22 +344,18 @@ int app_cognito_signin(struct ca_http_request *req, struct ca_http_response *res
 	app_respond_json_new(req, resp, 200, identity_json(&who));
 out:
 	ca_cognito_identity_release(&who);
-	json_decref(body);
 	return CA_OK;
 }
 
-int app_cognito_me_get(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_cognito_me_get(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
 	struct ca_cognito_identity profile = { 0 };
 	struct ca_err err;
 	int rc;
 
-	if (!app_signed_in(app, req, resp, &who))
-		return CA_OK;
 	ca_err_clear(&err);
-	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
+	rc = ca_cognito_auth_profile(call->app->cognito, call->who.id, &profile, &err);
 	if (rc == CA_ENOTFOUND || rc == CA_AUTH_MISMATCH)
 		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
 	else if (rc != CA_OK)
@@ -370,25 +363,22 @@ int app_cognito_me_get(struct ca_http_request *req, struct ca_http_response *res
 	else
 		app_respond_json_new(req, resp, 200, identity_json(&profile));
 	ca_cognito_identity_release(&profile);
-	app_session_user_release(&who);
 	return CA_OK;
 }
 
-int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
 	static const char *const allowed[] = { "username", "password", "current_password", NULL };
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_cognito_identity profile = { 0 };
 	const char *name = NULL, *password = NULL, *current = NULL;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
-	    !app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_string(body, "username", &name) ||
 	    !app_json_string(body, "password", &password) ||
 	    !app_json_string(body, "current_password", &current) ||
@@ -408,10 +398,10 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	if ((name && !app_name_acceptable(name, NAME_MAX_CHARS, resp)) ||
 	    (password && !app_password_acceptable(password, resp)))
 		goto out;
-	if (!attempt_ok(app->profile_changes, app_user_key(who.id), req, resp,
+	if (!attempt_ok(app->profile_changes, app_user_key(who->id), req, resp,
 			"password attempts"))
 		goto out;
-	rc = ca_cognito_auth_update(app->cognito, who.email, who.id, current, name, password,
+	rc = ca_cognito_auth_update(app->cognito, who->email, who->id, current, name, password,
 				    &err);
 	if (rc == CA_AUTH_MISMATCH) {
 		ca_http_respond_error(resp, 403, "The current password is not right.");
@@ -422,16 +412,16 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 		goto out;
 	}
 	/* a new password ends every other session of the account, here and elsewhere */
-	if (password && !app_session_renew(app, req, resp, &who))
+	if (password && !app_session_renew(app, req, resp, who))
 		goto out;
 	{
-		char *key = app_user_key(who.id);
+		char *key = app_user_key(who->id);
 
 		if (key)
 			ca_ratelimit_reset(app->profile_changes, key);
 		free(key);
 	}
-	rc = ca_cognito_auth_profile(app->cognito, who.id, &profile, &err);
+	rc = ca_cognito_auth_profile(app->cognito, who->id, &profile, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);
 		goto out;
@@ -439,7 +429,5 @@ int app_cognito_me_put(struct ca_http_request *req, struct ca_http_response *res
 	app_respond_json_new(req, resp, 200, identity_json(&profile));
 out:
 	ca_cognito_identity_release(&profile);
-	app_session_user_release(&who);
-	json_decref(body);
 	return CA_OK;
 }

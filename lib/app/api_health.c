@@ -84,9 +84,10 @@ static bool may_see_details(const struct ca_app *app, const struct ca_http_reque
 	return ca_consttime_eq(auth, strlen(auth), token, strlen(token));
 }
 
-int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct ca_err db_err, st_err;
 	json_t *out = NULL, *checks = NULL, *geo = NULL;
 	uint64_t derivations = 0, iterations = 0;
@@ -122,9 +123,10 @@ int app_handle_healthz(struct ca_http_request *req, struct ca_http_response *res
 	return app_respond_json_new(req, resp, db_ok && st_ok ? 200 : 503, out);
 }
 
-int app_handle_config(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_config(struct ca_http_request *req, struct ca_http_response *resp,
+		      struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	const struct serve_config *cfg = app->cfg;
 	const char *tiles = cfg->server.tile_url;
 	json_t *out;

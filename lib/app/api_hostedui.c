@@ -100,9 +100,10 @@ static int only_get(const struct ca_http_request *req, struct ca_http_response *
 }
 
 /* GET /login */
-static int login(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+static int login(struct ca_http_request *req, struct ca_http_response *resp,
+		 struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct ca_oauth *oauth = hosted(app);
 	struct ca_session_keys keys;
 	struct ca_oauth_attempt attempt;
@@ -232,9 +233,10 @@ static bool finish_attempt(struct ca_app *app, const struct ca_http_request *req
 }
 
 /* GET /callback?code=&state= (or ?error=&state=) */
-static int callback(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+static int callback(struct ca_http_request *req, struct ca_http_response *resp,
+		    struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	const char *code = ca_http_query(req, "code");
 	const char *state = ca_http_query(req, "state");
 	const char *error = ca_http_query(req, "error");
@@ -291,9 +293,10 @@ out:
 }
 
 /* GET /logout: ends the session here, then at the hosted UI. */
-static int logout(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+static int logout(struct ca_http_request *req, struct ca_http_response *resp,
+		  struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct app_session_user who;
 	char *url = NULL;
 	struct ca_err err;
@@ -319,14 +322,15 @@ static int logout(struct ca_http_request *req, struct ca_http_response *resp, vo
 }
 
 /* DELETE /api/session: as without the hosted UI, answering where to sign out there. */
-static int signout(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+static int signout(struct ca_http_request *req, struct ca_http_response *resp,
+		   struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	char *url = NULL;
 	json_t *out;
 	int rc;
 
-	rc = app_handle_signout(req, resp, ctx);
+	rc = app_handle_signout(req, resp, call);
 	if (rc != CA_OK || resp->status != 204)
 		return rc;
 	if (ca_oauth_logout_url(hosted(app), &url, NULL) != CA_OK)
@@ -337,12 +341,13 @@ static int signout(struct ca_http_request *req, struct ca_http_response *resp, v
 }
 
 /* GET /api/config: as without the hosted UI, plus its sign-in link. */
-static int config(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+static int config(struct ca_http_request *req, struct ca_http_response *resp,
+		  struct app_call *call)
 {
 	json_t *out;
 	int rc;
 
-	rc = app_handle_config(req, resp, ctx);
+	rc = app_handle_config(req, resp, call);
 	if (rc != CA_OK || resp->status != 200)
 		return rc;
 	out = json_loadb(resp->body.data, resp->body.len, 0, NULL);
@@ -355,27 +360,15 @@ static int config(struct ca_http_request *req, struct ca_http_response *resp, vo
 
 int app_hostedui_add_routes(struct ca_app *app, struct ca_err *err)
 {
-	static const struct {
-		const char *method;
-		const char *pattern;
-		ca_http_handler_fn handler;
-	} routes[] = {
-		{ "GET", LOGIN_PATH, login },
-		{ "GET", "/callback", callback },
-		{ "GET", "/logout", logout },
-		{ "DELETE", "/api/session", signout },
-		{ "GET", "/api/config", config },
+	static const struct app_route routes[] = {
+		{ "GET", LOGIN_PATH, login, 0 },
+		{ "GET", "/callback", callback, 0 },
+		{ "GET", "/logout", logout, 0 },
+		{ "DELETE", "/api/session", signout, 0 },
+		{ "GET", "/api/config", config, 0 },
 	};
-	size_t i;
-	int rc;
 
 	if (!hosted(app))
 		return CA_OK;
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		rc = ca_http_router_add(app->router, routes[i].method, routes[i].pattern,
-					routes[i].handler, app, err);
-		if (rc != CA_OK)
-			return rc;
-	}
-	return CA_OK;
+	return app_routes_add(app, routes, sizeof(routes) / sizeof(routes[0]), err);
 }

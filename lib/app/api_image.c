@@ -97,10 +97,11 @@ out:
 	return rc;
 }
 
-int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response *resp,
+			   struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_photo photo = { 0 };
 	struct ca_buf bytes = CA_BUF_INIT;
 	const char *size = ca_http_query(req, "size");
@@ -121,18 +122,18 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 		ca_http_respond_error(resp, 400, "size must be thumb, grid or original.");
 		return CA_OK;
 	}
-	if (!app_signed_in(app, req, resp, &who) || !app_photo_load(app, req, resp, &who, &photo))
+	if (!app_photo_load(app, req, resp, who, &photo))
 		goto out;
-	rc = redirect_to_url(app, who.email, photo.filename, kind, resp, &redirected, &err);
+	rc = redirect_to_url(app, who->email, photo.filename, kind, resp, &redirected, &err);
 	if (rc == CA_OK && redirected)
 		goto out;
 	if (rc == CA_OK) {
 		/* a file is sent from the file, never read whole into memory */
-		rc = ca_storage_open(app->storage, who.email, photo.filename, kind, &fd, &file_size,
+		rc = ca_storage_open(app->storage, who->email, photo.filename, kind, &fd, &file_size,
 				     &err);
 		if (rc == CA_EUNSUPPORTED) {
 			ca_err_clear(&err);
-			rc = ca_storage_get(app->storage, who.email, photo.filename, kind,
+			rc = ca_storage_get(app->storage, who->email, photo.filename, kind,
 					    APP_IMAGE_READ_MAX, &bytes, &err);
 		}
 	}
@@ -143,7 +144,7 @@ int app_handle_photo_image(struct ca_http_request *req, struct ca_http_response 
 			goto out;
 		}
 		ca_err_clear(&err);
-		rc = remake_thumb(app, who.email, photo.filename, kind, &bytes, &err);
+		rc = remake_thumb(app, who->email, photo.filename, kind, &bytes, &err);
 	}
 	if (rc == CA_STORAGE_NOTFOUND || rc == CA_STORAGE_BAD_NAME) {
 		ca_http_respond_error(resp, 404, "The image file of this photo is missing.");
@@ -166,6 +167,5 @@ out:
 		close(fd);
 	ca_buf_release(&bytes);
 	ca_photo_release(&photo);
-	app_session_user_release(&who);
 	return CA_OK;
 }

@@ -19,10 +19,11 @@ static json_t *feature(const struct ca_photo *p)
 			 app_photo_json(p));
 }
 
-int app_handle_map(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_map(struct ca_http_request *req, struct ca_http_response *resp,
+		   struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who;
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_photo_page page = { 0 };
 	struct ca_photo_query q = { NULL, NULL, CA_DB_PAGE_MAX };
 	char *cursor = NULL;
@@ -31,8 +32,6 @@ int app_handle_map(struct ca_http_request *req, struct ca_http_response *resp, v
 	size_t i, seen = 0;
 	int rc;
 
-	if (!app_signed_in(app, req, resp, &who))
-		return CA_OK;
 	ca_err_clear(&err);
 	features = json_array();
 	if (!features) {
@@ -41,7 +40,7 @@ int app_handle_map(struct ca_http_request *req, struct ca_http_response *resp, v
 	}
 	do {
 		q.cursor = cursor;
-		rc = ca_db_photo_list(app->db, who.id, &q, &page, &err);
+		rc = ca_db_photo_list(app->db, who->id, &q, &page, &err);
 		if (rc != CA_OK) {
 			app_fail(req, resp, &err);
 			goto out;
@@ -69,6 +68,5 @@ out:
 	free(cursor);
 	ca_photo_page_release(&page);
 	json_decref(features);
-	app_session_user_release(&who);
 	return CA_OK;
 }

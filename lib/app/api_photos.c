@@ -16,10 +16,11 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response *resp,
+			   struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who;
+	struct ca_app *app = call->app;
+	struct app_session_user *who = &call->who; /* the signature checked; its state below */
 	struct ca_photo_query q = { 0 };
 	struct ca_photo_page page = { 0 };
 	const char *limit = ca_http_query(req, "limit");
@@ -32,9 +33,6 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	size_t i;
 	int rc;
 
-	/* the signature here; the database's session state comes with the page below */
-	if (!app_session_signed(app, req, resp, &who))
-		return CA_OK;
 	ca_err_clear(&err);
 	if (limit && *limit && !ca_parse_long(limit, 1, CA_DB_PAGE_MAX, &n)) {
 		ca_http_respond_error(resp, 400, "limit must be a whole number from 1 to %d.",
@@ -54,14 +52,14 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 	/* The total: the album's first page only (later pages and searches say null). */
 	want_total = !q.cursor && !(q.keyword && *q.keyword);
 	/* one database read for the album: the session's state, the page, the total (db.h) */
-	rc = ca_db_photo_list_session(app->db, who.id, who.sid, &q, want_total, &page, &generation,
-				      &revoked, &err);
+	rc = ca_db_photo_list_session(app->db, who->id, who->sid, &q, want_total, &page,
+				      &generation, &revoked, &err);
 	if (rc != CA_OK) {
 		/* a cursor not ours (400) is refused before any read, whoever sends it */
 		app_fail(req, resp, &err);
 		goto out;
 	}
-	if (!app_session_valid(req, resp, &who, rc, generation, revoked, &err))
+	if (!app_session_valid(req, resp, who, rc, generation, revoked, &err))
 		goto out;
 	if (want_total)
 		total = page.total;
@@ -98,24 +96,17 @@ int app_handle_photos_list(struct ca_http_request *req, struct ca_http_response 
 		app_oom(req, resp);
 out:
 	ca_photo_page_release(&page);
-	app_session_user_release(&who);
 	return CA_OK;
 }
 
-int app_handle_photo_get(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_photo_get(struct ca_http_request *req, struct ca_http_response *resp,
+			 struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who;
 	struct ca_photo photo = { 0 };
-	struct ca_err err;
 
-	if (!app_signed_in(app, req, resp, &who))
-		return CA_OK;
-	ca_err_clear(&err);
-	if (app_photo_load(app, req, resp, &who, &photo))
+	if (app_photo_load(call->app, req, resp, &call->who, &photo))
 		app_respond_json_new(req, resp, 200, app_photo_json(&photo));
 	ca_photo_release(&photo);
-	app_session_user_release(&who);
 	return CA_OK;
 }
 
@@ -201,23 +192,21 @@ static int fill_place(struct ca_app *app, struct ca_photo *values, unsigned *fie
 	return CA_OK;
 }
 
-int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response *resp,
+			   struct app_call *call)
 {
 	static const char *const allowed[] = { "tags", "desc", "geotag_lat", "geotag_lng", "city",
 					       "nation", "address", NULL };
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_photo values = { 0 }, photo = { 0 };
 	const char *key = NULL;
 	unsigned fields = 0;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
-	    !app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_only_keys(body, allowed, &key)) {
 		ca_http_respond_error(resp, 400, "A photo's %s cannot be changed; send tags, "
 				      "desc, geotag_lat/geotag_lng, city, nation or address.",
@@ -235,13 +224,13 @@ int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response 
 		app_oom(req, resp);
 		goto out;
 	}
-	if (!app_photo_load(app, req, resp, &who, &photo))
+	if (!app_photo_load(app, req, resp, who, &photo))
 		goto out;
 	if (fields) {
-		rc = ca_db_photo_update(app->db, who.id, photo.id, &values, fields, &err);
+		rc = ca_db_photo_update(app->db, who->id, photo.id, &values, fields, &err);
 		if (rc == CA_OK) {
 			ca_photo_release(&photo);
-			rc = ca_db_photo_get(app->db, who.id, ca_http_param(req, "id"), &photo, &err);
+			rc = ca_db_photo_get(app->db, who->id, ca_http_param(req, "id"), &photo, &err);
 		}
 		if (rc != CA_OK) {
 			app_fail(req, resp, &err);
@@ -252,37 +241,33 @@ int app_handle_photo_patch(struct ca_http_request *req, struct ca_http_response 
 out:
 	ca_photo_release(&values);
 	ca_photo_release(&photo);
-	app_session_user_release(&who);
-	json_decref(body);
 	return CA_OK;
 }
 
 int app_handle_photo_delete(struct ca_http_request *req, struct ca_http_response *resp,
-			    void *ctx)
+			    struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_photo photo = { 0 };
 	struct ca_err err;
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
-	    !app_photo_load(app, req, resp, &who, &photo))
+	if (!app_photo_load(app, req, resp, who, &photo))
 		goto out;
-	rc = ca_db_photo_delete(app->db, who.id, photo.id, &err);
+	rc = ca_db_photo_delete(app->db, who->id, photo.id, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);
 		goto out;
 	}
 	/* The row is gone, so the photo is; files that cannot be removed are only logged. */
 	ca_err_clear(&err);
-	rc = ca_storage_delete_photo(app->storage, who.email, photo.filename, &err);
+	rc = ca_storage_delete_photo(app->storage, who->email, photo.filename, &err);
 	if (rc != CA_OK && rc != CA_STORAGE_NOTFOUND)
 		app_log(req, "photo %s deleted, its files not: %s", photo.id, ca_err_msg(&err));
 	ca_http_respond_empty(resp, 204);
 out:
 	ca_photo_release(&photo);
-	app_session_user_release(&who);
 	return CA_OK;
 }

@@ -30,23 +30,18 @@ static bool rate_limited(struct ca_ratelimit *rl, const char *key,
 	return true;
 }
 
-int app_handle_signin(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_signin(struct ca_http_request *req, struct ca_http_response *resp,
+		      struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct ca_user user = { 0 };
 	const char *email = NULL, *password = NULL;
 	char *addr_key = NULL, *acct_key = NULL;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
-	if (!app_origin_ok(app, req, resp))
-		return CA_OK;
-	if (app->cognito)
-		return app_cognito_signin(req, resp, ctx);
 	ca_err_clear(&err);
-	if (!app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_string(body, "email", &email) ||
 	    !app_json_string(body, "password", &password) || !email || !password || !*email ||
 	    strlen(email) > CA_DB_EMAIL_MAX * 4 || strlen(password) > APP_PASSWORD_MAX) {
@@ -92,13 +87,13 @@ out:
 	ca_user_release(&user);
 	free(addr_key);
 	free(acct_key);
-	json_decref(body);
 	return CA_OK;
 }
 
-int app_handle_signout(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_signout(struct ca_http_request *req, struct ca_http_response *resp,
+		       struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	struct app_session_user who;
 	int rc;
 

@@ -47,11 +47,11 @@ static bool form_text(const struct ca_multipart *mp, const char *name, char **ou
 }
 
 int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_response *resp,
-			     void *ctx)
+			     struct app_call *call)
 {
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	const struct serve_config *cfg = app->cfg;
-	struct app_session_user who = { 0 };
+	const struct app_session_user *who = &call->who;
 	struct ca_multipart mp = { 0 };
 	struct ca_multipart_limits limits = { APP_UPLOAD_FILES_MAX + 8, app->upload_max,
 					      app->upload_max, 0 };
@@ -68,8 +68,6 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	int rc;
 
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who))
-		goto out;
 	if (!req->on_worker) {
 		/* decoding and thumbnailing run on the server's bounded image pool */
 		ca_http_respond_defer(resp);
@@ -116,7 +114,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 		}
 	}
 	for (stored = 0; stored < nfiles; stored++) {
-		rc = app_upload_store(app->db, app->storage, who.id, who.email, &ups[stored], &err);
+		rc = app_upload_store(app->db, app->storage, who->id, who->email, &ups[stored], &err);
 		if (rc != CA_OK) {
 			app_fail(req, resp, &err);
 			goto undo;
@@ -128,7 +126,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 
 		/* Answer what the store holds now (ids, dates as it keeps them). */
 		ca_err_clear(&err);
-		if (ca_db_photo_get(app->db, who.id, ups[i].id, &saved, &err) != CA_OK ||
+		if (ca_db_photo_get(app->db, who->id, ups[i].id, &saved, &err) != CA_OK ||
 		    json_array_append_new(list, app_photo_json(&saved)) != 0) {
 			json_decref(list);
 			list = NULL;
@@ -149,7 +147,7 @@ undo:
 		struct ca_err uerr;
 
 		ca_err_clear(&uerr);
-		if (app_upload_unstore(app->db, app->storage, who.id, who.email, &ups[stored],
+		if (app_upload_unstore(app->db, app->storage, who->id, who->email, &ups[stored],
 				       &uerr) != CA_OK)
 			app_log(req, "could not undo stored photo %s: %s", ups[stored].photo.filename,
 				ca_err_msg(&uerr));
@@ -161,6 +159,5 @@ out:
 	free(tags);
 	free(desc);
 	ca_multipart_release(&mp);
-	app_session_user_release(&who);
 	return CA_OK;
 }

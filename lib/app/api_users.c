@@ -46,24 +46,19 @@ static bool signup_allowed(struct ca_app *app, const struct ca_http_request *req
 	return !throttled;
 }
 
-int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp,
+		      struct app_call *call)
 {
 	static const char *const allowed[] = { "email", "username", "password", NULL };
-	struct ca_app *app = ctx;
+	struct ca_app *app = call->app;
 	const char *email = NULL, *username = NULL, *password = NULL;
 	struct ca_user user = { 0 };
 	char *hash = NULL, *id = NULL;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
-	if (!app_origin_ok(app, req, resp))
-		return CA_OK;
-	if (app->cognito)
-		return app_cognito_signup(req, resp, ctx);
 	ca_err_clear(&err);
-	if (!app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_only_keys(body, allowed, NULL)) {
 		ca_http_respond_error(resp, 400, "Sign-up takes email, username and password only.");
 		goto out;
@@ -107,24 +102,18 @@ int app_handle_signup(struct ca_http_request *req, struct ca_http_response *resp
 out:
 	ca_free_secret(hash);
 	free(id);
-	json_decref(body);
 	return CA_OK;
 }
 
-int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp,
+		      struct app_call *call)
 {
-	struct ca_app *app = ctx;
-	struct app_session_user who;
 	struct ca_user user = { 0 };
 	struct ca_err err;
 	int rc;
 
-	if (app->cognito)
-		return app_cognito_me_get(req, resp, ctx);
-	if (!app_signed_in(app, req, resp, &who))
-		return CA_OK;
 	ca_err_clear(&err);
-	rc = ca_db_user_find_by_id(app->db, who.id, &user, &err);
+	rc = ca_db_user_find_by_id(call->app->db, call->who.id, &user, &err);
 	if (rc == CA_DB_NOTFOUND)
 		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
 	else if (rc != CA_OK)
@@ -132,7 +121,6 @@ int app_handle_me_get(struct ca_http_request *req, struct ca_http_response *resp
 	else
 		app_respond_json_new(req, resp, 200, app_user_json(&user));
 	ca_user_release(&user);
-	app_session_user_release(&who);
 	return CA_OK;
 }
 
@@ -173,24 +161,20 @@ static bool current_password_ok(struct ca_app *app, const struct ca_http_request
 	return false;
 }
 
-int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp,
+		      struct app_call *call)
 {
 	static const char *const allowed[] = { "username", "password", "current_password", NULL };
-	struct ca_app *app = ctx;
-	struct app_session_user who = { 0 };
+	struct ca_app *app = call->app;
+	const struct app_session_user *who = &call->who;
 	struct ca_user user = { 0 };
 	const char *username = NULL, *password = NULL, *current = NULL;
 	char *hash = NULL;
-	json_t *body = NULL;
+	json_t *body = call->body;
 	struct ca_err err;
 	int rc;
 
-	if (app->cognito)
-		return app_cognito_me_put(req, resp, ctx);
 	ca_err_clear(&err);
-	if (!app_signed_in(app, req, resp, &who) || !app_csrf_ok(app, req, resp, &who) ||
-	    !app_json_body(req, resp, &body))
-		goto out;
 	if (!app_json_only_keys(body, allowed, NULL)) {
 		ca_http_respond_error(resp, 400, "A profile change takes username, password and "
 				      "current_password only.");
@@ -213,7 +197,7 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 	if ((username && !app_name_acceptable(username, CA_DB_USERNAME_MAX, resp)) ||
 	    (password && !app_password_acceptable(password, resp)))
 		goto out;
-	rc = ca_db_user_find_by_id(app->db, who.id, &user, &err);
+	rc = ca_db_user_find_by_id(app->db, who->id, &user, &err);
 	if (rc == CA_DB_NOTFOUND) {
 		ca_http_respond_error(resp, 401, "This account no longer exists; sign in again.");
 		goto out;
@@ -228,13 +212,13 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 		app_fail(req, resp, &err);
 		goto out;
 	}
-	rc = ca_db_user_update(app->db, who.id, username, hash, &err);
+	rc = ca_db_user_update(app->db, who->id, username, hash, &err);
 	if (rc != CA_OK) {
 		app_fail(req, resp, &err);
 		goto out;
 	}
 	/* a new password ends every other session of the account, here and elsewhere */
-	if (password && !app_session_renew(app, req, resp, &who))
+	if (password && !app_session_renew(app, req, resp, who))
 		goto out;
 	if (username) {
 		free(user.username);
@@ -248,7 +232,5 @@ int app_handle_me_put(struct ca_http_request *req, struct ca_http_response *resp
 out:
 	ca_free_secret(hash);
 	ca_user_release(&user);
-	app_session_user_release(&who);
-	json_decref(body);
 	return CA_OK;
 }

@@ -10,35 +10,137 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db/dynamodb.h"
-#include "db/mysql.h"
-#include "storage/disk.h"
-#include "storage/s3.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
-/* flags: APP_ROUTE_SIGNED_IN (401 before the body is read), APP_ROUTE_UPLOAD (big bodies) */
-static const struct {
-	const char *method;
-	const char *pattern;
-	ca_http_handler_fn handler;
-	unsigned flags;
-} routes[] = {
+/*
+ * The route tables. What each route requires (APP_ROUTE_*, app_internal.h) is
+ * enforced by dispatch() before its handler runs; the account routes are chosen
+ * by auth kind when the app opens.
+ */
+static const struct app_route common_routes[] = {
 	{ "GET", "/healthz", app_handle_healthz, 0 },
 	{ "GET", "/api/config", app_handle_config, 0 },
-	{ "POST", "/api/users", app_handle_signup, 0 },
-	{ "POST", "/api/session", app_handle_signin, 0 },
+	/* its own check: CSRF with a session, the origin without one */
 	{ "DELETE", "/api/session", app_handle_signout, 0 },
-	{ "GET", "/api/me", app_handle_me_get, APP_ROUTE_SIGNED_IN },
-	{ "PUT", "/api/me", app_handle_me_put, APP_ROUTE_SIGNED_IN },
-	{ "GET", "/api/photos", app_handle_photos_list, APP_ROUTE_SIGNED_IN },
-	{ "POST", "/api/photos", app_handle_photos_upload, APP_ROUTE_SIGNED_IN | APP_ROUTE_UPLOAD },
+	{ "GET", "/api/photos", app_handle_photos_list, APP_ROUTE_SESSION },
+	{ "POST", "/api/photos", app_handle_photos_upload,
+	  APP_ROUTE_SIGNED_IN | APP_ROUTE_CSRF | APP_ROUTE_UPLOAD },
 	{ "GET", "/api/photos/{id}", app_handle_photo_get, APP_ROUTE_SIGNED_IN },
-	{ "PATCH", "/api/photos/{id}", app_handle_photo_patch, APP_ROUTE_SIGNED_IN },
-	{ "DELETE", "/api/photos/{id}", app_handle_photo_delete, APP_ROUTE_SIGNED_IN },
+	{ "PATCH", "/api/photos/{id}", app_handle_photo_patch,
+	  APP_ROUTE_SIGNED_IN | APP_ROUTE_CSRF | APP_ROUTE_JSON_BODY },
+	{ "DELETE", "/api/photos/{id}", app_handle_photo_delete,
+	  APP_ROUTE_SIGNED_IN | APP_ROUTE_CSRF },
 	{ "GET", "/api/photos/{id}/image", app_handle_photo_image, APP_ROUTE_SIGNED_IN },
 	{ "GET", "/api/map", app_handle_map, APP_ROUTE_SIGNED_IN },
 };
+
+/* The accounts in the database's User table (auth kind local). */
+static const struct app_route local_account_routes[] = {
+	{ "POST", "/api/users", app_handle_signup, APP_ROUTE_SAME_ORIGIN | APP_ROUTE_JSON_BODY },
+	{ "POST", "/api/session", app_handle_signin, APP_ROUTE_SAME_ORIGIN | APP_ROUTE_JSON_BODY },
+	{ "GET", "/api/me", app_handle_me_get, APP_ROUTE_SIGNED_IN },
+	{ "PUT", "/api/me", app_handle_me_put,
+	  APP_ROUTE_SIGNED_IN | APP_ROUTE_CSRF | APP_ROUTE_JSON_BODY },
+};
+
+/* The accounts in the user pool (auth kind cognito, api_cognito.c). */
+static const struct app_route cognito_account_routes[] = {
+	{ "POST", "/api/users", app_cognito_signup, APP_ROUTE_SAME_ORIGIN | APP_ROUTE_JSON_BODY },
+	{ "POST", "/api/session", app_cognito_signin, APP_ROUTE_SAME_ORIGIN | APP_ROUTE_JSON_BODY },
+	{ "GET", "/api/me", app_cognito_me_get, APP_ROUTE_SIGNED_IN },
+	{ "PUT", "/api/me", app_cognito_me_put,
+	  APP_ROUTE_SIGNED_IN | APP_ROUTE_CSRF | APP_ROUTE_JSON_BODY },
+};
+
+#define N_ROUTES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* A route as the router holds it: the row and the app it runs for. */
+struct app_bound_route {
+	struct ca_app *app;
+	const struct app_route *route;
+};
+
+/* The routes of one app_routes_add call (the router points into it), in a list. */
+struct app_bound_block {
+	struct app_bound_block *next;
+	struct app_bound_route routes[];
+};
+
+/* Checks what the route requires, in the order app_internal.h gives; false after answering. */
+static bool requirements_met(struct ca_http_request *req, struct ca_http_response *resp,
+			     unsigned requires, struct app_call *call)
+{
+	struct ca_app *app = call->app;
+
+	if ((requires & APP_ROUTE_SIGNED_IN) && !app_signed_in(app, req, resp, &call->who))
+		return false;
+	if ((requires & APP_ROUTE_SESSION) && !(requires & APP_ROUTE_SIGNED_IN) &&
+	    !app_session_signed(app, req, resp, &call->who))
+		return false;
+	if ((requires & APP_ROUTE_CSRF) && !app_csrf_ok(app, req, resp, &call->who))
+		return false;
+	if ((requires & APP_ROUTE_SAME_ORIGIN) && !(requires & APP_ROUTE_CSRF) &&
+	    !app_origin_ok(app, req, resp))
+		return false;
+	return !(requires & APP_ROUTE_JSON_BODY) || app_json_body(req, resp, &call->body);
+}
+
+/* What the router runs for every app route: the route's requirements, then its handler. */
+static int dispatch(struct ca_http_request *req, struct ca_http_response *resp, void *ctx)
+{
+	const struct app_bound_route *bound = ctx;
+	struct app_call call = { bound->app, { 0 }, NULL };
+	int rc = CA_OK;
+
+	if (requirements_met(req, resp, bound->route->requires, &call))
+		rc = bound->route->handler(req, resp, &call);
+	app_session_user_release(&call.who);
+	json_decref(call.body);
+	return rc;
+}
+
+int app_routes_add(struct ca_app *app, const struct app_route *routes, size_t n,
+		   struct ca_err *err)
+{
+	const unsigned session = APP_ROUTE_SESSION | APP_ROUTE_SIGNED_IN;
+	struct app_bound_block *block;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if ((routes[i].requires & APP_ROUTE_CSRF) && !(routes[i].requires & session))
+			return ca_err_set(err, CA_EINVAL, "The route %s %s requires a CSRF token "
+					  "without requiring a session to bind it to.",
+					  routes[i].method, routes[i].pattern);
+	block = malloc(sizeof(*block) + n * sizeof(block->routes[0]));
+	if (!block)
+		return ca_err_set(err, CA_ENOMEM, "Out of memory adding the routes.");
+	block->next = app->bound;
+	app->bound = block;
+	for (i = 0; i < n; i++) {
+		block->routes[i].app = app;
+		block->routes[i].route = &routes[i];
+		rc = ca_http_router_add_flags(app->router, routes[i].method, routes[i].pattern,
+					      dispatch, &block->routes[i], routes[i].requires, err);
+		if (rc != CA_OK)
+			return rc;
+	}
+	return CA_OK;
+}
+
+void app_routes_release(struct ca_app *app)
+{
+	struct app_bound_block *block = app->bound;
+
+	app->bound = NULL;
+	while (block) {
+		struct app_bound_block *next = block->next;
+
+		free(block);
+		block = next;
+	}
+}
 
 /*
  * true for a path the browser app answers itself: a GET or HEAD of one or more
@@ -159,42 +261,9 @@ static int open_geo(struct ca_app *app, struct ca_err *err)
 	return app->geo_note ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
 }
 
-static int check_kinds(const struct serve_config *cfg, struct ca_err *err)
-{
-	/* the legacy Photo table keys owners by integer User ids; pool users have none */
-	if (cfg->auth.kind == SERVE_AUTH_COGNITO && cfg->database.kind == SERVE_DB_MYSQL)
-		return ca_err_set(err, CA_EUNSUPPORTED,
-				  "%s: auth kind cognito needs database kind dynamodb (the MySQL "
-				  "Photo table cannot name a user-pool user as owner).",
-				  cfg->path ? cfg->path : "config");
-	return CA_OK;
-}
-
-/* The storage backend the config names: the legacy folder, or a bucket (stage 2+). */
-static int open_storage(const struct serve_config *cfg, struct ca_storage **out,
-			struct ca_err *err)
-{
-	int rc;
-
-	if (cfg->storage.kind == SERVE_STORAGE_S3) {
-		struct ca_storage_s3_options s3 = { cfg->storage.bucket, cfg->storage.prefix,
-						    cfg->storage.presign_expires, cfg->aws.region,
-						    cfg->aws.endpoint, NULL };
-
-		rc = ca_storage_s3_open(&s3, out, err);
-		if (rc != CA_OK)
-			ca_err_prefix(err, "storage (bucket %s)", cfg->storage.bucket);
-		return rc;
-	}
-	rc = ca_storage_disk_open(cfg->storage.path, out, err);
-	if (rc != CA_OK)
-		ca_err_prefix(err, "storage.path %s", cfg->storage.path);
-	return rc;
-}
-
 static int add_routes(struct ca_app *app, struct ca_err *err)
 {
-	size_t i;
+	bool pool = app->cfg->auth.kind == SERVE_AUTH_COGNITO;
 	int rc;
 
 	rc = ca_http_router_new(&app->router, err);
@@ -202,16 +271,16 @@ static int add_routes(struct ca_app *app, struct ca_err *err)
 		return rc;
 	/* the hosted UI's routes first: they replace DELETE /api/session and GET /api/config */
 	rc = app_hostedui_add_routes(app, err);
-	if (rc != CA_OK)
-		return rc;
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		rc = ca_http_router_add_flags(app->router, routes[i].method, routes[i].pattern,
-					      routes[i].handler, app, routes[i].flags, err);
-		if (rc != CA_OK)
-			return rc;
-	}
-	ca_http_router_set_fallback(app->router, fallback, app);
-	return CA_OK;
+	if (rc == CA_OK)
+		rc = pool ? app_routes_add(app, cognito_account_routes,
+					   N_ROUTES(cognito_account_routes), err)
+			  : app_routes_add(app, local_account_routes,
+					   N_ROUTES(local_account_routes), err);
+	if (rc == CA_OK)
+		rc = app_routes_add(app, common_routes, N_ROUTES(common_routes), err);
+	if (rc == CA_OK)
+		ca_http_router_set_fallback(app->router, fallback, app);
+	return rc;
 }
 
 int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_err *err)
@@ -225,12 +294,13 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 					     NULL };
 	struct ca_ratelimit_opts signup = { 0, (unsigned)cfg->server.signup_limit,
 					    APP_SIGNUP_PER_MINUTE, NULL, NULL };
+	/* a database connection for each server and image thread, unless the URL says pool=N */
+	struct ca_backends_options backends = {
+		CA_BACKENDS_ALL, (unsigned)(cfg->server.threads + cfg->server.image_workers), false
+	};
 	int rc;
 
 	*out = NULL;
-	rc = check_kinds(cfg, err);
-	if (rc != CA_OK)
-		return rc;
 	app = calloc(1, sizeof(*app));
 	if (!app)
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
@@ -241,39 +311,18 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 				  cfg->server.session_ttl, err);
 	if (rc != CA_OK)
 		goto fail;
-	if (cfg->database.kind == SERVE_DB_DYNAMODB) {
-		struct ca_db_dynamodb_options ddb = { NULL, cfg->aws.region, cfg->aws.endpoint,
-						      cfg->database.user_table,
-						      cfg->database.photo_table,
-						      cfg->auth.kind == SERVE_AUTH_COGNITO };
-
-		rc = ca_db_dynamodb_open(&ddb, &app->db, err);
-	} else {
-		/* a connection for each server and image thread, unless the URL says pool=N */
-		rc = ca_db_mysql_open_pool(cfg->database.url,
-					   (unsigned)(cfg->server.threads + cfg->server.image_workers),
-					   &app->db, err);
-	}
-	if (rc != CA_OK) {
-		ca_err_prefix(err, "database");
-		goto fail;
-	}
-	rc = open_storage(cfg, &app->storage, err);
+	rc = ca_backends_open(cfg, &backends, &app->backends, err);
 	if (rc != CA_OK)
 		goto fail;
+	app->db = app->backends.db;
+	app->storage = app->backends.storage;
+	app->cognito = app->backends.cognito;
 	rc = app_csp_build(cfg, &app->csp, err);
 	if (rc != CA_OK)
 		goto fail;
 	rc = app_tracing_open(app, err);
 	if (rc != CA_OK)
 		goto fail;
-	if (cfg->auth.kind == SERVE_AUTH_COGNITO) {
-		rc = ca_cognito_auth_open(cfg, &app->cognito, err);
-		if (rc != CA_OK) {
-			ca_err_prefix(err, "auth");
-			goto fail;
-		}
-	}
 	rc = open_geo(app, err);
 	if (rc != CA_OK)
 		goto fail;
@@ -329,6 +378,7 @@ void ca_app_close(struct ca_app *app)
 	if (!app)
 		return;
 	ca_http_router_free(app->router);
+	app_routes_release(app);
 	ca_http_static_free(app->web);
 	ca_ratelimit_free(app->login_by_address);
 	ca_ratelimit_free(app->login_by_account);
@@ -336,11 +386,9 @@ void ca_app_close(struct ca_app *app)
 	ca_ratelimit_free(app->signups);
 	geo_close(app->geo);
 	free(app->geo_note);
-	ca_storage_release(app->storage);
 	app_tracing_close(app);
 	free(app->csp);
-	ca_db_close(app->db);
-	ca_cognito_auth_free(app->cognito);
+	ca_backends_close(&app->backends);
 	ca_session_keys_release(&app->keys);
 	free(app);
 }

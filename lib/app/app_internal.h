@@ -14,6 +14,7 @@
 
 #include "app/app.h"
 #include "auth/cognito_auth.h"
+#include "backends/backends.h"
 #include "db/db.h"
 #include "geo/geo.h"
 #include "http/ratelimit.h"
@@ -47,14 +48,28 @@
 #define APP_MAP_MAX 10000
 #define APP_IMAGE_READ_MAX ((size_t)256 * 1024 * 1024)
 
-/* Route flags (ca_http_router_add_flags), read by ca_app_admit(). */
-#define APP_ROUTE_SIGNED_IN 1u   /* needs a session: 401 before any body is read */
-#define APP_ROUTE_UPLOAD 2u      /* takes bodies up to the upload limit, not the JSON one */
+/*
+ * What a route requires (app_route.requires, bitwise or), declared in the route
+ * table and enforced by the dispatcher before the handler runs, in this order;
+ * the first that fails answers and the handler is not run. ca_app_admit() reads
+ * them too, before a body is read (401 for no session; the body cap).
+ */
+#define APP_ROUTE_SESSION 1u      /* a session cookie whose signature and expiry hold, else
+				   * 401; its state in the database is left to the handler
+				   * (the album reads it with the page: app_session_valid) */
+#define APP_ROUTE_SIGNED_IN 2u    /* the same, and the database's session state says it is
+				   * valid (not revoked, current generation), else 401 */
+#define APP_ROUTE_SAME_ORIGIN 4u  /* not sent by another site (app_origin_ok), else 403 */
+#define APP_ROUTE_CSRF 8u         /* the same, and the session's CSRF token in the header
+				   * (app_csrf_ok), else 403; with SESSION or SIGNED_IN */
+#define APP_ROUTE_JSON_BODY 16u   /* a JSON object body (app_json_body), else 413/415/400 */
+#define APP_ROUTE_UPLOAD 32u      /* takes bodies up to the upload limit, not the JSON one */
 
 struct ca_app {
 	const struct serve_config *cfg;      /* borrowed */
-	struct ca_db *db;
-	struct ca_storage *storage;
+	struct ca_backends backends;         /* owned: database, storage, user pool, AWS client */
+	struct ca_db *db;                    /* backends.db */
+	struct ca_storage *storage;          /* backends.storage */
 	struct geo *geo;                     /* NULL: no reverse geocoding */
 	char *geo_note;                      /* what ca_app_geocoding() says */
 	struct ca_session_keys keys;
@@ -64,9 +79,10 @@ struct ca_app {
 	struct ca_ratelimit *signups;            /* keys "addr:<address>"; NULL: no limit */
 	struct ca_http_static *web;          /* NULL when there is no static_dir */
 	struct ca_http_router *router;
+	struct app_bound_block *bound;       /* what the router's routes run (app.c) */
 	struct ca_http_server *server;       /* borrowed, for /healthz; may be NULL */
 	size_t upload_max;                   /* bytes of files in one upload */
-	struct ca_cognito_auth *cognito;     /* auth.kind cognito; NULL for local auth */
+	struct ca_cognito_auth *cognito;     /* backends.cognito: auth.kind cognito; NULL: local */
 	struct app_tracing *tracing;         /* tracing.kind xray; NULL: not traced */
 	char *csp;                           /* Content-Security-Policy; NULL: the server's */
 };
@@ -292,28 +308,64 @@ json_t *app_json_text(const char *s);
  */
 char *app_clean_text(const char *s, size_t len, size_t max_chars);
 
-/* --- handlers (ctx is the struct ca_app) ------------------------------------- */
+/* --- routes and handlers (app.c) ---------------------------------------------- */
 
-int app_handle_healthz(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_config(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_signup(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_me_get(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_me_put(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_signin(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_signout(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photos_list(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photos_upload(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photo_get(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photo_patch(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photo_delete(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_photo_image(struct ca_http_request *, struct ca_http_response *, void *);
-int app_handle_map(struct ca_http_request *, struct ca_http_response *, void *);
+/* What the dispatcher checked and read for a handler; owned by the dispatcher. */
+struct app_call {
+	struct ca_app *app;
+	struct app_session_user who;  /* APP_ROUTE_SESSION / SIGNED_IN: the session; else empty */
+	json_t *body;                 /* APP_ROUTE_JSON_BODY: the body object; else NULL */
+};
+
+/* A handler answers into resp and returns CA_OK (or an error code, as router.h says). */
+typedef int (*app_handler_fn)(struct ca_http_request *req, struct ca_http_response *resp,
+			      struct app_call *call);
+
+/* One row of a route table: what answers method on pattern, and what it requires. */
+struct app_route {
+	const char *method;
+	const char *pattern;
+	app_handler_fn handler;
+	unsigned requires;            /* APP_ROUTE_* */
+};
+
+/*
+ * Adds n routes to app->router, each run by the dispatcher that enforces its
+ * requirements (app_route.requires) before the handler. Routes added earlier win
+ * (router.h). CA_EINVAL for a route that requires CSRF without a session, else
+ * the router's codes (CA_ENOMEM).
+ */
+int app_routes_add(struct ca_app *app, const struct app_route *routes, size_t n,
+		   struct ca_err *err);
+/* Frees what app_routes_add kept for the router; after the router is freed. */
+void app_routes_release(struct ca_app *app);
+
+int app_handle_healthz(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_config(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_signout(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_photos_list(struct ca_http_request *, struct ca_http_response *,
+			   struct app_call *);
+int app_handle_photos_upload(struct ca_http_request *, struct ca_http_response *,
+			     struct app_call *);
+int app_handle_photo_get(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_photo_patch(struct ca_http_request *, struct ca_http_response *,
+			   struct app_call *);
+int app_handle_photo_delete(struct ca_http_request *, struct ca_http_response *,
+			    struct app_call *);
+int app_handle_photo_image(struct ca_http_request *, struct ca_http_response *,
+			   struct app_call *);
+int app_handle_map(struct ca_http_request *, struct ca_http_response *, struct app_call *);
 int app_handle_api_not_found(struct ca_http_request *, struct ca_http_response *, void *);
-/* the same endpoints when the user pool holds the accounts (api_cognito.c) */
-int app_cognito_signup(struct ca_http_request *, struct ca_http_response *, void *);
-int app_cognito_signin(struct ca_http_request *, struct ca_http_response *, void *);
-int app_cognito_me_get(struct ca_http_request *, struct ca_http_response *, void *);
-int app_cognito_me_put(struct ca_http_request *, struct ca_http_response *, void *);
+/* the account endpoints when the User table holds the accounts (auth kind local) */
+int app_handle_signup(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_signin(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_me_get(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_handle_me_put(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+/* the same endpoints when the user pool holds the accounts (auth kind cognito, api_cognito.c) */
+int app_cognito_signup(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_cognito_signin(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_cognito_me_get(struct ca_http_request *, struct ca_http_response *, struct app_call *);
+int app_cognito_me_put(struct ca_http_request *, struct ca_http_response *, struct app_call *);
 
 /* --- tracing (tracing.c) and the security policy (csp.c) ---------------------- */
 

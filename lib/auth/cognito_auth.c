@@ -21,6 +21,7 @@
 struct ca_cognito_auth {
 	const struct serve_config *cfg;
 	struct aws_client *client;
+	bool own_client;
 	struct ca_jwks *jwks;
 	struct ca_oauth *hosted_ui;   /* NULL: the hosted UI is off */
 	char *issuer;
@@ -87,8 +88,8 @@ static int open_hosted_ui(struct ca_cognito_auth *a, struct ca_err *err)
 	return rc;
 }
 
-int ca_cognito_auth_open(const struct serve_config *cfg, struct ca_cognito_auth **out,
-			 struct ca_err *err)
+int ca_cognito_auth_open(const struct serve_config *cfg, struct aws_client *client,
+			 struct ca_cognito_auth **out, struct ca_err *err)
 {
 	struct aws_client_options copt = { 0 };
 	struct ca_jwks_options jopt = { 0 };
@@ -106,12 +107,17 @@ int ca_cognito_auth_open(const struct serve_config *cfg, struct ca_cognito_auth 
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 	a->cfg = cfg;
 	a->local = cfg->aws.emulator == SERVE_EMULATOR_MOTO;
-	copt.fallback_region = cfg->aws.region;
-	copt.endpoint = cfg->aws.endpoint;
-	copt.http.timeout_ms = 10000;
-	rc = aws_client_new(&copt, &a->client, err);
-	if (rc != CA_OK)
-		goto fail;
+	if (client) {
+		a->client = client;
+	} else {
+		copt.fallback_region = cfg->aws.region;
+		copt.endpoint = cfg->aws.endpoint;
+		copt.http.timeout_ms = 10000;
+		rc = aws_client_new(&copt, &a->client, err);
+		if (rc != CA_OK)
+			goto fail;
+		a->own_client = true;
+	}
 	/* Without aws.region in the file, the issuer follows the region the client resolved. */
 	a->issuer = cfg->auth.issuer ? ca_strdup(cfg->auth.issuer)
 				     : dupf("https://cognito-idp.%s.amazonaws.com/%s",
@@ -146,7 +152,8 @@ void ca_cognito_auth_free(struct ca_cognito_auth *a)
 		return;
 	ca_jwks_free(a->jwks);
 	ca_oauth_free(a->hosted_ui);
-	aws_client_free(a->client);
+	if (a->own_client)
+		aws_client_free(a->client);
 	free(a->issuer);
 	free(a);
 }

@@ -33,6 +33,7 @@
 
 #include <jansson.h>
 
+#include "aws/client.h"
 #include "config/serve_config.h"
 #include "util/error.h"
 
@@ -48,13 +49,15 @@ struct ca_cognito_identity {
 void ca_cognito_identity_release(struct ca_cognito_identity *who);
 
 /*
- * Sets up the pool's client and key cache from cfg (auth.kind must be cognito);
- * cfg is borrowed and must outlive the result. No network call is made here.
- * On CA_OK *out is the handle (ca_cognito_auth_free). CA_AWS_NO_REGION, CA_EINVAL
- * (a bad jwks_url), CA_ENOMEM.
+ * Sets up the pool's calls and key cache from cfg (auth.kind must be cognito);
+ * cfg is borrowed and must outlive the result. client is the AWS client the calls
+ * go through (borrowed, must outlive the result: the process's one client,
+ * backends/backends.h); NULL: one of its own (10 s per call). No network call is
+ * made here. On CA_OK *out is the handle (ca_cognito_auth_free). CA_AWS_NO_REGION,
+ * CA_EINVAL (a bad jwks_url), CA_ENOMEM.
  */
-int ca_cognito_auth_open(const struct serve_config *cfg, struct ca_cognito_auth **out,
-			 struct ca_err *err);
+int ca_cognito_auth_open(const struct serve_config *cfg, struct aws_client *client,
+			 struct ca_cognito_auth **out, struct ca_err *err);
 void ca_cognito_auth_free(struct ca_cognito_auth *a);
 
 /* true when the pool is the moto emulator (aws.emulator: moto), never inferred from

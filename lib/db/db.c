@@ -3,8 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/dynamodb.h"
-#include "db/mysql.h"
 #include "util/strutil.h"
 #include "util/banned.h"
 
@@ -129,19 +127,6 @@ static int check_photo_fields(const struct ca_photo *p, unsigned fields, struct 
 		return ca_err_set(err, CA_EINVAL,
 				  "The photo's geotag is outside latitude -90..90, longitude -180..180.");
 	return CA_OK;
-}
-
-int ca_db_open(const char *url, struct ca_db **out, struct ca_err *err)
-{
-	*out = NULL;
-	if (!url || !*url)
-		return ca_err_set(err, CA_EINVAL, "No database URL was given.");
-	if (ca_starts_with(url, "mysql://"))
-		return ca_db_mysql_open(url, out, err);
-	if (ca_starts_with(url, "dynamodb://"))
-		return ca_db_dynamodb_open_url(url, out, err);
-	return ca_err_set(err, CA_EUNSUPPORTED,
-			  "The database URL must start with mysql:// or dynamodb://.");
 }
 
 void ca_db_close(struct ca_db *db)

@@ -146,13 +146,8 @@ struct ca_db {
 	const struct ca_db_ops *ops;
 };
 
-/*
- * Opens the backend a URL names: "mysql://user[:password]@host[:port]/database"
- * or "dynamodb://?user_table=..&photo_table=..&region=..&endpoint=.." (dynamodb.h)
- * (see mysql.h for its options). On CA_OK *out is the handle (ca_db_close()
- * frees it); on error *out is NULL. CA_EUNSUPPORTED for other schemes.
- */
-int ca_db_open(const char *url, struct ca_db **out, struct ca_err *err);
+/* A backend is opened by its own header (mysql.h, dynamodb.h); by URL or by serve
+ * config, through backends/backends.h, which sits above this folder. */
 
 /* Closes the handle and frees it. NULL is accepted. */
 void ca_db_close(struct ca_db *db);

@@ -40,8 +40,10 @@ int ca_http_router_add(struct ca_http_router *r, const char *method, const char 
 		       ca_http_handler_fn handler, void *ctx, struct ca_err *err);
 /*
  * The same with flags: bits the router keeps for whoever asks with
- * ca_http_router_match() (the application's own meanings, e.g. "needs a
- * session"); ca_http_router_add() gives 0.
+ * ca_http_router_match(), in the application's own meanings: lib/app declares
+ * there what each route requires (a session, a CSRF token, a JSON body), which
+ * its dispatcher (the handler it registers) enforces and its admit callback
+ * reads before a body arrives; ca_http_router_add() gives 0.
  */
 int ca_http_router_add_flags(struct ca_http_router *r, const char *method, const char *pattern,
 			     ca_http_handler_fn handler, void *ctx, unsigned flags,

@@ -22,6 +22,7 @@
 struct s3_storage {
 	struct ca_storage base; /* first */
 	struct aws_client *client;
+	bool own_client;
 	struct aws_credentials_provider *credentials;
 	bool own_credentials;
 	char *bucket;
@@ -302,7 +303,8 @@ static void s3_release(struct ca_storage *st)
 
 	if (!s)
 		return;
-	aws_client_free(s->client);
+	if (s->own_client)
+		aws_client_free(s->client);
 	if (s->own_credentials)
 		aws_credentials_provider_release(s->credentials);
 	free(s->bucket);
@@ -448,16 +450,21 @@ int ca_storage_s3_open(const struct ca_storage_s3_options *opt, struct ca_storag
 			goto fail;
 		}
 	}
-	memset(&copt, 0, sizeof(copt));
-	copt.fallback_region = opt->region;
-	copt.endpoint = opt->endpoint;
-	copt.credentials = s->credentials;
-	ca_err_clear(&step);
-	rc = aws_client_new(&copt, &s->client, &step);
-	if (rc != CA_OK) {
-		rc = ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
-				ca_err_msg(&step));
-		goto fail;
+	if (opt->client) {
+		s->client = opt->client;
+	} else {
+		memset(&copt, 0, sizeof(copt));
+		copt.fallback_region = opt->region;
+		copt.endpoint = opt->endpoint;
+		copt.credentials = s->credentials;
+		ca_err_clear(&step);
+		rc = aws_client_new(&copt, &s->client, &step);
+		if (rc != CA_OK) {
+			rc = ca_err_set(err, rc == CA_ENOMEM ? CA_ENOMEM : CA_STORAGE_IO, "%s",
+					ca_err_msg(&step));
+			goto fail;
+		}
+		s->own_client = true;
 	}
 	rc = check_bucket_exists(s, err);
 	if (rc != CA_OK)

@@ -19,6 +19,7 @@
 #ifndef CA_STORAGE_S3_H
 #define CA_STORAGE_S3_H
 
+#include "aws/client.h"
 #include "aws/credentials.h"
 #include "storage/storage.h"
 
@@ -36,6 +37,10 @@ struct ca_storage_s3_options {
 	/* Borrowed, must outlive the backend; NULL: the backend owns a default provider.
 	 * The same credentials sign requests and presigned URLs. */
 	struct aws_credentials_provider *credentials;
+	/* Borrowed, must outlive the backend; NULL: the backend makes its own client from
+	 * region and endpoint. Give credentials too: the client's provider, so that
+	 * presigned URLs are signed with what signs the requests. */
+	struct aws_client *client;
 };
 
 /*

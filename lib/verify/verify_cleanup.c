@@ -46,7 +46,7 @@ static int open_storage(struct verify_run *run, struct ca_storage **st, struct c
 	if (cfg->storage.kind == SERVE_STORAGE_S3) {
 		struct ca_storage_s3_options o = { cfg->storage.bucket, cfg->storage.prefix,
 						   cfg->storage.presign_expires, cfg->aws.region,
-						   cfg->aws.endpoint, run->opt.credentials };
+						   cfg->aws.endpoint, run->opt.credentials, NULL };
 
 		return ca_storage_s3_open(&o, st, err);
 	}

@@ -5,75 +5,16 @@
 // Screenshots go to tests/artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { launch, waitCount, waitHash, PHONE } from './browser.mjs';
-import { photosWithGps, pngNamedJpg, ROOT } from './fixtures.mjs';
+import { photosWithGps, pngNamedJpg } from './fixtures.mjs';
+import {
+  BASE, SKIP, imagesLoaded, metaRow, newAccount, openInfo, shot, signUp, upload,
+} from './helpers.mjs';
 
-const BASE = (process.env.CA_BASE_URL || '').replace(/\/+$/, '');
-const SKIP = BASE ? false : 'CA_BASE_URL is not set: start cloudalbum-serve and point CA_BASE_URL at it';
-const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const XSS_TAG = '<img src=x onerror=alert(1)>';
 const XSS_DESC = '<script>alert(2)</script><b>bold?</b>';
 const XSS_FILE = '<img src=z onerror=alert(3)>.jpg';
 const TOKYO = { lat: 35.6895, lng: 139.6917 };
-
-function newAccount(prefix) {
-  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  return { email: `${prefix}-${id}@example.com`, username: `${prefix} ${id}`, password: `pw-${id}-Secret!` };
-}
-
-async function shot(page, name) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: false });
-}
-
-async function signUp(page, account) {
-  await page.goto(`${BASE}/#/signup`);
-  await page.getByLabel('Email').fill(account.email);
-  await page.getByLabel('Name shown in the album').fill(account.username);
-  await page.getByLabel('Password').fill(account.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await waitHash(page, '#/upload');
-  await page.locator('#nav-user').filter({ hasText: account.username }).waitFor();
-}
-
-// Uploads files through the picker with tags and description; waits for the album.
-async function upload(page, files, tags, desc) {
-  await page.goto(`${BASE}/#/upload`);
-  await page.locator('input[type=file]').setInputFiles(files);
-  await page.getByLabel('Tags').fill(tags);
-  await page.getByLabel('Description').fill(desc);
-  await page.locator('form.upload-form button[type=submit]').click();
-  await waitHash(page, '#/album');
-}
-
-// Every <img> matching selector has loaded real pixels.
-async function imagesLoaded(page, selector) {
-  await page.waitForFunction((sel) => {
-    const imgs = [...document.querySelectorAll(sel)];
-    return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
-  }, selector);
-}
-
-// Opens the viewer's info panel (unless open) and, with edit, its edit form.
-async function openInfo(page, { edit = false } = {}) {
-  const info = page.getByRole('button', { name: 'Info', exact: true });
-  await info.waitFor();
-  if (await info.getAttribute('aria-expanded') !== 'true') await info.click();
-  await page.locator('#photo-info').waitFor();
-  if (edit) {
-    const editBtn = page.locator('#photo-info').getByRole('button', { name: 'Edit', exact: true });
-    if (await editBtn.getAttribute('aria-expanded') !== 'true') await editBtn.click();
-    await page.locator('#edit-form').waitFor();
-  }
-}
-
-// The text of the photo page's metadata row with the given label.
-async function metaRow(page, label) {
-  const row = page.locator('.meta-row').filter({ has: page.locator('dt', { hasText: label }) });
-  return (await row.locator('dd').textContent()).trim();
-}
 
 test('sign up, upload, album, map, search, edit, delete, profile, sign out', { skip: SKIP, timeout: 180000 }, async () => {
   const photos = photosWithGps();

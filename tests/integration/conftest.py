@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import free_port, fresh_mysql_database, wait_http
+from helpers import free_port, fresh_mysql_database, start, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -58,10 +58,9 @@ def moto_server(tmp_path_factory):
     env = dict(os.environ, MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY="HASH")
     with open(log, "wb") as fh:
         # scripts/moto-server.py: moto_server, kept to AWS's behaviour where the toolkit needs it
-        proc = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "scripts" / "moto-server.py"),
-                                 "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=fh, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
+        proc = start([VENV_BIN / "python", ROOT / "scripts" / "moto-server.py",
+                      "-H", "127.0.0.1", "-p", port],
+                     env=env, stdout=fh, stderr=subprocess.STDOUT, new_session=True)
     try:
         wait_http(f"http://127.0.0.1:{port}/moto-api/")
         yield Moto(port, proc)

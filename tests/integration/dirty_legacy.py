@@ -1,18 +1,17 @@
 """A small legacy deployment made by hand for the dirty-data tests of cloudalbum-migrate:
-the legacy schema (legacy_seed/legacy_schema.sql) in a fresh MariaDB database, rows put in
+the legacy schema (lib/db/legacy_schema.sql) in a fresh MariaDB database, rows put in
 with plain SQL (so any NULL, zero date or odd byte the schema allows can be made), and an
 upload folder laid out as the legacy app lays it out (<norm(email)>/<file> and
 <norm(email)>/thumbnails/<file>), with JPEGs made by Pillow."""
 import contextlib
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import pymysql
 from PIL import Image
 
-from helpers import MYSQL, fresh_mysql_database
+from helpers import MYSQL, fresh_mysql_database, run
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "cloudalbum-dirty-test"
@@ -34,7 +33,7 @@ class Legacy:
 
     def __init__(self, name, url, upload):
         self.db, self.url, self.upload = name, url, upload
-        schema = (ROOT / "legacy_seed" / "legacy_schema.sql").read_text()
+        schema = (ROOT / "lib" / "db" / "legacy_schema.sql").read_text()
         schema = re.sub(r"--[^\n]*", "", schema)
         for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
             self.sql(stmt)
@@ -125,8 +124,7 @@ def migrate(bins, env, legacy, cfg, state, verb="run", *extra, extra_env=None):
     """Runs cloudalbum-migrate VERB on the hand-made deployment; returns the process."""
     cmd = [str(bins / "cloudalbum-migrate"), verb, "--from-db", legacy.url, "--from-dir",
            str(legacy.upload), "--to", str(cfg), "--state", str(state), *extra]
-    return subprocess.run(cmd, env=dict(env, **(extra_env or {})), capture_output=True,
-                          text=True, timeout=300)
+    return run(cmd, env=dict(env, **(extra_env or {})), check=False, timeout=300)
 
 
 def scan(ddb, table):

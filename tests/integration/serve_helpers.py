@@ -5,7 +5,6 @@ import io
 import os
 import shutil
 import signal
-import subprocess
 import time
 import uuid
 from pathlib import Path
@@ -13,8 +12,8 @@ from pathlib import Path
 import requests
 from PIL import Image, ImageDraw
 
-from helpers import (create_mysql_database, drop_mysql_database, free_port, mysql_query,
-                     wait_http)
+from helpers import (create_mysql_database, drop_mysql_database, free_port, mysql_query, run,
+                     start, wait_http)
 
 ROOT = Path(__file__).resolve().parents[2]
 # The front end as served: the bundle `make build` writes (scripts/build-web.mjs).
@@ -31,6 +30,15 @@ def create_database():
 
 
 drop_database = drop_mysql_database
+
+
+def stop_and_drop(srv, dbname):
+    """Stops srv (Serve.stop: a clean exit is checked) and drops its database dbname, also
+    when the stop fails."""
+    try:
+        srv.stop()
+    finally:
+        drop_database(dbname)
 db_query = mysql_query
 
 
@@ -120,9 +128,8 @@ class Serve:
         full_env = dict(os.environ, CA_TEST_SECRET=SECRET)
         full_env.update(env or {})
         with open(self.out, "wb") as o, open(self.err, "wb") as e:
-            self.proc = subprocess.Popen(
-                [str(binary), "--config", str(config), "--listen", f"127.0.0.1:{self.port}"],
-                stdout=o, stderr=e, env=full_env, cwd=str(ROOT), start_new_session=True)
+            self.proc = start([binary, "--config", config, "--listen", f"127.0.0.1:{self.port}"],
+                              env=full_env, cwd=ROOT, stdout=o, stderr=e, new_session=True)
         try:
             wait_http(self.base + "/healthz", timeout=60)
         except Exception:
@@ -234,7 +241,7 @@ def with_exif(data, tmpdir, lat=None, lng=None, make=None, model=None, taken=Non
         args.append(f"-Model={model}")
     if taken:
         args.append(f"-DateTimeOriginal={taken}")
-    subprocess.run(args + [str(p)], check=True, capture_output=True)
+    run(args + [p], timeout=60, text=False)
     out = p.read_bytes()
     p.unlink()
     return out

@@ -3,14 +3,11 @@ account-mode class over three accounts go up, are checked, damaged, repaired and
 every claim about what exists or is left is checked with boto3, not with the tool."""
 import json
 import re
-import signal
-import subprocess
-import sys
 
 import pytest
 
 import serve_helpers
-from helpers import free_port, run
+from helpers import XrayDaemon, free_port, run
 from serve_helpers import Serve
 from stage_helpers import ROOT
 
@@ -171,24 +168,6 @@ def test_prefix_class_with_failing_attendees(bins, env, moto, tmp_path):
     assert associations(ec2) == []
     running = ec2.describe_instances(InstanceIds=list(instances.values()))["Reservations"]
     assert len([i for r in running for i in r["Instances"]]) == 4   # instances stay
-
-
-class XrayDaemon:
-    """scripts/xray-daemon.py on a free UDP port, sending to moto with env's credentials
-    (an attendee's own, in account mode: as on each attendee's Cloud9 instance)."""
-
-    def __init__(self, moto, env):
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts/xray-daemon.py"), "--listen", "127.0.0.1:0",
-             "--endpoint", moto.endpoint], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=env, start_new_session=True)
-        ready = self.proc.stdout.readline().split()
-        assert ready and ready[0] == "ready", self.proc.stderr.read()
-        self.address = ready[1]
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
 
 
 class Apps:

@@ -10,7 +10,6 @@ import math
 import random
 import shutil
 import struct
-import subprocess
 import time
 
 import pytest

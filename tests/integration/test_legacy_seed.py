@@ -8,7 +8,6 @@ tests; the determinism, repair and argument tests use small deployments of their
 """
 import hashlib
 import re
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from PIL import Image
 from werkzeug.security import check_password_hash
 
-from helpers import free_port, fresh_mysql_database
+from helpers import free_port, fresh_mysql_database, run
 from helpers import mysql_query as query
 
 UUID4_NAME = re.compile(
@@ -39,8 +38,7 @@ def seed_cmd(bins, url, upload, users, per_user, seed, *extra):
 
 
 def run_seed(bins, url, upload, users, per_user, seed, *extra):
-    p = subprocess.run(seed_cmd(bins, url, upload, users, per_user, seed, *extra),
-                       capture_output=True, text=True, timeout=600)
+    p = run(seed_cmd(bins, url, upload, users, per_user, seed, *extra), check=False, timeout=600)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.strip().split("\n")
     assert lines[0].split("\t") == ["email", "password", "photos"]
@@ -376,8 +374,7 @@ NEEDS_BOTH = [
 def test_bad_arguments_exit_nonzero_with_usage(bins, tmp_path, args):
     never = tmp_path / "never"
     args = [str(never) if a == "UPLOAD" else a for a in args]
-    p = subprocess.run([str(bins / "cloudalbum-legacy-seed"), *args],
-                       capture_output=True, text=True, timeout=30)
+    p = run([bins / "cloudalbum-legacy-seed", *args], check=False, timeout=30)
     assert p.returncode == 2
     assert p.stderr.startswith("cloudalbum-legacy-seed: ") and "usage:" in p.stderr
     assert p.stdout == ""
@@ -385,15 +382,14 @@ def test_bad_arguments_exit_nonzero_with_usage(bins, tmp_path, args):
 
 
 def test_help(bins):
-    p = subprocess.run([str(bins / "cloudalbum-legacy-seed"), "--help"],
-                       capture_output=True, text=True, timeout=30)
+    p = run([bins / "cloudalbum-legacy-seed", "--help"], check=False, timeout=30)
     assert p.returncode == 0 and p.stdout.startswith("usage:")
 
 
 def test_unreachable_database_is_one_clear_sentence(bins, tmp_path):
     port = free_port()  # nothing listens there
-    p = subprocess.run(seed_cmd(bins, f"mysql://root@127.0.0.1:{port}/x", tmp_path / "up", 1, 1, 1),
-                       capture_output=True, text=True, timeout=60)
+    p = run(seed_cmd(bins, f"mysql://root@127.0.0.1:{port}/x", tmp_path / "up", 1, 1, 1),
+            check=False, timeout=60)
     assert p.returncode == 1
     lines = p.stderr.strip().split("\n")
     assert len(lines) == 1 and f"127.0.0.1:{port}" in lines[0], p.stderr

@@ -8,7 +8,6 @@ import io
 import re
 import shutil
 import struct
-import subprocess
 import time
 from datetime import timezone
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from PIL import Image
 from werkzeug.security import check_password_hash
 
-from helpers import fresh_mysql_database, mysql_query
+from helpers import fresh_mysql_database, legacy_seed, mysql_query, run, start
 
 USERS, PER_USER, SEED = 5, 8, 2121
 BUCKET = "cloudalbum-migrate-test"
@@ -33,12 +32,7 @@ def norm(email):
 def legacy(bins, tmp_path_factory):
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_mig_") as (name, url):
-        p = subprocess.run([str(bins / "cloudalbum-legacy-seed"), "--db-url", url, "--upload-dir",
-                            str(upload), "--users", str(USERS), "--photos-per-user", str(PER_USER),
-                            "--seed", str(SEED), "--quiet"],
-                           capture_output=True, text=True, timeout=600)
-        assert p.returncode == 0, p.stderr
-        passwords = {l.split("\t")[0]: l.split("\t")[1] for l in p.stdout.strip().split("\n")[1:]}
+        passwords = legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         yield dict(db=name, url=url, upload=upload, passwords=passwords)
 
 
@@ -121,8 +115,7 @@ class Migrate:
     def __call__(self, verb, *extra, env=None, ok=True):
         cmd = [str(self.bin), verb, "--from-db", self.legacy["url"], "--from-dir", str(self.upload),
                "--to", str(self.cfg), "--state", str(self.state), *extra]
-        p = subprocess.run(cmd, env=dict(self.env, **(env or {})), capture_output=True, text=True,
-                           timeout=600)
+        p = run(cmd, env=dict(self.env, **(env or {})), check=False, timeout=600)
         if ok:
             assert p.returncode == 0, f"{verb} exited {p.returncode}\n{p.stdout}\n{p.stderr}"
         return p
@@ -392,7 +385,7 @@ BASE = ["--from-db", "mysql://root@127.0.0.1/x", "--from-dir", "/nonexistent", "
     ["run", "--from-db", "postgres://h/d", "--from-dir", "/x", "--to", "/y"],
     ["run", "--from-dir", "/x", "--to", "/y"], ["run", "verify", *BASE], ["run", "--cognito=1", *BASE]])
 def test_bad_command_lines_exit_2(bins, args):
-    p = subprocess.run([str(bins / "cloudalbum-migrate"), *args], capture_output=True, text=True)
+    p = run([bins / "cloudalbum-migrate", *args], check=False, timeout=60)
     assert p.returncode == 2, (args, p.stdout, p.stderr)
     assert "usage:" in p.stderr
 
@@ -431,9 +424,8 @@ def test_two_runs_at_once_write_every_user_once(bins, moto, aws_env, legacy, tmp
     provision(moto)
     cfg = config(tmp_path, moto)
     runs = [Migrate(bins, aws_env, legacy, cfg, tmp_path / f"state{i}") for i in (1, 2)]
-    procs = [subprocess.Popen([str(m.bin), "run", "--from-db", legacy["url"], "--from-dir",
-                               str(m.upload), "--to", str(cfg), "--state", str(m.state)],
-                              env=aws_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [start([m.bin, "run", "--from-db", legacy["url"], "--from-dir", m.upload, "--to", cfg,
+                    "--state", m.state], env=aws_env)
              for m in runs]
     outs = [p.communicate(timeout=300) for p in procs]
     codes = [p.returncode for p in procs]

@@ -6,13 +6,12 @@ times). tests/bench/migrate_memory.sh measures the same at 20,000 and 200,000 ro
 import io
 import os
 import re
-import subprocess
 from pathlib import Path
 
 from PIL import Image
 
 from dirty_legacy import norm
-from helpers import MYSQL, fresh_mysql_database
+from helpers import MYSQL, fresh_mysql_database, run
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS, SMALL, LARGE = 50, 2000, 20000
@@ -59,7 +58,7 @@ def test_plan_memory_does_not_grow_with_the_photo_table(bins, moto, aws_env, tmp
     with fresh_mysql_database("ca_mem_") as (db, url):
         conn = pymysql.connect(**MYSQL, database=db, autocommit=True, charset="utf8mb4")
         cur = conn.cursor()
-        schema = re.sub(r"--[^\n]*", "", (ROOT / "legacy_seed" / "legacy_schema.sql").read_text())
+        schema = re.sub(r"--[^\n]*", "", (ROOT / "lib" / "db" / "legacy_schema.sql").read_text())
         for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
             cur.execute(stmt)
         cur.executemany("INSERT INTO `User` (id, username, email, password) VALUES (%s, %s, %s, %s)",
@@ -74,8 +73,8 @@ def test_plan_memory_does_not_grow_with_the_photo_table(bins, moto, aws_env, tmp
             # without ASan reuses. No quarantine here, so both builds measure the same
             asan = ":".join(filter(None, [aws_env.get("ASAN_OPTIONS"), "quarantine_size_mb=0",
                                           "thread_local_quarantine_size_kb=0"]))
-            p = subprocess.run(cmd, env=dict(aws_env, CA_MIGRATE_PEAK_RSS="1", ASAN_OPTIONS=asan),
-                               capture_output=True, text=True, timeout=600)
+            p = run(cmd, env=dict(aws_env, CA_MIGRATE_PEAK_RSS="1", ASAN_OPTIONS=asan), check=False,
+                    timeout=600)
             out = p.stdout
             assert p.returncode == 0, out + p.stderr
             # the binary's own VmHWM: a parent's rusage would count pytest's memory too

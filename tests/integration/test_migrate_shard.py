@@ -8,14 +8,13 @@ The partition is CRC-32 of the decimal legacy user id, mod N (migrate/migrate_sh
 this file computes it with Python's zlib, independently of the C code."""
 import os
 import re
-import subprocess
 import time
 import zlib
 
 import pytest
 
 from dirty_legacy import legacy_deployment, small_jpeg
-from helpers import create_contract_tables
+from helpers import create_contract_tables, legacy_seed, run, start
 
 USERS, PER_USER, SEED, N = 12, 4, 4242, 4
 REGION = "ap-southeast-1"
@@ -31,11 +30,7 @@ def legacy(bins, tmp_path_factory):
     from helpers import fresh_mysql_database
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_shard_") as (name, url):
-        p = subprocess.run([str(bins / "cloudalbum-legacy-seed"), "--db-url", url, "--upload-dir",
-                            str(upload), "--users", str(USERS), "--photos-per-user", str(PER_USER),
-                            "--seed", str(SEED), "--quiet"],
-                           capture_output=True, text=True, timeout=600)
-        assert p.returncode == 0, p.stderr
+        legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         yield dict(db=name, url=url, upload=upload)
 
 
@@ -84,15 +79,13 @@ class Target:
                 str(self.upload), "--to", str(self.cfg), "--state", str(self.state), *extra]
 
     def __call__(self, verb, *extra, env=None, ok=True):
-        p = subprocess.run(self.cmd(verb, *extra), env=dict(self.env, **(env or {})),
-                           capture_output=True, text=True, timeout=600)
+        p = run(self.cmd(verb, *extra), env=dict(self.env, **(env or {})), check=False, timeout=600)
         if ok:
             assert p.returncode == 0, f"{verb} {extra} exited {p.returncode}\n{p.stdout}\n{p.stderr}"
         return p
 
     def start(self, verb, *extra, env=None):
-        return subprocess.Popen(self.cmd(verb, *extra), env=dict(self.env, **(env or {})),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return start(self.cmd(verb, *extra), env=dict(self.env, **(env or {})))
 
     def scan(self, table):
         ddb = self.moto.client("dynamodb")
@@ -242,9 +235,9 @@ def test_shard_auto_without_either_variable_is_refused(targets):
 @pytest.mark.parametrize("arg", ["4/4", "-1/2", "a/b", "1/0", "auto/0", "1/", "/2", "1/2/3",
                                  " 1/2", "0x1/2", ""])
 def test_bad_shard_is_refused_with_exit_2(bins, arg):
-    p = subprocess.run([str(bins / "cloudalbum-migrate"), "run", "--from-db", "mysql://r@h/d",
-                        "--from-dir", "/nonexistent", "--to", "/nonexistent.yaml", "--shard", arg],
-                       capture_output=True, text=True, timeout=30)
+    p = run([bins / "cloudalbum-migrate", "run", "--from-db", "mysql://r@h/d",
+             "--from-dir", "/nonexistent", "--to", "/nonexistent.yaml", "--shard", arg],
+            check=False, timeout=30)
     assert p.returncode == 2, p.stderr
     assert "cloudalbum-migrate: --shard" in p.stderr
 
@@ -259,8 +252,8 @@ def lock_item(id="lock#migrate", expires=None, host="other-host.example", pid=42
 
 
 def dead_pid():
-    p = subprocess.Popen(["true"])
-    p.wait()
+    p = start(["true"], stdout=None, stderr=None)
+    p.wait(timeout=30)
     return p.pid
 
 

@@ -14,14 +14,13 @@ import hmac
 import os
 import re
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
-from helpers import fresh_mysql_database, mysql_query, run
+from helpers import fresh_mysql_database, legacy_seed, mysql_query, run
 from serve_helpers import Client, Serve
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +43,7 @@ def meets_stage3_policy(password):
 def legacy(bins, tmp_path_factory):
     upload = tmp_path_factory.mktemp("legacy") / "upload"
     with fresh_mysql_database("ca_migsignin_") as (name, url):
-        p = run([bins / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir", upload,
-                 "--users", USERS, "--photos-per-user", PER_USER, "--seed", SEED, "--quiet"],
-                timeout=600)
-        passwords = dict(l.split("\t")[:2] for l in p.stdout.strip().split("\n")[1:])
+        passwords = legacy_seed(bins, url, upload, USERS, PER_USER, SEED)
         users = mysql_query(name, "SELECT id, email, username, password FROM `User` ORDER BY id")
         strong = [u for u in users if meets_stage3_policy(passwords[u["email"]])]
         weak = [u for u in users if not meets_stage3_policy(passwords[u["email"]])]
@@ -384,8 +380,8 @@ def test_sign_in_page_asks_for_a_new_password(stack, legacy):
     email, password = u["email"], legacy["passwords"][u["email"]]
     env = dict(os.environ, CA_NEWPW_BASE_URL=stack.serve.base, CA_NEWPW_EMAIL=email,
                CA_NEWPW_PASSWORD=password, CA_NEWPW_NEW=NEW_PASSWORD)
-    p = subprocess.run(["node", "--test", "tests/e2e/new_password.test.mjs"], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=300)
+    p = run(["node", "--test", "tests/e2e/new_password.test.mjs"], env=env, check=False,
+            timeout=300, cwd=ROOT)
     assert p.returncode == 0 and "# pass 1" in p.stdout, p.stdout + p.stderr
     assert stack.status(email) == "CONFIRMED"
     assert stack.pool_sign_in(email, NEW_PASSWORD)["AuthenticationResult"]["IdToken"]

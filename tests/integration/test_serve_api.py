@@ -8,7 +8,6 @@ import base64
 import http.client
 import json
 import os
-import subprocess
 import time
 import uuid
 
@@ -16,9 +15,10 @@ import pytest
 import requests
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from helpers import run
 from serve_helpers import (EXIFTOOL, SECRET, Client, Serve, bomb_jpeg, create_database,
-                           db_query, drop_database, healthz, jpeg, new_user, norm_email, png_bytes,
-                           with_exif, write_config)
+                           db_query, healthz, jpeg, new_user, norm_email, png_bytes,
+                           stop_and_drop, with_exif, write_config)
 
 PHOTO_FIELDS = {"id", "tags", "desc", "filename_orig", "filesize", "geotag_lat", "geotag_lng",
                 "upload_date", "taken_date", "make", "model", "width", "height", "city",
@@ -36,10 +36,7 @@ def env(bins, tmp_path_factory):
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work, cfg=cfg)
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 @pytest.fixture(scope="module")
@@ -75,27 +72,27 @@ def assert_error(r, status, name=None):
 
 
 def test_help_and_check_config(bins, env):
-    r = subprocess.run([bins / "cloudalbum-serve", "--help"], capture_output=True, text=True)
+    r = run([bins / "cloudalbum-serve", "--help"], check=False, timeout=60)
     assert r.returncode == 0 and "--config" in r.stdout and "--check-config" in r.stdout
-    r = subprocess.run([bins / "cloudalbum-serve", "--config", env["cfg"], "--check-config"],
-                       capture_output=True, text=True, env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"})
+    r = run([bins / "cloudalbum-serve", "--config", env["cfg"], "--check-config"],
+            env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"}, check=False, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "mysql" in r.stdout and "disk" in r.stdout and "stage:     0" in r.stdout
     assert SECRET not in r.stdout
-    r = subprocess.run([bins / "cloudalbum-serve"], capture_output=True, text=True)
+    r = run([bins / "cloudalbum-serve"], check=False, timeout=60)
     assert r.returncode == 2 and "--config" in r.stderr
 
 
 def test_bad_config_names_file_and_line(bins, env, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(env["cfg"].read_text().replace("  threads: 4\n", "  threads: 4\n  colour: blue\n"))
-    r = subprocess.run([bins / "cloudalbum-serve", "--config", bad, "--check-config"],
-                       capture_output=True, text=True, env={"CA_TEST_SECRET": SECRET})
+    r = run([bins / "cloudalbum-serve", "--config", bad, "--check-config"],
+            env={"CA_TEST_SECRET": SECRET}, check=False, timeout=60)
     assert r.returncode == 2
     assert "bad.yaml" in r.stderr and "colour" in r.stderr
     # No secret in the environment: refused at start, saying which variable.
-    r = subprocess.run([bins / "cloudalbum-serve", "--config", env["cfg"], "--check-config"],
-                       capture_output=True, text=True, env={})
+    r = run([bins / "cloudalbum-serve", "--config", env["cfg"], "--check-config"], env={},
+            check=False, timeout=60)
     assert r.returncode == 2 and "CA_TEST_SECRET" in r.stderr
 
 
@@ -172,16 +169,11 @@ def test_http_tile_server_is_allowed_by_the_policy(bins, tmp_path):
         # A host that cannot be named in a policy is refused at start, naming the key.
         bad = write_config(tmp_path / "bad.yaml", dbname, tmp_path / "upload",
                            extra_server="  tile_url: \"http://x;script-src *;/{z}\"\n")
-        out = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(bad),
-                              "--listen", "127.0.0.1:0"],
-                             capture_output=True, text=True, timeout=60,
-                             env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"})
+        out = run([bins / "cloudalbum-serve", "--config", bad, "--listen", "127.0.0.1:0"],
+                  env={"CA_TEST_SECRET": SECRET, "PATH": "/usr/bin"}, check=False, timeout=60)
         assert out.returncode != 0 and "server.tile_url" in out.stderr, out.stderr
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 def test_access_log_is_structured(env, base):

@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from serve_helpers import (Serve, create_database, drop_database, jpeg, new_user,
-                           progressive_jpeg, write_config)
+from serve_helpers import (Serve, create_database, jpeg, new_user,
+                           progressive_jpeg, stop_and_drop, write_config)
 
 # Sockets wait at most this long for an answer the server owes (a hang fails the test).
 ANSWER_WAIT = 10
@@ -36,10 +36,7 @@ def env(bins, tmp_path_factory):
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work)
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +47,7 @@ def strict(bins, tmp_path_factory):
     try:
         yield srv
     finally:
-        try:
-            srv.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(srv, dbname)
 
 
 def connect(srv, source="127.0.0.1", rcvbuf=None):
@@ -75,6 +69,16 @@ def read_head(s):
             break
         data += chunk
     return data
+
+
+def answer_head(srv, request):
+    """Sends request (bytes) on a new connection to srv; returns the answer's head
+    (read_head), the connection closed."""
+    s = connect(srv)
+    s.sendall(request)
+    head = read_head(s)
+    s.close()
+    return head
 
 
 def status_of(head):
@@ -235,20 +239,16 @@ def test_a_kept_alive_client_is_still_served(strict):
 
 def test_upload_without_session_is_401_before_the_body(env):
     """19 MB announced, nothing sent: the 401 comes from the headers alone."""
-    s = connect(env["srv"])
-    s.sendall(b"POST /api/photos HTTP/1.1\r\nHost: x\r\n"
-              b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 19000000\r\n\r\n")
-    head = read_head(s)
-    s.close()
+    head = answer_head(env["srv"], b"POST /api/photos HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: multipart/form-data; boundary=b\r\n"
+                       b"Content-Length: 19000000\r\n\r\n")
     assert status_of(head) == 401, head
 
 
 def test_expect_100_continue_gets_the_final_answer_instead(env):
-    s = connect(env["srv"])
-    s.sendall(b"POST /api/photos HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-              b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 3000000\r\n\r\n")
-    head = read_head(s)
-    s.close()
+    head = answer_head(env["srv"], b"POST /api/photos HTTP/1.1\r\nHost: x\r\n"
+                       b"Expect: 100-continue\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                       b"Content-Length: 3000000\r\n\r\n")
     assert status_of(head) == 401, head
     assert b"100 Continue" not in head
 
@@ -271,19 +271,14 @@ def test_expect_100_continue_with_a_session_continues(env):
 
 
 def test_unknown_route_with_a_body_is_404_before_the_body(env):
-    s = connect(env["srv"])
-    s.sendall(b"POST /api/nothing-here HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n")
-    head = read_head(s)
-    s.close()
+    head = answer_head(env["srv"], b"POST /api/nothing-here HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Length: 5000000\r\n\r\n")
     assert status_of(head) == 404, head
 
 
 def test_json_route_body_over_its_cap_is_413_before_the_body(env):
-    s = connect(env["srv"])
-    s.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Content-Length: 3000000\r\n\r\n")
-    head = read_head(s)
-    s.close()
+    head = answer_head(env["srv"], b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: 3000000\r\n\r\n")
     assert status_of(head) == 413, head
 
 
@@ -309,11 +304,9 @@ def test_over_cap_chunked_body_is_413(env):
 
 @pytest.mark.parametrize("coding", [b"gzip, chunked", b"gzip", b"chunked, chunked"])
 def test_unsupported_transfer_coding_is_501(env, coding):
-    s = connect(env["srv"])
-    s.sendall(b"POST /api/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              b"Transfer-Encoding: " + coding + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
-    head = read_head(s)
-    s.close()
+    head = answer_head(env["srv"], b"POST /api/session HTTP/1.1\r\nHost: x\r\n"
+                       b"Content-Type: application/json\r\nTransfer-Encoding: " + coding
+                       + b"\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
     assert status_of(head) == 501, head
 
 

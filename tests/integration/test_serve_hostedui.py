@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import serve_helpers
-from helpers import create_contract_tables, free_port, wait_http
+from helpers import create_contract_tables, free_port, start, wait_http
 from serve_helpers import Client, Serve, create_stage3_pool, jpeg, write_cognito_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,9 +48,8 @@ class Provider:
         cfg.write_text(json.dumps(dict(port=self.port, clients=clients, users=users)))
         self.log = workdir / f"oidc-{self.port}.log"
         with open(self.log, "wb") as fh:
-            self.proc = subprocess.Popen([NODE, str(PROVIDER_SCRIPT), str(cfg)], stdout=fh,
-                                         stderr=subprocess.STDOUT, cwd=str(ROOT),
-                                         start_new_session=True)
+            self.proc = start([NODE, PROVIDER_SCRIPT, cfg], cwd=ROOT, stdout=fh,
+                              stderr=subprocess.STDOUT, new_session=True)
         try:
             wait_http(self.issuer + "/.well-known/openid-configuration", timeout=30)
         except Exception:

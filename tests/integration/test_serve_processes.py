@@ -10,6 +10,7 @@ import uuid
 import pytest
 import requests
 
+from helpers import run
 from serve_helpers import (Client, Serve, create_database, db_query, drop_database, healthz,
                            jpeg, new_user, wait_until, write_config)
 
@@ -178,10 +179,8 @@ def test_start_fails_clearly_without_database(bins, tmp_path):
     cfg = write_config(tmp_path / "s.yaml", "db", tmp_path / "up")
     cfg.write_text(cfg.read_text().replace("mysql://root@127.0.0.1:3306/db",
                                            "mysql://root@127.0.0.1:1/db?connect_timeout=2"))
-    import subprocess
     from serve_helpers import SECRET
-    r = subprocess.run([bins / "cloudalbum-serve", "--config", cfg, "--listen", "127.0.0.1:0"],
-                       capture_output=True, text=True, timeout=60,
-                       env={"CA_TEST_SECRET": SECRET})
+    r = run([bins / "cloudalbum-serve", "--config", cfg, "--listen", "127.0.0.1:0"],
+            env={"CA_TEST_SECRET": SECRET}, check=False, timeout=60)
     assert r.returncode == 1
     assert "database" in r.stderr

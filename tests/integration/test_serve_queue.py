@@ -13,7 +13,8 @@ import pymysql
 import pytest
 
 from helpers import MYSQL
-from serve_helpers import Serve, create_database, drop_database, new_user, wait_until, write_config
+from serve_helpers import (Serve, create_database, new_user, stop_and_drop,
+                           wait_until, write_config)
 
 ANSWER_WAIT = 10   # seconds a socket waits for an answer the server owes
 KEPT_ALIVE = 16    # connections opened before the slow request, spread over the HTTP threads
@@ -29,10 +30,7 @@ def srv(bins, tmp_path):
     try:
         yield s, dbname
     finally:
-        try:
-            s.stop()
-        finally:
-            drop_database(dbname)
+        stop_and_drop(s, dbname)
 
 
 def get(sock, path, cookie=None):

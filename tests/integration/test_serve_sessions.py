@@ -9,13 +9,13 @@ import base64
 import gzip
 import os
 import re
-import subprocess
 import uuid
 
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
+from helpers import run
 from serve_helpers import (WEB, Client, Serve, create_database, db_query, drop_database, healthz,
                            jpeg, new_user, norm_email, write_config)
 
@@ -220,10 +220,8 @@ def test_untrusted_forwarded_for_gives_no_fresh_budget(setup):
 def test_trusted_proxies_must_be_addresses(setup, bins, tmp_path):
     cfg = write_config(tmp_path / "bad.yaml", setup["db"], setup["upload"],
                        extra_server="  trusted_proxies: [lb.internal]\n")
-    import subprocess
-    r = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(cfg), "--check-config"],
-                       capture_output=True, text=True, timeout=60,
-                       env={"CA_TEST_SECRET": "s" * 40, "PATH": "/usr/bin:/bin"})
+    r = run([bins / "cloudalbum-serve", "--config", cfg, "--check-config"],
+            env={"CA_TEST_SECRET": "s" * 40, "PATH": "/usr/bin:/bin"}, check=False, timeout=60)
     assert r.returncode != 0 and "server.trusted_proxies" in r.stderr, r.stderr
 
 
@@ -361,9 +359,8 @@ def test_a_missing_front_end_build_is_named_at_start(bins, tmp_path):
     empty.mkdir()
     cfg = write_config(tmp_path / "serve.yaml", "not_used", tmp_path / "upload")
     cfg.write_text(cfg.read_text().replace(f"static_dir: {WEB}", f"static_dir: {empty}"))
-    r = subprocess.run([str(bins / "cloudalbum-serve"), "--config", str(cfg), "--listen",
-                        "127.0.0.1:0"], capture_output=True, text=True, timeout=60,
-                       env=dict(os.environ, CA_TEST_SECRET="x" * 40))
+    r = run([bins / "cloudalbum-serve", "--config", cfg, "--listen", "127.0.0.1:0"],
+            env=dict(os.environ, CA_TEST_SECRET="x" * 40), check=False, timeout=60)
     assert r.returncode != 0
     assert f"server.static_dir {empty} holds no front end" in r.stderr, r.stderr
     assert "make build" in r.stderr

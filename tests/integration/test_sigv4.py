@@ -4,7 +4,6 @@ import atexit
 import datetime
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import random
@@ -18,14 +17,14 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
-from helpers import run
+from helpers import LoopbackHTTP, run
 
 ROOT = Path(__file__).resolve().parents[2]
 # AWS's suite lives in the tree as one file; lay it out as case folders once per run.
 SUITE = Path(tempfile.mkdtemp(prefix="sigv4-suite-"))
 atexit.register(shutil.rmtree, SUITE, True)
-subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
-                ROOT / "tests" / "data" / "sigv4-cases.txt", SUITE], check=True)
+run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
+     ROOT / "tests" / "data" / "sigv4-cases.txt", SUITE])
 CASES = sorted(p.name for p in SUITE.iterdir() if (p / "context.json").is_file())
 PRINTS = {"creq": "canonical-request", "sts": "string-to-sign", "signature": "signature",
           "request": "signed-request"}
@@ -246,14 +245,13 @@ def test_presign_help(bins):
 def expand_bundle(tmp_path, data):
     bundle = tmp_path / "cases.txt"
     bundle.write_bytes(data)
-    return subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
-                           bundle, tmp_path / "out"], capture_output=True, text=True)
+    return run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "expand",
+                bundle, tmp_path / "out"], check=False)
 
 
 def test_bundle_round_trips_every_byte(tmp_path):
     again = tmp_path / "again.txt"
-    subprocess.run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "bundle", SUITE, again],
-                   check=True)
+    run([sys.executable, ROOT / "scripts" / "sigv4-cases.py", "bundle", SUITE, again])
     assert again.read_bytes() == (ROOT / "tests" / "data" / "sigv4-cases.txt").read_bytes()
 
 
@@ -293,8 +291,7 @@ def test_presign_of_a_raw_reserved_key_equals_botocore(bins, tmp_path, key):
 def test_call_with_a_raw_reserved_path_signs_like_botocore(bins, tmp_path, key):
     """`call s3` with a path that holds reserved characters: the request reaches the
     server encoded, and its signature is the one botocore's S3 signer computes for it."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     import botocore.awsrequest
     import botocore.credentials
 
@@ -310,18 +307,13 @@ def test_call_with_a_raw_reserved_path_signs_like_botocore(bins, tmp_path, key):
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    with LoopbackHTTP(Handler) as server:
+        endpoint = server.url
         env = dict(presign_env(tmp_path, region="us-east-1"), AWS_ENDPOINT_URL=endpoint,
                    AWS_MAX_ATTEMPTS="1")
         # --path is '/BUCKET/KEY' with the key raw: call encodes it; here the bucket part
         # carries the reserved characters the library must not leave raw either
         run([cli(bins), "call", "s3", "--path", f"/cloudalbum-bucket/{key}"], env=env)
-    finally:
-        server.shutdown()
-        server.server_close()
     [(path, headers)] = seen
     assert path == "/cloudalbum-bucket/" + urllib.parse.quote(key, safe="/~")
     req = botocore.awsrequest.AWSRequest(method="GET", url=endpoint + path, headers={

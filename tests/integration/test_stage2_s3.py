@@ -6,7 +6,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import free_port
+from helpers import LoopbackHTTP, free_port
 from stages2_helpers import Stage, lab_config, one_error_line, set_key, unreachable_env
 
 REGION = "ap-southeast-1"
@@ -204,8 +204,7 @@ HOSTILE_PAB = [
 @pytest.mark.parametrize("body", HOSTILE_PAB)
 def test_hostile_s3_answers_are_one_clear_error(stage, body):
     """An S3 endpoint whose GetPublicAccessBlock answer is malformed or hostile."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     class FakeS3(BaseHTTPRequestHandler):
         def log_message(self, *a):
@@ -226,12 +225,7 @@ def test_hostile_s3_answers_are_one_clear_error(stage, body):
         def do_GET(self):
             self.reply(200, body, headers=[("Content-Type", "application/xml")])
 
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeS3)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        p = stage.run("plan", env={"AWS_ENDPOINT_URL_S3": f"http://127.0.0.1:{srv.server_address[1]}"})
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with LoopbackHTTP(FakeS3) as srv:
+        p = stage.run("plan", env={"AWS_ENDPOINT_URL_S3": srv.url})
     line = one_error_line(p, "s3")
     assert "public" in line.lower() or "XML" in line or "xml" in line, line

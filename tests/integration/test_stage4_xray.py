@@ -4,13 +4,12 @@ create / ok / drift / destroy paths of those against a small X-Ray stand-in that
 them (moto cannot); bad input."""
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from helpers import free_port
+from helpers import LoopbackHTTP, free_port
 from stages2_helpers import Stage, lab_config, one_error_line, set_key, unreachable_env
 
 TRACE_ID = re.compile(r"^1-([0-9a-f]{8})-[0-9a-f]{24}$")
@@ -126,12 +125,8 @@ class FakeXRay(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_xray():
     FakeXRay.rules, FakeXRay.groups, FakeXRay.traces, FakeXRay.calls = {}, {}, {}, []
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeXRay)
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.shutdown()
-    srv.server_close()
+    with LoopbackHTTP(FakeXRay) as srv:
+        yield srv.url
 
 
 def test_sampling_rule_and_group_where_offered(stage, fake_xray):

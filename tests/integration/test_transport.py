@@ -11,11 +11,11 @@ import json
 import re
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from helpers import run
+from helpers import LoopbackHTTP, run
 
 RETRY_LINE = re.compile(
     r"^aws: (\S+) attempt (\d+): (throttled|transient error) \((.*)\); "
@@ -96,17 +96,12 @@ class FaultServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = handle_any
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.http = LoopbackHTTP(Handler, daemon_threads=True)
+        self.port, self.url = self.http.port, self.http.url
 
     def close(self):
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.http.close()
 
 
 @pytest.fixture

@@ -12,15 +12,14 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pymysql
 import pytest
 
 import serve_helpers
-from helpers import (MYSQL, create_mysql_database, drop_mysql_database, free_port, run,
-                     wait_http)
+from helpers import (MYSQL, LoopbackHTTP, XrayDaemon, create_mysql_database,
+                     drop_mysql_database, free_port, run, start, wait_http)
 from serve_helpers import ROOT, Serve
 
 TAP_LINE = re.compile(r"^(ok|not ok) (\d+) - (.*?)(?: # SKIP (.*))?$")
@@ -63,13 +62,8 @@ class Lab:
                         CA_STATE_DIR=str(d / "state"), GENERATED_DIR=str(d / "gen"),
                         CLOUDALBUM_UPLOAD_FOLDER=str(self.upload), XRAY_DAEMON_PORT="off")
         self.env.pop("CLOUDALBUM_SESSION_SECRET", None)
-        self.daemon = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts/xray-daemon.py"), "--listen", "127.0.0.1:0",
-             "--endpoint", moto.endpoint], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=self.env, start_new_session=True)
-        ready = self.daemon.stdout.readline().split()
-        assert ready and ready[0] == "ready", self.daemon.stderr.read()
-        self.daemon_address = ready[1]
+        self.daemon = XrayDaemon(moto, self.env)
+        self.daemon_address = self.daemon.address
 
     def config(self, n):
         """lab-configs/local/stage-N.yaml on this test's own MySQL database."""
@@ -98,8 +92,7 @@ class Lab:
                    check=False, timeout=300)
 
     def close(self):
-        self.daemon.send_signal(signal.SIGTERM)
-        self.daemon.wait(timeout=30)
+        self.daemon.stop()
 
 
 @pytest.fixture(scope="module")
@@ -328,8 +321,8 @@ def test_hosted_ui_sign_in_where_a_hosted_ui_answers(lab, monkeypatch, refuses):
                       client_secret=config_value(text, "client_secret"),
                       redirect_uris=[base + "/callback"], logout_uris=[base])])))
     log = open(lab.dir / "oidc.log", "wb")
-    provider = subprocess.Popen([NODE, str(OIDC_SCRIPT), str(conf)], stdout=log,
-                                stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True)
+    provider = start([NODE, OIDC_SCRIPT, conf], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                     new_session=True)
     try:
         wait_http(hosted_url + "/.well-known/openid-configuration", timeout=30)
         hosted = lab.dir / "hosted-ok.yaml"
@@ -400,7 +393,6 @@ class RefusingProxy:
     def __init__(self, upstream, refuse):
         import http.client
         import http.server
-        import threading
         from urllib.parse import urlparse
 
         up = urlparse(upstream)
@@ -436,14 +428,11 @@ class RefusingProxy:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.http = LoopbackHTTP(Handler)
+        self.base = self.http.url
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.http.close()
 
 
 def test_photo_left_by_a_failed_delete_is_removed(lab):

@@ -10,7 +10,6 @@ and to tests/artifacts/wire-audit.txt."""
 import copy
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ import requests
 import audit_check
 import audit_iam
 from audit_proxy import Recorder
+from helpers import run
 from wire_journeys import KEY, PLAIN_TARGET, SECRET, program_of, run_all
 
 # The audit runs once per `make test`: in the plain integration run; the sanitizer run
@@ -323,8 +323,8 @@ def test_item4_update_user_pool_client_is_built_from_the_input_shape(bins, moto,
 
         px = j.rec.proxy("stage-3-cognito: drift, as real Cognito answers", as_real_cognito)
         env = dict(j.base_env, AWS_ENDPOINT_URL=px.endpoint, MOTO_PORT=str(px.port))
-        p = subprocess.run([str(bins / "stage-3-cognito"), "apply", "--config", str(j.cfg[3])],
-                           env=env, capture_output=True, text=True, timeout=300)
+        p = run([bins / "stage-3-cognito", "apply", "--config", j.cfg[3]], env=env, check=False,
+                timeout=300)
         assert p.returncode == 0, p.stderr
         report = audit_check.audit(j.rec.exchanges, SECRETS)
         assert any(c.name == "cognito-idp:UpdateUserPoolClient" for c in report.calls)
@@ -347,9 +347,9 @@ def test_item6_presigned_s3_path_is_signed_as_s3_canonicalises_it(bins, moto, tm
     try:
         env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "AWS_ACCESS_KEY_ID": KEY,
                "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_REGION": "ap-southeast-1"}
-        p = subprocess.run([str(bins / "cloudalbum-aws"), "presign", "--url",
-                            f"{px.endpoint}/cloudalbum-wire/test$file.text", "--expires", "60"],
-                           env=env, capture_output=True, text=True, timeout=60)
+        p = run([bins / "cloudalbum-aws", "presign", "--url",
+                 f"{px.endpoint}/cloudalbum-wire/test$file.text", "--expires", "60"],
+                env=env, check=False, timeout=60)
         assert p.returncode == 0, p.stderr
         url = p.stdout.strip()
         got = requests.get(url, timeout=30)

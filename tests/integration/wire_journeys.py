@@ -26,7 +26,7 @@ import requests
 import yaml
 
 from audit_proxy import Recorder
-from helpers import create_contract_tables, fresh_mysql_database, run
+from helpers import create_contract_tables, fresh_mysql_database, legacy_seed, run
 from serve_helpers import Client, Serve, jpeg
 from stage_helpers import NAMES, make_standin
 from stages2_helpers import lab_config, set_key
@@ -274,10 +274,7 @@ def run_all(bins, moto, tmp):
     try:
         with fresh_mysql_database("ca_wire_") as (name, url):
             upload = Path(tmp) / "legacy"
-            p = run([Path(bins) / "cloudalbum-legacy-seed", "--db-url", url, "--upload-dir",
-                     upload, "--users", LEGACY_USERS, "--photos-per-user", LEGACY_PHOTOS,
-                     "--seed", LEGACY_SEED, "--quiet"], timeout=600)
-            passwords = dict(l.split("\t")[:2] for l in p.stdout.strip().split("\n")[1:])
+            passwords = legacy_seed(bins, url, upload, LEGACY_USERS, LEGACY_PHOTOS, LEGACY_SEED)
             strong = [{"email": e} for e, pw in passwords.items() if meets_pool_policy(pw)]
             assert strong, "the seed gave no legacy password the pool accepts"
             legacy = dict(url=url, upload=upload, passwords=passwords, strong=strong)

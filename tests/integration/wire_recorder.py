@@ -17,7 +17,9 @@ import http.client
 import json
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from helpers import LoopbackHTTP
 
 
 class WireRecorder:
@@ -79,19 +81,14 @@ class WireRecorder:
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._http = LoopbackHTTP(Handler, daemon_threads=True)
+        self.port, self.endpoint = self._http.port, self._http.url
 
     def __enter__(self):
-        self._thread.start()
         return self
 
     def __exit__(self, *_):
-        self.server.shutdown()
-        self.server.server_close()
+        self._http.close()
 
     def operation(self, name):
         """The parsed JSON bodies of the JSON-protocol requests whose X-Amz-Target ends in

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "loopback.h"
 #include "aws/client.h"
 
 /* ---------- a scripted server: answer i goes to connection i ---------- */
@@ -97,29 +98,12 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* A TCP socket bound to a free loopback port (*port), not yet listening. */
-static int loopback_bound(int *port)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	*port = ntohs(a.sin_port);
-	return fd;
-}
-
 static void script_start(struct script *s, const struct answer *answers, size_t n)
 {
 	memset(s, 0, sizeof(*s));
 	s->answers = answers;
 	s->n = n;
-	s->fd = loopback_bound(&s->port);
+	s->fd = loopback_bound(SOCK_STREAM, &s->port);
 	ck_assert_int_eq(listen(s->fd, 8), 0);
 	ck_assert_int_eq(pthread_create(&s->thread, NULL, serve, s), 0);
 }

@@ -341,7 +341,7 @@ START_TEST(no_answer_is_reported)
 	struct seen seen = { 0 };
 	struct aws_call_observer obs = { .on_call = record, .ctx = &seen };
 	struct aws_client *c;
-	int port, fd = loopback_bound(&port);  /* a port nothing listens on */
+	int port, fd = loopback_bound(SOCK_STREAM, &port);  /* a port nothing listens on */
 
 	c = client_to(port, 2);
 	aws_call_observer_set(&obs);

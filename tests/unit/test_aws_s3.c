@@ -538,7 +538,6 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("aws_s3");
 	TCase *offline = tcase_create("offline");
 	TCase *server = tcase_create("server");
-	TCase *contract = tcase_create("contract");
 
 	tcase_add_test(offline, a_key_is_needed_and_meta_is_cleared);
 	tcase_add_test(offline, no_answer_is_status_0);
@@ -557,10 +556,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, awkward_keys_round_trip);
 	suite_add_tcase(s, server);
 
-	tcase_add_unchecked_fixture(contract, setup_run, teardown_run);
-	tcase_set_timeout(contract, 60);
-	tcase_add_test(contract, contract_meta);
-	suite_add_tcase(s, contract);
+	moto_case_alone(s, "contract", contract_meta, setup_run, teardown_run, 60);
 	return s;
 }
 

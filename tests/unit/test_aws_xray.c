@@ -119,9 +119,7 @@ static int sampling_rules_against(const struct answer *answers, size_t n, int ma
 		}
 		/* answers the client never asked for: take them, so the server thread ends */
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_port = htons((uint16_t)s.port),
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in a = loopback_addr(s.port);
 
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);

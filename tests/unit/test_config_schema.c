@@ -5,21 +5,11 @@
 #include <string.h>
 
 #include "check_ca.h"
+#include "fake_env.h"
 #include "config/schema.h"
 #include "config/value.h"
 #include "config/yaml.h"
 #include "util/error.h"
-
-static const char *fake_env(void *ctx, const char *name)
-{
-	const char *const *kv = ctx;
-	size_t n = strlen(name);
-
-	for (; *kv; kv++)
-		if (strncmp(*kv, name, n) == 0 && (*kv)[n] == '=')
-			return *kv + n + 1;
-	return NULL;
-}
 
 static const char *const ENV[] = { "PORT=9090", "NAME=from-env", "EMPTY=",
 				   "TOKEN=abcdefghijklmnopqrstuvwxyz0123456789", NULL };

@@ -5,22 +5,11 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "fake_env.h"
 #include "config/expand.h"
 #include "config/yaml.h"
 #include "util/buf.h"
 #include "util/error.h"
-
-/* A fixed environment: "NAME=value" strings, NULL-terminated. */
-static const char *fake_env(void *ctx, const char *name)
-{
-	const char *const *kv = ctx;
-	size_t n = strlen(name);
-
-	for (; *kv; kv++)
-		if (strncmp(*kv, name, n) == 0 && (*kv)[n] == '=')
-			return *kv + n + 1;
-	return NULL;
-}
 
 static const char *const ENV[] = { "HOST=db.example", "PORT=3306", "EMPTY=", "DOLLAR=${HOST}",
 				   NULL };

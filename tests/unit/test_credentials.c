@@ -9,6 +9,7 @@
 
 #include "check_ca.h"
 #include "aws/amz_date.h"
+#include "text_file.h"
 #include "aws/credentials.h"
 #include "aws/imds.h"
 #include "util/error.h"
@@ -294,13 +295,9 @@ static char home[64];
 static void write_file(const char *name, const char *text)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", home, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	write_text_file(path, text);
 }
 
 static void chain_setup(void)

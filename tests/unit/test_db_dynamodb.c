@@ -16,6 +16,7 @@
 
 #include "aws/client.h"
 #include "aws/protocol.h"
+#include "backends/backends.h"
 #include "db/db.h"
 #include "db/dynamodb.h"
 #include "db/dynamodb_internal.h"
@@ -447,7 +448,7 @@ START_TEST(open_by_url_and_schema_checks)
 	}
 
 	/* nothing listening */
-	url = fmt("dynamodb://?endpoint=http%%3A%%2F%%2F127.0.0.1%%3A%d", moto_free_port());
+	url = fmt("dynamodb://?endpoint=http%%3A%%2F%%2F127.0.0.1%%3A%d", loopback_free_port());
 	setenv("AWS_MAX_ATTEMPTS", "1", 1);
 	ck_assert_int_eq(ca_db_open(url, &db, NULL), CA_DB_CONNECT);
 	unsetenv("AWS_MAX_ATTEMPTS");
@@ -1065,7 +1066,6 @@ static void write_seed_items(void)
 
 START_TEST(seed_items_are_read)
 {
-	const char *written = getenv("CA_TEST_SEED_WRITTEN");
 	struct ca_db *db;
 	struct ca_user u;
 	struct ca_photo p;
@@ -1073,7 +1073,7 @@ START_TEST(seed_items_are_read)
 	struct ca_photo_page page;
 	struct ca_err err;
 
-	if (!written || strcmp(written, "1") != 0)
+	if (!moto_seed_written())
 		write_seed_items();
 	db = open_db();
 	ca_err_clear(&err);
@@ -1191,8 +1191,6 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("db_dynamodb");
 	TCase *offline = tcase_create("offline");
 	TCase *server = tcase_create("server");
-	TCase *seed = tcase_create("seed_reads");
-	TCase *contract = tcase_create("contract");
 
 	tcase_add_test(offline, cursor_round_trip_and_hostile);
 	tcase_add_test(offline, photo_ids_parse_strictly);
@@ -1217,14 +1215,8 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, server);
 
 	/* own tcases so that the pytest side can run them alone (CK_RUN_CASE) */
-	tcase_add_unchecked_fixture(seed, setup_run, teardown_run);
-	tcase_set_timeout(seed, 60);
-	tcase_add_test(seed, seed_items_are_read);
-	suite_add_tcase(s, seed);
-	tcase_add_unchecked_fixture(contract, setup_run, teardown_run);
-	tcase_set_timeout(contract, 60);
-	tcase_add_test(contract, contract_writes);
-	suite_add_tcase(s, contract);
+	moto_case_alone(s, "seed_reads", seed_items_are_read, setup_run, teardown_run, 60);
+	moto_case_alone(s, "contract", contract_writes, setup_run, teardown_run, 60);
 	return s;
 }
 

@@ -3,7 +3,7 @@
  * CA_TEST_MYSQL (default mysql://root@127.0.0.1:3306). Each test works in a
  * database of its own with a unique name and drops it afterwards.
  * Also: the date text form, UTF-8 counting, URL parsing, and that the embedded
- * DDL is legacy_seed/legacy_schema.sql.
+ * DDL is lib/db/legacy_schema.sql.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -18,6 +18,8 @@
 #include <mysql.h>
 
 #include "check_ca.h"
+#include "backends/backends.h"
+#include "loopback.h"
 #include "db/date.h"
 #include "db/db.h"
 #include "db/mysql.h"
@@ -337,13 +339,16 @@ START_TEST(url_parsing)
 }
 END_TEST
 
-/* Statements of the SQL file: comment lines dropped, split at ';', trimmed. */
+/*
+ * The compiled-in statements are the SQL file's (comment lines dropped, split at ';',
+ * trimmed): checks the build's scripts/sql-to-c.awk step.
+ */
 START_TEST(embedded_ddl_is_the_sql_file)
 {
 	const char *const *ddl = ca_db_mysql_legacy_ddl();
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 	size_t i = 0;
 
 	ck_assert_msg(f != NULL, "run from the repository root");
@@ -1091,7 +1096,7 @@ static void apply_seed_ddl(MYSQL *admin)
 {
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p, *semi;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f))
@@ -1304,22 +1309,12 @@ END_TEST
 
 START_TEST(unreachable_server_is_reported_clearly)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
 	struct ca_db *db = NULL;
 	struct ca_err err;
 	char url[128];
-	int s = socket(AF_INET, SOCK_STREAM, 0);
 
-	/* a port that was free a moment ago: nothing listens there */
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &len), 0);
-	close(s);
-	snprintf(url, sizeof(url), "mysql://root@127.0.0.1:%u/x?connect_timeout=2",
-		 ntohs(sa.sin_port));
+	snprintf(url, sizeof(url), "mysql://root@127.0.0.1:%d/x?connect_timeout=2",
+		 loopback_free_port());
 	ca_err_clear(&err);
 	ck_assert_int_eq(ca_db_open(url, &db, &err), CA_DB_CONNECT);
 	ck_assert_ptr_null(db);

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "check_ca.h"
+#include "loopback.h"
 #include "http/server.h"
 #include "http/static.h"
 #include "util/buf.h"
@@ -655,13 +656,9 @@ static bool listener_closed(uint16_t port)
 	int attempt;
 
 	for (attempt = 0; attempt < 1000; attempt++) {
-		struct sockaddr_in a;
+		struct sockaddr_in a = loopback_addr(port);
 		int s = socket(AF_INET, SOCK_STREAM, 0), rc;
 
-		memset(&a, 0, sizeof(a));
-		a.sin_family = AF_INET;
-		a.sin_port = htons(port);
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		rc = connect(s, (struct sockaddr *)&a, sizeof(a));
 		close(s);
 		if (rc != 0 && errno == ECONNREFUSED)

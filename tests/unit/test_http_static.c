@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "text_file.h"
 #include "http/static.h"
 
 static char top[64];   /* holds web/ and a secret beside it */
@@ -20,13 +21,9 @@ static const char *accept_encoding;
 static void write_file(const char *dir, const char *name, const char *text)
 {
 	char path[256];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	write_text_file(path, text);
 }
 
 static void setup(void)

@@ -9,7 +9,8 @@
  * endpoint variables, so the tests pass the endpoint themselves.
  * A server moto_up() started is stopped when the test process exits.
  * moto_client() gives an AWS client pointed at that server; moto_s3_bucket() the
- * bucket an S3 test run works in.
+ * bucket an S3 test run works in; moto_case_alone() the tcases the integration tests
+ * run by name with boto3 as the other party.
  */
 #ifndef CA_TEST_MOTO_SUPPORT_H
 #define CA_TEST_MOTO_SUPPORT_H
@@ -28,29 +29,13 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "loopback.h"
 
 #include "aws/client.h"
 #include "aws/s3.h"
 
 static char moto_endpoint[64];
 static pid_t moto_pid = -1;
-
-static int moto_free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	port = ntohs(a.sin_port);
-	close(fd);
-	return port;
-}
 
 static size_t moto_discard(char *p, size_t size, size_t n, void *ctx)
 {
@@ -116,7 +101,7 @@ static int moto_start_once(const char *server, const char *log_path)
 	char probe[96];
 	int port, i;
 
-	port = moto_free_port();
+	port = loopback_free_port();
 	snprintf(moto_endpoint, sizeof(moto_endpoint), "http://127.0.0.1:%d", port);
 	moto_owner = getpid();
 	moto_pid = fork();
@@ -265,6 +250,31 @@ static inline void moto_s3_bucket(const char *prefix, char *bucket, size_t cap)
 	moto_unique(unique, sizeof(unique));
 	snprintf(bucket, cap, "%s-%s", prefix, unique);
 	moto_make_bucket(bucket);
+}
+
+/*
+ * The cases tests/integration/test_backend_*.py run with boto3 as the other party
+ * (backend_helpers.run_case): a tcase `name` of test alone, so that CK_RUN_CASE can pick
+ * it, with setup/teardown as an unchecked fixture and timeout seconds.
+ */
+static inline void moto_case_alone(Suite *s, const char *name, const TTest *test,
+				   SFun setup, SFun teardown, double timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, timeout);
+	tcase_add_test(tc, test);
+	suite_add_tcase(s, tc);
+}
+
+/* true when the integration test wrote the seed application's items itself
+ * (CA_TEST_SEED_WRITTEN=1); else the seed case writes them. */
+static inline int moto_seed_written(void)
+{
+	const char *written = getenv("CA_TEST_SEED_WRITTEN");
+
+	return written && strcmp(written, "1") == 0;
 }
 
 #endif

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check_ca.h"
+#include "text_file.h"
 #include "storage/disk.h"
 #include "storage/layout.h"
 #include "storage/storage.h"
@@ -44,15 +45,6 @@ static void teardown(void)
 {
 	remove_tree(root);
 	remove_tree(outside);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_msg(f != NULL, "cannot write %s", path);
-	fputs(text, f);
-	fclose(f);
 }
 
 static char *read_file(const char *path)
@@ -388,7 +380,7 @@ START_TEST(reads_the_seeds_thumbnail_directory_too)
 	snprintf(path, sizeof(path), "%s/" USERDIR "/thumbnail", root);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/" USERDIR "/thumbnail/legacy name.jpg", root);
-	write_file(path, "OLD THUMB");
+	write_text_file(path, "OLD THUMB");
 
 	ck_assert_int_eq(ca_storage_get(st, EMAIL, "legacy name.jpg", CA_IMAGE_THUMB, 100, &got, NULL),
 			 CA_OK);
@@ -499,7 +491,7 @@ START_TEST(open_gives_the_file_to_stream)
 	ck_assert_int_eq(fd, -1);
 	/* a link to a file outside is not opened */
 	snprintf(target, sizeof(target), "%s/secret", outside);
-	write_file(target, "SECRET");
+	write_text_file(target, "SECRET");
 	snprintf(path, sizeof(path), "%s/" USERDIR "/link.jpg", root);
 	ck_assert_int_eq(symlink(target, path), 0);
 	ck_assert_int_eq(ca_storage_open(st, EMAIL, "link.jpg", CA_IMAGE_ORIGINAL, &fd, &size, NULL),
@@ -517,7 +509,7 @@ START_TEST(symlinks_under_the_root_are_not_followed)
 	bool exists = true;
 
 	snprintf(target, sizeof(target), "%s/secret", outside);
-	write_file(target, "SECRET");
+	write_text_file(target, "SECRET");
 	/* the user's directory is a link to somewhere else */
 	snprintf(path, sizeof(path), "%s/" USERDIR, root);
 	ck_assert_int_eq(symlink(outside, path), 0);
@@ -598,7 +590,7 @@ START_TEST(open_creates_the_root_or_explains)
 	ca_storage_release(st);
 
 	snprintf(path, sizeof(path), "%s/file", root);
-	write_file(path, "x");
+	write_text_file(path, "x");
 	ca_err_clear(&err);
 	ck_assert_int_eq(ca_storage_disk_open(path, &st, &err), CA_STORAGE_IO);
 	ck_assert_ptr_null(st);

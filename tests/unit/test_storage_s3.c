@@ -493,12 +493,11 @@ END_TEST
  * with CA_TEST_SEED_WRITTEN=1, else here with plain requests). */
 START_TEST(seed_layout_reads)
 {
-	const char *written = getenv("CA_TEST_SEED_WRITTEN");
 	struct ca_storage *st;
 	struct ca_buf body = CA_BUF_INIT;
 	char *url = NULL;
 
-	if (!written || strcmp(written, "1") != 0) {
+	if (!moto_seed_written()) {
 		ck_assert_int_eq(raw_s3("PUT", bucket, "photos/seed_dot_user_at_example_dot_com/"
 					UUID_NAME2, "seed original", 13, NULL), 200);
 		ck_assert_int_eq(raw_s3("PUT", bucket, "photos/seed_dot_user_at_example_dot_com/"
@@ -548,8 +547,6 @@ static Suite *make_suite(void)
 	Suite *s = suite_create("storage_s3");
 	TCase *offline = tcase_create("offline");
 	TCase *server = tcase_create("server");
-	TCase *seed = tcase_create("seed_reads");
-	TCase *contract = tcase_create("contract");
 
 	tcase_add_test(offline, keys_follow_the_layout);
 	tcase_add_test(offline, options_are_checked_before_any_request);
@@ -568,15 +565,8 @@ static Suite *make_suite(void)
 	tcase_add_test(server, bucket_deleted_after_open);
 	suite_add_tcase(s, server);
 
-	tcase_add_unchecked_fixture(seed, setup_run, teardown_run);
-	tcase_set_timeout(seed, 60);
-	tcase_add_test(seed, seed_layout_reads);
-	suite_add_tcase(s, seed);
-
-	tcase_add_unchecked_fixture(contract, setup_run, teardown_run);
-	tcase_set_timeout(contract, 60);
-	tcase_add_test(contract, contract_writes);
-	suite_add_tcase(s, contract);
+	moto_case_alone(s, "seed_reads", seed_layout_reads, setup_run, teardown_run, 60);
+	moto_case_alone(s, "contract", contract_writes, setup_run, teardown_run, 60);
 	return s;
 }
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "check_ca.h"
+#include "loopback.h"
 #include "trace/xray_emitter.h"
 #include "util/buf.h"
 #include "util/error.h"
@@ -784,19 +785,11 @@ END_TEST
 /* A UDP socket on 127.0.0.1 standing in for the daemon; *port receives its port. */
 static int listener(uint16_t *port)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
 	struct timeval tv = { 30, 0 }; /* only a guard against hanging forever */
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int bound_port, fd = loopback_bound(SOCK_DGRAM, &bound_port);
 
-	ck_assert_int_ge(fd, 0);
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	*port = ntohs(a.sin_port);
+	*port = (uint16_t)bound_port;
 	return fd;
 }
 

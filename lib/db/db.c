@@ -380,8 +380,9 @@ void ca_photo_page_release(struct ca_photo_page *page)
 
 	if (!page)
 		return;
-	for (i = 0; i < page->count; i++)
+	for (i = 0; i < page->count && !page->text; i++)
 		ca_photo_release(&page->photos[i]);
+	free(page->text); /* the photos' strings, when they share it */
 	free(page->photos);
 	free(page->next_cursor);
 	memset(page, 0, sizeof(*page));

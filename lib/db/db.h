@@ -96,6 +96,9 @@ struct ca_photo_page {
 	size_t count;
 	char *next_cursor;       /* NULL on the last page */
 	int64_t total;           /* ca_db_photo_list_session with total: the owner's photos */
+	char *text;              /* non-NULL: one block holding every string of the photos
+				    (a backend's choice), freed with the page; release the
+				    page then, never one of its photos */
 };
 
 struct ca_db;

@@ -1,6 +1,7 @@
 #include "db/mysql.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,6 +257,64 @@ static int read_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_e
 		return ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
 	}
 	return CA_OK;
+}
+
+/* A page's photo strings: the column and the field of each (read_photo's). */
+static const struct {
+	unsigned col;
+	size_t field; /* offsetof a char * in struct ca_photo */
+} page_texts[] = {
+	{ P_ID, offsetof(struct ca_photo, id) },
+	{ P_USER_ID, offsetof(struct ca_photo, user_id) },
+	{ P_TAGS, offsetof(struct ca_photo, tags) },
+	{ P_DESC, offsetof(struct ca_photo, desc) },
+	{ P_FILENAME_ORIG, offsetof(struct ca_photo, filename_orig) },
+	{ P_FILENAME, offsetof(struct ca_photo, filename) },
+	{ P_UPLOAD_DATE, offsetof(struct ca_photo, upload_date) },
+	{ P_TAKEN_DATE, offsetof(struct ca_photo, taken_date) },
+	{ P_MAKE, offsetof(struct ca_photo, make) },
+	{ P_MODEL, offsetof(struct ca_photo, model) },
+	{ P_WIDTH, offsetof(struct ca_photo, width) },
+	{ P_HEIGHT, offsetof(struct ca_photo, height) },
+	{ P_CITY, offsetof(struct ca_photo, city) },
+	{ P_NATION, offsetof(struct ca_photo, nation) },
+	{ P_ADDRESS, offsetof(struct ca_photo, address) },
+};
+#define PAGE_TEXTS (sizeof(page_texts) / sizeof(page_texts[0]))
+
+/*
+ * read_photo for a page: the strings go into the page's one text block (a
+ * page of 50 would otherwise cost some 700 allocations and as many frees), at
+ * offsets at[] until the block stops growing (page_texts_place).
+ */
+static void read_page_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_buf *text,
+			    size_t at[PAGE_TEXTS])
+{
+	size_t k;
+
+	memset(p, 0, sizeof(*p));
+	for (k = 0; k < PAGE_TEXTS; k++)
+		ca_mysql_row_text_to(r, page_texts[k].col, text, &at[k]);
+	p->filesize = r->col[P_FILESIZE].is_null ? -1 : r->col[P_FILESIZE].i64;
+	p->has_geotag = !r->col[P_LAT].is_null && !r->col[P_LNG].is_null;
+	if (p->has_geotag) {
+		p->geotag_lat = ca_mysql_row_real(r, P_LAT);
+		p->geotag_lng = ca_mysql_row_real(r, P_LNG);
+	}
+}
+
+/* Points each photo's strings into page->text, at the offsets read_page_photo kept. */
+static void page_texts_place(struct ca_photo_page *page, size_t (*at)[PAGE_TEXTS])
+{
+	size_t i, k;
+
+	for (i = 0; i < page->count; i++)
+		for (k = 0; k < PAGE_TEXTS; k++) {
+			char **field = (char **)(void *)((char *)&page->photos[i] +
+							  page_texts[k].field);
+
+			*field = at[i][k] == CA_MYSQL_NO_TEXT ? NULL : page->text + at[i][k];
+		}
 }
 
 struct photo_create_ctx {
@@ -563,7 +622,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	struct photo_list_ctx *ctx = vctx;
 	struct ca_photo_page *page = ctx->out;
 	struct mysql_params p = { .n = 0 };
-	struct ca_buf sql = CA_BUF_INIT;
+	struct ca_buf sql = CA_BUF_INIT, text = CA_BUF_INIT;
+	size_t (*at)[PAGE_TEXTS] = NULL; /* each photo's string offsets in text */
 	struct mysql_row row;
 	MYSQL_STMT *st = NULL;
 	size_t limit = ctx->q->limit;
@@ -572,7 +632,10 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	memset(&row, 0, sizeof(row));
 	ca_photo_page_release(page);
 	page->photos = calloc(limit + 1, sizeof(*page->photos));
-	if (!page->photos) {
+	at = calloc(limit + 1, sizeof(*at));
+	/* room for a page of typical rows at once (it grows for longer ones) */
+	ca_buf_grow(&text, (limit + 1) * 256);
+	if (!page->photos || !at || !ca_buf_ok(&text)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
 		goto out;
 	}
@@ -640,10 +703,20 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		}
 		if (page->count == limit + 1)
 			continue; /* cannot happen with LIMIT; drain defensively */
-		rc = read_photo(&row, &page->photos[page->count], err);
-		if (!rc)
-			page->count++;
+		read_page_photo(&row, &page->photos[page->count], &text, at[page->count]);
+		page->count++;
 	}
+	if (!rc && !ca_buf_ok(&text))
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
+	if (!rc && page->count) {
+		page->text = ca_buf_detach(&text, NULL);
+		if (!page->text)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
+		else
+			page_texts_place(page, at);
+	}
+	if (rc)
+		page->count = 0; /* nothing in them is owned yet: the text block is released below */
 	if (!rc && page->count == 0 && ctx->user_id) {
 		/* no row carried the session state: ask for it alone */
 		ca_mysql_row_release(&row);
@@ -656,7 +729,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		}
 	}
 	if (!rc && page->count > limit) {
-		ca_photo_release(&page->photos[limit]);
+		/* the look-ahead row: its strings stay in the page's text block */
+		memset(&page->photos[limit], 0, sizeof(page->photos[limit]));
 		page->count = limit;
 		page->next_cursor = cursor_format(&page->photos[limit - 1]);
 		if (!page->next_cursor)
@@ -667,6 +741,8 @@ out:
 		ca_photo_page_release(page);
 	ca_mysql_row_release(&row);
 	ca_buf_release(&sql);
+	ca_buf_release(&text);
+	free(at);
 	return rc;
 }
 

@@ -16,6 +16,7 @@
 #include <mysql.h>
 
 #include "db/db.h"
+#include "util/buf.h"
 
 /* The contract's columns, in the order the backend reads them. */
 #define CA_MYSQL_USER_COLUMNS "id, username, email, password"
@@ -233,6 +234,14 @@ char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom);
 char *ca_mysql_row_int_text(const struct mysql_row *r, size_t i, bool *oom);
 /* Column i (COL_DATE) in date.h form, NULL for SQL NULL or a zero date. */
 char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom);
+/*
+ * Column i's value as ca_mysql_row_text, ca_mysql_row_int_text or
+ * ca_mysql_row_date gives it (by the column's type), appended with its NUL to
+ * text; *at is where it starts there, or CA_MYSQL_NO_TEXT for NULL. Out of
+ * memory marks text failed. (A page's rows share one block this way.)
+ */
+#define CA_MYSQL_NO_TEXT ((size_t)-1)
+void ca_mysql_row_text_to(const struct mysql_row *r, size_t i, struct ca_buf *text, size_t *at);
 /* Column i (COL_REAL); a FLOAT column's value as ca_mysql_float_value() gives it. */
 double ca_mysql_row_real(const struct mysql_row *r, size_t i);
 /* What a FLOAT column holding v reads back as: the shortest decimal of (float)v. */

@@ -114,25 +114,18 @@ static int step_user_find(struct mysql_conn *c, void *vctx, bool *executed, stru
 	struct user_find_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false, oom = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_user_release(ctx->out);
 	if (ctx->email)
 		ca_mysql_param_str(&p, ctx->email);
 	else
 		ca_mysql_param_i64(&p, ctx->id);
-	rc = ca_mysql_exec(c,
-			   ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
-				      : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
-			   &p, &st, executed, "looking up a user", err);
-	if (rc)
-		goto out;
-	rc = ca_mysql_row_init(&row, st, user_types, U_NCOLS, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c,
+				ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
+					   : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
+				&p, user_types, U_NCOLS, &row, &have, executed, "looking up a user", err);
 	if (rc)
 		goto out;
 	if (!have) {
@@ -486,21 +479,15 @@ static int step_photo_get(struct mysql_conn *c, void *vctx, bool *executed, stru
 	struct photo_get_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_photo_release(ctx->out);
 	ca_mysql_param_i64(&p, ctx->id);
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(c,
-			   "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
-			   &p, &st, executed, "reading a photo", err);
-	if (!rc)
-		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c,
+				"SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
+				&p, photo_types, P_NCOLS, &row, &have, executed, "reading a photo", err);
 	if (!rc && !have)
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
 	if (!rc)
@@ -790,18 +777,12 @@ static int step_photo_count(struct mysql_conn *c, void *vctx, bool *executed, st
 	struct photo_count_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(c, "SELECT COUNT(*) FROM `Photo` WHERE user_id = ?", &p, &st, executed,
-			   "counting photos", err);
-	if (!rc)
-		rc = ca_mysql_row_init(&row, st, types, 1, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c, "SELECT COUNT(*) FROM `Photo` WHERE user_id = ?", &p, types, 1,
+				&row, &have, executed, "counting photos", err);
 	if (!rc && have && !row.col[0].is_null)
 		*ctx->count = row.col[0].i64;
 	ca_mysql_row_release(&row);

@@ -228,6 +228,15 @@ int ca_mysql_row_init(struct mysql_row *r, MYSQL_STMT *st, const enum mysql_col_
 		      size_t n, struct ca_err *err);
 /* Fetches the next row into r; *have_row false at the end. Long text is fetched whole. */
 int ca_mysql_row_fetch(struct mysql_row *r, bool *have_row, struct ca_err *err);
+/*
+ * A statement that answers at most one row we need: ca_mysql_exec of sql with p,
+ * its columns bound as types (n), the first row fetched into *r; *have tells
+ * whether there was one. *r is zeroed first, so ca_mysql_row_release(r) is safe
+ * whatever this returns. Errors as ca_mysql_exec and ca_mysql_row_fetch.
+ */
+int ca_mysql_query_row(struct mysql_conn *c, const char *sql, struct mysql_params *p,
+		       const enum mysql_col_type *types, size_t n, struct mysql_row *r,
+		       bool *have, bool *executed, const char *doing, struct ca_err *err);
 /* Column i as a new string (NULL for SQL NULL); *oom set on allocation failure. */
 char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom);
 /* Column i (COL_INT) as decimal text, NULL for SQL NULL. */

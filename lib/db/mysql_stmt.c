@@ -220,6 +220,23 @@ int ca_mysql_row_fetch(struct mysql_row *r, bool *have_row, struct ca_err *err)
 	return CA_OK;
 }
 
+int ca_mysql_query_row(struct mysql_conn *c, const char *sql, struct mysql_params *p,
+		       const enum mysql_col_type *types, size_t n, struct mysql_row *r,
+		       bool *have, bool *executed, const char *doing, struct ca_err *err)
+{
+	MYSQL_STMT *st = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	*have = false;
+	rc = ca_mysql_exec(c, sql, p, &st, executed, doing, err);
+	if (!rc)
+		rc = ca_mysql_row_init(r, st, types, n, err);
+	if (!rc)
+		rc = ca_mysql_row_fetch(r, have, err);
+	return rc;
+}
+
 char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom)
 {
 	const struct mysql_col *c = &r->col[i];

@@ -32,7 +32,7 @@ endif
 
 CC       ?= cc
 PKGS     := libcurl openssl jansson yaml-0.1 libmariadb libexif libjpeg zlib libmicrohttpd expat
-CPPFLAGS += -Ilib -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CPPFLAGS += -Ilib -I. -I$(BUILD)/gen -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation -MMD -MP $(SANFLAGS)
 LDFLAGS  += $(SANFLAGS)
@@ -41,7 +41,11 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 LIB_SRCS  := $(shell find lib stages migrate legacy_seed classroom -name '*.c' 2>/dev/null | sort)
 CMD_MAINS := $(wildcard cmd/*.c)
-BINS      := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_MAINS))
+# The lab stages, "N-name" each, from lib/config/stages.def (the one list): one binary
+# stage-N-name per stage, all from cmd/stage/main.c; make stage-N and verify-stage-N.
+STAGE_LIST := $(shell scripts/stages.sh | tr ' ' -)
+STAGE_BINS := $(patsubst %,$(BINDIR)/stage-%,$(STAGE_LIST))
+BINS      := $(patsubst cmd/%.c,$(BINDIR)/%,$(CMD_MAINS)) $(STAGE_BINS)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
              $(BUILD)/tests/test_jpeg_dc_small_window
@@ -105,6 +109,14 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC  $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# Sources made from data files, under $(BUILD)/gen (on the include path): the legacy
+# schema's statements as C strings from its one copy, lib/db/legacy_schema.sql.
+$(BUILD)/gen/db/legacy_schema.inc: lib/db/legacy_schema.sql scripts/sql-to-c.awk
+	@mkdir -p $(dir $@)
+	@echo "  GEN $@"
+	@awk -f scripts/sql-to-c.awk $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/lib/db/mysql_schema.o: $(BUILD)/gen/db/legacy_schema.inc
+
 $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@
@@ -117,6 +129,17 @@ $(BINDIR)/%: $(BUILD)/obj/cmd/%.o $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(
 	@mkdir -p $(dir $@)
 	@echo "  LD  $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# stage N's main(): cmd/stage/main.c with STAGE_NUMBER=N (stages/stage.h).
+# (a static pattern: a general one would also offer to make the .d files from .d.o)
+STAGE_OBJS := $(patsubst %,$(BUILD)/obj/cmd/stage-%.o,$(STAGE_LIST))
+$(STAGE_OBJS): $(BUILD)/obj/cmd/stage-%.o: cmd/stage/main.c lib/config/stages.def
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (stage-$*)"
+	@$(CC) $(CPPFLAGS) -DSTAGE_NUMBER=$(firstword $(subst -, ,$*)) $(CFLAGS) -c -o $@ $<
+# A build tree from before the one stage list has dependency files naming the old
+# cmd/stage-N-name.c mains; those names stand for nothing now, so an old tree still builds.
+$(patsubst %,cmd/stage-%.c,$(STAGE_LIST)):
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
@@ -192,8 +215,10 @@ local-down:
 
 # make stage-N: apply stages 0..N in order (TARGET=local by default, TARGET=aws for real AWS)
 # and write lab-configs/generated/<target>/stage-N.yaml for cloudalbum-serve.
-STAGES := stage-0 stage-1 stage-2 stage-3 stage-4
-.PHONY: $(STAGES)
+STAGES := $(foreach s,$(STAGE_LIST),stage-$(firstword $(subst -, ,$(s))))
+.PHONY: $(STAGES) list-stages
+list-stages:
+	@echo $(STAGES)
 $(STAGES): stage-%: deps
 	@$(MAKE) --no-print-directory build
 	@MOTO_PORT=$(MOTO_PORT) scripts/stage.sh $*
@@ -204,7 +229,7 @@ demo: deps
 
 # make verify-stage-N: stage N on the stand-ins (as make stage-N), cloudalbum-serve on a
 # free port, cloudalbum-verify against it, the server stopped again.
-VERIFY_STAGES := verify-stage-0 verify-stage-1 verify-stage-2 verify-stage-3 verify-stage-4
+VERIFY_STAGES := $(addprefix verify-,$(STAGES))
 .PHONY: $(VERIFY_STAGES)
 $(VERIFY_STAGES): verify-stage-%: deps
 	@$(MAKE) --no-print-directory build

@@ -14,9 +14,6 @@
 #include "util/strutil.h"
 #include "util/banned.h"
 
-static const char *const stage_names[CLASS_STAGES] = { "iam", "dynamodb", "s3", "cognito",
-						       "xray" };
-
 #define MAX_CAPTURE (1024 * 1024)
 
 char *class_first_line(const char *s)
@@ -68,7 +65,7 @@ int class_run_stage(struct class_ctx *c, struct att_run *r, int n, const char *v
 		*out = NULL;
 	if (first_err)
 		*first_err = NULL;
-	ca_buf_addf(&bin, "%s/stage-%d-%s", c->bin_dir, n, stage_names[n]);
+	ca_buf_addf(&bin, "%s/stage-%d-%s", c->bin_dir, n, ca_stages[n].name);
 	ca_buf_addf(&cfg, "%s/stage-%d.yaml", c->configs, n);
 	ca_buf_addf(&outp, "%s/logs/stage-%d-%s.out", r->dir, n, verb);
 	ca_buf_addf(&errp, "%s/logs/stage-%d-%s.err", r->dir, n, verb);

@@ -25,9 +25,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "config/stages.h"
 #include "util/error.h"
 
-#define CLASS_STAGES 5          /* stages 0..4 */
+#define CLASS_STAGES CA_STAGE_COUNT     /* config/stages.def */
 #define CLASS_MAX_JOBS 64
 
 struct class_opts {

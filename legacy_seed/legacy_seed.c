@@ -350,7 +350,7 @@ static int write_rows(struct ca_db *db, const struct geo *geo, struct seed_job *
 		struct legacy_seed_photo p;
 		struct geo_place place;
 		struct ca_photo row = { 0 };
-		char *id = NULL;
+		struct ca_photo stored;
 		char width[16], height[16], empty[1] = "";
 
 		if (job->row_exists[g]) {
@@ -385,11 +385,11 @@ static int write_rows(struct ca_db *db, const struct geo *geo, struct seed_job *
 			rc = ca_err_set(err, CA_EINVAL, "internal: photo %s has no size", p.filename);
 			goto out;
 		}
-		if ((rc = ca_db_photo_create(db, ids[p.user], &row, &id, err))) {
+		if ((rc = ca_db_photo_create(db, ids[p.user], NULL, &row, &stored, err))) {
 			ca_err_prefix(err, "photo %s of %s", p.filename, job->users[p.user].email);
 			goto out;
 		}
-		free(id);
+		ca_photo_release(&stored);
 		report->photos_created++;
 	}
 out:

@@ -10,14 +10,30 @@
 #   CA_STATE_DIR=dir   the state files (default .cloudalbum)
 #   GENERATED_DIR=dir  where the serve configs go (default lab-configs/generated)
 #   INITIAL=X          stage 0: the attendee initial (else provision.iam.initial)
+#
+# scripts/stage.sh --list prints the stages ("N name" lines, scripts/stages.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# the stages' names by number, from lib/config/stages.def
+NAMES=()
+while read -r num name; do NAMES[num]=$name; done < <(scripts/stages.sh)
+[ "${#NAMES[@]}" -gt 0 ] || { echo "stage.sh: no stages in lib/config/stages.def" >&2; exit 1; }
+LAST=$((${#NAMES[@]} - 1))
+
 N=${1:-}
+if [ "$N" = --list ]; then
+  scripts/stages.sh
+  exit 0
+fi
 case "$N" in
-  [0-4]) ;;
-  *) echo "usage: $0 N   (N = 0..4: apply stages 0..N)" >&2; exit 2 ;;
+  ''|*[!0-9]*) N=-1 ;;
+  *) N=$((10#$N)) ;;
 esac
+if [ "$N" -lt 0 ] || [ "$N" -gt "$LAST" ]; then
+  echo "usage: $0 N   (N = 0..$LAST: apply stages 0..N), or $0 --list" >&2
+  exit 2
+fi
 TARGET=${TARGET:-local}
 case "$TARGET" in
   local|aws) ;;
@@ -26,8 +42,6 @@ esac
 BIN=${CA_BIN:-bin}
 CONFIG=${CONFIG:-lab-configs/$TARGET/stage-$N.yaml}
 GENERATED_DIR=${GENERATED_DIR:-lab-configs/generated}
-NAMES=(iam dynamodb s3 cognito xray)
-
 [ -f "$CONFIG" ] || { echo "stage.sh: no config $CONFIG" >&2; exit 1; }
 for i in $(seq 0 "$N"); do
   b="$BIN/stage-$i-${NAMES[$i]}"
@@ -50,5 +64,5 @@ for i in $(seq 0 "$N"); do
     "$b" apply --config "$CONFIG" --target "$TARGET"
   fi
 done
-"$BIN/stage-0-iam" serve-config --config "$CONFIG" --target "$TARGET" \
+"$BIN/stage-0-${NAMES[0]}" serve-config --config "$CONFIG" --target "$TARGET" \
   --generated-dir "$GENERATED_DIR"

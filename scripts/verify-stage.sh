@@ -15,10 +15,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 N=${1:-}
+LAST=$(($(scripts/stages.sh | wc -l) - 1))
 case "$N" in
-  [0-4]) ;;
-  *) echo "usage: $0 N   (N = 0..4: bring up stage N locally and verify it)" >&2; exit 2 ;;
+  ''|*[!0-9]*) N=-1 ;;
+  *) N=$((10#$N)) ;;
 esac
+if [ "$N" -lt 0 ] || [ "$N" -gt "$LAST" ]; then
+  echo "usage: $0 N   (N = 0..$LAST: bring up stage N locally and verify it)" >&2
+  exit 2
+fi
 if [ "${TARGET:-local}" != local ]; then
   echo "verify-stage.sh: only the local stand-ins are brought up here; against real AWS run" \
        "bin/cloudalbum-verify --config FILE --url URL (docs/LAB02.md)" >&2

@@ -226,9 +226,9 @@ static int config_stage(struct stage_ctx *ctx, long *out, struct ca_err *err)
 	if (rc)
 		return rc;
 	*out = ctx->def->number;
-	if (*v && !ca_parse_long(v, 0, 4, out))
-		rc = ca_err_set(err, CA_CONFIG_TYPE, "%s:%d: 'stage' expected an integer from 0 to 4",
-				ctx->doc->name, stage_cfg_line(ctx, "stage"));
+	if (*v && !ca_parse_long(v, 0, CA_STAGE_COUNT - 1, out))
+		rc = ca_err_set(err, CA_CONFIG_TYPE, "%s:%d: 'stage' expected an integer from 0 to %d",
+				ctx->doc->name, stage_cfg_line(ctx, "stage"), CA_STAGE_COUNT - 1);
 	free(v);
 	return rc;
 }

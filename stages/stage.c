@@ -27,11 +27,19 @@ struct stage_args {
 	size_t n_tags;
 };
 
+const struct stage_def *const stage_defs[CA_STAGE_COUNT] = {
+#define STAGE(n, stage_name, database, storage, auth, tracing) &stage##n##_##stage_name,
+#include "config/stages.def"
+#undef STAGE
+};
+
 static const char *const verb_names[] = { "plan", "apply", "destroy", "outputs", "serve-config",
 					  NULL };
 
 static void usage(const struct stage_def *def, FILE *f)
 {
+	int i;
+
 	fprintf(f,
 		"usage: stage-%d-%s <verb> --config FILE [options]\n"
 		"%s\n\n"
@@ -62,8 +70,12 @@ static void usage(const struct stage_def *def, FILE *f)
 		"  --help               this text\n\n"
 		"The config's aws.endpoint says where requests go (none: AWS); aws.emulator: moto\n"
 		"(the local configs) says the moto stand-in answers there. A custom endpoint\n"
-		"without it (a VPC or FIPS one) is treated exactly as AWS.\n",
+		"without it (a VPC or FIPS one) is treated exactly as AWS.\n\n"
+		"the stages (config/stages.def), applied in this order:",
 		def->number, def->name, def->title);
+	for (i = 0; i < CA_STAGE_COUNT; i++)
+		fprintf(f, " stage-%d-%s", ca_stages[i].number, ca_stages[i].name);
+	fputc('\n', f);
 }
 
 static int parse_args(int argc, char **argv, struct stage_args *a, struct ca_err *err)

@@ -58,9 +58,10 @@
  * with that key, and serve-config writes it at that place in the YAML tree, replacing
  * whatever the source file had there (e.g. ${COGNITO_USER_POOL_ID}).
  *
- * Including: the build's include path is lib/ only, so the files in stages/ include "stage.h" and
- * cmd/stage-N-name.c includes "../stages/stage.h"; its main() is one line:
- *     int main(int argc, char **argv) { return stage_main(&stage1_dynamodb, argc, argv); }
+ * Including: the build's include path is lib/ only, so the files in stages/ include
+ * "stage.h". The binaries share one main(), cmd/stage/main.c, which the Makefile builds
+ * once per row of config/stages.def as stage-N-name with -DSTAGE_NUMBER=N:
+ *     int main(int argc, char **argv) { return stage_main(stage_defs[STAGE_NUMBER], argc, argv); }
  *
  * Failure injection for tests: CA_STAGE_FAIL_AFTER=<n> makes the n-th call of
  * stage_resource_created() in a process fail (after the resource is recorded) with
@@ -76,6 +77,7 @@
 
 #include "aws/client.h"
 #include "config/schema.h"
+#include "config/stages.h"
 #include "config/yaml.h"
 #include "util/error.h"
 
@@ -123,7 +125,7 @@ struct stage_ctx {
 };
 
 struct stage_def {
-	int number;                     /* 0..4 */
+	int number;                     /* its row in config/stages.def */
 	const char *name;               /* "iam", "dynamodb", ... (the binary is stage-N-name) */
 	const char *title;              /* one line for --help */
 	/*
@@ -143,12 +145,15 @@ struct stage_def {
 	int (*destroy)(struct stage_ctx *ctx, struct ca_err *err);
 };
 
-/* The stages, each defined in stages/stageN_<name>.c. */
-extern const struct stage_def stage0_iam;
-extern const struct stage_def stage1_dynamodb;
-extern const struct stage_def stage2_s3;
-extern const struct stage_def stage3_cognito;
-extern const struct stage_def stage4_xray;
+/*
+ * The stages, listed in config/stages.def (the one list) and each defined in
+ * stages/stage<N>_<name>.c as stage<N>_<name>; stage_defs[N] points at stage N's.
+ */
+#define STAGE(n, stage_name, database, storage, auth, tracing) \
+	extern const struct stage_def stage##n##_##stage_name;
+#include "config/stages.def"
+#undef STAGE
+extern const struct stage_def *const stage_defs[CA_STAGE_COUNT];
 
 /*
  * Runs a stage binary: parses argv, loads config and state, dispatches the verb and

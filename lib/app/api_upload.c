@@ -7,6 +7,8 @@
  * before anything is written;
  * then each is stored. Should storing one fail, the ones stored before it in
  * the same request are removed again: a request adds all its photos or none.
+ * The answer lists the rows as the database stored them (no read back), and the
+ * owner is looked up once per request, not once per photo.
  */
 #include "app/app_internal.h"
 
@@ -61,6 +63,7 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 					     (unsigned)cfg->server.thumb_height };
 	struct app_upload *ups = NULL;
 	size_t nfiles = 0, i, stored = 0;
+	bool owner_known = false;
 	char *tags = NULL, *desc = NULL;
 	const char *ctype = ca_http_header(req, "Content-Type");
 	json_t *list = NULL;
@@ -114,7 +117,8 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 		}
 	}
 	for (stored = 0; stored < nfiles; stored++) {
-		rc = app_upload_store(app->db, app->storage, who->id, who->email, &ups[stored], &err);
+		rc = app_upload_store(app->db, app->storage, who->id, who->email, &owner_known,
+				      &ups[stored], &err);
 		if (rc != CA_OK) {
 			app_fail(req, resp, &err);
 			goto undo;
@@ -122,20 +126,13 @@ int app_handle_photos_upload(struct ca_http_request *req, struct ca_http_respons
 	}
 	list = json_array();
 	for (i = 0; list && i < nfiles; i++) {
-		struct ca_photo saved = { 0 };
-
-		/* Answer what the store holds now (ids, dates as it keeps them). */
-		ca_err_clear(&err);
-		if (ca_db_photo_get(app->db, who->id, ups[i].id, &saved, &err) != CA_OK ||
-		    json_array_append_new(list, app_photo_json(&saved)) != 0) {
+		if (json_array_append_new(list, app_photo_json(&ups[i].stored)) != 0) {
 			json_decref(list);
 			list = NULL;
 		}
-		ca_photo_release(&saved);
 	}
 	if (!list) {
-		app_log(req, "upload stored %zu photo(s) but could not read them back: %s", nfiles,
-			ca_err_msg(&err));
+		app_log(req, "upload stored %zu photo(s) but ran out of memory listing them", nfiles);
 		ca_http_respond_error(resp, 500, "The photos were saved but could not be listed; "
 				      "reload the album.");
 		goto out;

@@ -181,60 +181,110 @@ json_t *app_photo_json(const struct ca_photo *p)
 
 /* --- the same, written straight into a buffer (the album's hot path) ----------- */
 
-/* s as a JSON string (null for NULL), as app_json_text() and jansson's dump give it. */
-static void write_text(struct ca_buf *out, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len, i, n;
-	char *clean = NULL;
+/*
+ * Each member is written in two steps: its worst-case size is reserved in the
+ * buffer, then its bytes are stored without further checks. The text is the one
+ * jansson's json_dumps(JSON_COMPACT) gives for app_photo_json(), byte for byte.
+ */
 
+/* The end of what is written so far becomes the buffer's end. */
+static void commit(struct ca_buf *out, char *end)
+{
+	out->len = (size_t)(end - out->data);
+	*end = '\0';
+}
+
+/*
+ * Stores s[0..len) at w as a JSON string, escaped as jansson escapes it: '"',
+ * '\\' and the controls below 0x20 only. At most 6 * len + 2 bytes. Returns the
+ * end, or NULL when s is not valid UTF-8 (what json_string() refuses).
+ */
+static char *put_escaped(char *w, const unsigned char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i = 0, n;
+
+	*w++ = '"';
+	while (i < len) {
+		unsigned char c = s[i];
+
+		if (c >= 0x80) {
+			if ((n = utf8_seq(s + i, len - i)) == 0)
+				return NULL;
+			memcpy(w, s + i, n);
+			w += n;
+			i += n;
+			continue;
+		}
+		i++;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
+		}
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\b': *w++ = 'b'; break;
+		case '\f': *w++ = 'f'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[c >> 4];
+			w[4] = hex[c & 15];
+			w += 5;
+			break;
+		}
+	}
+	*w++ = '"';
+	return w;
+}
+
+/*
+ * Appends key (its text with the comma and colon around it) and s as a JSON
+ * string, null for NULL. Text that is not UTF-8 is cleaned first, as
+ * app_json_text() does.
+ */
+static void put_text(struct ca_buf *out, const char *key, size_t key_len, const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+	char *clean = NULL, *w, *end;
+
+	/* a quoted text of up to 6 bytes a byte, or null */
+	if (ca_buf_grow(out, key_len + (s ? 6 * len + 2 : 4)) != CA_OK)
+		return;
+	w = out->data + out->len;
+	memcpy(w, key, key_len);
+	w += key_len;
 	if (!s) {
-		ca_buf_add(out, "null", 4);
+		memcpy(w, "null", 4);
+		commit(out, w + 4);
 		return;
 	}
-	len = strlen(s);
-	for (i = 0; i < len; i += n)
-		if ((n = utf8_seq(p + i, len - i)) == 0)
-			break;
-	if (i < len) { /* not UTF-8: cleaned, as app_json_text() does */
+	end = put_escaped(w, (const unsigned char *)s, len);
+	if (!end) { /* not UTF-8: written again cleaned (never longer than 3 * len) */
 		clean = app_clean_text(s, len, (size_t)-1);
 		if (!clean) {
 			out->failed = true; /* seen by ca_buf_ok() at the end */
 			return;
 		}
-		p = (const unsigned char *)clean;
-		len = strlen(clean);
-	}
-	ca_buf_addch(out, '"');
-	for (i = 0; i < len;) {
-		size_t run = i;
-
-		while (run < len && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\')
-			run++;
-		ca_buf_add(out, p + i, run - i);
-		if (run == len)
-			break;
-		switch (p[run]) {
-		case '"': ca_buf_add(out, "\\\"", 2); break;
-		case '\\': ca_buf_add(out, "\\\\", 2); break;
-		case '\b': ca_buf_add(out, "\\b", 2); break;
-		case '\f': ca_buf_add(out, "\\f", 2); break;
-		case '\n': ca_buf_add(out, "\\n", 2); break;
-		case '\r': ca_buf_add(out, "\\r", 2); break;
-		case '\t': ca_buf_add(out, "\\t", 2); break;
-		default: ca_buf_addf(out, "\\u%04X", p[run]); break;
+		end = put_escaped(w, (const unsigned char *)clean, strlen(clean));
+		free(clean);
+		if (!end) {
+			out->failed = true; /* cannot happen: the cleaned text is UTF-8 */
+			return;
 		}
-		i = run + 1;
 	}
-	ca_buf_addch(out, '"');
-	free(clean);
+	commit(out, end);
 }
 
-/* v in decimal (no printf: the album writes hundreds per page). */
-static void write_int(struct ca_buf *out, long long v)
+/* v in decimal at w (at most 20 bytes); returns the end. */
+static char *put_int(char *w, long long v)
 {
 	char text[24];
-	size_t i = sizeof(text);
+	size_t i = sizeof(text), n;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	do {
@@ -243,114 +293,136 @@ static void write_int(struct ca_buf *out, long long v)
 	} while (u);
 	if (v < 0)
 		text[--i] = '-';
-	ca_buf_add(out, text + i, sizeof(text) - i);
+	n = sizeof(text) - i;
+	memcpy(w, text + i, n);
+	return w + n;
 }
 
-static void write_real(struct ca_buf *out, double v)
+/* Appends key and v, or null when !has. */
+static void put_int_member(struct ca_buf *out, const char *key, size_t key_len, bool has,
+			   long long v)
 {
-	char text[40];
+	char *w;
 
-	snprintf(text, sizeof(text), "%.17g", v);
-	ca_buf_adds(out, text);
-	if (!strpbrk(text, ".eE"))
-		ca_buf_add(out, ".0", 2);
-}
-
-static void write_key(struct ca_buf *out, const char *key)
-{
-	ca_buf_addch(out, ',');
-	ca_buf_addch(out, '"');
-	ca_buf_adds(out, key);
-	ca_buf_add(out, "\":", 2);
-}
-
-/* The image_url() text for id and size, as a JSON string. */
-static void write_image_url(struct ca_buf *out, const char *id, const char *size)
-{
-	const char *c;
-
-	static const char hex[] = "0123456789ABCDEF";
-
-	ca_buf_adds(out, "\"/api/photos/");
-	for (c = id ? id : ""; *c;) {
-		const char *run = c;
-
-		while ((*run >= 'a' && *run <= 'z') || (*run >= 'A' && *run <= 'Z') ||
-		       (*run >= '0' && *run <= '9') || *run == '-' || *run == '_' || *run == '.' ||
-		       *run == '~')
-			run++;
-		ca_buf_add(out, c, (size_t)(run - c));
-		if (!*run)
-			break;
-		{
-			unsigned char ch = (unsigned char)*run;
-			char esc[3] = { '%', hex[ch >> 4], hex[ch & 15] };
-
-			ca_buf_add(out, esc, 3);
-		}
-		c = run + 1;
+	if (ca_buf_grow(out, key_len + 20) != CA_OK)
+		return;
+	w = out->data + out->len;
+	memcpy(w, key, key_len);
+	w += key_len;
+	if (has) {
+		w = put_int(w, v);
+	} else {
+		memcpy(w, "null", 4);
+		w += 4;
 	}
-	ca_buf_adds(out, "/image?size=");
-	ca_buf_adds(out, size);
-	ca_buf_addch(out, '"');
+	commit(out, w);
 }
 
-static void write_null_or_real(struct ca_buf *out, bool has, double v)
+/*
+ * Appends key and v as jansson writes a real ("%.17g", ".0" added to a whole
+ * number, the exponent without '+' or leading zeros), or null when !has.
+ */
+static void put_real_member(struct ca_buf *out, const char *key, size_t key_len, bool has,
+			    double v)
 {
-	if (has)
-		write_real(out, v);
-	else
-		ca_buf_add(out, "null", 4);
+	char text[40], *e;
+	size_t n;
+
+	if (!has) {
+		put_int_member(out, key, key_len, false, 0);
+		return;
+	}
+	n = (size_t)snprintf(text, sizeof(text) - 2, "%.17g", v); /* at most 24 characters */
+	if (!memchr(text, '.', n) && !memchr(text, 'e', n)) {
+		memcpy(text + n, ".0", 3);
+		n += 2;
+	}
+	e = memchr(text, 'e', n);
+	if (e) { /* "e+20" becomes "e20", "e-07" "e-7" */
+		char *from = e + 2, *to = e + 1;
+
+		if (*to == '-')
+			to++;
+		while (*from == '0')
+			from++;
+		memmove(to, from, (size_t)(text + n + 1 - from));
+		n -= (size_t)(from - to);
+	}
+	if (ca_buf_grow(out, key_len + n) != CA_OK)
+		return;
+	memcpy(out->data + out->len, key, key_len);
+	memcpy(out->data + out->len + key_len, text, n);
+	commit(out, out->data + out->len + key_len + n);
 }
+
+/* Appends key and the image_url() text for id and size, as a JSON string. */
+static void put_image_url(struct ca_buf *out, const char *key, size_t key_len, const char *id,
+			  const char *size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	static const char prefix[] = "\"/api/photos/", middle[] = "/image?size=";
+	size_t id_len = id ? strlen(id) : 0, size_len = strlen(size), i;
+	char *w;
+
+	if (ca_buf_grow(out, key_len + sizeof(prefix) + 3 * id_len + sizeof(middle) + size_len + 1) !=
+	    CA_OK)
+		return;
+	w = out->data + out->len;
+	memcpy(w, key, key_len);
+	w += key_len;
+	memcpy(w, prefix, sizeof(prefix) - 1);
+	w += sizeof(prefix) - 1;
+	for (i = 0; i < id_len; i++) {
+		unsigned char ch = (unsigned char)id[i];
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			*w++ = (char)ch;
+		} else {
+			w[0] = '%';
+			w[1] = hex[ch >> 4];
+			w[2] = hex[ch & 15];
+			w += 3;
+		}
+	}
+	memcpy(w, middle, sizeof(middle) - 1);
+	w += sizeof(middle) - 1;
+	memcpy(w, size, size_len);
+	w += size_len;
+	*w++ = '"';
+	commit(out, w);
+}
+
+/* key as the literal text between the members: ,"key": (the first without the comma) */
+#define MEMBER(key) "," key ":", sizeof("," key ":") - 1
+#define FIRST_MEMBER(key) "{" key ":", sizeof("{" key ":") - 1
 
 int app_photo_json_write(struct ca_buf *out, const struct ca_photo *p)
 {
 	long n;
 
-	ca_buf_add(out, "{\"id\":", 6);
 	if (p->id && ca_parse_long(p->id, 0, (1L << 53), &n))
-		write_int(out, n);
+		put_int_member(out, FIRST_MEMBER("\"id\""), true, n);
 	else
-		write_text(out, p->id);
-	write_key(out, "tags");
-	write_text(out, p->tags);
-	write_key(out, "desc");
-	write_text(out, p->desc);
-	write_key(out, "filename_orig");
-	write_text(out, p->filename_orig);
-	write_key(out, "filesize");
-	if (p->filesize >= 0)
-		write_int(out, (long long)p->filesize);
-	else
-		ca_buf_add(out, "null", 4);
-	write_key(out, "geotag_lat");
-	write_null_or_real(out, p->has_geotag, p->geotag_lat);
-	write_key(out, "geotag_lng");
-	write_null_or_real(out, p->has_geotag, p->geotag_lng);
-	write_key(out, "upload_date");
-	write_text(out, p->upload_date);
-	write_key(out, "taken_date");
-	write_text(out, p->taken_date);
-	write_key(out, "make");
-	write_text(out, p->make);
-	write_key(out, "model");
-	write_text(out, p->model);
-	write_key(out, "width");
-	write_text(out, p->width);
-	write_key(out, "height");
-	write_text(out, p->height);
-	write_key(out, "city");
-	write_text(out, p->city);
-	write_key(out, "nation");
-	write_text(out, p->nation);
-	write_key(out, "address");
-	write_text(out, p->address);
-	write_key(out, "thumb_url");
-	write_image_url(out, p->id, "thumb");
-	write_key(out, "grid_url");
-	write_image_url(out, p->id, "grid");
-	write_key(out, "original_url");
-	write_image_url(out, p->id, "original");
+		put_text(out, FIRST_MEMBER("\"id\""), p->id);
+	put_text(out, MEMBER("\"tags\""), p->tags);
+	put_text(out, MEMBER("\"desc\""), p->desc);
+	put_text(out, MEMBER("\"filename_orig\""), p->filename_orig);
+	put_int_member(out, MEMBER("\"filesize\""), p->filesize >= 0, (long long)p->filesize);
+	put_real_member(out, MEMBER("\"geotag_lat\""), p->has_geotag, p->geotag_lat);
+	put_real_member(out, MEMBER("\"geotag_lng\""), p->has_geotag, p->geotag_lng);
+	put_text(out, MEMBER("\"upload_date\""), p->upload_date);
+	put_text(out, MEMBER("\"taken_date\""), p->taken_date);
+	put_text(out, MEMBER("\"make\""), p->make);
+	put_text(out, MEMBER("\"model\""), p->model);
+	put_text(out, MEMBER("\"width\""), p->width);
+	put_text(out, MEMBER("\"height\""), p->height);
+	put_text(out, MEMBER("\"city\""), p->city);
+	put_text(out, MEMBER("\"nation\""), p->nation);
+	put_text(out, MEMBER("\"address\""), p->address);
+	put_image_url(out, MEMBER("\"thumb_url\""), p->id, "thumb");
+	put_image_url(out, MEMBER("\"grid_url\""), p->id, "grid");
+	put_image_url(out, MEMBER("\"original_url\""), p->id, "original");
 	ca_buf_addch(out, '}');
 	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
 }

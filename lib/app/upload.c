@@ -9,7 +9,7 @@
 
 #include "app/app_internal.h"
 #include "db/date.h"
-#include "image/exif.h"
+#include "image/jpeg_inspect.h"
 #include "util/crypto.h"
 #include "util/strutil.h"
 #include "util/uuid.h"
@@ -84,13 +84,44 @@ static int geocode(const struct geo *geo, struct ca_photo *p, struct ca_err *err
 	return CA_OK;
 }
 
+/*
+ * Reads the JPEG's headers and EXIF once into *jpeg, then makes the thumbnail and the
+ * grid image from one decode of it.
+ */
+static int make_images(const struct app_upload_limits *limits, const char *name,
+		       const unsigned char *data, size_t len, struct ca_jpeg_inspect *jpeg,
+		       struct app_upload *up, struct ca_err *err)
+{
+	const struct ca_thumb_box boxes[2] = {
+		{ limits->thumb_width, limits->thumb_height },
+		{ CA_THUMB_GRID_WIDTH, CA_THUMB_GRID_HEIGHT },
+	};
+	struct ca_thumb_opts opts;
+	struct ca_thumb made[2];
+	struct ca_err lib;
+	int rc;
+
+	ca_err_clear(&lib);
+	rc = ca_jpeg_inspect(data, len, limits->max_pixels, jpeg, &lib);
+	if (rc != CA_OK)
+		return image_error(rc, name, &lib, err);
+	ca_thumb_opts_init(&opts);
+	opts.max_pixels = limits->max_pixels;
+	opts.max_scan_pixels = limits->max_scan_pixels;
+	rc = ca_thumb_make_set(data, len, jpeg, &opts, boxes, 2, made, &lib);
+	if (rc != CA_OK)
+		return image_error(rc, name, &lib, err);
+	up->thumb = made[0];
+	up->grid = made[1];
+	return CA_OK;
+}
+
 int app_upload_prepare(const struct app_upload_limits *limits, const struct geo *geo,
 		       const char *name, const unsigned char *data, size_t len, const char *tags,
 		       const char *desc, struct app_upload *up, struct ca_err *err)
 {
-	struct ca_thumb_opts topts;
-	struct ca_exif exif;
-	struct ca_err lib;
+	struct ca_jpeg_inspect jpeg;
+	const struct ca_exif *exif;
 	char uuid[37], file[48];
 	int rc;
 
@@ -98,7 +129,6 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 	up->photo.filesize = -1;
 	up->data = data;
 	up->len = len;
-	ca_err_clear(&lib);
 	if (!name || !*name)
 		name = "upload.jpg";
 	if (len == 0)
@@ -107,22 +137,10 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 		return ca_err_set(err, CA_HTTP_TOO_LARGE, "%s is larger than %zu MiB.", name,
 				  limits->max_bytes / (1024 * 1024));
 
-	rc = ca_exif_read(data, len, limits->max_pixels, &exif, &lib);
+	rc = make_images(limits, name, data, len, &jpeg, up, err);
 	if (rc != CA_OK)
-		return image_error(rc, name, &lib, err);
-	ca_thumb_opts_init(&topts);
-	topts.max_width = limits->thumb_width;
-	topts.max_height = limits->thumb_height;
-	topts.max_pixels = limits->max_pixels;
-	topts.max_scan_pixels = limits->max_scan_pixels;
-	rc = ca_thumb_make(data, len, &topts, &up->thumb, &lib);
-	if (rc != CA_OK)
-		return image_error(rc, name, &lib, err);
-	topts.max_width = CA_THUMB_GRID_WIDTH;
-	topts.max_height = CA_THUMB_GRID_HEIGHT;
-	rc = ca_thumb_make(data, len, &topts, &up->grid, &lib);
-	if (rc != CA_OK)
-		return image_error(rc, name, &lib, err);
+		return rc;
+	exif = &jpeg.exif;
 
 	rc = text_field(tags, "tags", &up->photo.tags, err);
 	if (rc == CA_OK)
@@ -138,35 +156,36 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 	up->photo.filename = ca_strdup(file);
 	up->photo.filename_orig = app_clean_text(name, strlen(name), APP_UPLOAD_NAME_MAX);
 	up->photo.filesize = (int64_t)len;
-	up->photo.width = number_text(exif.width);
-	up->photo.height = number_text(exif.height);
-	up->photo.make = dup_nonempty(exif.make);
-	up->photo.model = dup_nonempty(exif.model);
+	up->photo.width = number_text(exif->width);
+	up->photo.height = number_text(exif->height);
+	up->photo.make = dup_nonempty(exif->make);
+	up->photo.model = dup_nonempty(exif->model);
 	if (!up->photo.filename || !up->photo.filename_orig || !up->photo.width ||
-	    !up->photo.height || (exif.make[0] && !up->photo.make) ||
-	    (exif.model[0] && !up->photo.model))
+	    !up->photo.height || (exif->make[0] && !up->photo.make) ||
+	    (exif->model[0] && !up->photo.model))
 		return ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	if (exif.taken[0]) {
+	if (exif->taken[0]) {
 		struct ca_db_date d;
 		char text[CA_DB_DATE_LEN + 1];
 
-		if (ca_db_date_parse(exif.taken, &d, NULL) == CA_OK) {
+		if (ca_db_date_parse(exif->taken, &d, NULL) == CA_OK) {
 			ca_db_date_format(&d, text);
 			up->photo.taken_date = ca_strdup(text);
 			if (!up->photo.taken_date)
 				return ca_err_set(err, CA_ENOMEM, "Out of memory.");
 		}
 	}
-	if (exif.has_gps) {
+	if (exif->has_gps) {
 		up->photo.has_geotag = true;
-		up->photo.geotag_lat = exif.latitude;
-		up->photo.geotag_lng = exif.longitude;
+		up->photo.geotag_lat = exif->latitude;
+		up->photo.geotag_lng = exif->longitude;
 	}
 	return geocode(geo, &up->photo, err);
 }
 
 int app_upload_store(struct ca_db *db, struct ca_storage *st, const char *owner_id,
-		     const char *email, struct app_upload *up, struct ca_err *err)
+		     const char *email, bool *owner_known, struct app_upload *up,
+		     struct ca_err *err)
 {
 	const char *file = up->photo.filename;
 	int rc;
@@ -181,7 +200,7 @@ int app_upload_store(struct ca_db *db, struct ca_storage *st, const char *owner_
 	rc = ca_storage_put(st, email, file, CA_IMAGE_GRID, up->grid.jpeg, up->grid.len, err);
 	if (rc != CA_OK)
 		goto fail;
-	rc = ca_db_photo_create(db, owner_id, &up->photo, &up->id, err);
+	rc = ca_db_photo_create(db, owner_id, owner_known, &up->photo, &up->stored, err);
 	if (rc != CA_OK)
 		goto fail;
 	return CA_OK;
@@ -197,9 +216,9 @@ int app_upload_unstore(struct ca_db *db, struct ca_storage *st, const char *owne
 {
 	int rc = CA_OK;
 
-	if (up->id) {
-		rc = ca_db_photo_delete(db, owner_id, up->id, err);
-		ca_free_str(&up->id);
+	if (up->stored.id) {
+		rc = ca_db_photo_delete(db, owner_id, up->stored.id, err);
+		ca_photo_release(&up->stored);
 	}
 	if (up->files_written) {
 		int frc = ca_storage_delete_photo(st, email, up->photo.filename,
@@ -219,6 +238,6 @@ void app_upload_release(struct app_upload *up)
 	ca_photo_release(&up->photo);
 	ca_thumb_release(&up->thumb);
 	ca_thumb_release(&up->grid);
-	free(up->id);
+	ca_photo_release(&up->stored);
 	memset(up, 0, sizeof(*up));
 }

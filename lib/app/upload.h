@@ -1,11 +1,13 @@
 /*
  * upload.h — the upload pipeline: one uploaded file to a stored photo.
  *
- *   prepare: check the bytes are a whole JPEG within the pixel cap, read its
- *            EXIF (camera, size, date taken, GPS), make the thumbnail, and
- *            fill city/nation/address from the offline geocoder when the photo
- *            has GPS and a geocoder is loaded; nothing is written anywhere.
- *   store:   write the original, then the thumbnail, then the database row.
+ *   prepare: read the JPEG's headers and EXIF once (camera, size, date taken,
+ *            GPS, orientation; the pixel cap), make the thumbnail and the grid
+ *            image from one decode, and fill city/nation/address from the
+ *            offline geocoder when the photo has GPS and a geocoder is loaded;
+ *            nothing is written anywhere.
+ *   store:   write the original, then the thumbnail and the grid image, then the
+ *            database row; the row as stored is kept for the answer.
  *            When a step fails, what the earlier steps wrote is removed, so
  *            nothing of the photo is left behind.
  *   unstore: remove a stored photo again (row and files), for a request that
@@ -43,7 +45,7 @@ struct app_upload {
 	size_t len;
 	struct ca_thumb thumb;
 	struct ca_thumb grid;             /* the album grid's image (CA_THUMB_GRID_*) */
-	char *id;                         /* the row's id once stored */
+	struct ca_photo stored;           /* the row as stored (stored.id NULL before) */
 	bool files_written;
 };
 
@@ -63,11 +65,14 @@ int app_upload_prepare(const struct app_upload_limits *limits, const struct geo 
 
 /*
  * Stores a prepared photo for the owner (id and email): original, thumbnail,
- * grid image, row. On CA_OK up->id is the new row's id. On error nothing of it is left
- * (files written are removed) and the storage or database error is returned.
+ * grid image, row. On CA_OK up->stored is the row as the database keeps it. On
+ * error nothing of it is left (files written are removed) and the storage or
+ * database error is returned. owner_known is ca_db_photo_create()'s: pass one
+ * flag, false at first, to every store of a request, so the owner is looked up once.
  */
 int app_upload_store(struct ca_db *db, struct ca_storage *st, const char *owner_id,
-		     const char *email, struct app_upload *up, struct ca_err *err);
+		     const char *email, bool *owner_known, struct app_upload *up,
+		     struct ca_err *err);
 
 /* Removes a stored photo (row, then files); errors are only logged by the caller. */
 int app_upload_unstore(struct ca_db *db, struct ca_storage *st, const char *owner_id,

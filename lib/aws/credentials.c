@@ -13,9 +13,9 @@
 #include "aws/ini.h"
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
-#define REGION_NAME_MAX 64
 
 void aws_credentials_release(struct aws_credentials *c)
 {
@@ -334,18 +334,6 @@ int aws_credentials_resolve(struct aws_credentials *out, struct ca_err *err)
 	return aws_credentials_resolve_profile(NULL, out, err);
 }
 
-static bool valid_region_name(const char *r)
-{
-	size_t i, n = strlen(r);
-
-	if (n == 0 || n > REGION_NAME_MAX || r[0] == '-' || r[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
-			return false;
-	return true;
-}
-
 int aws_region_resolve_profile(const char *profile_override, const char *fallback, char **out,
 			       const char **source, char **location, struct ca_err *err)
 {
@@ -393,7 +381,7 @@ int aws_region_resolve_profile(const char *profile_override, const char *fallbac
 		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (!valid_region_name(value)) {
+	if (!ca_region_name_valid(value)) {
 		if (!strcmp(src, "config-file"))
 			rc = ca_err_set(err, CA_AWS_NO_REGION, "%s line %d: region \"%.64s\" is not "
 					"a region name such as ap-southeast-1", where, line, value);

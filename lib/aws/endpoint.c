@@ -7,10 +7,10 @@
 
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
 #define ENDPOINT_URL_MAX 2048
-#define REGION_MAX 64
 
 void aws_endpoint_release(struct aws_endpoint *ep)
 {
@@ -72,16 +72,33 @@ static bool is_localhost(const char *host)
 	return ca_starts_with(host, "localhost") || !strcasecmp(host, "localhost");
 }
 
+/* The sentence for a URL ca_url_split refused (after the checks that come first). */
+static int split_error(enum ca_url_error e, const char *what, const char *url,
+		       struct ca_err *err)
+{
+	switch (e) {
+	case CA_URL_IPV6_UNCLOSED:
+		return ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has an IPv6 "
+				  "address without its closing ']'", what, url);
+	case CA_URL_PORT_RANGE:
+		return ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a port that is "
+				  "not a number from 1 to 65535", what, url);
+	default:        /* AFTER_HOST, PORT_MALFORMED */
+		return ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a malformed "
+				  "port", what, url);
+	}
+}
+
 int aws_endpoint_parse_url(const char *url, const char *what, struct aws_endpoint *out,
 			   struct ca_err *err)
 {
 	struct aws_endpoint ep = { 0 };
 	struct ca_buf b = CA_BUF_INIT;
-	const char *p, *host_s, *host_e, *auth_e, *path_s, *path_e;
+	struct ca_url u;
+	enum ca_url_error split;
+	const char *path_e;
 	char *hostname = NULL;
-	size_t len;
-	long port = 0;
-	bool ipv6 = false, ip = false;
+	bool ip = false;
 	int rc = CA_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -92,75 +109,38 @@ int aws_endpoint_parse_url(const char *url, const char *what, struct aws_endpoin
 				"http://127.0.0.1:5000", what);
 		goto fail;
 	}
-	len = strlen(url);
-	if (len > ENDPOINT_URL_MAX) {
+	if (strlen(url) > ENDPOINT_URL_MAX) {
 		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s is longer than %d characters",
 				what, ENDPOINT_URL_MAX);
 		goto fail;
 	}
-	if (!strncasecmp(url, "https://", 8)) {
-		ep.https = true;
-		p = url + 8;
-	} else if (!strncasecmp(url, "http://", 7)) {
-		p = url + 7;
-	} else {
+	split = ca_url_split(url, &u);
+	ep.https = ca_url_scheme_is(&u, "https");
+	if (split == CA_URL_NO_SCHEME || !(ep.https || ca_url_scheme_is(&u, "http"))) {
 		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must start with http:// "
 				"or https://", what, url);
 		goto fail;
 	}
-	auth_e = p + strcspn(p, "/?#");
-	if (auth_e[0] == '?' || auth_e[0] == '#' || strpbrk(auth_e, "?#")) {
+	if (u.has_query || u.has_fragment) {
 		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must not have a query "
 				"or fragment", what, url);
 		goto fail;
 	}
-	if (memchr(p, '@', (size_t)(auth_e - p))) {
+	if (u.has_userinfo) {
 		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" must not carry a user "
 				"name or password", what, url);
 		goto fail;
 	}
-	host_s = p;
-	if (*p == '[') {
-		const char *close = memchr(p, ']', (size_t)(auth_e - p));
-
-		if (!close) {
-			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has an IPv6 "
-					"address without its closing ']'", what, url);
-			goto fail;
-		}
-		host_s = p + 1;
-		host_e = close;
-		p = close + 1;
-		ipv6 = true;
-	} else {
-		host_e = p;
-		while (host_e < auth_e && *host_e != ':')
-			host_e++;
-		p = host_e;
+	if (split != CA_URL_OK) {
+		rc = split_error(split, what, url, err);
+		goto fail;
 	}
-	if (p < auth_e) {
-		char digits[8];
-		size_t nd = (size_t)(auth_e - p - 1);
-
-		if (*p != ':' || nd == 0 || nd >= sizeof(digits)) {
-			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a malformed "
-					"port", what, url);
-			goto fail;
-		}
-		memcpy(digits, p + 1, nd);
-		digits[nd] = '\0';
-		if (digits[0] < '0' || digits[0] > '9' || !ca_parse_long(digits, 1, 65535, &port)) {
-			rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has a port that is "
-					"not a number from 1 to 65535", what, url);
-			goto fail;
-		}
-	}
-	hostname = ca_strndup(host_s, (size_t)(host_e - host_s));
+	hostname = ca_strndup(u.host, u.host_len);
 	if (!hostname) {
 		rc = ca_err_set(err, CA_ENOMEM, "out of memory");
 		goto fail;
 	}
-	if (ipv6) {
+	if (u.ipv6) {
 		struct in6_addr a6;
 
 		if (inet_pton(AF_INET6, hostname, &a6) != 1) {
@@ -179,28 +159,27 @@ int aws_endpoint_parse_url(const char *url, const char *what, struct aws_endpoin
 		}
 		ip = inet_pton(AF_INET, hostname, &a4) == 1;
 	}
-	path_s = auth_e;
-	path_e = path_s + strlen(path_s);
-	while (path_e > path_s && path_e[-1] == '/')
+	path_e = u.path + u.path_len;
+	while (path_e > u.path && path_e[-1] == '/')
 		path_e--;
-	if (!valid_path(path_s, (size_t)(path_e - path_s))) {
+	if (!valid_path(u.path, (size_t)(path_e - u.path))) {
 		rc = ca_err_set(err, CA_AWS_BAD_ENDPOINT, "%s \"%.200s\" has characters that are "
 				"not allowed in a URL path", what, url);
 		goto fail;
 	}
-	ep.port = port ? (int)port : (ep.https ? 443 : 80);
+	ep.port = u.port ? (int)u.port : (ep.https ? 443 : 80);
 	ep.s3_path_style = ip || is_localhost(hostname);
 
 	/* Host header form: port only when explicit and not the default */
-	if (ipv6)
+	if (u.ipv6)
 		ca_buf_addf(&b, "[%s]", hostname);
 	else
 		ca_buf_adds(&b, hostname);
-	if (port && port != (ep.https ? 443 : 80))
-		ca_buf_addf(&b, ":%ld", port);
+	if (u.port && u.port != (ep.https ? 443 : 80))
+		ca_buf_addf(&b, ":%ld", u.port);
 	ep.host = ca_buf_detach(&b, NULL);
 	ca_buf_addf(&b, "%s://%s%.*s", ep.https ? "https" : "http", ep.host ? ep.host : "",
-		    (int)(path_e - path_s), path_s);
+		    (int)(path_e - u.path), u.path);
 	ep.url = ca_buf_detach(&b, NULL);
 	ep.hostname = hostname;
 	hostname = NULL;
@@ -215,21 +194,6 @@ fail:
 	ca_buf_release(&b);
 	aws_endpoint_release(&ep);
 	return rc;
-}
-
-static bool valid_region(const char *r)
-{
-	size_t i, n;
-
-	if (!r)
-		return false;
-	n = strlen(r);
-	if (n == 0 || n > REGION_MAX || r[0] == '-' || r[n - 1] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9') || r[i] == '-'))
-			return false;
-	return true;
 }
 
 static bool env_true(const char *name)
@@ -297,7 +261,7 @@ int aws_endpoint_resolve(enum aws_service svc, const char *region,
 	memset(out, 0, sizeof(*out));
 	if (!si)
 		return ca_err_set(err, CA_EINVAL, "unknown AWS service number %d", (int)svc);
-	if (!valid_region(region))
+	if (!ca_region_name_valid(region))
 		return ca_err_set(err, CA_EINVAL, "AWS region \"%.64s\" is not a region name such "
 				  "as ap-southeast-1 (lowercase letters, digits and '-')",
 				  region ? region : "");

@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/array.h"
 #include "util/banned.h"
 
 /* Bounds the work a hostile file can cause: lookups are linear. */
@@ -126,16 +127,9 @@ static int add_section(struct aws_ini *ini, char *name, const char **stored)
 			return CA_OK;
 		}
 	}
-	if (ini->n_sections == ini->cap_sections) {
-		size_t cap = ini->cap_sections ? ini->cap_sections * 2 : 8;
-		char **p = realloc(ini->sections, cap * sizeof(*p));
-
-		if (!p) {
-			free(name);
-			return CA_ENOMEM;
-		}
-		ini->sections = p;
-		ini->cap_sections = cap;
+	if (CA_ARRAY_RESERVE(ini->sections, ini->n_sections, &ini->cap_sections, 8)) {
+		free(name);
+		return CA_ENOMEM;
 	}
 	ini->sections[ini->n_sections++] = name;
 	*stored = name;
@@ -158,15 +152,8 @@ static int set_entry(struct aws_ini *ini, const char *section, char *key, char *
 			return CA_OK;
 		}
 	}
-	if (ini->n == ini->cap) {
-		size_t cap = ini->cap ? ini->cap * 2 : 16;
-		struct aws_ini_entry *p = realloc(ini->entries, cap * sizeof(*p));
-
-		if (!p)
-			goto nomem;
-		ini->entries = p;
-		ini->cap = cap;
-	}
+	if (CA_ARRAY_RESERVE(ini->entries, ini->n, &ini->cap, 16))
+		goto nomem;
 	ini->entries[ini->n].section = ca_strdup(section);
 	if (!ini->entries[ini->n].section)
 		goto nomem;

@@ -12,6 +12,7 @@
 #include "aws/sigv4_canon.h"
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
 /* The pieces of a URL, pointing into it; host_header is built (lower case, port when
@@ -38,10 +39,16 @@ static int bad_url(struct ca_err *err, const char *why)
 
 static int parse_url(const char *url, struct url_parts *u, struct ca_err *err)
 {
-	const char *authority, *auth_end, *host, *host_end, *port = NULL, *p;
+	static const char *const split_errors[] = {
+		[CA_URL_IPV6_UNCLOSED] = "an IPv6 address is missing its ']'",
+		[CA_URL_AFTER_HOST] = "unexpected characters after the host",
+		[CA_URL_PORT_MALFORMED] = "the port must be a number from 1 to 65535",
+		[CA_URL_PORT_RANGE] = "the port must be a number from 1 to 65535",
+	};
+	struct ca_url parts;
+	enum ca_url_error split;
 	bool https;
 	size_t i, len;
-	long port_num = 0;
 
 	if (!url || !*url)
 		return bad_url(err, "none given");
@@ -57,58 +64,40 @@ static int parse_url(const char *url, struct url_parts *u, struct ca_err *err)
 	}
 	if (strchr(url, '#'))
 		return bad_url(err, "it has a #fragment");
-	if (!strncasecmp(url, "https://", 8))
-		https = true;
-	else if (!strncasecmp(url, "http://", 7))
-		https = false;
-	else
+	split = ca_url_split(url, &parts);
+	https = ca_url_scheme_is(&parts, "https");
+	if (split == CA_URL_NO_SCHEME || !(https || ca_url_scheme_is(&parts, "http")))
 		return bad_url(err, "it must start with http:// or https://");
-	authority = url + (https ? 8 : 7);
-	auth_end = authority + strcspn(authority, "/?");
-	if (memchr(authority, '@', (size_t)(auth_end - authority)))
+	if (parts.has_userinfo)
 		return bad_url(err, "user names and passwords (user@host) are not allowed");
-	host = authority;
-	if (*host == '[') {
-		host_end = memchr(host, ']', (size_t)(auth_end - host));
-		if (!host_end || host_end == host + 1)
-			return bad_url(err, "an IPv6 address is missing its ']'");
-		for (p = host + 1; p < host_end; p++)
-			if (!strchr("0123456789abcdefABCDEF:.", *p))
-				return bad_url(err, "the IPv6 address holds a character it cannot have");
-		host_end++;
-	} else {
-		for (host_end = host; host_end < auth_end && *host_end != ':'; host_end++)
-			if (!is_host_char(*host_end))
-				return bad_url(err, "the host name holds a character it cannot have");
-	}
-	if (host_end == host)
+	if (split == CA_URL_IPV6_UNCLOSED || (parts.ipv6 && parts.host_len == 0))
+		return bad_url(err, split_errors[CA_URL_IPV6_UNCLOSED]);
+	for (i = 0; i < parts.host_len; i++)
+		if (parts.ipv6 ? !strchr("0123456789abcdefABCDEF:.", parts.host[i])
+			       : !is_host_char(parts.host[i]))
+			return bad_url(err, parts.ipv6 ? "the IPv6 address holds a character it cannot have"
+						       : "the host name holds a character it cannot have");
+	if (parts.host_len == 0)
 		return bad_url(err, "it has no host");
-	if (host_end < auth_end) {
-		char digits[8];
-		size_t n;
-
-		if (*host_end != ':')
-			return bad_url(err, "unexpected characters after the host");
-		port = host_end + 1;
-		n = (size_t)(auth_end - port);
-		if (n == 0 || n >= sizeof(digits))
-			return bad_url(err, "the port must be a number from 1 to 65535");
-		memcpy(digits, port, n);
-		digits[n] = '\0';
-		if (strspn(digits, "0123456789") != n || !ca_parse_long(digits, 1, 65535, &port_num))
-			return bad_url(err, "the port must be a number from 1 to 65535");
-	}
+	if (split != CA_URL_OK)
+		return bad_url(err, split_errors[split]);
 	u->prefix = url;
-	u->prefix_len = (size_t)(auth_end - url);
-	u->path = auth_end;
-	u->path_len = strcspn(auth_end, "?");
-	u->query = auth_end[u->path_len] == '?' ? auth_end + u->path_len + 1 : NULL;
-	if (u->path_len && u->path[0] != '/')
-		return bad_url(err, "the path must start with '/'");
-	for (p = host; p < host_end; p++)
-		ca_buf_addch(&u->host_header, (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p));
-	if (port && port_num != (https ? 443 : 80))
-		ca_buf_addf(&u->host_header, ":%ld", port_num);
+	u->prefix_len = (size_t)(parts.authority + parts.authority_len - url);
+	u->path = parts.path;
+	u->path_len = parts.path_len;
+	u->query = parts.has_query ? parts.query : NULL;
+	/* the Host header: lower case, the IPv6 literal in its brackets */
+	if (parts.ipv6)
+		ca_buf_addch(&u->host_header, '[');
+	for (i = 0; i < parts.host_len; i++) {
+		char c = parts.host[i];
+
+		ca_buf_addch(&u->host_header, (char)((c >= 'A' && c <= 'Z') ? c + 32 : c));
+	}
+	if (parts.ipv6)
+		ca_buf_addch(&u->host_header, ']');
+	if (parts.port && parts.port != (https ? 443 : 80))
+		ca_buf_addf(&u->host_header, ":%ld", parts.port);
 	return ca_buf_ok(&u->host_header) ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory.");
 }
 

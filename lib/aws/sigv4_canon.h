@@ -15,6 +15,7 @@
 #include "aws/sigv4.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/url.h"
 
 #define SIGV4_MAX_HEADERS 200
 #define SIGV4_MAX_HEADER_NAME 256
@@ -24,12 +25,19 @@
 #define SIGV4_MAX_QUERY_PARAMS 1000
 
 /* Appends s[0..len) URI-encoded the AWS way (unreserved kept, the rest %XX upper
- * case; '/' kept unless encode_slash). CA_OK or CA_ENOMEM. */
-int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len, bool encode_slash);
+ * case; '/' kept unless encode_slash): util/url.h's encoder. CA_OK or CA_ENOMEM. */
+static inline int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len,
+				     bool encode_slash)
+{
+	return ca_percent_encode(out, s, len, !encode_slash);
+}
 
 /* Appends s[0..len) with each %XX decoded; a '%' not followed by two hex digits is
- * kept as it is. '+' stays '+'. CA_OK or CA_ENOMEM. */
-int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len);
+ * kept as it is. '+' stays '+': util/url.h's decoder, lenient. CA_OK or CA_ENOMEM. */
+static inline int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
+{
+	return ca_percent_decode(out, s, len, CA_PCT_LENIENT);
+}
 
 /*
  * Appends path[0..len) the way S3 reads a request path: each %XX decoded, then

@@ -1,5 +1,6 @@
 /*
- * uri_encode.c — AWS's URI encoding, percent-decoding and a UTF-8 check.
+ * uri_encode.c — AWS's URI encoding and percent-decoding (util/url.h's, with AWS's
+ * choices), the S3 path form and a UTF-8 check.
  */
 #include "aws/sigv4_canon.h"
 
@@ -7,46 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
-
-static const char upper_hex[] = "0123456789ABCDEF";
-
-/* Ends a direct write into the room ca_buf_grow made: w is one past the last byte. */
-static void commit_written(struct ca_buf *out, char *w)
-{
-	out->len = (size_t)(w - out->data);
-	out->data[out->len] = '\0';
-}
-
-static bool is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int aws_uri_encode_buf(struct ca_buf *out, const void *s, size_t len, bool encode_slash)
-{
-	const unsigned char *p = s;
-	char *w;
-	size_t i;
-
-	if (len > (SIZE_MAX - 1) / 3 || ca_buf_grow(out, len * 3) != CA_OK)
-		return CA_ENOMEM;
-	w = out->data + out->len;
-	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
-
-		if (is_unreserved(c) || (c == '/' && !encode_slash)) {
-			*w++ = (char)c;
-		} else {
-			*w++ = '%';
-			*w++ = upper_hex[c >> 4];
-			*w++ = upper_hex[c & 0x0f];
-		}
-	}
-	commit_written(out, w);
-	return CA_OK;
-}
 
 char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
 {
@@ -59,29 +22,6 @@ char *aws_uri_encode(const char *s, size_t len, bool encode_slash)
 		return NULL;
 	}
 	return ca_buf_detach(&b, NULL);
-}
-
-int aws_percent_decode_buf(struct ca_buf *out, const char *s, size_t len)
-{
-	char *w;
-	size_t i;
-
-	if (ca_buf_grow(out, len) != CA_OK)
-		return CA_ENOMEM;
-	w = out->data + out->len;
-	for (i = 0; i < len; i++) {
-		int hi, lo;
-
-		if (s[i] == '%' && len - i >= 3 && (hi = ca_hex_digit(s[i + 1])) >= 0 &&
-		    (lo = ca_hex_digit(s[i + 2])) >= 0) {
-			*w++ = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			*w++ = s[i];
-		}
-	}
-	commit_written(out, w);
-	return CA_OK;
 }
 
 int aws_s3_path_encode_buf(struct ca_buf *out, const char *path, size_t len)

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "config/stages.h"
 #include "util/buf.h"
 #include "util/strutil.h"
 #include "util/banned.h"
@@ -145,7 +146,8 @@ static const struct ca_cfg_key aws_keys[] = {
 };
 
 const struct ca_cfg_key serve_config_keys[] = {
-	{ .name = "stage", .type = CA_CFG_INT, .offset = OFF(stage), .min = 0, .max = 4 },
+	{ .name = "stage", .type = CA_CFG_INT, .offset = OFF(stage), .min = 0,
+	  .max = CA_STAGE_COUNT - 1 },
 	{ .name = "server", .type = CA_CFG_SECTION, .sub = server_keys },
 	{ .name = "database", .type = CA_CFG_SECTION, .sub = database_keys },
 	{ .name = "storage", .type = CA_CFG_SECTION, .sub = storage_keys },
@@ -156,15 +158,6 @@ const struct ca_cfg_key serve_config_keys[] = {
 	CA_CFG_END
 };
 
-/* What each stage runs: database, storage, auth, tracing kinds. */
-static const int stage_kinds[5][4] = {
-	{ SERVE_DB_MYSQL, SERVE_STORAGE_DISK, SERVE_AUTH_LOCAL, SERVE_TRACING_NONE },
-	{ SERVE_DB_DYNAMODB, SERVE_STORAGE_DISK, SERVE_AUTH_LOCAL, SERVE_TRACING_NONE },
-	{ SERVE_DB_DYNAMODB, SERVE_STORAGE_S3, SERVE_AUTH_LOCAL, SERVE_TRACING_NONE },
-	{ SERVE_DB_DYNAMODB, SERVE_STORAGE_S3, SERVE_AUTH_COGNITO, SERVE_TRACING_NONE },
-	{ SERVE_DB_DYNAMODB, SERVE_STORAGE_S3, SERVE_AUTH_COGNITO, SERVE_TRACING_XRAY },
-};
-
 static int check_stage(const struct ca_yaml_doc *doc, const struct serve_config *cfg,
 		       struct ca_err *err)
 {
@@ -173,14 +166,19 @@ static int check_stage(const struct ca_yaml_doc *doc, const struct serve_config 
 						     serve_auth_kinds, serve_tracing_kinds };
 	const int have[4] = { cfg->database.kind, cfg->storage.kind, cfg->auth.kind,
 			      cfg->tracing.kind };
-	const int *want;
+	const struct ca_stage *stage;
+	int want[4];
 	const struct ca_yaml_node *kind;
 	char path[32], at[32];
 	int i;
 
 	if (cfg->stage == SERVE_STAGE_CUSTOM)
 		return CA_OK;
-	want = stage_kinds[cfg->stage];
+	stage = &ca_stages[cfg->stage];
+	want[0] = (int)stage->database;
+	want[1] = (int)stage->storage;
+	want[2] = (int)stage->auth;
+	want[3] = (int)stage->tracing;
 	for (i = 0; i < 4; i++) {
 		if (have[i] == want[i])
 			continue;

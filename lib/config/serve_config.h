@@ -2,9 +2,10 @@
  * serve_config.h — the configuration of cloudalbum-serve (docs/CONTRACTS.md, "The
  * serve config"): one YAML file per lab stage choosing the backends.
  *
- *   stage: 0..4            optional; when given, the kinds must be that stage's
- *                          (0 mysql+disk+local+none, 1 dynamodb+disk+local+none,
- *                          2 +s3, 3 +cognito, 4 +xray); leave it out for a custom mix
+ *   stage: N               optional; when given, the kinds must be stage N's (the
+ *                          rows of config/stages.def: 0 mysql+disk+local+none,
+ *                          1 dynamodb+disk+local+none, 2 +s3, 3 +cognito, 4 +xray);
+ *                          leave it out for a custom mix
  *   server:   listen (host:port, 127.0.0.1:8080), base_url (http://localhost:<port>),
  *             session_secret (required, >= 32 characters), max_upload_mb (20),
  *             session_ttl (12h), threads (8: the handler threads, fed from one
@@ -63,7 +64,7 @@ extern const char *const serve_emulators[];
 /* Every string is malloc'd and owned by the struct; NULL means "not given". */
 struct serve_config {
 	char *path;                     /* the file it was read from */
-	long stage;                     /* 0..4, or SERVE_STAGE_CUSTOM when not given */
+	long stage;                     /* a stage number, or SERVE_STAGE_CUSTOM if not given */
 	struct {
 		struct ca_hostport listen;
 		char *base_url;         /* no trailing '/' */

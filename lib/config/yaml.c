@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "util/strutil.h"
+#include "util/array.h"
 #include "util/banned.h"
 
 #define TAG_STR "tag:yaml.org,2002:str"
@@ -92,25 +93,9 @@ static struct ca_yaml_node *node_new(enum ca_yaml_kind kind, const yaml_mark_t *
 /* Makes room for one more pair or item; CA_OK or CA_ENOMEM. */
 static int reserve(struct ca_yaml_node *node)
 {
-	size_t alloc;
-	void *p;
-
-	if (node->n < node->alloc)
-		return CA_OK;
-	alloc = node->alloc ? node->alloc * 2 : 8;
-	if (node->kind == CA_YAML_MAP) {
-		p = realloc(node->pairs, alloc * sizeof(*node->pairs));
-		if (!p)
-			return CA_ENOMEM;
-		node->pairs = p;
-	} else {
-		p = realloc(node->items, alloc * sizeof(*node->items));
-		if (!p)
-			return CA_ENOMEM;
-		node->items = p;
-	}
-	node->alloc = alloc;
-	return CA_OK;
+	if (node->kind == CA_YAML_MAP)
+		return CA_ARRAY_RESERVE(node->pairs, node->n, &node->alloc, 8);
+	return CA_ARRAY_RESERVE(node->items, node->n, &node->alloc, 8);
 }
 
 static const struct ca_yaml_pair *find_pair(const struct ca_yaml_node *map, const char *key)

@@ -86,11 +86,33 @@ bad:
 			  "The date is not of the form YYYY-MM-DDTHH:MM:SS[.ffffff][+0000] in UTC.");
 }
 
+/* v (0 <= v < 10^width) as width digits at out. */
+static void put_digits(char *out, int v, int width)
+{
+	while (width-- > 0) {
+		out[width] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void ca_db_date_format(const struct ca_db_date *d, char out[CA_DB_DATE_LEN + 1])
 {
-	snprintf(out, CA_DB_DATE_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", d->year % 10000,
-		 d->month % 100, d->day % 100, d->hour % 100, d->minute % 100, d->second % 100,
-		 d->microsecond % 1000000);
+	/* digits placed by hand: the album formats two dates per photo, a hundred a page */
+	if (d->year < 0 || d->month < 0 || d->day < 0 || d->hour < 0 || d->minute < 0 ||
+	    d->second < 0 || d->microsecond < 0) {
+		snprintf(out, CA_DB_DATE_LEN + 1, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000",
+			 d->year % 10000, d->month % 100, d->day % 100, d->hour % 100,
+			 d->minute % 100, d->second % 100, d->microsecond % 1000000);
+		return;
+	}
+	memcpy(out, "0000-00-00T00:00:00.000000+0000", CA_DB_DATE_LEN + 1);
+	put_digits(out, d->year % 10000, 4);
+	put_digits(out + 5, d->month % 100, 2);
+	put_digits(out + 8, d->day % 100, 2);
+	put_digits(out + 11, d->hour % 100, 2);
+	put_digits(out + 14, d->minute % 100, 2);
+	put_digits(out + 17, d->second % 100, 2);
+	put_digits(out + 20, d->microsecond % 1000000, 6);
 }
 
 bool ca_db_date_from_time(time_t secs, int microsecond, struct ca_db_date *d)

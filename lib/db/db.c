@@ -216,14 +216,15 @@ int ca_db_user_delete(struct ca_db *db, const char *id, struct ca_err *err)
 	return rc;
 }
 
-int ca_db_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-		       char **id_out, struct ca_err *err)
+int ca_db_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+		       const struct ca_photo *in, struct ca_photo *out, struct ca_err *err)
 {
 	char now[CA_DB_DATE_LEN + 1];
 	struct ca_photo copy;
+	bool known = false;
 	int rc;
 
-	*id_out = NULL;
+	memset(out, 0, sizeof(*out));
 	rc = check_id("user", owner_id, err);
 	if (!rc)
 		rc = check_photo_fields(in, 0, err);
@@ -238,7 +239,10 @@ int ca_db_photo_create(struct ca_db *db, const char *owner_id, const struct ca_p
 		ca_db_date_now(now);
 		copy.upload_date = now;
 	}
-	return db->ops->photo_create(db, owner_id, &copy, id_out, err);
+	rc = db->ops->photo_create(db, owner_id, owner_known ? owner_known : &known, &copy, out, err);
+	if (rc)
+		ca_photo_release(out);
+	return rc;
 }
 
 int ca_db_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
@@ -378,8 +382,9 @@ void ca_photo_page_release(struct ca_photo_page *page)
 
 	if (!page)
 		return;
-	for (i = 0; i < page->count; i++)
+	for (i = 0; i < page->count && !page->text; i++)
 		ca_photo_release(&page->photos[i]);
+	free(page->text); /* the photos' strings, when they share it */
 	free(page->photos);
 	free(page->next_cursor);
 	memset(page, 0, sizeof(*page));

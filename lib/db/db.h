@@ -106,6 +106,9 @@ struct ca_photo_page {
 	size_t count;
 	char *next_cursor;       /* NULL on the last page */
 	int64_t total;           /* ca_db_photo_list_session with total: the owner's photos */
+	char *text;              /* non-NULL: one block holding every string of the photos
+				    (a backend's choice), freed with the page; release the
+				    page then, never one of its photos */
 };
 
 struct ca_db;
@@ -121,8 +124,8 @@ struct ca_db_ops {
 			       struct ca_err *err);
 	int (*user_update)(struct ca_db *db, const char *id, const char *username,
 			   const char *password, struct ca_err *err);
-	int (*photo_create)(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-			    char **id_out, struct ca_err *err);
+	int (*photo_create)(struct ca_db *db, const char *owner_id, bool *owner_known,
+			    const struct ca_photo *in, struct ca_photo *out, struct ca_err *err);
 	int (*photo_get)(struct ca_db *db, const char *owner_id, const char *photo_id,
 			 struct ca_photo *out, struct ca_err *err);
 	int (*photo_list)(struct ca_db *db, const char *owner_id, const struct ca_photo_query *q,
@@ -190,11 +193,17 @@ int ca_db_user_delete(struct ca_db *db, const char *id, struct ca_err *err);
 
 /*
  * Creates a photo owned by owner_id from every field of in (in->id and
- * in->user_id ignored; in->upload_date NULL means now). On CA_OK *id_out is the
- * new id (the caller frees). CA_DB_NOTFOUND when the owner does not exist.
+ * in->user_id ignored; in->upload_date NULL means now). On CA_OK *out is the
+ * stored record, field for field what ca_db_photo_get() reads back (the new id,
+ * the dates and geotag as the store keeps them); the caller releases it. On error
+ * *out is empty. CA_DB_NOTFOUND when the owner does not exist.
+ * owner_known (may be NULL) lets a caller that creates several photos for one
+ * owner have the owner looked up once: a backend without a foreign key to check
+ * it (DynamoDB) looks the owner up while *owner_known is false and sets it true
+ * once the owner is found; pass the same flag, false at first, to every create.
  */
-int ca_db_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-		       char **id_out, struct ca_err *err);
+int ca_db_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+		       const struct ca_photo *in, struct ca_photo *out, struct ca_err *err);
 
 /* Fills *out (caller releases) with the owner's photo; CA_DB_NOTFOUND when it is not theirs. */
 int ca_db_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,

@@ -73,8 +73,8 @@ bool ddb_taken_cursor_parse(const char *cursor, char taken[CA_DB_DATE_LEN + 1], 
 bool ddb_contains_nocase(const char *text, const char *keyword);
 
 /* The photo operations (dynamodb_photo.c), as struct ca_db_ops wants them. */
-int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-		     char **id_out, struct ca_err *err);
+int ddb_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+		     const struct ca_photo *in, struct ca_photo *out, struct ca_err *err);
 int ddb_photo_get(struct ca_db *db, const char *owner_id, const char *photo_id,
 		  struct ca_photo *out, struct ca_err *err);
 /* db.h's ca_db_photo_count: Query with Select=COUNT, every page summed. */

@@ -59,8 +59,8 @@ static int owner_exists(struct ddb *d, const char *owner_id, struct ca_err *err)
 	return rc;
 }
 
-int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-		     char **id_out, struct ca_err *err)
+int ddb_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+		     const struct ca_photo *in, struct ca_photo *out, struct ca_err *err)
 {
 	struct ddb *d = ddb_of(db);
 	struct aws_result fail = { 0 };
@@ -69,12 +69,14 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 	int64_t id;
 	int rc, tries;
 
-	if (!d->owners_external) {
+	/* the guard table's items are never owners, whatever the caller knows */
+	if (ca_starts_with(owner_id, DDB_GUARD_PREFIX))
+		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+	if (!d->owners_external && !*owner_known) {
 		rc = owner_exists(d, owner_id, err);
 		if (rc != CA_OK)
 			return rc;
-	} else if (ca_starts_with(owner_id, DDB_GUARD_PREFIX)) {
-		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
+		*owner_known = true;
 	}
 	/* the wrapper has set and checked upload_date */
 	rc = ca_db_date_parse(in->upload_date, &date, err);
@@ -98,11 +100,9 @@ int ddb_photo_create(struct ca_db *db, const char *owner_id, const struct ca_pho
 		rc = ca_err_set(err, CA_DB_CONFLICT,
 				"Every photo id from the upload time on is taken; try again.");
 	}
-	if (rc == CA_OK) {
-		*id_out = ddb_n_text(id);
-		if (!*id_out)
-			rc = ca_err_set(err, CA_ENOMEM, "Out of memory.");
-	}
+	/* the stored record is the item as written: what a GetItem would give back */
+	if (rc == CA_OK)
+		rc = ddb_photo_from_item(json_object_get(req, "Item"), out, err);
 out:
 	aws_result_release(&fail);
 	json_decref(req);

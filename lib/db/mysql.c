@@ -1,6 +1,7 @@
 #include "db/mysql.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,25 +114,18 @@ static int step_user_find(struct mysql_conn *c, void *vctx, bool *executed, stru
 	struct user_find_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false, oom = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_user_release(ctx->out);
 	if (ctx->email)
 		ca_mysql_param_str(&p, ctx->email);
 	else
 		ca_mysql_param_i64(&p, ctx->id);
-	rc = ca_mysql_exec(c,
-			   ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
-				      : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
-			   &p, &st, executed, "looking up a user", err);
-	if (rc)
-		goto out;
-	rc = ca_mysql_row_init(&row, st, user_types, U_NCOLS, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c,
+				ctx->email ? "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE email = ?"
+					   : "SELECT " CA_MYSQL_USER_COLUMNS " FROM `User` WHERE id = ?",
+				&p, user_types, U_NCOLS, &row, &have, executed, "looking up a user", err);
 	if (rc)
 		goto out;
 	if (!have) {
@@ -258,11 +252,144 @@ static int read_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_e
 	return CA_OK;
 }
 
+/* A page's photo strings: the column and the field of each (read_photo's). */
+static const struct {
+	unsigned col;
+	size_t field; /* offsetof a char * in struct ca_photo */
+} page_texts[] = {
+	{ P_ID, offsetof(struct ca_photo, id) },
+	{ P_USER_ID, offsetof(struct ca_photo, user_id) },
+	{ P_TAGS, offsetof(struct ca_photo, tags) },
+	{ P_DESC, offsetof(struct ca_photo, desc) },
+	{ P_FILENAME_ORIG, offsetof(struct ca_photo, filename_orig) },
+	{ P_FILENAME, offsetof(struct ca_photo, filename) },
+	{ P_UPLOAD_DATE, offsetof(struct ca_photo, upload_date) },
+	{ P_TAKEN_DATE, offsetof(struct ca_photo, taken_date) },
+	{ P_MAKE, offsetof(struct ca_photo, make) },
+	{ P_MODEL, offsetof(struct ca_photo, model) },
+	{ P_WIDTH, offsetof(struct ca_photo, width) },
+	{ P_HEIGHT, offsetof(struct ca_photo, height) },
+	{ P_CITY, offsetof(struct ca_photo, city) },
+	{ P_NATION, offsetof(struct ca_photo, nation) },
+	{ P_ADDRESS, offsetof(struct ca_photo, address) },
+};
+#define PAGE_TEXTS (sizeof(page_texts) / sizeof(page_texts[0]))
+
+/*
+ * read_photo for a page: the strings go into the page's one text block (a
+ * page of 50 would otherwise cost some 700 allocations and as many frees), at
+ * offsets at[] until the block stops growing (page_texts_place).
+ */
+static void read_page_photo(const struct mysql_row *r, struct ca_photo *p, struct ca_buf *text,
+			    size_t at[PAGE_TEXTS])
+{
+	size_t k;
+
+	memset(p, 0, sizeof(*p));
+	for (k = 0; k < PAGE_TEXTS; k++)
+		ca_mysql_row_text_to(r, page_texts[k].col, text, &at[k]);
+	p->filesize = r->col[P_FILESIZE].is_null ? -1 : r->col[P_FILESIZE].i64;
+	p->has_geotag = !r->col[P_LAT].is_null && !r->col[P_LNG].is_null;
+	if (p->has_geotag) {
+		p->geotag_lat = ca_mysql_row_real(r, P_LAT);
+		p->geotag_lng = ca_mysql_row_real(r, P_LNG);
+	}
+}
+
+/* Points each photo's strings into page->text, at the offsets read_page_photo kept. */
+static void page_texts_place(struct ca_photo_page *page, size_t (*at)[PAGE_TEXTS])
+{
+	size_t i, k;
+
+	for (i = 0; i < page->count; i++)
+		for (k = 0; k < PAGE_TEXTS; k++) {
+			char **field = (char **)(void *)((char *)&page->photos[i] +
+							  page_texts[k].field);
+
+			*field = at[i][k] == CA_MYSQL_NO_TEXT ? NULL : page->text + at[i][k];
+		}
+}
+
 struct photo_create_ctx {
 	long long owner;
 	const struct ca_photo *in;
-	char **id_out;
+	const char *upload_date, *taken_date; /* in's, whole seconds (stored_datetime) */
+	struct ca_photo *out;
 };
+
+/*
+ * The date s as a DATETIME column keeps it: whole seconds (MariaDB drops a
+ * fraction, MySQL rounds it; binding whole seconds makes both keep this).
+ * *out is malloc'd, NULL for s NULL.
+ */
+static int stored_datetime(const char *s, char **out, struct ca_err *err)
+{
+	char text[CA_DB_DATE_LEN + 1];
+	struct ca_db_date d;
+	int rc;
+
+	*out = NULL;
+	if (!s)
+		return CA_OK;
+	rc = ca_db_date_parse(s, &d, err);
+	if (rc)
+		return rc;
+	d.microsecond = 0;
+	ca_db_date_format(&d, text);
+	*out = ca_strdup(text);
+	return *out ? CA_OK : ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
+}
+
+/* A copy of s (NULL for NULL); *oom set when the copy fails. */
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *copy = ca_strdup(s);
+
+	if (s && !copy)
+		*oom = true;
+	return copy;
+}
+
+/* *out as the new row reads back (read_photo), from what was inserted. */
+static int stored_photo(const struct photo_create_ctx *ctx, unsigned long long id,
+			struct ca_photo *out, struct ca_err *err)
+{
+	const struct ca_photo *in = ctx->in;
+	char num[24];
+	bool oom = false;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(num, sizeof(num), "%llu", id);
+	out->id = ca_strdup(num);
+	snprintf(num, sizeof(num), "%lld", ctx->owner);
+	out->user_id = ca_strdup(num);
+	oom = !out->id || !out->user_id;
+	out->tags = dup_or_null(in->tags, &oom);
+	out->desc = dup_or_null(in->desc, &oom);
+	out->filename_orig = dup_or_null(in->filename_orig, &oom);
+	out->filename = dup_or_null(in->filename, &oom);
+	out->filesize = in->filesize >= 0 ? in->filesize : -1;
+	out->has_geotag = in->has_geotag;
+	if (in->has_geotag) {
+		/* geotag_lat and geotag_lng are FLOAT columns */
+		out->geotag_lat = ca_mysql_float_value(in->geotag_lat);
+		out->geotag_lng = ca_mysql_float_value(in->geotag_lng);
+	}
+	out->upload_date = dup_or_null(ctx->upload_date, &oom);
+	out->taken_date = dup_or_null(ctx->taken_date, &oom);
+	out->make = dup_or_null(in->make, &oom);
+	out->model = dup_or_null(in->model, &oom);
+	out->width = dup_or_null(in->width, &oom);
+	out->height = dup_or_null(in->height, &oom);
+	out->city = dup_or_null(in->city, &oom);
+	out->nation = dup_or_null(in->nation, &oom);
+	out->address = dup_or_null(in->address, &oom);
+	if (oom) {
+		ca_photo_release(out);
+		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
+	}
+	return CA_OK;
+}
 
 static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, struct ca_err *err)
 {
@@ -270,9 +397,9 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 	const struct ca_photo *in = ctx->in;
 	struct mysql_params p = { .n = 0 };
 	MYSQL_STMT *st = NULL;
-	char num[24];
 	int rc;
 
+	ca_photo_release(ctx->out);
 	ca_mysql_param_i64(&p, ctx->owner);
 	ca_mysql_param_str(&p, in->tags);
 	ca_mysql_param_str(&p, in->desc);
@@ -289,9 +416,9 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 		ca_mysql_param_null(&p);
 		ca_mysql_param_null(&p);
 	}
-	rc = ca_mysql_param_date(&p, in->upload_date, err);
+	rc = ca_mysql_param_date(&p, ctx->upload_date, err);
 	if (!rc)
-		rc = ca_mysql_param_date(&p, in->taken_date, err);
+		rc = ca_mysql_param_date(&p, ctx->taken_date, err);
 	if (rc)
 		return rc;
 	ca_mysql_param_str(&p, in->make);
@@ -313,21 +440,32 @@ static int step_photo_create(struct mysql_conn *c, void *vctx, bool *executed, s
 	}
 	if (rc)
 		return rc;
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)mysql_stmt_insert_id(st));
-	*ctx->id_out = ca_strdup(num);
-	if (!*ctx->id_out)
-		return ca_err_set(err, CA_ENOMEM, "Out of memory saving a photo.");
-	return CA_OK;
+	return stored_photo(ctx, (unsigned long long)mysql_stmt_insert_id(st), ctx->out, err);
 }
 
-static int mysql_photo_create(struct ca_db *db, const char *owner_id, const struct ca_photo *in,
-			      char **id_out, struct ca_err *err)
+/* The Photo table's foreign key checks the owner on every insert: owner_known is
+ * only reported. */
+static int mysql_photo_create(struct ca_db *db, const char *owner_id, bool *owner_known,
+			      const struct ca_photo *in, struct ca_photo *out, struct ca_err *err)
 {
-	struct photo_create_ctx ctx = { 0, in, id_out };
+	struct photo_create_ctx ctx = { 0, in, NULL, NULL, out };
+	char *upload_date = NULL, *taken_date = NULL;
+	int rc;
 
 	if (!ca_mysql_parse_id(owner_id, &ctx.owner))
 		return ca_err_set(err, CA_DB_NOTFOUND, "The photo's owner does not exist.");
-	return run(mysql_of(db), step_photo_create, &ctx, false, err);
+	rc = stored_datetime(in->upload_date, &upload_date, err);
+	if (!rc)
+		rc = stored_datetime(in->taken_date, &taken_date, err);
+	ctx.upload_date = upload_date;
+	ctx.taken_date = taken_date;
+	if (!rc)
+		rc = run(mysql_of(db), step_photo_create, &ctx, false, err);
+	if (!rc)
+		*owner_known = true;
+	free(upload_date);
+	free(taken_date);
+	return rc;
 }
 
 struct photo_get_ctx {
@@ -341,21 +479,15 @@ static int step_photo_get(struct mysql_conn *c, void *vctx, bool *executed, stru
 	struct photo_get_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_photo_release(ctx->out);
 	ca_mysql_param_i64(&p, ctx->id);
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(c,
-			   "SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
-			   &p, &st, executed, "reading a photo", err);
-	if (!rc)
-		rc = ca_mysql_row_init(&row, st, photo_types, P_NCOLS, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c,
+				"SELECT " CA_MYSQL_PHOTO_COLUMNS " FROM `Photo` WHERE id = ? AND user_id = ?",
+				&p, photo_types, P_NCOLS, &row, &have, executed, "reading a photo", err);
 	if (!rc && !have)
 		rc = ca_err_set(err, CA_DB_NOTFOUND, "That photo does not exist or is not yours.");
 	if (!rc)
@@ -488,7 +620,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	struct photo_list_ctx *ctx = vctx;
 	struct ca_photo_page *page = ctx->out;
 	struct mysql_params p = { .n = 0 };
-	struct ca_buf sql = CA_BUF_INIT;
+	struct ca_buf sql = CA_BUF_INIT, text = CA_BUF_INIT;
+	size_t (*at)[PAGE_TEXTS] = NULL; /* each photo's string offsets in text */
 	struct mysql_row row;
 	MYSQL_STMT *st = NULL;
 	size_t limit = ctx->q->limit;
@@ -498,7 +631,10 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 	memset(&row, 0, sizeof(row));
 	ca_photo_page_release(page);
 	page->photos = calloc(limit + 1, sizeof(*page->photos));
-	if (!page->photos) {
+	at = calloc(limit + 1, sizeof(*at));
+	/* room for a page of typical rows at once (it grows for longer ones) */
+	ca_buf_grow(&text, (limit + 1) * 256);
+	if (!page->photos || !at || !ca_buf_ok(&text)) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
 		goto out;
 	}
@@ -565,10 +701,20 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		}
 		if (page->count == limit + 1)
 			continue; /* cannot happen with LIMIT; drain defensively */
-		rc = read_photo(&row, &page->photos[page->count], err);
-		if (!rc)
-			page->count++;
+		read_page_photo(&row, &page->photos[page->count], &text, at[page->count]);
+		page->count++;
 	}
+	if (!rc && !ca_buf_ok(&text))
+		rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
+	if (!rc && page->count) {
+		page->text = ca_buf_detach(&text, NULL);
+		if (!page->text)
+			rc = ca_err_set(err, CA_ENOMEM, "Out of memory reading a photo.");
+		else
+			page_texts_place(page, at);
+	}
+	if (rc)
+		page->count = 0; /* nothing in them is owned yet: the text block is released below */
 	if (!rc && page->count == 0 && ctx->user_id) {
 		/* no row carried the session state: ask for it alone */
 		ca_mysql_row_release(&row);
@@ -581,7 +727,8 @@ static int step_photo_list(struct mysql_conn *c, void *vctx, bool *executed, str
 		}
 	}
 	if (!rc && page->count > limit) {
-		ca_photo_release(&page->photos[limit]);
+		/* the look-ahead row: its strings stay in the page's text block */
+		memset(&page->photos[limit], 0, sizeof(page->photos[limit]));
 		page->count = limit;
 		page->next_cursor = cursor_format(&page->photos[limit - 1], ctx->q->order);
 		if (!page->next_cursor)
@@ -592,6 +739,8 @@ out:
 		ca_photo_page_release(page);
 	ca_mysql_row_release(&row);
 	ca_buf_release(&sql);
+	ca_buf_release(&text);
+	free(at);
 	return rc;
 }
 
@@ -639,18 +788,12 @@ static int step_photo_count(struct mysql_conn *c, void *vctx, bool *executed, st
 	struct photo_count_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_mysql_param_i64(&p, ctx->owner);
-	rc = ca_mysql_exec(c, "SELECT COUNT(*) FROM `Photo` WHERE user_id = ?", &p, &st, executed,
-			   "counting photos", err);
-	if (!rc)
-		rc = ca_mysql_row_init(&row, st, types, 1, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c, "SELECT COUNT(*) FROM `Photo` WHERE user_id = ?", &p, types, 1,
+				&row, &have, executed, "counting photos", err);
 	if (!rc && have && !row.col[0].is_null)
 		*ctx->count = row.col[0].i64;
 	ca_mysql_row_release(&row);

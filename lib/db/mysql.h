@@ -67,8 +67,8 @@ int ca_db_mysql_open_pool(const char *url, unsigned default_pool, struct ca_db *
 int ca_db_mysql_open(const char *url, struct ca_db **out, struct ca_err *err);
 
 /*
- * The statements that create the legacy tables, NULL-terminated, in order (the
- * same text as legacy_seed/legacy_schema.sql without its comments). Static.
+ * The statements that create the legacy tables, NULL-terminated, in order: those of
+ * lib/db/legacy_schema.sql without its comments and ';' (compiled in from it). Static.
  */
 const char *const *ca_db_mysql_legacy_ddl(void);
 

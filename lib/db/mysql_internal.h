@@ -16,6 +16,7 @@
 #include <mysql.h>
 
 #include "db/db.h"
+#include "util/buf.h"
 
 /* The contract's columns, in the order the backend reads them. */
 #define CA_MYSQL_USER_COLUMNS "id, username, email, password"
@@ -227,14 +228,33 @@ int ca_mysql_row_init(struct mysql_row *r, MYSQL_STMT *st, const enum mysql_col_
 		      size_t n, struct ca_err *err);
 /* Fetches the next row into r; *have_row false at the end. Long text is fetched whole. */
 int ca_mysql_row_fetch(struct mysql_row *r, bool *have_row, struct ca_err *err);
+/*
+ * A statement that answers at most one row we need: ca_mysql_exec of sql with p,
+ * its columns bound as types (n), the first row fetched into *r; *have tells
+ * whether there was one. *r is zeroed first, so ca_mysql_row_release(r) is safe
+ * whatever this returns. Errors as ca_mysql_exec and ca_mysql_row_fetch.
+ */
+int ca_mysql_query_row(struct mysql_conn *c, const char *sql, struct mysql_params *p,
+		       const enum mysql_col_type *types, size_t n, struct mysql_row *r,
+		       bool *have, bool *executed, const char *doing, struct ca_err *err);
 /* Column i as a new string (NULL for SQL NULL); *oom set on allocation failure. */
 char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom);
 /* Column i (COL_INT) as decimal text, NULL for SQL NULL. */
 char *ca_mysql_row_int_text(const struct mysql_row *r, size_t i, bool *oom);
 /* Column i (COL_DATE) in date.h form, NULL for SQL NULL or a zero date. */
 char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom);
-/* Column i (COL_REAL); a FLOAT column's value as the shortest decimal of that float. */
+/*
+ * Column i's value as ca_mysql_row_text, ca_mysql_row_int_text or
+ * ca_mysql_row_date gives it (by the column's type), appended with its NUL to
+ * text; *at is where it starts there, or CA_MYSQL_NO_TEXT for NULL. Out of
+ * memory marks text failed. (A page's rows share one block this way.)
+ */
+#define CA_MYSQL_NO_TEXT ((size_t)-1)
+void ca_mysql_row_text_to(const struct mysql_row *r, size_t i, struct ca_buf *text, size_t *at);
+/* Column i (COL_REAL); a FLOAT column's value as ca_mysql_float_value() gives it. */
 double ca_mysql_row_real(const struct mysql_row *r, size_t i);
+/* What a FLOAT column holding v reads back as: the shortest decimal of (float)v. */
+double ca_mysql_float_value(double v);
 void ca_mysql_row_release(struct mysql_row *r);
 
 /* Parses a decimal id of ours (1..2^31-1); false for anything else. */

@@ -5,40 +5,9 @@
 #include "db/mysql.h"
 #include "util/banned.h"
 
-/* Identical to legacy_seed/legacy_schema.sql (a unit test compares them). */
+/* The statements of lib/db/legacy_schema.sql, made from it by the Makefile (scripts/sql-to-c.awk). */
 static const char *const legacy_ddl[] = {
-	"CREATE TABLE IF NOT EXISTS `User` (\n"
-	"\tid INTEGER NOT NULL AUTO_INCREMENT,\n"
-	"\tusername VARCHAR(50),\n"
-	"\temail VARCHAR(50),\n"
-	"\tpassword VARCHAR(100),\n"
-	"\tPRIMARY KEY (id),\n"
-	"\tUNIQUE (email)\n"
-	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-
-	"CREATE TABLE IF NOT EXISTS `Photo` (\n"
-	"\tid INTEGER NOT NULL AUTO_INCREMENT,\n"
-	"\tuser_id INTEGER,\n"
-	"\ttags VARCHAR(400),\n"
-	"\t`desc` VARCHAR(400),\n"
-	"\tfilename_orig VARCHAR(400),\n"
-	"\tfilename VARCHAR(400),\n"
-	"\tfilesize INTEGER,\n"
-	"\tgeotag_lat FLOAT,\n"
-	"\tgeotag_lng FLOAT,\n"
-	"\tupload_date DATETIME,\n"
-	"\ttaken_date DATETIME,\n"
-	"\tmake VARCHAR(400),\n"
-	"\tmodel VARCHAR(400),\n"
-	"\twidth VARCHAR(400),\n"
-	"\theight VARCHAR(400),\n"
-	"\tcity VARCHAR(400),\n"
-	"\tnation VARCHAR(400),\n"
-	"\taddress VARCHAR(400),\n"
-	"\tPRIMARY KEY (id),\n"
-	"\tFOREIGN KEY(user_id) REFERENCES `User` (id)\n"
-	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-
+#include "db/legacy_schema.inc"
 	NULL,
 };
 

@@ -47,20 +47,14 @@ static int step_state(struct mysql_conn *c, void *vctx, bool *executed, struct c
 	struct state_ctx *ctx = vctx;
 	struct mysql_params p = { .n = 0 };
 	struct mysql_row row;
-	MYSQL_STMT *st = NULL;
 	bool have = false;
 	int rc;
 
-	memset(&row, 0, sizeof(row));
 	ca_mysql_param_str(&p, ctx->user_id);
 	ca_mysql_param_str(&p, ctx->session_id ? ctx->session_id : "");
 	ca_mysql_param_str(&p, ctx->user_id);
-	rc = ca_mysql_exec(c, "SELECT " CA_MYSQL_SESSION_STATE_COLUMNS, &p, &st, executed,
-			   "reading a user's session state", err);
-	if (!rc)
-		rc = ca_mysql_row_init(&row, st, types, 2, err);
-	if (!rc)
-		rc = ca_mysql_row_fetch(&row, &have, err);
+	rc = ca_mysql_query_row(c, "SELECT " CA_MYSQL_SESSION_STATE_COLUMNS, &p, types, 2, &row,
+				&have, executed, "reading a user's session state", err);
 	if (!rc && have) {
 		*ctx->generation = row.col[0].is_null ? 0 : row.col[0].i64;
 		if (ctx->revoked)

@@ -220,6 +220,23 @@ int ca_mysql_row_fetch(struct mysql_row *r, bool *have_row, struct ca_err *err)
 	return CA_OK;
 }
 
+int ca_mysql_query_row(struct mysql_conn *c, const char *sql, struct mysql_params *p,
+		       const enum mysql_col_type *types, size_t n, struct mysql_row *r,
+		       bool *have, bool *executed, const char *doing, struct ca_err *err)
+{
+	MYSQL_STMT *st = NULL;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	*have = false;
+	rc = ca_mysql_exec(c, sql, p, &st, executed, doing, err);
+	if (!rc)
+		rc = ca_mysql_row_init(r, st, types, n, err);
+	if (!rc)
+		rc = ca_mysql_row_fetch(r, have, err);
+	return rc;
+}
+
 char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom)
 {
 	const struct mysql_col *c = &r->col[i];
@@ -233,6 +250,24 @@ char *ca_mysql_row_text(const struct mysql_row *r, size_t i, bool *oom)
 	return s;
 }
 
+/* Column i (COL_INT) in decimal into num; returns where the text starts in num. */
+static const char *int_text(const struct mysql_row *r, size_t i, char num[24])
+{
+	size_t at = 23;
+	long long v = r->col[i].i64;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	/* by hand, not snprintf: two per photo, a hundred an album page */
+	num[at] = '\0';
+	do {
+		num[--at] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[--at] = '-';
+	return num + at;
+}
+
 char *ca_mysql_row_int_text(const struct mysql_row *r, size_t i, bool *oom)
 {
 	char num[24];
@@ -240,22 +275,20 @@ char *ca_mysql_row_int_text(const struct mysql_row *r, size_t i, bool *oom)
 
 	if (r->col[i].is_null)
 		return NULL;
-	snprintf(num, sizeof(num), "%lld", r->col[i].i64);
-	s = ca_strdup(num);
+	s = ca_strdup(int_text(r, i, num));
 	if (!s)
 		*oom = true;
 	return s;
 }
 
-char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom)
+/* Column i (COL_DATE) in date.h form into text; false for MySQL's zero date. */
+static bool date_text(const struct mysql_row *r, size_t i, char text[CA_DB_DATE_LEN + 1])
 {
 	const MYSQL_TIME *t = &r->col[i].tm;
 	struct ca_db_date d;
-	char text[CA_DB_DATE_LEN + 1];
-	char *s;
 
-	if (r->col[i].is_null || t->year == 0 || t->month == 0 || t->day == 0)
-		return NULL; /* NULL, or MySQL's zero date */
+	if (t->year == 0 || t->month == 0 || t->day == 0)
+		return false;
 	d.year = (int)t->year;
 	d.month = (int)t->month;
 	d.day = (int)t->day;
@@ -264,10 +297,56 @@ char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom)
 	d.second = (int)t->second;
 	d.microsecond = (int)t->second_part;
 	ca_db_date_format(&d, text);
+	return true;
+}
+
+char *ca_mysql_row_date(const struct mysql_row *r, size_t i, bool *oom)
+{
+	char text[CA_DB_DATE_LEN + 1];
+	char *s;
+
+	if (r->col[i].is_null || !date_text(r, i, text))
+		return NULL; /* NULL, or MySQL's zero date */
 	s = ca_strdup(text);
 	if (!s)
 		*oom = true;
 	return s;
+}
+
+void ca_mysql_row_text_to(const struct mysql_row *r, size_t i, struct ca_buf *text, size_t *at)
+{
+	const struct mysql_col *c = &r->col[i];
+	char scratch[CA_DB_DATE_LEN + 24];
+	const char *s = NULL;
+	size_t len = 0;
+
+	*at = CA_MYSQL_NO_TEXT;
+	if (c->is_null)
+		return;
+	switch (c->type) {
+	case COL_TEXT:
+		s = c->buf;
+		len = strnlen(c->buf, c->len); /* as ca_strndup() cuts it */
+		break;
+	case COL_INT:
+		s = int_text(r, i, scratch);
+		len = strlen(s);
+		break;
+	case COL_DATE:
+		if (!date_text(r, i, scratch))
+			return;
+		s = scratch;
+		len = strlen(s);
+		break;
+	case COL_REAL:
+		return; /* not text */
+	}
+	*at = text->len;
+	if (ca_buf_grow(text, len + 1) != CA_OK)
+		return;
+	ca_buf_add(text, s, len);
+	text->len++; /* past the NUL ca_buf_add wrote: the next value starts after it */
+	text->data[text->len] = '\0';
 }
 
 void ca_mysql_row_release(struct mysql_row *r)
@@ -293,25 +372,28 @@ bool ca_mysql_parse_id(const char *id, long long *out)
 	return true;
 }
 
-double ca_mysql_row_real(const struct mysql_row *r, size_t i)
+double ca_mysql_float_value(double v)
 {
-	const struct mysql_col *c = &r->col[i];
 	char text[32];
-	float f;
+	float f = (float)v;
 	int digits;
 
-	if (!c->is_float)
-		return c->dbl;
 	/*
 	 * A FLOAT holds a single-precision value; widened as is it prints as
 	 * 37.566501617431641. Give back the shortest decimal that is the same float
 	 * (37.5665), which is what the seed application read through the text protocol.
 	 */
-	f = (float)c->dbl;
 	for (digits = 6; digits <= 9; digits++) {
 		snprintf(text, sizeof(text), "%.*g", digits, (double)f);
 		if (strtof(text, NULL) == f)
 			return strtod(text, NULL);
 	}
-	return c->dbl;
+	return (double)f;
+}
+
+double ca_mysql_row_real(const struct mysql_row *r, size_t i)
+{
+	const struct mysql_col *c = &r->col[i];
+
+	return c->is_float ? ca_mysql_float_value(c->dbl) : c->dbl;
 }

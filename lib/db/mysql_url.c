@@ -6,6 +6,7 @@
 #include "http/urlcode.h"
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
 #define URL_MAX 2048
@@ -93,11 +94,48 @@ bad:
 			  (int)(n > 64 ? 64 : n), opt, CA_MYSQL_POOL_MAX);
 }
 
+/* The user and password from the URL's userinfo ("user[:password]", percent-encoded). */
+static int parse_userinfo(const struct ca_url *parts, struct mysql_url *out, struct ca_err *err)
+{
+	const char *user_end = memchr(parts->userinfo, ':', parts->userinfo_len);
+	const char *end = parts->userinfo + parts->userinfo_len;
+	bool oom = false;
+
+	out->user = decode(parts->userinfo,
+			   (size_t)((user_end ? user_end : end) - parts->userinfo), &oom);
+	if (user_end)
+		out->password = decode(user_end + 1, (size_t)(end - user_end - 1), &oom);
+	if (!out->user || (user_end && !out->password) || !*out->user)
+		return oom ? ca_err_set(err, CA_ENOMEM, "Out of memory parsing the MySQL URL.")
+			   : ca_err_set(err, CA_EINVAL,
+					"The MySQL URL's user or password is empty or badly percent-encoded.");
+	return CA_OK;
+}
+
+/* The options after '?': name=value pairs separated by '&' (empty ones skipped). */
+static int parse_options(const char *q, size_t len, struct mysql_url *out, struct ca_err *err)
+{
+	const char *end = q + len;
+	int rc;
+
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		size_t n = (size_t)((amp ? amp : end) - q);
+
+		if (n && (rc = parse_option(out, q, n, err)))
+			return rc;
+		q += n + (amp ? 1 : 0);
+	}
+	return CA_OK;
+}
+
 int ca_mysql_url_parse(const char *url, struct mysql_url *out, struct ca_err *err)
 {
-	const char *p, *auth_end, *at, *host, *host_end, *colon = NULL, *path_end;
+	struct ca_url parts;
+	enum ca_url_error split = CA_URL_EMPTY;
+	const char *db;
+	size_t db_len;
 	bool oom = false;
-	long port = DEFAULT_PORT;
 	int rc = CA_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -106,107 +144,59 @@ int ca_mysql_url_parse(const char *url, struct mysql_url *out, struct ca_err *er
 	out->write_timeout = DEFAULT_RW_TIMEOUT;
 	out->pool_timeout = CA_MYSQL_POOL_TIMEOUT_DEFAULT;
 	out->create_schema = true;
-	if (!url || !ca_starts_with(url, "mysql://") || strnlen(url, URL_MAX + 1) > URL_MAX) {
+	if (url && strnlen(url, URL_MAX + 1) <= URL_MAX)
+		split = ca_url_split(url, &parts);
+	if (split == CA_URL_EMPTY || split == CA_URL_NO_SCHEME || split == CA_URL_TOO_LONG ||
+	    strncmp(parts.scheme, "mysql", parts.scheme_len) || parts.scheme_len != 5) {
 		rc = ca_err_set(err, CA_EINVAL,
 				"The database URL must look like mysql://user[:password]@host[:port]/database.");
 		goto fail;
 	}
-	p = url + strlen("mysql://");
-	auth_end = p + strcspn(p, "/?#");
-	if (*auth_end == '#') {
+	if (parts.has_fragment && parts.path_len == 0 && !parts.has_query) {
 		rc = ca_err_set(err, CA_EINVAL, "The MySQL URL must not have a #fragment.");
 		goto fail;
 	}
-	/* the last '@' before the path ends the user info (passwords may hold '@' encoded or not) */
-	at = NULL;
-	for (host = p; host < auth_end; host++)
-		if (*host == '@')
-			at = host;
-	host = p;
-	if (at) {
-		const char *user_end = memchr(p, ':', (size_t)(at - p));
-
-		out->user = decode(p, (size_t)((user_end ? user_end : at) - p), &oom);
-		if (user_end)
-			out->password = decode(user_end + 1, (size_t)(at - user_end - 1), &oom);
-		if (!out->user || (user_end && !out->password) || !*out->user) {
-			rc = oom ? ca_err_set(err, CA_ENOMEM, "Out of memory parsing the MySQL URL.")
-				 : ca_err_set(err, CA_EINVAL,
-					      "The MySQL URL's user or password is empty or badly percent-encoded.");
-			goto fail;
-		}
-		host = at + 1;
+	if (parts.has_userinfo && (rc = parse_userinfo(&parts, out, err)))
+		goto fail;
+	if (split == CA_URL_IPV6_UNCLOSED) {
+		rc = ca_err_set(err, CA_EINVAL, "The MySQL URL has an unclosed [IPv6 address].");
+		goto fail;
 	}
-	host_end = auth_end;
-	if (*host == '[') {
-		host_end = memchr(host, ']', (size_t)(auth_end - host));
-		if (!host_end) {
-			rc = ca_err_set(err, CA_EINVAL, "The MySQL URL has an unclosed [IPv6 address].");
-			goto fail;
-		}
-		if (host_end + 1 < auth_end)
-			colon = host_end + 1;
-		host++;
-	} else {
-		colon = memchr(host, ':', (size_t)(auth_end - host));
-		if (colon)
-			host_end = colon;
+	if (split != CA_URL_OK) {
+		rc = ca_err_set(err, CA_EINVAL, "The MySQL URL's port is not a number 1..65535.");
+		goto fail;
 	}
-	if (colon) {
-		char portbuf[8];
-		size_t n = (size_t)(auth_end - colon - 1);
-
-		if (*colon != ':' || n == 0 || n >= sizeof(portbuf)) {
-			rc = ca_err_set(err, CA_EINVAL, "The MySQL URL's port is not a number 1..65535.");
-			goto fail;
-		}
-		memcpy(portbuf, colon + 1, n);
-		portbuf[n] = '\0';
-		if (!ca_parse_long(portbuf, 1, 65535, &port)) {
-			rc = ca_err_set(err, CA_EINVAL, "The MySQL URL's port is not a number 1..65535.");
-			goto fail;
-		}
-	}
-	if (host_end == host) {
+	if (parts.host_len == 0) {
 		rc = ca_err_set(err, CA_EINVAL, "The MySQL URL names no host.");
 		goto fail;
 	}
-	out->host = ca_strndup(host, (size_t)(host_end - host));
-	out->port = (unsigned)port;
+	out->host = ca_strndup(parts.host, parts.host_len);
+	out->port = parts.port ? (unsigned)parts.port : DEFAULT_PORT;
 	if (!out->user)
 		out->user = ca_strdup("root");
 	if (!out->host || !out->user) {
 		rc = ca_err_set(err, CA_ENOMEM, "Out of memory parsing the MySQL URL.");
 		goto fail;
 	}
-
-	p = auth_end;
-	if (*p == '/')
-		p++;
-	path_end = p + strcspn(p, "?");
-	out->database = decode(p, (size_t)(path_end - p), &oom);
+	/* the database: the path without its '/' (a '#' after it is part of it, and refused) */
+	db = parts.path;
+	db_len = parts.path_len;
+	if (db_len && *db == '/') {
+		db++;
+		db_len--;
+	}
+	if (parts.has_fragment && !parts.has_query)
+		db_len = strlen(db);
+	out->database = decode(db, db_len, &oom);
 	if (!out->database || !valid_db_name(out->database)) {
 		rc = oom ? ca_err_set(err, CA_ENOMEM, "Out of memory parsing the MySQL URL.")
 			 : ca_err_set(err, CA_EINVAL,
 				      "The MySQL URL must end with a database name of 1..64 letters, digits, '_', '$' or '-'.");
 		goto fail;
 	}
-	p = path_end;
-	while (*p == '?' || *p == '&') {
-		const char *opt = p + 1;
-		size_t n = strcspn(opt, "&");
-
-		if (n == 0) {
-			p = opt;
-			if (!*p)
-				break;
-			continue;
-		}
-		rc = parse_option(out, opt, n, err);
-		if (rc)
-			goto fail;
-		p = opt + n;
-	}
+	if (parts.has_query &&
+	    (rc = parse_options(parts.query, strlen(parts.query), out, err)))
+		goto fail;
 	return CA_OK;
 fail:
 	ca_mysql_url_release(out);

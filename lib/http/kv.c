@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "util/error.h"
+#include "util/array.h"
 #include "util/banned.h"
 
 void ca_http_kv_init(struct ca_http_kv *kv)
@@ -47,15 +48,8 @@ int ca_http_kv_add(struct ca_http_kv *kv, const char *name, size_t name_len,
 
 	if (!value)
 		value_len = 0;
-	if (kv->n == kv->cap) {
-		size_t cap = kv->cap ? kv->cap * 2 : 8;
-		struct ca_http_kv_pair *items = realloc(kv->items, cap * sizeof(*items));
-
-		if (!items)
-			return CA_ENOMEM;
-		kv->items = items;
-		kv->cap = cap;
-	}
+	if (CA_ARRAY_RESERVE(kv->items, kv->n, &kv->cap, 8))
+		return CA_ENOMEM;
 	pair.name = copy_bytes(name, name_len);
 	pair.value = copy_bytes(value ? value : "", value_len);
 	if (!pair.name || !pair.value)

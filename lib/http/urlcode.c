@@ -2,36 +2,12 @@
 
 #include "util/error.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
 int ca_http_percent_decode(const char *s, size_t len, bool plus_is_space, struct ca_buf *out)
 {
-	size_t i;
-
-	if (ca_buf_grow(out, len) != CA_OK)
-		return CA_ENOMEM;
-	for (i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (len - i < 3)
-				return CA_EPARSE;
-			hi = ca_hex_digit(s[i + 1]);
-			lo = ca_hex_digit(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return CA_EPARSE;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '\0') {
-			return CA_EPARSE;
-		} else if (c == '+' && plus_is_space) {
-			c = ' ';
-		}
-		ca_buf_addch(out, c);
-	}
-	return ca_buf_ok(out) ? CA_OK : CA_ENOMEM;
+	return ca_percent_decode(out, s, len, plus_is_space ? CA_PCT_PLUS_IS_SPACE : 0);
 }
 
 static const char b64url_alphabet[] =

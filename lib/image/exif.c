@@ -7,7 +7,7 @@
 #include <libexif/exif-data.h>
 #include <libexif/exif-utils.h>
 
-#include "image/jpeg_probe.h"
+#include "image/jpeg_inspect.h"
 #include "util/banned.h"
 
 /* An APP1 payload is at most 65533 bytes; anything longer was not cut from a JPEG. */
@@ -252,19 +252,11 @@ out:
 int ca_exif_read(const unsigned char *data, size_t len, uint64_t max_pixels,
 		 struct ca_exif *out, struct ca_err *err)
 {
-	struct ca_jpeg_info info;
-	int rc;
+	struct ca_jpeg_inspect jpeg;
+	int rc = ca_jpeg_inspect(data, len, max_pixels, &jpeg, err);
 
-	ca_exif_clear(out);
-	rc = ca_jpeg_probe(data, len, max_pixels, &info, err);
+	*out = jpeg.exif;
 	if (rc)
-		return rc;
-	if (info.exif) {
-		rc = ca_exif_parse(info.exif, info.exif_len, out, NULL);
-		if (rc == CA_ENOMEM)
-			return ca_err_set(err, rc, "Out of memory reading EXIF data.");
-	}
-	out->width = info.width;
-	out->height = info.height;
-	return CA_OK;
+		ca_exif_clear(out);
+	return rc;
 }

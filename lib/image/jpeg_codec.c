@@ -208,10 +208,18 @@ static int decode_dc(const unsigned char *data, size_t len, uint64_t max_pixels,
 	return CA_OK;
 }
 
-static int decode(const unsigned char *data, size_t len, uint64_t max_pixels, unsigned scale_num,
-		  struct ca_rgb_image *out, struct ca_jpeg_info *info, struct ca_err *err)
+static int check_scale(unsigned scale_num, struct ca_err *err)
 {
-	struct ca_jpeg_info probe;
+	if (scale_num < 1 || scale_num > 8)
+		return ca_err_set(err, CA_EINVAL, "The JPEG decode scale must be 1..8 eighths.");
+	return CA_OK;
+}
+
+/* Decodes the probed JPEG (info) at scale_num/8; out NULL: decode and discard. */
+static int decode(const unsigned char *data, size_t len, const struct ca_jpeg_info *info,
+		  uint64_t max_pixels, unsigned scale_num, struct ca_rgb_image *out,
+		  struct ca_err *err)
+{
 	struct decoder *d = NULL;
 	int rc;
 
@@ -219,13 +227,9 @@ static int decode(const unsigned char *data, size_t len, uint64_t max_pixels, un
 		memset(out, 0, sizeof(*out));
 	if (!max_pixels)
 		max_pixels = CA_IMG_DEFAULT_MAX_PIXELS;
-	if (scale_num < 1 || scale_num > 8)
-		return ca_err_set(err, CA_EINVAL, "The JPEG decode scale must be 1..8 eighths.");
-	if (!info)
-		info = &probe;
-	rc = ca_jpeg_probe(data, len, max_pixels, info, err);
+	rc = check_scale(scale_num, err);
 	if (rc)
-		goto out;
+		return rc;
 	if (scale_num == 1 && info->width >= CA_JPEG_DC_MIN_SIDE &&
 	    info->height >= CA_JPEG_DC_MIN_SIDE) {
 		rc = decode_dc(data, len, max_pixels, out, err);
@@ -261,19 +265,46 @@ out:
 	return rc;
 }
 
+/* Probes data into *info (or a local record when info is NULL), then decodes it. */
+static int probe_and_decode(const unsigned char *data, size_t len, uint64_t max_pixels,
+			    unsigned scale_num, struct ca_rgb_image *out,
+			    struct ca_jpeg_info *info, struct ca_err *err)
+{
+	struct ca_jpeg_info probe;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!info)
+		info = &probe;
+	rc = check_scale(scale_num, err);
+	if (!rc)
+		rc = ca_jpeg_probe(data, len, max_pixels, info, err);
+	return rc ? rc : decode(data, len, info, max_pixels, scale_num, out, err);
+}
+
 int ca_jpeg_decode_rgb(const unsigned char *data, size_t len, uint64_t max_pixels,
 		       unsigned scale_num, struct ca_rgb_image *out,
 		       struct ca_jpeg_info *info, struct ca_err *err)
 {
 	if (!out)
 		return ca_err_set(err, CA_EINVAL, "No output image given for the JPEG decode.");
-	return decode(data, len, max_pixels, scale_num, out, info, err);
+	return probe_and_decode(data, len, max_pixels, scale_num, out, info, err);
+}
+
+int ca_jpeg_decode_probed(const unsigned char *data, size_t len, const struct ca_jpeg_info *info,
+			  uint64_t max_pixels, unsigned scale_num, struct ca_rgb_image *out,
+			  struct ca_err *err)
+{
+	if (!out || !info)
+		return ca_err_set(err, CA_EINVAL, "No output image or probe given for the JPEG decode.");
+	return decode(data, len, info, max_pixels, scale_num, out, err);
 }
 
 int ca_jpeg_validate(const unsigned char *data, size_t len, uint64_t max_pixels,
 		     struct ca_jpeg_info *info, struct ca_err *err)
 {
-	return decode(data, len, max_pixels, 1, NULL, info, err);
+	return probe_and_decode(data, len, max_pixels, 1, NULL, info, err);
 }
 
 /* Encoding: libjpeg writes into a fixed chunk that is appended to a growable buffer. */

@@ -49,6 +49,16 @@ int ca_jpeg_decode_rgb(const unsigned char *data, size_t len, uint64_t max_pixel
 		       struct ca_jpeg_info *info, struct ca_err *err);
 
 /*
+ * As ca_jpeg_decode_rgb(), for a JPEG whose headers were already read: info is
+ * ca_jpeg_probe()'s (or ca_jpeg_inspect()'s) record of the same data, probed with
+ * the same max_pixels, and the headers are not walked again. The errors are those
+ * of the decode (CA_EINVAL when out or info is NULL).
+ */
+int ca_jpeg_decode_probed(const unsigned char *data, size_t len, const struct ca_jpeg_info *info,
+			  uint64_t max_pixels, unsigned scale_num, struct ca_rgb_image *out,
+			  struct ca_err *err);
+
+/*
  * Checks that data[0..len) is a whole, undamaged JPEG within max_pixels by probing it
  * and decoding every scan at 1/8 scale. Same errors as ca_jpeg_decode_rgb(); info may
  * be NULL. Allocates nothing that outlives the call.

@@ -4,6 +4,8 @@
  *
  * The JPEG is decoded with libjpeg's DCT scaling at the smallest scale that is still at
  * least the thumbnail size, then reduced with a filtered (bicubic, widened) resample.
+ * Several sizes of one upload (the thumbnail and the album grid's image) are made from
+ * one decode, at the scale the largest of them needs (ca_thumb_make_set).
  * The thumbnail size is exactly what Pillow's Image.thumbnail(box) gives for the
  * upright image, so thumbnails made by the seed application and by this toolkit agree.
  */
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image/jpeg_inspect.h"
 #include "util/error.h"
 
 #define CA_THUMB_DEFAULT_WIDTH 300
@@ -27,6 +30,11 @@
  */
 #define CA_THUMB_GRID_WIDTH 1600
 #define CA_THUMB_GRID_HEIGHT 400
+
+/* A box an image is fitted into, 1..CA_THUMB_MAX_BOX on each side. */
+struct ca_thumb_box {
+	unsigned max_width, max_height;
+};
 
 struct ca_thumb_opts {
 	unsigned max_width, max_height;  /* the box, 1..CA_THUMB_MAX_BOX */
@@ -66,8 +74,24 @@ bool ca_thumb_fit(unsigned w, unsigned h, unsigned box_w, unsigned box_h,
  * progressive JPEG over the max_scan_pixels budget (refused before decoding),
  * CA_ENOMEM; then *out is empty.
  * Damaged EXIF only means the orientation is taken as 1.
+ * The same as ca_jpeg_inspect() followed by ca_thumb_make_set() with opts' box.
  */
 int ca_thumb_make(const unsigned char *data, size_t len, const struct ca_thumb_opts *opts,
 		  struct ca_thumb *out, struct ca_err *err);
+
+/*
+ * Makes n >= 1 images of the JPEG data[0..len) from a single decode: out[i] fits
+ * boxes[i] upright, sized as ca_thumb_make() sizes them. insp is ca_jpeg_inspect()'s
+ * record of the same data, inspected with opts->max_pixels; its headers and EXIF are
+ * not read again. opts gives the quality and the limits (its box is not used) and may
+ * be NULL for the defaults. The decode is at the smallest scale at least as large as
+ * every image, after a progressive JPEG's work is checked against max_scan_pixels.
+ * On CA_OK out[0..n) are filled (release each with ca_thumb_release()); on error they
+ * are all empty and the errors are those of ca_thumb_make() (CA_EINVAL also for n 0
+ * or a box outside 1..CA_THUMB_MAX_BOX).
+ */
+int ca_thumb_make_set(const unsigned char *data, size_t len, const struct ca_jpeg_inspect *insp,
+		      const struct ca_thumb_opts *opts, const struct ca_thumb_box *boxes, size_t n,
+		      struct ca_thumb *out, struct ca_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/url.h"
 #include "util/banned.h"
 
 /* Appends s[0..n) with the HTML entities forms use decoded. */
@@ -100,14 +101,8 @@ static void add_field(struct ca_buf *b, const char *name, const char *value)
 	if (b->len)
 		ca_buf_addch(b, '&');
 	for (k = 0; k < 2; k++) {
-		const unsigned char *c;
-
-		for (c = (const unsigned char *)parts[k]; *c; c++) {
-			if (isalnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c == '~')
-				ca_buf_addch(b, (char)*c);
-			else
-				ca_buf_addf(b, "%%%02X", *c);
-		}
+		/* a failure marks b, which the caller checks */
+		(void)ca_percent_encode(b, parts[k], strlen(parts[k]), false);
 		if (k == 0)
 			ca_buf_addch(b, '=');
 	}

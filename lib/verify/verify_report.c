@@ -9,6 +9,7 @@
 
 #include "util/buf.h"
 #include "util/strutil.h"
+#include "util/array.h"
 #include "util/banned.h"
 
 int verify_step_add(struct verify_run *run, const char *name, enum verify_status status,
@@ -19,15 +20,8 @@ int verify_step_add(struct verify_run *run, const char *name, enum verify_status
 	struct ca_buf detail = CA_BUF_INIT;
 	va_list ap;
 
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct verify_step *grown = realloc(r->steps, cap * sizeof(*grown));
-
-		if (!grown)
-			return CA_ENOMEM;
-		r->steps = grown;
-		r->cap = cap;
-	}
+	if (CA_ARRAY_RESERVE(r->steps, r->n, &r->cap, 16))
+		return CA_ENOMEM;
 	s = &r->steps[r->n];
 	memset(s, 0, sizeof(*s));
 	s->status = status;

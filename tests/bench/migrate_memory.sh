@@ -73,7 +73,7 @@ c = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True,
 cur = c.cursor()
 cur.execute(f"CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb4")
 cur.execute(f"USE {db}")
-schema = re.sub(r"--[^\n]*", "", open("legacy_seed/legacy_schema.sql").read())
+schema = re.sub(r"--[^\n]*", "", open("lib/db/legacy_schema.sql").read())
 for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
     cur.execute(stmt)
 norm = lambda e: e.replace("@", "_at_").replace(".", "_dot_")

@@ -9,7 +9,10 @@
 # Prints requests per second, p99 latency and each as a ratio against the baseline from
 # this run (and album 256 against album 64), then whether issue 10's load targets are met
 # (album at 256 conns at least as fast as at 64, its p99 < 100 ms, peak RSS < 100 MB, no
-# errors; printed, not enforced, as they depend on the machine); fails on any error or non-2xx answer, or when
+# errors; printed, not enforced, as they depend on the machine), and the CPU time each
+# request cost the server and MariaDB (utime + stime from /proc/<pid>/stat over the run,
+# divided by the requests wrk completed: steadier than req/s on a shared machine, though
+# MariaDB's figure includes whatever else it serves meanwhile); fails on any error or non-2xx answer, or when
 # memory does not stay flat (RSS after the runs over 1.5x the RSS after warm-up plus
 # 32 MiB, or the downloads raising the peak RSS by more than 64 MiB). RSS figures come from
 # /proc/<pid>/status. wrk connects from one address, so the config lifts
@@ -86,24 +89,41 @@ EOF
 )
 
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"; }
+# CPU time (utime + stime, in clock ticks) a process has used; 0 for no such process.
+cpu_ticks() {
+  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+  # the fields after the command name, which may hold blanks, in parentheses
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+MARIADB_PID=$(pgrep -x mariadbd || pgrep -x mysqld || true)
+MARIADB_PID=${MARIADB_PID%%$'\n'*}
+TICK=$(getconf CLK_TCK)
 
-# wrk run at CONNS (or $WRK_CONNS) connections: prints "<rps> <p99 ms>" and fails on errors.
+# wrk run at CONNS (or $WRK_CONNS) connections: prints "<rps> <p99 ms> <server CPU µs per
+# request> <MariaDB CPU µs per request>" and fails on errors.
 run_wrk() {
-  local name=$1 url=$2 out
+  local name=$1 url=$2 out cpu0 cpu1 db0 db1
   shift 2
+  cpu0=$(cpu_ticks "$PID")
+  db0=$(cpu_ticks "$MARIADB_PID")
   out=$(wrk -t2 -c"${WRK_CONNS:-$CONNS}" -d"${SECONDS_EACH}s" --latency "$@" "$url")
+  cpu1=$(cpu_ticks "$PID")
+  db1=$(cpu_ticks "$MARIADB_PID")
   echo "$out" > "$WORK/wrk-$name.txt"
   if grep -qE 'Non-2xx or 3xx responses|Socket errors' <<<"$out"; then
     echo "serve.sh: $name had errors:" >&2
     echo "$out" >&2
     return 1
   fi
-  local rps p99
+  local rps p99 requests
   rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+  requests=$(awk '/ requests in / { print $1 }' <<<"$out")
   p99=$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
           else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
           print v }' <<<"$out")
-  echo "$rps $p99"
+  echo "$rps $p99" \
+    "$(awk -v t=$((cpu1 - cpu0)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.0f", n ? t * 1e6 / hz / n : 0 }')" \
+    "$(awk -v t=$((db1 - db0)) -v n="$requests" -v hz="$TICK" 'BEGIN { printf "%.0f", n ? t * 1e6 / hz / n : 0 }')"
 }
 
 # Warm-up, then memory before.
@@ -111,28 +131,31 @@ wrk -t2 -c"$CONNS" -d2s -H "Cookie: $COOKIE" "$BASE/api/photos" > /dev/null
 wrk -t2 -c"$CONNS" -d2s -H "Cookie: $COOKIE" "$BASE/api/photos/$PHOTO/image?size=thumb" > /dev/null
 RSS_BEFORE=$(rss VmRSS)
 
-read -r BASE_RPS BASE_P99 < <(run_wrk baseline "$BASE/api/config")
-read -r ALBUM_RPS ALBUM_P99 < <(run_wrk album "$BASE/api/photos" -H "Cookie: $COOKIE")
-read -r THUMB_RPS THUMB_P99 < <(run_wrk thumb "$BASE/api/photos/$PHOTO/image?size=thumb" -H "Cookie: $COOKIE")
-read -r HIGH_RPS HIGH_P99 < <(WRK_CONNS=$CONNS_HIGH run_wrk album-high "$BASE/api/photos" -H "Cookie: $COOKIE")
+read -r BASE_RPS BASE_P99 BASE_CPU BASE_DB < <(run_wrk baseline "$BASE/api/config")
+read -r ALBUM_RPS ALBUM_P99 ALBUM_CPU ALBUM_DB < <(run_wrk album "$BASE/api/photos" -H "Cookie: $COOKIE")
+read -r THUMB_RPS THUMB_P99 THUMB_CPU THUMB_DB < <(run_wrk thumb "$BASE/api/photos/$PHOTO/image?size=thumb" -H "Cookie: $COOKIE")
+read -r HIGH_RPS HIGH_P99 HIGH_CPU HIGH_DB < <(WRK_CONNS=$CONNS_HIGH run_wrk album-high "$BASE/api/photos" -H "Cookie: $COOKIE")
 RSS_AFTER=$(rss VmRSS)
 RSS_PEAK=$(rss VmHWM)
-read -r ORIG_RPS ORIG_P99 < <(WRK_CONNS=$CONNS_HIGH run_wrk original "$BASE/api/photos/$BIG/image?size=original" --timeout 60s -H "Cookie: $COOKIE")
+read -r ORIG_RPS ORIG_P99 ORIG_CPU ORIG_DB < <(WRK_CONNS=$CONNS_HIGH run_wrk original "$BASE/api/photos/$BIG/image?size=original" --timeout 60s -H "Cookie: $COOKIE")
 RSS_ORIG=$(rss VmRSS)
 PEAK_ORIG=$(rss VmHWM)
 ORIG_MB=$(stat -c %s "$WORK"/upload/*/*.jpg | sort -n | tail -1)
 
-printf '%-34s %10s %10s %8s\n' "endpoint ($CONNS conns, ${SECONDS_EACH}s)" "req/s" "p99 ms" "ratio"
-printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/config (baseline)" "$BASE_RPS" "$BASE_P99" 1
-printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos (album, 50/page)" "$ALBUM_RPS" "$ALBUM_P99" \
-  "$(awk -v a="$ALBUM_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
-printf '%-34s %10.0f %10.2f %8.2f\n' "GET /api/photos/{id}/image thumb" "$THUMB_RPS" "$THUMB_P99" \
-  "$(awk -v a="$THUMB_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
-printf '%-34s %10.0f %10.2f %8.2f\n' "album at $CONNS_HIGH conns" "$HIGH_RPS" "$HIGH_P99" \
-  "$(awk -v a="$HIGH_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
-printf '%-34s %10.0f %10.2f %8.2f\n' "original ($((ORIG_MB / 1048576)) MB), $CONNS_HIGH conns" "$ORIG_RPS" \
-  "$ORIG_P99" "$(awk -v a="$ORIG_RPS" -v b="$BASE_RPS" 'BEGIN { print a / b }')"
-echo "album $CONNS_HIGH vs $CONNS connections: $(awk -v a="$HIGH_RPS" -v b="$ALBUM_RPS" 'BEGIN { printf "%.2f", a / b }')x the requests/s, p99 $HIGH_P99 ms vs $ALBUM_P99 ms"
+# one line of the table: name rps p99 cpu db (the ratio against the baseline's req/s)
+row() {
+  printf '%-34s %10.0f %10.2f %8.2f %9s %9s\n' "$1" "$2" "$3" \
+    "$(awk -v a="$2" -v b="$BASE_RPS" 'BEGIN { print a / b }')" "$4" "$5"
+}
+printf '%-34s %10s %10s %8s %9s %9s\n' "endpoint ($CONNS conns, ${SECONDS_EACH}s)" "req/s" "p99 ms" "ratio" \
+  "cpu us/r" "db us/r"
+row "GET /api/config (baseline)" "$BASE_RPS" "$BASE_P99" "$BASE_CPU" "$BASE_DB"
+row "GET /api/photos (album, 50/page)" "$ALBUM_RPS" "$ALBUM_P99" "$ALBUM_CPU" "$ALBUM_DB"
+row "GET /api/photos/{id}/image thumb" "$THUMB_RPS" "$THUMB_P99" "$THUMB_CPU" "$THUMB_DB"
+row "album at $CONNS_HIGH conns" "$HIGH_RPS" "$HIGH_P99" "$HIGH_CPU" "$HIGH_DB"
+row "original ($((ORIG_MB / 1048576)) MB), $CONNS_HIGH conns" "$ORIG_RPS" "$ORIG_P99" "$ORIG_CPU" "$ORIG_DB"
+echo "cpu us/r: the server's CPU time per request; db us/r: MariaDB's (anything else it serves meanwhile included)"
+echo "album $CONNS_HIGH vs $CONNS connections: $(awk -v a="$HIGH_RPS" -v b="$ALBUM_RPS" 'BEGIN { printf "%.2f", a / b }')x the requests/s, p99 $HIGH_P99 ms vs $ALBUM_P99 ms, server CPU $HIGH_CPU vs $ALBUM_CPU us/request"
 echo "memory: RSS before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB, peak ${RSS_PEAK} kB"
 echo "memory with $CONNS_HIGH original downloads: RSS ${RSS_ORIG} kB, peak ${PEAK_ORIG} kB (peak before ${RSS_PEAK} kB)"
 if [ "$RSS_AFTER" -gt $((RSS_BEFORE * 3 / 2 + 32768)) ]; then

@@ -24,27 +24,28 @@ CC_FUZZ=${CC_FUZZ:-clang}
 command -v "$CC_FUZZ" >/dev/null ||
 	{ echo "parsers.sh: $CC_FUZZ not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
-UTIL="lib/util/error.c lib/util/buf.c lib/util/strutil.c"
+UTIL="lib/util/error.c lib/util/buf.c lib/util/strutil.c lib/util/array.c"
 ALL="yaml xml aws_error ini multipart cookie urlcode endpoint sigv4_case password geo form roster"
 
 # The lib sources, pkg-config packages and -max_len of each target.
 sources() {
 	case $1 in
 	yaml) echo "lib/config/yaml.c lib/config/expand.c lib/config/schema.c lib/config/value.c
-		   lib/config/serve_config.c" ;;
+		   lib/config/serve_config.c lib/config/stages.c" ;;
 	xml) echo "lib/util/xml.c" ;;
 	aws_error) echo "lib/aws/aws_error.c lib/util/xml.c" ;;
 	ini) echo "lib/aws/ini.c" ;;
-	multipart) echo "lib/http/multipart.c lib/http/urlcode.c" ;;
+	multipart) echo "lib/http/multipart.c lib/http/urlcode.c lib/util/url.c" ;;
 	cookie) echo "lib/http/cookie.c lib/http/kv.c" ;;
-	urlcode) echo "lib/http/urlcode.c" ;;
-	endpoint) echo "lib/aws/endpoint.c" ;;
+	urlcode) echo "lib/http/urlcode.c lib/util/url.c" ;;
+	endpoint) echo "lib/aws/endpoint.c lib/aws/service.c lib/util/url.c" ;;
 	sigv4_case) echo "lib/aws/sigv4_case.c lib/aws/sigv4.c lib/aws/sigv4_canon.c
 			  lib/aws/amz_date.c lib/aws/uri_encode.c lib/util/crypto.c
-			  lib/aws/credentials.c lib/aws/ini.c lib/aws/imds.c lib/aws/endpoint.c" ;;
+			  lib/aws/credentials.c lib/aws/ini.c lib/aws/imds.c lib/aws/endpoint.c
+			  lib/aws/service.c lib/util/url.c" ;;
 	password) echo "lib/auth/password.c lib/util/crypto.c" ;;
 	geo) echo "lib/geo/table.c lib/geo/kdtree.c" ;;
-	form) echo "lib/verify/verify_form.c" ;;
+	form) echo "lib/verify/verify_form.c lib/util/url.c" ;;
 	roster) echo "classroom/roster.c lib/config/yaml.c lib/config/expand.c lib/config/schema.c
 		     lib/config/value.c" ;;
 	esac

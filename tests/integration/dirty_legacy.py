@@ -1,5 +1,5 @@
 """A small legacy deployment made by hand for the dirty-data tests of cloudalbum-migrate:
-the legacy schema (legacy_seed/legacy_schema.sql) in a fresh MariaDB database, rows put in
+the legacy schema (lib/db/legacy_schema.sql) in a fresh MariaDB database, rows put in
 with plain SQL (so any NULL, zero date or odd byte the schema allows can be made), and an
 upload folder laid out as the legacy app lays it out (<norm(email)>/<file> and
 <norm(email)>/thumbnails/<file>), with JPEGs made by Pillow."""
@@ -33,7 +33,7 @@ class Legacy:
 
     def __init__(self, name, url, upload):
         self.db, self.url, self.upload = name, url, upload
-        schema = (ROOT / "legacy_seed" / "legacy_schema.sql").read_text()
+        schema = (ROOT / "lib" / "db" / "legacy_schema.sql").read_text()
         schema = re.sub(r"--[^\n]*", "", schema)
         for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
             self.sql(stmt)

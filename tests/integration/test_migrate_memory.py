@@ -58,7 +58,7 @@ def test_plan_memory_does_not_grow_with_the_photo_table(bins, moto, aws_env, tmp
     with fresh_mysql_database("ca_mem_") as (db, url):
         conn = pymysql.connect(**MYSQL, database=db, autocommit=True, charset="utf8mb4")
         cur = conn.cursor()
-        schema = re.sub(r"--[^\n]*", "", (ROOT / "legacy_seed" / "legacy_schema.sql").read_text())
+        schema = re.sub(r"--[^\n]*", "", (ROOT / "lib" / "db" / "legacy_schema.sql").read_text())
         for stmt in [s.strip() for s in schema.split(";") if s.strip()]:
             cur.execute(stmt)
         cur.executemany("INSERT INTO `User` (id, username, email, password) VALUES (%s, %s, %s, %s)",

@@ -6,7 +6,9 @@
 #include "check_ca.h"
 #include "fake_env.h"
 #include "config/serve_config.h"
+#include "config/stages.h"
 #include "config/yaml.h"
+#include "stages/stage.h"
 #include "util/error.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef-session"
@@ -558,6 +560,29 @@ START_TEST(mutated_configs_never_crash)
 }
 END_TEST
 
+/* The one stage table (config/stages.def) says what the lab says, and names the stage files' defs. */
+START_TEST(stage_table_is_the_lab_and_the_stage_files)
+{
+	static const char *const lab_names[5] = { "iam", "dynamodb", "s3", "cognito", "xray" };
+	struct serve_config c;
+	int n;
+
+	ck_assert_int_eq(CA_STAGE_COUNT, 5);
+	for (n = 0; n < CA_STAGE_COUNT; n++) {
+		ck_assert_int_eq(ca_stages[n].number, n);
+		ck_assert_str_eq(ca_stages[n].name, lab_names[n]);
+		c.database.kind = ca_stages[n].database;
+		c.storage.kind = ca_stages[n].storage;
+		c.auth.kind = ca_stages[n].auth;
+		c.tracing.kind = ca_stages[n].tracing;
+		check_kinds(&c, n);
+		ck_assert_ptr_nonnull(stage_defs[n]);
+		ck_assert_int_eq(stage_defs[n]->number, n);
+		ck_assert_str_eq(stage_defs[n]->name, ca_stages[n].name);
+	}
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("config_serve");
@@ -575,6 +600,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, emulator_is_a_setting_never_the_endpoint);
 	tcase_add_test(tc, empty_stage_is_a_custom_mix);
 	tcase_add_test(tc, mutated_configs_never_crash);
+	tcase_add_test(tc, stage_table_is_the_lab_and_the_stage_files);
 	suite_add_tcase(s, tc);
 	return s;
 }

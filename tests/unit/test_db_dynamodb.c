@@ -175,13 +175,57 @@ static struct ca_photo sample_photo(const char *upload_date)
 	return p;
 }
 
+/* ca_db_photo_create(), keeping only the new id (*id NULL on error). */
+static int create_photo_id(struct ca_db *db, const char *owner, const struct ca_photo *p,
+			   char **id, struct ca_err *err)
+{
+	struct ca_photo stored;
+	int rc = ca_db_photo_create(db, owner, NULL, p, &stored, err);
+
+	*id = stored.id;
+	stored.id = NULL;
+	ca_photo_release(&stored);
+	return rc;
+}
+
+static void assert_same_text(const char *what, const char *a, const char *b)
+{
+	ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0), "%s: \"%s\" vs \"%s\"", what,
+		      a ? a : "(null)", b ? b : "(null)");
+}
+
+/* a and b are the same record, field for field. */
+static void assert_same_photo(const struct ca_photo *a, const struct ca_photo *b)
+{
+	assert_same_text("id", a->id, b->id);
+	assert_same_text("user_id", a->user_id, b->user_id);
+	assert_same_text("tags", a->tags, b->tags);
+	assert_same_text("desc", a->desc, b->desc);
+	assert_same_text("filename_orig", a->filename_orig, b->filename_orig);
+	assert_same_text("filename", a->filename, b->filename);
+	ck_assert_int_eq(a->filesize, b->filesize);
+	ck_assert_int_eq(a->has_geotag, b->has_geotag);
+	ck_assert_msg(a->geotag_lat == b->geotag_lat && a->geotag_lng == b->geotag_lng,
+		      "geotag %.17g,%.17g vs %.17g,%.17g", a->geotag_lat, a->geotag_lng,
+		      b->geotag_lat, b->geotag_lng);
+	assert_same_text("upload_date", a->upload_date, b->upload_date);
+	assert_same_text("taken_date", a->taken_date, b->taken_date);
+	assert_same_text("make", a->make, b->make);
+	assert_same_text("model", a->model, b->model);
+	assert_same_text("width", a->width, b->width);
+	assert_same_text("height", a->height, b->height);
+	assert_same_text("city", a->city, b->city);
+	assert_same_text("nation", a->nation, b->nation);
+	assert_same_text("address", a->address, b->address);
+}
+
 static char *make_photo(struct ca_db *db, const char *owner, const struct ca_photo *p)
 {
 	struct ca_err err;
 	char *id = NULL;
 
 	ca_err_clear(&err);
-	ck_assert_msg(ca_db_photo_create(db, owner, p, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_msg(create_photo_id(db, owner, p, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
 	return id;
 }
 
@@ -792,13 +836,13 @@ START_TEST(photos_belong_to_their_owner)
 	ck_assert_int_eq(ca_db_photo_get(db, owner, "99999999999999999999", &p, NULL),
 			 CA_DB_NOTFOUND);
 	ck_assert_int_eq(ca_db_photo_delete(db, owner, "1.5", NULL), CA_DB_NOTFOUND);
-	ck_assert_int_eq(ca_db_photo_create(db, "0123456789abcdef0123456789abcdef", &in, &none, NULL),
+	ck_assert_int_eq(create_photo_id(db, "0123456789abcdef0123456789abcdef", &in, &none, NULL),
 			 CA_DB_NOTFOUND);
 	ck_assert_ptr_null(none);
 	{
 		char *guard = fmt("email#%s", e1);
 
-		ck_assert_int_eq(ca_db_photo_create(db, guard, &in, &none, NULL), CA_DB_NOTFOUND);
+		ck_assert_int_eq(create_photo_id(db, guard, &in, &none, NULL), CA_DB_NOTFOUND);
 		free(guard);
 	}
 
@@ -811,6 +855,98 @@ START_TEST(photos_belong_to_their_owner)
 	free(other);
 	free(e1);
 	free(e2);
+	ca_db_close(db);
+}
+END_TEST
+
+/* Counts the DynamoDB calls a thread makes, by operation and table. */
+struct call_count {
+	int owner_reads;   /* GetItem on the User table */
+	int photo_puts;    /* PutItem on the Photo table */
+	int other;
+};
+
+static void count_call(void *ctx, const struct aws_call_record *rec)
+{
+	struct call_count *n = ctx;
+	const char *table = rec->table_name ? rec->table_name : "";
+
+	if (strcmp(rec->operation, "GetItem") == 0 && strcmp(table, user_table) == 0)
+		n->owner_reads++;
+	else if (strcmp(rec->operation, "PutItem") == 0 && strcmp(table, photo_table) == 0)
+		n->photo_puts++;
+	else
+		n->other++;
+}
+
+/* Create answers the item as stored (a GetItem gives the same record back), and with
+ * one owner_known flag the owner is read once for several photos. */
+START_TEST(create_answers_the_item_and_reads_the_owner_once)
+{
+	static const char *const dates[3] = {
+		"2024-05-06T07:08:09.123456+0000", NULL, "2024-05-06T07:08:09Z" };
+	struct ca_db *db = open_db();
+	char *email = unique_email("once");
+	char *owner = make_user(db, email);
+	struct call_count calls = { 0 };
+	const struct aws_call_observer observer = { count_call, &calls, NULL }, *before;
+	struct ca_photo in, made[3], got;
+	struct ca_err err;
+	bool owner_known = false;
+	size_t i;
+
+	before = aws_call_observer_set(&observer);
+	for (i = 0; i < 3; i++) {
+		in = sample_photo(dates[i]);
+		in.geotag_lat = 37.56650161743164 + (double)i / 3.0;
+		in.make = i == 1 ? (char *)"" : NULL;   /* kept as "" for the seed, read as NULL */
+		in.desc = i == 2 ? NULL : in.desc;
+		in.filesize = i == 2 ? -1 : in.filesize;
+		ca_err_clear(&err);
+		ck_assert_msg(ca_db_photo_create(db, owner, &owner_known, &in, &made[i], &err) == CA_OK,
+			      "%s", ca_err_msg(&err));
+		ck_assert(owner_known);
+	}
+	aws_call_observer_set(before);
+	ck_assert_int_eq(calls.owner_reads, 1);
+	ck_assert_int_eq(calls.photo_puts, 3);
+	ck_assert_int_eq(calls.other, 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(ca_db_photo_get(db, owner, made[i].id, &got, NULL), CA_OK);
+		assert_same_photo(&made[i], &got);
+		ca_photo_release(&got);
+		ca_photo_release(&made[i]);
+	}
+
+	/* without the flag every create reads the owner again */
+	memset(&calls, 0, sizeof(calls));
+	before = aws_call_observer_set(&observer);
+	for (i = 0; i < 2; i++) {
+		in = sample_photo(NULL);
+		ck_assert_int_eq(ca_db_photo_create(db, owner, NULL, &in, &made[i], NULL), CA_OK);
+		ca_photo_release(&made[i]);
+	}
+	aws_call_observer_set(before);
+	ck_assert_int_eq(calls.owner_reads, 2);
+	ck_assert_int_eq(calls.photo_puts, 2);
+
+	/* an owner that is not there is found missing before anything is written; a guard
+	 * item is never an owner, whatever the flag says */
+	owner_known = false;
+	ck_assert_int_eq(ca_db_photo_create(db, "0123456789abcdef0123456789abcdef", &owner_known,
+					    &in, &made[0], NULL), CA_DB_NOTFOUND);
+	ck_assert(!owner_known);
+	ck_assert_ptr_null(made[0].id);
+	{
+		char *guard = fmt("email#%s", email);
+
+		owner_known = true;
+		ck_assert_int_eq(ca_db_photo_create(db, guard, &owner_known, &in, &made[0], NULL),
+				 CA_DB_NOTFOUND);
+		free(guard);
+	}
+	free(owner);
+	free(email);
 	ca_db_close(db);
 }
 END_TEST
@@ -1209,6 +1345,7 @@ static Suite *make_suite(void)
 	tcase_add_test(server, racing_creates_make_one_user);
 	tcase_add_test(server, photo_fields_and_item_shape);
 	tcase_add_test(server, photos_belong_to_their_owner);
+	tcase_add_test(server, create_answers_the_item_and_reads_the_owner_once);
 	tcase_add_test(server, photo_update_and_delete);
 	tcase_add_test(server, paging_newest_first);
 	tcase_add_test(server, search_is_case_insensitive_and_pages);

@@ -3,7 +3,7 @@
  * CA_TEST_MYSQL (default mysql://root@127.0.0.1:3306). Each test works in a
  * database of its own with a unique name and drops it afterwards.
  * Also: the date text form, UTF-8 counting, URL parsing, and that the embedded
- * DDL is legacy_seed/legacy_schema.sql.
+ * DDL is lib/db/legacy_schema.sql.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -177,6 +177,50 @@ static char *make_user(struct ca_db *db, const char *email, const char *name)
 	return id;
 }
 
+/* ca_db_photo_create(), keeping only the new id (*id NULL on error). */
+static int create_photo_id(struct ca_db *db, const char *owner, const struct ca_photo *p,
+			   char **id, struct ca_err *err)
+{
+	struct ca_photo stored;
+	int rc = ca_db_photo_create(db, owner, NULL, p, &stored, err);
+
+	*id = stored.id;
+	stored.id = NULL;
+	ca_photo_release(&stored);
+	return rc;
+}
+
+static void assert_same_text(const char *what, const char *a, const char *b)
+{
+	ck_assert_msg((!a && !b) || (a && b && strcmp(a, b) == 0), "%s: \"%s\" vs \"%s\"", what,
+		      a ? a : "(null)", b ? b : "(null)");
+}
+
+/* a and b are the same record, field for field. */
+static void assert_same_photo(const struct ca_photo *a, const struct ca_photo *b)
+{
+	assert_same_text("id", a->id, b->id);
+	assert_same_text("user_id", a->user_id, b->user_id);
+	assert_same_text("tags", a->tags, b->tags);
+	assert_same_text("desc", a->desc, b->desc);
+	assert_same_text("filename_orig", a->filename_orig, b->filename_orig);
+	assert_same_text("filename", a->filename, b->filename);
+	ck_assert_int_eq(a->filesize, b->filesize);
+	ck_assert_int_eq(a->has_geotag, b->has_geotag);
+	ck_assert_msg(a->geotag_lat == b->geotag_lat && a->geotag_lng == b->geotag_lng,
+		      "geotag %.17g,%.17g vs %.17g,%.17g", a->geotag_lat, a->geotag_lng,
+		      b->geotag_lat, b->geotag_lng);
+	assert_same_text("upload_date", a->upload_date, b->upload_date);
+	assert_same_text("taken_date", a->taken_date, b->taken_date);
+	assert_same_text("make", a->make, b->make);
+	assert_same_text("model", a->model, b->model);
+	assert_same_text("width", a->width, b->width);
+	assert_same_text("height", a->height, b->height);
+	assert_same_text("city", a->city, b->city);
+	assert_same_text("nation", a->nation, b->nation);
+	assert_same_text("address", a->address, b->address);
+}
+
 static char *make_photo(struct ca_db *db, const char *owner, const char *tags, const char *desc,
 			const char *upload_date)
 {
@@ -191,7 +235,7 @@ static char *make_photo(struct ca_db *db, const char *owner, const char *tags, c
 	p.filesize = 1234;
 	p.upload_date = (char *)upload_date;
 	ca_err_clear(&err);
-	ck_assert_msg(ca_db_photo_create(db, owner, &p, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
+	ck_assert_msg(create_photo_id(db, owner, &p, &id, &err) == CA_OK, "%s", ca_err_msg(&err));
 	return id;
 }
 
@@ -205,6 +249,9 @@ START_TEST(date_forms)
 		{ "2019-03-01T08:09:10Z", "2019-03-01T08:09:10.000000+0000" },
 		{ "2019-03-01T08:09:10.5+00:00", "2019-03-01T08:09:10.500000+0000" },
 		{ "2000-02-29 00:00:00.000001", "2000-02-29T00:00:00.000001+0000" },
+		{ "9999-12-31 23:59:59.999999", "9999-12-31T23:59:59.999999+0000" },
+		{ "1000-01-01 00:00:00", "1000-01-01T00:00:00.000000+0000" },
+		{ "1987-06-05 14:03:42.010203", "1987-06-05T14:03:42.010203+0000" },
 	};
 	static const char *const bad[] = {
 		"", "2024", "2024-02-30 00:00:00", "2023-02-29 00:00:00", "1900-02-29 00:00:00",
@@ -336,13 +383,16 @@ START_TEST(url_parsing)
 }
 END_TEST
 
-/* Statements of the SQL file: comment lines dropped, split at ';', trimmed. */
+/*
+ * The compiled-in statements are the SQL file's (comment lines dropped, split at ';',
+ * trimmed): checks the build's scripts/sql-to-c.awk step.
+ */
 START_TEST(embedded_ddl_is_the_sql_file)
 {
 	const char *const *ddl = ca_db_mysql_legacy_ddl();
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 	size_t i = 0;
 
 	ck_assert_msg(f != NULL, "run from the repository root");
@@ -640,10 +690,80 @@ START_TEST(non_ascii_text_round_trips)
 }
 END_TEST
 
+
+/*
+ * Pages (their photos' strings share one block) give every field as reading
+ * the photo alone does: legacy rows with NULLs, a zero date, the longest text,
+ * FLOAT coordinates, over several pages with the look-ahead row dropped.
+ */
+START_TEST(page_rows_read_as_single_photos_are)
+{
+	struct ca_db *db = open_db(NULL);
+	struct ca_photo_query q = { 0 };
+	struct ca_photo_page page = { 0 };
+	struct ca_photo one;
+	struct ca_buf sql = CA_BUF_INIT, longest = CA_BUF_INIT;
+	struct ca_err err;
+	MYSQL *admin;
+	char *owner, *cursor = NULL;
+	size_t i, seen = 0;
+	int k;
+
+	owner = make_user(db, "pages@example.com", "Pages");
+	for (k = 0; k < 400; k++)
+		ca_buf_adds(&longest, "\xf0\x9f\x8c\xb8"); /* VARCHAR(400) full, 1600 bytes */
+	admin = admin_in_db();
+	admin_exec(admin, "SET SESSION sql_mode = ''"); /* the seed's zero dates */
+	for (k = 0; k < 7; k++) {
+		ca_buf_reset(&sql);
+		ca_buf_addf(&sql,
+			    "INSERT INTO `Photo` (user_id, tags, `desc`, filename_orig, filename, "
+			    "filesize, geotag_lat, geotag_lng, upload_date, taken_date, make, model, "
+			    "width, height, city, nation, address) VALUES (%s, %s, '%s', %s, "
+			    "'f%d.jpg', %s, %s, %s, %s, %s, 'Canon', NULL, '4000', '', 'Seoul', "
+			    "NULL, 'a\\\\b\"c')",
+			    owner, k % 2 ? "NULL" : "'t1,t2'", k == 3 ? longest.data : "desc",
+			    k % 3 ? "'IMG.JPG'" : "NULL", k, k == 4 ? "NULL" : "12345",
+			    k % 2 ? "37.5665" : "NULL", k % 2 ? "126.978" : "NULL",
+			    k >= 5 ? "NULL" : "'2020-01-02 03:04:05.678901'",
+			    k == 2 ? "'0000-00-00 00:00:00'" : "'2019-12-31 23:59:59'");
+		ck_assert(ca_buf_ok(&sql));
+		admin_exec(admin, sql.data);
+	}
+	mysql_close(admin);
+	q.limit = 3;
+	do {
+		q.cursor = cursor;
+		ca_err_clear(&err);
+		ck_assert_msg(ca_db_photo_list(db, owner, &q, &page, &err) == CA_OK, "%s",
+			      ca_err_msg(&err));
+		ck_assert_uint_le(page.count, 3);
+		for (i = 0; i < page.count; i++) {
+			const struct ca_photo *p = &page.photos[i];
+
+			ck_assert_int_eq(ca_db_photo_get(db, owner, p->id, &one, NULL), CA_OK);
+			assert_same_photo(p, &one);
+			if (strcmp(p->filename, "f3.jpg") == 0)
+				ck_assert_str_eq(p->desc, longest.data);
+			ca_photo_release(&one);
+		}
+		seen += page.count;
+		free(cursor);
+		cursor = page.next_cursor ? strdup(page.next_cursor) : NULL;
+		ca_photo_page_release(&page);
+	} while (cursor);
+	ck_assert_uint_eq(seen, 7);
+	ca_buf_release(&sql);
+	ca_buf_release(&longest);
+	free(owner);
+	ca_db_close(db);
+}
+END_TEST
+
 START_TEST(photos_every_operation)
 {
 	struct ca_db *db = open_db(NULL);
-	struct ca_photo in, out, edit;
+	struct ca_photo in, out, edit, made;
 	struct ca_err err;
 	char *owner, *other, *pid = NULL;
 
@@ -668,9 +788,12 @@ START_TEST(photos_every_operation)
 	in.nation = (char *)"AU";
 	in.address = (char *)"Sydney, New South Wales, Australia";
 	ca_err_clear(&err);
-	ck_assert_msg(ca_db_photo_create(db, owner, &in, &pid, &err) == CA_OK, "%s", ca_err_msg(&err));
-
+	ck_assert_msg(ca_db_photo_create(db, owner, NULL, &in, &made, &err) == CA_OK, "%s",
+		      ca_err_msg(&err));
+	pid = strdup(made.id);
 	ck_assert_int_eq(ca_db_photo_get(db, owner, pid, &out, NULL), CA_OK);
+	assert_same_photo(&made, &out); /* create answers the row as it reads back */
+	ca_photo_release(&made);
 	ck_assert_str_eq(out.id, pid);
 	ck_assert_str_eq(out.user_id, owner);
 	ck_assert_str_eq(out.tags, in.tags);
@@ -741,16 +864,16 @@ START_TEST(photos_every_operation)
 	{
 		char *none = NULL;
 
-		ck_assert_int_eq(ca_db_photo_create(db, "987654", &in, &none, NULL), CA_DB_NOTFOUND);
+		ck_assert_int_eq(create_photo_id(db, "987654", &in, &none, NULL), CA_DB_NOTFOUND);
 		ck_assert_ptr_null(none);
 		in.tags = (char *)"\xe0\x80";
-		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_EINVAL);
+		ck_assert_int_eq(create_photo_id(db, owner, &in, &none, NULL), CA_EINVAL);
 		in.tags = NULL;
 		in.filesize = 2147483648LL;
-		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_ERANGE);
+		ck_assert_int_eq(create_photo_id(db, owner, &in, &none, NULL), CA_ERANGE);
 		in.filesize = 1;
 		in.upload_date = (char *)"yesterday";
-		ck_assert_int_eq(ca_db_photo_create(db, owner, &in, &none, NULL), CA_EINVAL);
+		ck_assert_int_eq(create_photo_id(db, owner, &in, &none, NULL), CA_EINVAL);
 	}
 
 	/* delete */
@@ -782,6 +905,52 @@ static int expected_cmp(const void *a, const void *b)
 		return c;
 	return y->id > x->id ? 1 : (y->id < x->id ? -1 : 0);
 }
+
+/* What create answers is what a read gives back, for the values a column changes:
+ * FLOAT geotags, fractions of a second, NULL and empty text, an unknown size. */
+START_TEST(create_answers_the_row_as_stored)
+{
+	static const double coords[][2] = {
+		{ 37.56650161743164, 126.97796919 }, { -33.86881234567, 151.20930000001 },
+		{ 0.1, -0.1 }, { 89.999999, -179.9999999 }, { 1e-7, 12.3456789 },
+	};
+	struct ca_db *db = open_db(NULL);
+	struct ca_photo in, made, got;
+	struct ca_err err;
+	bool owner_known = false;
+	char *owner = make_user(db, "stored@example.com", "Stored");
+	size_t i;
+
+	for (i = 0; i < sizeof(coords) / sizeof(coords[0]); i++) {
+		memset(&in, 0, sizeof(in));
+		in.tags = (char *)(i % 2 ? "" : "trailing  ");
+		in.desc = i % 2 ? NULL : (char *)"d";
+		in.filename = (char *)"f.jpg";
+		in.filesize = i % 2 ? -1 : (int64_t)i;
+		in.has_geotag = i != 4;
+		in.geotag_lat = coords[i][0];
+		in.geotag_lng = coords[i][1];
+		/* NULL: now, with microseconds; or a fraction just below the next second */
+		in.upload_date = i % 2 ? NULL : (char *)"2022-02-03T04:05:06.999999+0000";
+		in.taken_date = i % 3 ? (char *)"2022-01-01T00:00:59.500000+0000" : NULL;
+		in.width = (char *)"12";
+		ca_err_clear(&err);
+		ck_assert_msg(ca_db_photo_create(db, owner, &owner_known, &in, &made, &err) == CA_OK,
+			      "%s", ca_err_msg(&err));
+		ck_assert(owner_known);
+		ck_assert_int_eq(ca_db_photo_get(db, owner, made.id, &got, NULL), CA_OK);
+		assert_same_photo(&made, &got);
+		ca_photo_release(&made);
+		ca_photo_release(&got);
+	}
+	/* on error the answer is empty */
+	ck_assert_int_eq(ca_db_photo_create(db, "987654", NULL, &in, &made, NULL), CA_DB_NOTFOUND);
+	ck_assert_ptr_null(made.id);
+	ck_assert_ptr_null(made.filename);
+	free(owner);
+	ca_db_close(db);
+}
+END_TEST
 
 START_TEST(listing_pages_with_the_cursor_newest_first)
 {
@@ -995,7 +1164,7 @@ static void apply_seed_ddl(MYSQL *admin)
 {
 	struct ca_buf text = CA_BUF_INIT;
 	char line[512], *p, *semi;
-	FILE *f = fopen("legacy_seed/legacy_schema.sql", "r");
+	FILE *f = fopen("lib/db/legacy_schema.sql", "r");
 
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f))
@@ -1186,7 +1355,7 @@ START_TEST(lost_connection_is_recovered)
 		memset(&p, 0, sizeof(p));
 		p.tags = (char *)"after kill";
 		p.filesize = -1;
-		ck_assert_msg(ca_db_photo_create(db, id, &p, &pid, &err) == CA_OK, "%s",
+		ck_assert_msg(create_photo_id(db, id, &p, &pid, &err) == CA_OK, "%s",
 			      ca_err_msg(&err));
 	}
 	{
@@ -1269,7 +1438,7 @@ static void worker_op(struct worker *w, int k)
 		p.desc = (char *)"new";
 		p.filesize = k;
 		p.upload_date = date;
-		if (ca_db_photo_create(w->db, w->user_id, &p, &id, &err) != CA_OK || !id) {
+		if (create_photo_id(w->db, w->user_id, &p, &id, &err) != CA_OK || !id) {
 			worker_fail(w, k, "create", &err);
 			free(id);
 			return;
@@ -1475,7 +1644,7 @@ START_TEST(killed_connections_in_the_pool_are_replaced)
 	memset(&p, 0, sizeof(p));
 	p.tags = (char *)"after the kill";
 	p.filesize = -1;
-	ck_assert_int_eq(ca_db_photo_create(db, owner, &p, &pid, NULL), CA_OK);
+	ck_assert_int_eq(create_photo_id(db, owner, &p, &pid, NULL), CA_OK);
 	ck_assert_int_eq(ca_db_photo_list(db, owner, NULL, &page, NULL), CA_OK);
 	ck_assert_uint_eq(page.count, 2); /* the new one exactly once */
 	ca_photo_page_release(&page);
@@ -1702,6 +1871,8 @@ static Suite *make_suite(void)
 	tcase_add_test(server, session_revocation_state);
 	tcase_add_test(server, photo_list_with_session_state);
 	tcase_add_test(server, photos_every_operation);
+	tcase_add_test(server, create_answers_the_row_as_stored);
+	tcase_add_test(server, page_rows_read_as_single_photos_are);
 	tcase_add_test(server, listing_pages_with_the_cursor_newest_first);
 	tcase_add_test(server, hostile_cursors_are_refused);
 	tcase_add_test(server, keyword_search_over_tags_and_description);

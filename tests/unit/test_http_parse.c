@@ -183,6 +183,22 @@ START_TEST(request_ids)
 }
 END_TEST
 
+/* Generated ids stay distinct well past one draw of random bytes (32 ids). */
+START_TEST(generated_request_ids_all_differ)
+{
+	static char ids[200][CA_HTTP_REQUEST_ID_MAX + 1];
+	size_t i, j;
+
+	for (i = 0; i < 200; i++) {
+		ca_http_request_id_choose(NULL, NULL, ids[i]);
+		ck_assert_uint_eq(strlen(ids[i]), 32);
+		ck_assert_uint_eq(strspn(ids[i], "0123456789abcdef"), 32);
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(ids[i], ids[j]);
+	}
+}
+END_TEST
+
 START_TEST(access_log_line)
 {
 	struct ca_http_access_entry e;
@@ -541,6 +557,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, cookie_header_parsing_hostile);
 	tcase_add_test(tc, set_cookie_formatting);
 	tcase_add_test(tc, request_ids);
+	tcase_add_test(tc, generated_request_ids_all_differ);
 	tcase_add_test(tc, access_log_line);
 	tcase_add_test(tc, access_log_text_line);
 	tcase_add_test(tc, access_log_format_is_chosen_for_the_process);

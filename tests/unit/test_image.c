@@ -9,6 +9,7 @@
 #include "image/exif.h"
 #include "image/imgfile.h"
 #include "image/jpeg_codec.h"
+#include "image/jpeg_inspect.h"
 #include "image/jpeg_probe.h"
 #include "image/orient.h"
 #include "image/resample.h"
@@ -571,6 +572,167 @@ START_TEST(thumb_refuses_damaged_input)
 }
 END_TEST
 
+/* A w×h marked JPEG (red top-left, blue top-right) whose EXIF says Make "Cam" and the
+ * orientation o (0: no Orientation tag). malloc'd. */
+static unsigned char *oriented_jpeg(unsigned w, unsigned h, unsigned o, bool progressive,
+				    size_t *len)
+{
+	struct t_entry ifd0[] = {
+		{ .tag = 0x010F, .type = T_ASCII, .str = "Cam" },
+		{ .tag = 0x0112, .type = T_SHORT, .nums = { o }, .n = 1 },
+	};
+	struct t_tiff t;
+	unsigned char *px = t_marked_rgb(w, h, GREY, RED, BLUE);
+	size_t jl;
+	unsigned char *j = t_encode(px, w, h, 3, 92, progressive, &jl), *k;
+
+	t_build(&t, false, ifd0, o ? 2 : 1, NULL, 0, NULL, 0, 0);
+	k = t_with_exif(j, jl, &t, len);
+	free(j);
+	free(px);
+	return k;
+}
+
+START_TEST(inspect_reads_frame_exif_and_orientation)
+{
+	static const unsigned char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+	struct ca_jpeg_inspect in;
+	struct ca_err err;
+	size_t len, plain_len;
+	unsigned char *j = oriented_jpeg(320, 240, 6, false, &len);
+	unsigned char *plain = plain_jpeg(200, 100, &plain_len);
+
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_jpeg_inspect(j, len, 0, &in, &err), CA_OK);
+	ck_assert_uint_eq(in.info.width, 320);
+	ck_assert_uint_eq(in.info.height, 240);
+	ck_assert(!in.info.progressive);
+	ck_assert(in.exif.has_exif);
+	ck_assert_str_eq(in.exif.make, "Cam");
+	ck_assert_uint_eq(in.exif.width, 320);   /* the frame's size, as ca_exif_read gives */
+	ck_assert_uint_eq(in.exif.height, 240);
+	ck_assert_int_eq(in.orientation, 6);
+
+	/* no EXIF: orientation 1, not an error */
+	ck_assert_int_eq(ca_jpeg_inspect(plain, plain_len, 0, &in, NULL), CA_OK);
+	ck_assert(!in.exif.has_exif);
+	ck_assert_int_eq(in.orientation, 1);
+	ck_assert_uint_eq(in.exif.width, 200);
+	/* the probe's refusals come through */
+	ck_assert_int_eq(ca_jpeg_inspect(png, sizeof(png) - 1, 0, &in, NULL), CA_IMG_NOT_JPEG);
+	ck_assert_int_eq(in.orientation, 1);
+	ck_assert(!in.exif.has_exif);
+	ck_assert_int_eq(ca_jpeg_inspect(j, len, 320 * 240 - 1, &in, NULL), CA_IMG_TOO_LARGE);
+	ck_assert_int_eq(ca_jpeg_inspect(j, 40, 0, &in, NULL), CA_IMG_CORRUPT);
+	free(plain);
+	free(j);
+}
+END_TEST
+
+START_TEST(inspect_takes_damaged_exif_as_absent)
+{
+	struct ca_jpeg_inspect in;
+	size_t len, i;
+	unsigned char *j = oriented_jpeg(320, 240, 3, false, &len);
+
+	/* break the TIFF header right after "Exif\0\0" */
+	for (i = 0; i + 6 < len && memcmp(j + i, "Exif\0\0", 6) != 0; i++)
+		;
+	ck_assert_uint_lt(i + 10, len);
+	memcpy(j + i + 6, "XX", 2);
+	ck_assert_int_eq(ca_jpeg_inspect(j, len, 0, &in, NULL), CA_OK);
+	ck_assert(!in.exif.has_exif);
+	ck_assert_int_eq(in.orientation, 1);
+	ck_assert_uint_eq(in.info.width, 320);
+	free(j);
+}
+END_TEST
+
+START_TEST(thumb_set_makes_every_size_from_one_inspect)
+{
+	/* 1600x1200 turned upright (6) is 1200x1600: the thumbnail 150x200, the grid image
+	 * 300x400 (the grid image needs the 2/8 decode, the thumbnail alone 1/8) */
+	const struct ca_thumb_box boxes[2] = {
+		{ 300, 200 }, { CA_THUMB_GRID_WIDTH, CA_THUMB_GRID_HEIGHT } };
+	struct ca_thumb_opts opts;
+	struct ca_jpeg_inspect in;
+	struct ca_thumb set[2], alone;
+	struct ca_rgb_image img = { 0 };
+	size_t len, i;
+	unsigned char *j = oriented_jpeg(1600, 1200, 6, false, &len);
+
+	ck_assert_int_eq(ca_jpeg_inspect(j, len, 0, &in, NULL), CA_OK);
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, NULL, boxes, 2, set, NULL), CA_OK);
+	ck_assert_uint_eq(set[0].width, 150);
+	ck_assert_uint_eq(set[0].height, 200);
+	ck_assert_uint_eq(set[1].width, 300);
+	ck_assert_uint_eq(set[1].height, 400);
+	for (i = 0; i < 2; i++) {
+		/* upright: the stored top-left (red) is now top-right, top-right (blue) bottom-right */
+		decode_out(&set[i], &img);
+		ck_assert_int_eq(corner(&img, true, false), 'R');
+		ck_assert_int_eq(corner(&img, true, true), 'B');
+		ck_assert_int_eq(corner(&img, false, false), 'G');
+		ca_rgb_image_release(&img);
+	}
+	/* the grid image decides the decode, so it is the very image made on its own */
+	ca_thumb_opts_init(&opts);
+	opts.max_width = CA_THUMB_GRID_WIDTH;
+	opts.max_height = CA_THUMB_GRID_HEIGHT;
+	ck_assert_int_eq(ca_thumb_make(j, len, &opts, &alone, NULL), CA_OK);
+	ck_assert_uint_eq(alone.len, set[1].len);
+	ck_assert(memcmp(alone.jpeg, set[1].jpeg, alone.len) == 0);
+	ca_thumb_release(&alone);
+	/* one box alone is ca_thumb_make's thumbnail, byte for byte */
+	ck_assert_int_eq(ca_thumb_make(j, len, NULL, &alone, NULL), CA_OK);
+	ca_thumb_release(&set[0]);
+	ca_thumb_release(&set[1]);
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, NULL, boxes, 1, set, NULL), CA_OK);
+	ck_assert_uint_eq(alone.len, set[0].len);
+	ck_assert(memcmp(alone.jpeg, set[0].jpeg, alone.len) == 0);
+	ca_thumb_release(&alone);
+	ca_thumb_release(&set[0]);
+	free(j);
+}
+END_TEST
+
+START_TEST(thumb_set_checks_boxes_and_the_scan_budget)
+{
+	const struct ca_thumb_box boxes[2] = { { 300, 200 }, { 0, 400 } };
+	struct ca_thumb_opts opts;
+	struct ca_jpeg_inspect in;
+	struct ca_thumb set[2];
+	struct ca_err err;
+	size_t len;
+	unsigned char *j = oriented_jpeg(640, 480, 1, true, &len);
+
+	ck_assert_int_eq(ca_jpeg_inspect(j, len, 0, &in, NULL), CA_OK);
+	ck_assert(in.info.progressive);
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, NULL, boxes, 0, set, NULL), CA_EINVAL);
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, NULL, boxes, 2, set, NULL), CA_EINVAL);
+	ck_assert_ptr_null(set[0].jpeg);
+	ck_assert_ptr_null(set[1].jpeg);
+	/* a progressive file over the pixels × scans budget is refused before decoding */
+	ca_thumb_opts_init(&opts);
+	opts.max_scan_pixels = 640 * 480;
+	ca_err_clear(&err);
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, &opts, boxes, 1, set, &err),
+			 CA_IMG_TOO_COMPLEX);
+	ck_assert_ptr_null(set[0].jpeg);
+	ck_assert_ptr_nonnull(strstr(ca_err_msg(&err), "scans"));
+	opts.max_scan_pixels = 0;
+	ck_assert_int_eq(ca_thumb_make_set(j, len, &in, &opts, boxes, 1, set, NULL), CA_OK);
+	ck_assert_uint_eq(set[0].width, 267);
+	ck_assert_uint_eq(set[0].height, 200);
+	ca_thumb_release(&set[0]);
+	/* damaged image data fails the set and leaves every image empty */
+	ck_assert_int_eq(ca_jpeg_inspect(j, len * 2 / 3, 0, &in, NULL), CA_OK);
+	ck_assert_int_ne(ca_thumb_make_set(j, len * 2 / 3, &in, NULL, boxes, 1, set, NULL), CA_OK);
+	ck_assert_ptr_null(set[0].jpeg);
+	free(j);
+}
+END_TEST
+
 START_TEST(resample_averages_and_checks_arguments)
 {
 	struct ca_rgb_image src = { 0 }, dst = { 0 };
@@ -768,6 +930,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, thumb_applies_all_eight_orientations);
 	tcase_add_test(tc, thumb_keeps_small_images_and_colours);
 	tcase_add_test(tc, thumb_refuses_damaged_input);
+	tcase_add_test(tc, inspect_reads_frame_exif_and_orientation);
+	tcase_add_test(tc, inspect_takes_damaged_exif_as_absent);
+	tcase_add_test(tc, thumb_set_makes_every_size_from_one_inspect);
+	tcase_add_test(tc, thumb_set_checks_boxes_and_the_scan_budget);
 	tcase_add_test(tc, resample_averages_and_checks_arguments);
 	tcase_add_test(tc, resample_rows_and_columns_agree);
 	tcase_add_test(tc, encode_checks_arguments);

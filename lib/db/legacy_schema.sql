@@ -3,7 +3,8 @@
 -- in docs/CONTRACTS.md. Table names are case-sensitive on Linux; `desc` is a reserved word.
 --
 -- cloudalbum's MySQL backend (lib/db/mysql_schema.c) runs exactly these statements
--- when the tables are absent; a unit test keeps the two identical. The explicit
+-- when the tables are absent: the build compiles them in from this file (the one copy;
+-- scripts/sql-to-c.awk: one statement per ';' at a line's end, "--" lines dropped). The explicit
 -- utf8mb4 is the one addition to what SQLAlchemy emits: it lets any Unicode
 -- name, tag or description be stored whatever the server's default charset.
 

@@ -71,6 +71,8 @@ static const struct ca_cfg_key server_keys[] = {
 	  .hint = "make one with: openssl rand -hex 16" },
 	{ .name = "signup_limit", .type = CA_CFG_INT, .offset = OFF(server.signup_limit),
 	  .def = "20", .min = 0, .max = 1000000 },
+	{ .name = "signin_limit", .type = CA_CFG_INT, .offset = OFF(server.signin_limit),
+	  .def = "30", .min = 1, .max = 1000000 },
 	CA_CFG_END
 };
 

@@ -19,7 +19,8 @@
  *             log_format (json|text; json), tile_url (OpenStreetMap's https
  *             template; an http:// one has its origin added to the CSP's img-src,
  *             lib/app/csp.c), trusted_proxies (a list of IP addresses; empty),
- *             healthz_token (>= 16 characters; none), signup_limit (20)
+ *             healthz_token (>= 16 characters; none), signup_limit (20),
+ *             signin_limit (30)
  *   database: kind mysql (url) | dynamodb (user_table User, photo_table Photo)
  *   storage:  kind disk (path) | s3 (bucket, prefix photos, presign_expires 3600)
  *   auth:     kind local | cognito (user_pool_id, client_id, client_secret, domain;
@@ -88,6 +89,7 @@ struct serve_config {
 		struct ca_strlist trusted_proxies; /* addresses whose X-Forwarded-For is believed */
 		char *healthz_token;    /* NULL: /healthz details to nobody */
 		long signup_limit;      /* sign-ups per address at once (then 1 a minute); 0: off */
+		long signin_limit;      /* sign-in attempts per address at once (then 30 a minute) */
 	} server;
 	struct {
 		int kind;               /* enum serve_db_kind */

@@ -32,7 +32,7 @@ def env(bins, tmp_path_factory):
     dbname = create_database()
     upload = work / "upload"
     cfg = write_config(work / "serve.yaml", dbname, upload, max_upload_mb=1,
-                       extra_server="  signup_limit: 1000\n")
+                       extra_server="  signup_limit: 1000\n  signin_limit: 1000\n")
     srv = Serve(bins / "cloudalbum-serve", cfg, work)
     try:
         yield dict(srv=srv, db=dbname, upload=upload, work=work, cfg=cfg)

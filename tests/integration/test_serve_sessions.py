@@ -217,6 +217,19 @@ def test_untrusted_forwarded_for_gives_no_fresh_budget(setup):
     assert codes[-1] == 429, codes
 
 
+def test_the_address_budget_is_server_signin_limit(setup):
+    """server.signin_limit sets how many attempts one address may make at once, over any
+    accounts: with 4, the fifth attempt is refused even for the right password, while
+    another address still signs in."""
+    srv = setup["start"](extra="  signin_limit: 4\n")
+    users = [new_user(srv.base, f"u{i}") for i in range(2)]   # 2 attempts of the 4
+    c = Client(srv.base)
+    assert c.signin(users[0].email, "wrong").status_code == 401
+    assert c.signin(users[1].email, "wrong").status_code == 401
+    assert c.signin(users[0].email).status_code == 429
+    assert client_from(srv.base, OUTSIDER).signin(users[0].email).status_code == 200
+
+
 def test_trusted_proxies_must_be_addresses(setup, bins, tmp_path):
     cfg = write_config(tmp_path / "bad.yaml", setup["db"], setup["upload"],
                        extra_server="  trusted_proxies: [lb.internal]\n")

@@ -33,26 +33,38 @@ char *ddb_cursor_format(int64_t id)
 	return out;
 }
 
-bool ddb_cursor_parse(const char *cursor, int64_t *id)
+/* The JSON object a cursor encodes, if it has exactly n members; NULL otherwise. */
+static json_t *cursor_json(const char *cursor, size_t n)
 {
 	uint8_t raw[CURSOR_JSON_MAX];
 	size_t len = 0, cursor_len;
-	json_t *doc = NULL, *v;
-	bool ok = false;
+	json_t *doc;
 
 	if (!cursor)
-		return false;
+		return NULL;
 	cursor_len = strnlen(cursor, ca_base64url_len(sizeof(raw)) + 1);
 	if (cursor_len > ca_base64url_len(sizeof(raw)) ||
 	    !ca_base64url_decode(cursor, cursor_len, raw, sizeof(raw), &len))
-		return false;
+		return NULL;
 	doc = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(doc) || json_object_size(doc) != 1)
-		goto out;
+	if (!json_is_object(doc) || json_object_size(doc) != n) {
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+bool ddb_cursor_parse(const char *cursor, int64_t *id)
+{
+	json_t *doc = NULL, *v;
+	bool ok = false;
+
+	doc = cursor_json(cursor, 1);
+	if (!doc)
+		return false;
 	v = json_object_get(doc, "id");
 	ok = json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v) &&
 	     ddb_parse_photo_id(json_string_value(v), id);
-out:
 	json_decref(doc);
 	return ok;
 }
@@ -79,8 +91,6 @@ char *ddb_taken_cursor_format(const char *taken, int64_t id)
 
 bool ddb_taken_cursor_parse(const char *cursor, char taken[CA_DB_DATE_LEN + 1], int64_t *id)
 {
-	uint8_t raw[CURSOR_JSON_MAX];
-	size_t len = 0, cursor_len;
 	json_t *doc = NULL, *v, *t;
 	struct ca_db_date d;
 	char text[40];
@@ -88,15 +98,9 @@ bool ddb_taken_cursor_parse(const char *cursor, char taken[CA_DB_DATE_LEN + 1], 
 	bool ok = false;
 
 	taken[0] = '\0';
-	if (!cursor)
+	doc = cursor_json(cursor, 2);
+	if (!doc)
 		return false;
-	cursor_len = strnlen(cursor, ca_base64url_len(sizeof(raw)) + 1);
-	if (cursor_len > ca_base64url_len(sizeof(raw)) ||
-	    !ca_base64url_decode(cursor, cursor_len, raw, sizeof(raw), &len))
-		return false;
-	doc = json_loadb((const char *)raw, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!json_is_object(doc) || json_object_size(doc) != 2)
-		goto out;
 	v = json_object_get(doc, "id");
 	t = json_object_get(doc, "t");
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||

@@ -252,8 +252,13 @@ static int find_rows(struct ca_db *db, struct seed_job *job, long i, const char 
 				names = grown;
 				cap = ncap;
 			}
-			names[count++] = page.photos[k].filename;
-			page.photos[k].filename = NULL; /* now ours */
+			/* a copy: a page's strings may share one block that goes with the page */
+			names[count] = ca_strdup(page.photos[k].filename);
+			if (!names[count]) {
+				rc = ca_err_set(err, CA_ENOMEM, "Out of memory listing photos.");
+				goto out;
+			}
+			count++;
 		}
 		free(cursor);
 		cursor = page.next_cursor;

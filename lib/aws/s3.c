@@ -17,36 +17,14 @@
 #define S3_LIST_ANSWER (8u * 1024 * 1024)
 #define S3_ERROR_ROOM (64u * 1024) /* room for S3's XML error answers */
 
-/* Everything one S3 call varies; the rest of aws_s3_request stays zero. */
-struct s3_call {
-	const char *method;
-	const char *bucket;
-	const char *key;
-	const struct aws_param *query;
-	size_t n_query;
-	const struct aws_http_header *headers;
-	size_t n_headers;
-	const void *body;
-	size_t body_len;
-	size_t max_body;
-};
-
-static int s3_call_send(struct aws_client *c, const struct s3_call *call,
+/* One S3 request; a zero max_body means S3_SMALL_ANSWER (answers read whole are small). */
+static int s3_call_send(struct aws_client *c, const struct aws_s3_request *call,
 			struct aws_response *resp, struct ca_err *err)
 {
-	struct aws_s3_request r;
+	struct aws_s3_request r = *call;
 
-	memset(&r, 0, sizeof(r));
-	r.method = call->method;
-	r.bucket = call->bucket;
-	r.key = call->key;
-	r.query = call->query;
-	r.n_query = call->n_query;
-	r.headers = call->headers;
-	r.n_headers = call->n_headers;
-	r.body = call->body;
-	r.body_len = call->body_len;
-	r.max_body = call->max_body ? call->max_body : S3_SMALL_ANSWER;
+	if (!r.max_body)
+		r.max_body = S3_SMALL_ANSWER;
 	return aws_s3_send(c, &r, resp, err);
 }
 
@@ -68,7 +46,7 @@ static int send_xml(struct aws_client *c, const char *method, const char *bucket
 		    struct aws_response *resp, struct ca_err *err)
 {
 	struct aws_http_header h[2];
-	struct s3_call call;
+	struct aws_s3_request call;
 	char md5[32];
 	int rc;
 
@@ -97,7 +75,7 @@ static int send_sub(struct aws_client *c, const char *method, const char *bucket
 		    const char *sub, struct aws_response *resp, struct ca_err *err)
 {
 	struct aws_param q = { sub, NULL };
-	struct s3_call call;
+	struct aws_s3_request call;
 
 	memset(&call, 0, sizeof(call));
 	call.method = method;
@@ -181,7 +159,7 @@ int s3_create_bucket(struct aws_client *c, const char *bucket, const char *regio
 	struct aws_http_header h = { "Content-Type", "application/xml" };
 	struct aws_response resp;
 	struct ca_err local;
-	struct s3_call call;
+	struct aws_s3_request call;
 	int rc;
 
 	aws_response_init(&resp);
@@ -492,7 +470,7 @@ int s3_list_objects_page(struct aws_client *c, const char *bucket, const char *p
 	struct ca_xml_node *doc = NULL;
 	struct aws_param q[4];
 	struct aws_response resp;
-	struct s3_call call;
+	struct aws_s3_request call;
 	char max[16];
 	size_t nq = 0;
 	int rc;
@@ -688,7 +666,7 @@ static void object_meta(const struct aws_response *resp, bool describes_object,
  * message), meta filled from the answer, also when it failed. *resp is initialised
  * here and released by the caller. CA_EINVAL, without a request, for an empty key.
  */
-static int object_call(struct aws_client *c, const char *op, const struct s3_call *call,
+static int object_call(struct aws_client *c, const char *op, const struct aws_s3_request *call,
 		       bool describes_object, struct aws_response *resp,
 		       struct s3_object_meta *meta, struct ca_err *err)
 {
@@ -710,7 +688,7 @@ int s3_put_object(struct aws_client *c, const char *bucket, const char *key, con
 {
 	struct aws_http_header h = { "Content-Type", content_type ? content_type
 				     : "binary/octet-stream" };
-	struct s3_call call = { .method = "PUT", .bucket = bucket, .key = key, .headers = &h,
+	struct aws_s3_request call = { .method = "PUT", .bucket = bucket, .key = key, .headers = &h,
 				.n_headers = 1, .body = len ? body : NULL, .body_len = len };
 	struct aws_response resp;
 	int rc;
@@ -726,7 +704,7 @@ int s3_create_multipart_upload(struct aws_client *c, const char *bucket, const c
 	struct aws_http_header h = { "Content-Type", content_type ? content_type
 				     : "binary/octet-stream" };
 	struct aws_param q = { "uploads", NULL };
-	struct s3_call call = { .method = "POST", .bucket = bucket, .key = key, .query = &q,
+	struct aws_s3_request call = { .method = "POST", .bucket = bucket, .key = key, .query = &q,
 				.n_query = 1, .headers = &h, .n_headers = 1 };
 	struct ca_xml_node *doc = NULL;
 	struct aws_response resp;
@@ -756,7 +734,7 @@ int s3_upload_part(struct aws_client *c, const char *bucket, const char *key,
 {
 	char number[16];
 	struct aws_param q[2] = { { "partNumber", number }, { "uploadId", upload_id } };
-	struct s3_call call = { .method = "PUT", .bucket = bucket, .key = key, .query = q,
+	struct aws_s3_request call = { .method = "PUT", .bucket = bucket, .key = key, .query = q,
 				.n_query = 2, .body = len ? body : NULL, .body_len = len };
 	struct s3_object_meta meta;
 	struct aws_response resp;
@@ -781,7 +759,7 @@ int s3_complete_multipart_upload(struct aws_client *c, const char *bucket, const
 	struct ca_buf xml = CA_BUF_INIT;
 	struct ca_xml_node *doc = NULL;
 	struct aws_response resp;
-	struct s3_call call;
+	struct aws_s3_request call;
 	const char *etag;
 	size_t i;
 	int rc;
@@ -832,7 +810,7 @@ int s3_abort_multipart_upload(struct aws_client *c, const char *bucket, const ch
 			      const char *upload_id, struct ca_err *err)
 {
 	struct aws_param q = { "uploadId", upload_id };
-	struct s3_call call = { .method = "DELETE", .bucket = bucket, .key = key, .query = &q,
+	struct aws_s3_request call = { .method = "DELETE", .bucket = bucket, .key = key, .query = &q,
 				.n_query = 1 };
 	struct aws_response resp;
 	int rc;
@@ -854,7 +832,7 @@ int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
 	size_t cap = max_bytes ? max_bytes : AWS_HTTP_DEFAULT_MAX_BODY;
 	/* the transport stops reading past its cap, error answers included: never below
 	 * S3_ERROR_ROOM, so that a small max_bytes still reads NoSuchKey; exact check below */
-	struct s3_call call = { .method = "GET", .bucket = bucket, .key = key,
+	struct aws_s3_request call = { .method = "GET", .bucket = bucket, .key = key,
 				.max_body = cap > S3_ERROR_ROOM ? cap : S3_ERROR_ROOM };
 	struct aws_response resp;
 	struct ca_err local;
@@ -878,7 +856,7 @@ int s3_get_object(struct aws_client *c, const char *bucket, const char *key,
 int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bool *exists,
 		   struct s3_object_meta *meta, struct ca_err *err)
 {
-	struct s3_call call = { .method = "HEAD", .bucket = bucket, .key = key };
+	struct aws_s3_request call = { .method = "HEAD", .bucket = bucket, .key = key };
 	struct aws_response resp;
 	struct ca_err local;
 	int rc;
@@ -899,7 +877,7 @@ int s3_head_object(struct aws_client *c, const char *bucket, const char *key, bo
 int s3_delete_object(struct aws_client *c, const char *bucket, const char *key,
 		     struct s3_object_meta *meta, struct ca_err *err)
 {
-	struct s3_call call = { .method = "DELETE", .bucket = bucket, .key = key };
+	struct aws_s3_request call = { .method = "DELETE", .bucket = bucket, .key = key };
 	struct aws_response resp;
 	int rc;
 

@@ -288,8 +288,9 @@ int ca_app_open(const struct serve_config *cfg, struct ca_app **out, struct ca_e
 	struct ca_app *app = NULL;
 	struct ca_ratelimit_opts account = { 0, APP_LOGIN_ACCOUNT_BURST,
 					     APP_LOGIN_ACCOUNT_PER_MINUTE, NULL, NULL };
+	/* server.signin_limit at once, then as many a minute */
 	struct ca_ratelimit_opts address = { 0, (unsigned)cfg->server.signin_limit,
-					     APP_LOGIN_ADDRESS_PER_MINUTE, NULL, NULL };
+					     (unsigned)cfg->server.signin_limit, NULL, NULL };
 	struct ca_ratelimit_opts profile = { 0, APP_PROFILE_BURST, APP_PROFILE_PER_MINUTE, NULL,
 					     NULL };
 	struct ca_ratelimit_opts signup = { 0, (unsigned)cfg->server.signup_limit,

@@ -39,7 +39,6 @@
  */
 #define APP_LOGIN_ACCOUNT_BURST 5
 #define APP_LOGIN_ACCOUNT_PER_MINUTE 5
-#define APP_LOGIN_ADDRESS_PER_MINUTE 30 /* after server.signin_limit at once */
 #define APP_PROFILE_BURST 5
 #define APP_PROFILE_PER_MINUTE 5
 #define APP_SIGNUP_PER_MINUTE 1     /* after server.signup_limit at once */

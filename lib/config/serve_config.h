@@ -89,7 +89,7 @@ struct serve_config {
 		struct ca_strlist trusted_proxies; /* addresses whose X-Forwarded-For is believed */
 		char *healthz_token;    /* NULL: /healthz details to nobody */
 		long signup_limit;      /* sign-ups per address at once (then 1 a minute); 0: off */
-		long signin_limit;      /* sign-in attempts per address at once (then 30 a minute) */
+		long signin_limit;      /* sign-in attempts per address at once, and a minute */
 	} server;
 	struct {
 		int kind;               /* enum serve_db_kind */

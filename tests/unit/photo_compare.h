@@ -1,6 +1,7 @@
 /*
  * photo_compare.h — test helper: two struct ca_photo records are the same, field for
- * field (both backends' unit tests compare what create answers with what a read gives).
+ * field (both backends' unit tests compare what create answers with what a read gives);
+ * and a create that keeps only the new id.
  */
 #ifndef CA_TEST_PHOTO_COMPARE_H
 #define CA_TEST_PHOTO_COMPARE_H
@@ -38,6 +39,19 @@ static inline void assert_same_photo(const struct ca_photo *a, const struct ca_p
 	assert_same_text("city", a->city, b->city);
 	assert_same_text("nation", a->nation, b->nation);
 	assert_same_text("address", a->address, b->address);
+}
+
+/* ca_db_photo_create(), keeping only the new id (*id NULL on error; free it). */
+static inline int create_photo_id(struct ca_db *db, const char *owner,
+				  const struct ca_photo *p, char **id, struct ca_err *err)
+{
+	struct ca_photo stored;
+	int rc = ca_db_photo_create(db, owner, NULL, p, &stored, err);
+
+	*id = stored.id;
+	stored.id = NULL;
+	ca_photo_release(&stored);
+	return rc;
 }
 
 #endif

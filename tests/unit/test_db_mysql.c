@@ -178,19 +178,6 @@ static char *make_user(struct ca_db *db, const char *email, const char *name)
 	return id;
 }
 
-/* ca_db_photo_create(), keeping only the new id (*id NULL on error). */
-static int create_photo_id(struct ca_db *db, const char *owner, const struct ca_photo *p,
-			   char **id, struct ca_err *err)
-{
-	struct ca_photo stored;
-	int rc = ca_db_photo_create(db, owner, NULL, p, &stored, err);
-
-	*id = stored.id;
-	stored.id = NULL;
-	ca_photo_release(&stored);
-	return rc;
-}
-
 static char *make_photo(struct ca_db *db, const char *owner, const char *tags, const char *desc,
 			const char *upload_date)
 {
